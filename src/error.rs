@@ -1,0 +1,69 @@
+//! Library errors. Every message says what is wrong and what to do about it; data errors
+//! name the file, line and column (`path:line: column 'x': ...`).
+
+use std::path::PathBuf;
+
+/// Errors the library returns. The binary maps them all to exit code 1.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A value that cannot be parsed, or a setting that makes no sense.
+    #[error("{}:{line}: column '{column}': {message}", path.display())]
+    Data {
+        path: PathBuf,
+        line: u64,
+        column: String,
+        message: String,
+    },
+    /// A CSV that is not valid CSV (unterminated quote, bad UTF-8 ...).
+    #[error("{}:{line}: {message}", path.display())]
+    Csv {
+        path: PathBuf,
+        line: u64,
+        message: String,
+    },
+    /// A file whose header matches no known export.
+    #[error(
+        "{}: not a recognised Posit Connect export (header: {found}).\n  accepted headers:\n{accepted}",
+        path.display()
+    )]
+    UnknownKind {
+        path: PathBuf,
+        found: String,
+        accepted: String,
+    },
+    /// Reading a file or directory failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// No input file was found.
+    #[error("no export files found in {0}; pass CSV (or .csv.gz) exports or folders holding them")]
+    NoInputs(String),
+    /// An invalid option value detected after argument parsing.
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// Library result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A data error for `path:line`, column `column`.
+    pub fn data(path: impl Into<PathBuf>, line: u64, column: &str, message: impl Into<String>) -> Self {
+        Error::Data {
+            path: path.into(),
+            line,
+            column: column.to_string(),
+            message: message.into(),
+        }
+    }
+    /// An I/O error on `path`.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

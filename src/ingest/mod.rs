@@ -1,0 +1,246 @@
+//! Ingest: the only layer that reads files. It finds export files (recursively), detects
+//! each file's kind from its header, parses every row into typed records and interns GUIDs
+//! into small integer ids. Its output, [`Dataset`], is the model layer's only input.
+//!
+//! Times are `i64` microseconds since the Unix epoch, UTC (metrics.md section 0).
+
+pub mod detect;
+pub mod discover;
+pub mod reader;
+pub mod records;
+pub mod timestamp;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+pub use detect::Kind;
+pub use discover::read_inputs;
+pub use timestamp::InputTz;
+
+/// Microseconds since the Unix epoch, UTC.
+pub type Micros = i64;
+
+/// Where a record came from: index into [`Dataset::files`] and 1-based physical line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Origin {
+    /// Index into `Dataset::files` (files are sorted by path).
+    pub file: u32,
+    /// 1-based line number of the record's first line in the file.
+    pub line: u64,
+}
+
+/// Interns strings (GUIDs) to dense `u32` ids, in first-seen order.
+#[derive(Debug, Default, Clone)]
+pub struct Interner {
+    ids: HashMap<Box<str>, u32>,
+    names: Vec<Box<str>>,
+}
+
+impl Interner {
+    /// Returns the id of `s`, adding it when new.
+    pub fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(s.into());
+        self.ids.insert(s.into(), id);
+        id
+    }
+    /// The id of `s`, if it was interned.
+    pub fn get(&self, s: &str) -> Option<u32> {
+        self.ids.get(s).copied()
+    }
+    /// The string behind an id.
+    pub fn name(&self, id: u32) -> &str {
+        &self.names[id as usize]
+    }
+    /// Number of distinct strings.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+    /// True when nothing was interned.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}
+
+/// One file that was read.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileSummary {
+    /// Path as given or found.
+    pub path: PathBuf,
+    /// Detected export kind.
+    pub kind: Kind,
+    /// Data rows read (header excluded), including skipped ones.
+    pub rows: u64,
+}
+
+/// A session row (Shiny usage, or a session row of the unified usage export).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionRow {
+    /// Content id (`Dataset::content_ids`).
+    pub content: u32,
+    /// User id (`Dataset::user_ids`); `None` = anonymous.
+    pub user: Option<u32>,
+    pub started: Micros,
+    /// `None` = no end recorded (open at export time).
+    pub ended: Option<Micros>,
+    /// `data_version`, 0 when absent.
+    pub data_version: i32,
+    pub origin: Origin,
+}
+
+/// Where a point event (visit) came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitSource {
+    /// `/v1/instrumentation/content/visits` (connectapi `get_usage_static`).
+    Visits,
+    /// Visit rows (`started == ended`) of posit-sdk-py's unified `metrics.usage`.
+    Unified,
+    /// `/v1/instrumentation/content/hits`.
+    Hits,
+    /// Usage Metrics Dashboard "Export Raw Visits".
+    Dashboard,
+}
+
+/// A point event: a visit or a hit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisitRow {
+    pub source: VisitSource,
+    pub content: u32,
+    pub user: Option<u32>,
+    pub time: Micros,
+    pub data_version: i32,
+    /// User agent when the export has it.
+    pub user_agent: Option<Box<str>>,
+    pub origin: Origin,
+}
+
+/// A job (process) from a jobs export.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobRow {
+    pub content: u32,
+    pub key: Option<Box<str>>,
+    pub start: Micros,
+    pub end: Option<Micros>,
+    pub tag: Box<str>,
+    /// 0 active, 1 finished, 2 finalized, 3 skipped; legacy `finalized=false` maps to 0.
+    pub status: Option<i64>,
+    pub hostname: Option<Box<str>>,
+    pub cluster: Option<Box<str>>,
+    pub origin: Origin,
+}
+
+/// Scheduler and resource settings of one content item; `None` = server default.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SchedulerSettings {
+    pub min_processes: Option<i64>,
+    pub max_processes: Option<i64>,
+    pub max_conns_per_process: Option<i64>,
+    pub load_factor: Option<f64>,
+    /// Seconds.
+    pub idle_timeout: Option<i64>,
+    /// CPU units (1.0 = one core).
+    pub cpu_limit: Option<f64>,
+    /// Bytes.
+    pub memory_limit: Option<i64>,
+    pub cpu_request: Option<f64>,
+    pub memory_request: Option<i64>,
+}
+
+/// A content item from a content export.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContentRow {
+    pub content: u32,
+    pub name: Option<Box<str>>,
+    pub title: Option<Box<str>>,
+    pub app_mode: Option<Box<str>>,
+    pub content_category: Option<Box<str>>,
+    pub owner: Option<u32>,
+    pub settings: SchedulerSettings,
+    pub r_version: Option<Box<str>>,
+    pub py_version: Option<Box<str>>,
+    pub created_time: Option<Micros>,
+    pub origin: Origin,
+}
+
+/// A user from a users export.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserRow {
+    pub user: u32,
+    pub username: Option<Box<str>>,
+    pub email: Option<Box<str>>,
+    pub first_name: Option<Box<str>>,
+    pub last_name: Option<Box<str>>,
+    /// `administrator`, `publisher` or `viewer`.
+    pub user_role: Option<Box<str>>,
+    pub locked: Option<bool>,
+    pub created_time: Option<Micros>,
+    pub active_time: Option<Micros>,
+    pub origin: Origin,
+}
+
+/// A row skipped under `--lenient`, or another data problem worth listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowProblem {
+    pub path: PathBuf,
+    pub line: u64,
+    pub column: Option<String>,
+    pub message: String,
+}
+
+/// What ingest noticed but did not fail on.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IngestNotes {
+    /// Rows skipped under `--lenient` (all of them are counted in `skipped_rows`).
+    pub skipped_rows: u64,
+    /// The first skipped rows (at most [`MAX_LISTED`]).
+    pub skipped: Vec<RowProblem>,
+    /// Naive local times inside a spring-forward gap, shifted forward.
+    pub nonexistent_local_times: u64,
+    /// Naive local times in a fall-back overlap; the earlier offset was taken.
+    pub ambiguous_local_times: u64,
+    /// The first such times (at most [`MAX_LISTED`]).
+    pub local_time_problems: Vec<RowProblem>,
+    /// Human-readable warnings (truncated exports, overlapping visit sources ...).
+    pub warnings: Vec<String>,
+}
+
+/// How many problem rows are listed individually.
+pub const MAX_LISTED: usize = 20;
+
+/// Everything read from the inputs.
+#[derive(Debug, Default)]
+pub struct Dataset {
+    pub files: Vec<FileSummary>,
+    /// Content GUID interner (ids in `SessionRow::content` etc.).
+    pub content_ids: Interner,
+    /// User GUID interner.
+    pub user_ids: Interner,
+    pub sessions: Vec<SessionRow>,
+    pub visits: Vec<VisitRow>,
+    pub jobs: Vec<JobRow>,
+    pub content: Vec<ContentRow>,
+    pub users: Vec<UserRow>,
+    pub notes: IngestNotes,
+}
+
+/// How to read the inputs.
+#[derive(Debug, Clone, Default)]
+pub struct IngestOptions {
+    /// Zone(s) for timestamps without an offset.
+    pub input_tz: InputTz,
+    /// Skip and count bad rows instead of failing.
+    pub lenient: bool,
+}
+
+/// The path of file `origin.file`.
+impl Dataset {
+    pub fn path_of(&self, origin: Origin) -> &std::path::Path {
+        &self.files[origin.file as usize].path
+    }
+}

@@ -1,0 +1,2 @@
+//! Binary entry point (being written).
+fn main() {}

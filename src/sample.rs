@@ -1,0 +1,1 @@
+//! Sample generator (being written).
