@@ -1,0 +1,177 @@
+//! Monthly series and growth (metrics.md section 6): sessions, visits, active users and
+//! session concurrency per calendar month, and a least-squares fit of
+//! ln(monthly p95 concurrency) on the month index.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+use super::buckets::Bucket;
+use super::normalize::Session;
+use super::sweep::{stats, StepSeries};
+use crate::ingest::{Micros, VisitRow};
+
+/// One calendar month of the window.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Month {
+    /// `YYYY-MM` in the reporting zone.
+    pub month: String,
+    /// True when the whole month lies inside the window.
+    pub full: bool,
+    /// Sessions that started in the month.
+    pub sessions: u64,
+    /// Visits in the month.
+    pub visits: u64,
+    /// Distinct non-anonymous users with a session or visit in the month.
+    pub active_users: u64,
+    /// Peak concurrent sessions.
+    pub peak: u32,
+    /// Time-weighted 95th percentile of concurrent sessions.
+    pub p95: Option<u32>,
+    /// Time-weighted average concurrent sessions.
+    pub average: f64,
+}
+
+/// A log-linear growth fit over full months.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GrowthFit {
+    /// What was fitted (`p95 concurrent sessions`, `active users`).
+    pub metric: String,
+    /// Months used (`YYYY-MM`).
+    pub months_used: Vec<String>,
+    /// Months left out (partial, or a value of 0), with the reason.
+    pub months_dropped: Vec<String>,
+    /// Growth per month, as a fraction (0.05 = 5 %); `None` with fewer than 3 months.
+    pub rate_per_month: Option<f64>,
+    /// Growth per year, `(1 + r)^12 - 1`.
+    pub rate_per_year: Option<f64>,
+    /// Coefficient of determination of the fit.
+    pub r_squared: Option<f64>,
+}
+
+/// The monthly series from month buckets of the session series.
+pub fn monthly(months: &[Bucket], series: &StepSeries, sessions: &[Session], visits: &[VisitRow]) -> Vec<Month> {
+    months
+        .iter()
+        .map(|b| {
+            let inside = |t: Micros| t >= b.start && t < b.end;
+            let mut users: HashSet<u32> = HashSet::new();
+            let mut n_sessions = 0;
+            for s in sessions.iter().filter(|s| inside(s.start)) {
+                n_sessions += 1;
+                users.extend(s.user);
+            }
+            let month_visits: Vec<&VisitRow> = visits.iter().filter(|v| inside(v.time)).collect();
+            users.extend(month_visits.iter().filter_map(|v| v.user));
+            Month {
+                month: b.label.clone(),
+                full: b.full,
+                sessions: n_sessions,
+                visits: month_visits.len() as u64,
+                active_users: users.len() as u64,
+                peak: b.peak,
+                p95: stats(&slice(series, (b.start, b.end))).p95,
+                average: b.average,
+            }
+        })
+        .collect()
+}
+
+/// The part of a step series inside `window` (which must lie inside the series' window).
+pub fn slice(series: &StepSeries, window: (Micros, Micros)) -> StepSeries {
+    let mut out = StepSeries { window, times: Vec::new(), levels: Vec::new() };
+    if window.0 >= window.1 || series.times.is_empty() {
+        return out;
+    }
+    let first = series.times.partition_point(|&t| t <= window.0).saturating_sub(1);
+    for i in first..series.times.len() {
+        let t = series.times[i].max(window.0);
+        if t >= window.1 {
+            break;
+        }
+        out.times.push(t);
+        out.levels.push(series.levels[i]);
+    }
+    out
+}
+
+/// Fits ln(value) on the month index over full months with a positive value.
+pub fn fit(metric: &str, months: &[Month], value: impl Fn(&Month) -> f64) -> GrowthFit {
+    let mut points = Vec::new();
+    let mut used = Vec::new();
+    let mut dropped = Vec::new();
+    for (i, m) in months.iter().enumerate() {
+        let v = value(m);
+        if !m.full {
+            dropped.push(format!("{} (partial month)", m.month));
+        } else if v <= 0.0 {
+            dropped.push(format!("{} (zero)", m.month));
+        } else {
+            points.push((i as f64, v.ln()));
+            used.push(m.month.clone());
+        }
+    }
+    let line = (points.len() >= 3).then(|| least_squares(&points)).flatten();
+    let rate = line.map(|(b, _)| b.exp() - 1.0);
+    GrowthFit {
+        metric: metric.to_string(),
+        months_used: used,
+        months_dropped: dropped,
+        rate_per_month: rate,
+        rate_per_year: rate.map(|r| (1.0 + r).powi(12) - 1.0),
+        r_squared: line.map(|(_, r2)| r2),
+    }
+}
+
+/// Slope and R² of the least-squares line through `points`; `None` when x is constant.
+fn least_squares(points: &[(f64, f64)]) -> Option<(f64, f64)> {
+    let n = points.len() as f64;
+    let mx = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let my = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxx: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let syy: f64 = points.iter().map(|p| (p.1 - my).powi(2)).sum();
+    if sxx == 0.0 {
+        return None;
+    }
+    let slope = sxy / sxx;
+    let r2 = if syy == 0.0 { 1.0 } else { sxy * sxy / (sxx * syy) };
+    Some((slope, r2))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    fn month(label: &str, full: bool, p95: u32) -> Month {
+        Month { month: label.into(), full, sessions: 0, visits: 0, active_users: 0, peak: p95, p95: Some(p95), average: 0.0 }
+    }
+
+    #[test]
+    fn exact_ten_percent_growth_is_recovered() {
+        let values = [100.0, 110.0, 121.0, 133.1];
+        let months: Vec<Month> = (0..4).map(|i| month(&format!("2024-0{}", i + 1), true, 0)).collect();
+        let f = fit("x", &months, |m| values[months.iter().position(|x| x.month == m.month).unwrap()]);
+        assert_relative_eq!(f.rate_per_month.unwrap(), 0.10, epsilon = 1e-12);
+        assert_relative_eq!(f.r_squared.unwrap(), 1.0, epsilon = 1e-12);
+        assert_relative_eq!(f.rate_per_year.unwrap(), 1.1f64.powi(12) - 1.0, epsilon = 1e-9);
+    }
+
+    #[test]
+    fn partial_and_zero_months_are_dropped_and_listed() {
+        let months = vec![month("2024-01", false, 5), month("2024-02", true, 0), month("2024-03", true, 4), month("2024-04", true, 4)];
+        let f = fit("p95", &months, |m| m.p95.unwrap_or(0) as f64);
+        assert_eq!(f.months_used, vec!["2024-03", "2024-04"]);
+        assert_eq!(f.months_dropped.len(), 2);
+        assert_eq!(f.rate_per_month, None, "fewer than 3 months gives no fit");
+    }
+
+    #[test]
+    fn slice_keeps_the_level_holding_at_the_cut() {
+        let s = StepSeries { window: (0, 100), times: vec![0, 10, 50], levels: vec![0, 2, 1] };
+        let cut = slice(&s, (20, 60));
+        assert_eq!(cut.times, vec![20, 50]);
+        assert_eq!(cut.levels, vec![2, 1]);
+    }
+}

@@ -1,0 +1,254 @@
+//! From rows to sessions (metrics.md section 1, in its order): duplicates, exclusions,
+//! half-open intervals with the reconnect timeout and the open-session cap, the window,
+//! and `--min-session`. Also filters visits by the same exclusions and window.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+
+use super::Options;
+use crate::ingest::{Dataset, Micros, RowProblem, SessionRow, VisitRow, VisitSource, MAX_LISTED};
+
+/// A normalised session: a half-open interval `[start, end)` inside the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Session {
+    pub content: u32,
+    /// `None` = anonymous.
+    pub user: Option<u32>,
+    pub start: Micros,
+    /// `end >= start`; `end == start` is an empty interval that never counts.
+    pub end: Micros,
+}
+
+/// Session counters (metrics.md section 1, "Counters").
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SessionCounts {
+    /// Session rows read, before de-duplication and exclusions.
+    pub rows: u64,
+    /// Sessions after de-duplication, exclusions and the window.
+    pub count: u64,
+    /// Rows dropped as duplicates (exact, or an open copy of a closed session).
+    pub duplicates: u64,
+    /// Rows dropped by `--exclude-users`.
+    pub excluded_users: u64,
+    /// Sessions dropped by `--min-session`.
+    pub excluded_short: u64,
+    /// Sessions entirely outside `--from/--to`.
+    pub outside_window: u64,
+    /// Kept sessions with no recorded end.
+    pub open: u64,
+    /// Kept sessions whose end was set by the open-session cap.
+    pub capped: u64,
+    /// Kept rows with `ended < started` (kept as empty intervals).
+    pub reversed: u64,
+    /// Distinct non-anonymous users with a kept session.
+    pub users: u64,
+    /// Kept anonymous sessions.
+    pub anonymous: u64,
+    /// Distinct content items with a kept session.
+    pub contents: u64,
+}
+
+/// The output of normalisation.
+#[derive(Debug, Clone, Default)]
+pub struct Normalized {
+    /// Analysed window `[start, end)`; `None` when there is nothing to analyse.
+    pub window: Option<(Micros, Micros)>,
+    /// Sessions clipped to the window, sorted.
+    pub sessions: Vec<Session>,
+    pub counts: SessionCounts,
+    /// Visits kept (deduplicated, excluded, in the window), sorted by time.
+    pub visits: Vec<VisitRow>,
+    /// Visit rows dropped as duplicates.
+    pub visit_duplicates: u64,
+    /// Visit rows dropped by user or user-agent exclusions.
+    pub visits_excluded: u64,
+    /// Data problems worth listing (reversed intervals ...).
+    pub problems: Vec<RowProblem>,
+}
+
+/// Normalises the dataset's sessions and visits.
+pub fn normalize(data: &Dataset, opts: &Options) -> Normalized {
+    let mut out = Normalized::default();
+    out.counts.rows = data.sessions.len() as u64;
+    let excluded = excluded_user_ids(data, opts);
+    let rows = dedup_sessions(&data.sessions, &mut out.counts.duplicates);
+    let rows: Vec<SessionRow> = rows
+        .into_iter()
+        .filter(|r| !r.user.is_some_and(|u| excluded.contains(&u)))
+        .collect();
+    out.counts.excluded_users = out.counts.rows - out.counts.duplicates - rows.len() as u64;
+    let visits = filter_visits(data, opts, &excluded, &mut out);
+    out.window = window(&rows, &visits, opts);
+    if let Some(window) = out.window {
+        out.sessions = to_sessions(data, &rows, window, opts, &mut out.counts, &mut out.problems);
+        out.visits = visits
+            .into_iter()
+            .filter(|v| v.time >= window.0 && v.time < window.1)
+            .collect();
+    }
+    count_people(&mut out);
+    out
+}
+
+/// User ids named by `--exclude-users` (as GUIDs or as usernames in the users export).
+fn excluded_user_ids(data: &Dataset, opts: &Options) -> HashSet<u32> {
+    let wanted: HashSet<&str> = opts.exclude_users.iter().map(String::as_str).collect();
+    let mut ids: HashSet<u32> = wanted.iter().filter_map(|s| data.user_ids.get(s)).collect();
+    for u in &data.users {
+        if u.username.as_deref().is_some_and(|n| wanted.contains(n)) {
+            ids.insert(u.user);
+        }
+    }
+    ids
+}
+
+/// Removes exact duplicates and open copies of closed sessions (metrics.md 1.4).
+fn dedup_sessions(rows: &[SessionRow], duplicates: &mut u64) -> Vec<SessionRow> {
+    let key = |r: &SessionRow| (r.content, r.user, r.started, r.data_version, r.ended);
+    let mut sorted: Vec<SessionRow> = rows.to_vec();
+    // Origin last so the first-read copy survives, deterministically.
+    sorted.sort_unstable_by_key(|r| (key(r), r.origin));
+    let mut out: Vec<SessionRow> = Vec::with_capacity(sorted.len());
+    for r in sorted {
+        if out.last().is_some_and(|p| key(p) == key(&r)) {
+            *duplicates += 1;
+            continue;
+        }
+        out.push(r);
+    }
+    // Within (content, user, started, data_version), `None` ends sort first: drop them
+    // when a closed copy follows and the user is known.
+    let mut kept = Vec::with_capacity(out.len());
+    for (i, r) in out.iter().enumerate() {
+        let closed_follows = out.get(i + 1).is_some_and(|n| {
+            (n.content, n.user, n.started, n.data_version) == (r.content, r.user, r.started, r.data_version)
+        });
+        if r.ended.is_none() && r.user.is_some() && closed_follows {
+            *duplicates += 1;
+        } else {
+            kept.push(*r);
+        }
+    }
+    kept
+}
+
+/// Deduplicates visits and applies user and user-agent exclusions.
+fn filter_visits(
+    data: &Dataset,
+    opts: &Options,
+    excluded: &HashSet<u32>,
+    out: &mut Normalized,
+) -> Vec<VisitRow> {
+    let group = |s: VisitSource| match s {
+        VisitSource::Visits | VisitSource::Unified => 0u8,
+        VisitSource::Hits | VisitSource::Dashboard => 1u8,
+    };
+    let mut visits: Vec<VisitRow> = data.visits.clone();
+    visits.sort_by_key(|v| (group(v.source), v.content, v.user, v.time, v.origin));
+    let before = visits.len();
+    visits.dedup_by_key(|v| (group(v.source), v.content, v.user, v.time));
+    out.visit_duplicates = (before - visits.len()) as u64;
+    let before = visits.len();
+    visits.retain(|v| {
+        !v.user.is_some_and(|u| excluded.contains(&u)) && !agent_excluded(v, opts)
+    });
+    out.visits_excluded = (before - visits.len()) as u64;
+    visits.sort_by_key(|v| (v.time, v.content, v.user, v.origin));
+    visits
+}
+
+/// True when the visit's user agent contains an excluded text (rows without one are kept).
+fn agent_excluded(v: &VisitRow, opts: &Options) -> bool {
+    let Some(agent) = v.user_agent.as_deref() else {
+        return false;
+    };
+    let agent = agent.to_lowercase();
+    opts.exclude_user_agents.iter().any(|x| !x.is_empty() && agent.contains(x.as_str()))
+}
+
+/// The analysed window: `--from/--to` where given, else from the session rows
+/// (`[min started, max(max started, max ended))`), else from the visits.
+fn window(rows: &[SessionRow], visits: &[VisitRow], opts: &Options) -> Option<(Micros, Micros)> {
+    let (lo, hi) = if rows.is_empty() {
+        let lo = visits.iter().map(|v| v.time).min();
+        let hi = visits.iter().map(|v| v.time).max();
+        (lo, hi)
+    } else {
+        let lo = rows.iter().map(|r| r.started).min();
+        let hi = rows.iter().map(|r| r.ended.unwrap_or(r.started).max(r.started)).max();
+        (lo, hi)
+    };
+    let start = opts.from.or(lo)?;
+    let end = opts.to.or(hi)?;
+    (start < end).then_some((start, end))
+}
+
+/// Turns kept rows into clipped intervals, counting open, capped, reversed, short and
+/// out-of-window sessions.
+fn to_sessions(
+    data: &Dataset,
+    rows: &[SessionRow],
+    window: (Micros, Micros),
+    opts: &Options,
+    counts: &mut SessionCounts,
+    problems: &mut Vec<RowProblem>,
+) -> Vec<Session> {
+    let mut sessions = Vec::with_capacity(rows.len());
+    for r in rows {
+        let (end, capped) = session_end(r, window, opts);
+        if r.ended.is_some_and(|e| e < r.started) {
+            counts.reversed += 1;
+            if problems.len() < MAX_LISTED {
+                problems.push(reversed_problem(data, r));
+            }
+        }
+        if opts.min_session.is_some_and(|m| end - r.started < m) {
+            counts.excluded_short += 1;
+            continue;
+        }
+        let inside = r.started < window.1 && (end > window.0 || r.started >= window.0);
+        if !inside {
+            counts.outside_window += 1;
+            continue;
+        }
+        counts.open += u64::from(r.ended.is_none());
+        counts.capped += u64::from(capped);
+        let start = r.started.max(window.0);
+        sessions.push(Session { content: r.content, user: r.user, start, end: end.min(window.1).max(start) });
+    }
+    sessions.sort_unstable();
+    sessions
+}
+
+/// The end of a session's interval and whether the open-session cap set it.
+fn session_end(r: &SessionRow, window: (Micros, Micros), opts: &Options) -> (Micros, bool) {
+    match r.ended {
+        Some(e) => ((e - opts.reconnect_timeout).max(r.started), false),
+        None => match opts.open_cap {
+            Some(cap) if r.started.saturating_add(cap) < window.1 => (r.started + cap, true),
+            _ => (window.1.max(r.started), false),
+        },
+    }
+}
+
+/// A listed data problem for a row with `ended < started`.
+fn reversed_problem(data: &Dataset, r: &SessionRow) -> RowProblem {
+    RowProblem {
+        path: data.path_of(r.origin).to_path_buf(),
+        line: r.origin.line,
+        column: Some("ended".into()),
+        message: "ended is before started; kept as an empty session".into(),
+    }
+}
+
+/// Fills the people and content counters from the kept sessions.
+fn count_people(out: &mut Normalized) {
+    let c = &mut out.counts;
+    c.count = out.sessions.len() as u64;
+    c.anonymous = out.sessions.iter().filter(|s| s.user.is_none()).count() as u64;
+    let users: HashSet<u32> = out.sessions.iter().filter_map(|s| s.user).collect();
+    c.users = users.len() as u64;
+    let contents: HashSet<u32> = out.sessions.iter().map(|s| s.content).collect();
+    c.contents = contents.len() as u64;
+}

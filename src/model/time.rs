@@ -1,0 +1,49 @@
+//! Instants in reports: `i64` microseconds inside, RFC 3339 UTC (`Z`) in JSON.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Serialize, Serializer};
+
+use crate::ingest::Micros;
+
+/// An instant, serialised as RFC 3339 in UTC with `Z` (fractions only when present).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(pub Micros);
+
+impl Timestamp {
+    /// The instant as a UTC date-time (`None` outside chrono's range, which ingest rules out).
+    pub fn utc(self) -> Option<DateTime<Utc>> {
+        DateTime::from_timestamp_micros(self.0)
+    }
+    /// RFC 3339 text, `Z` suffix.
+    pub fn rfc3339(self) -> String {
+        self.utc()
+            .map(|d| d.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+            .unwrap_or_else(|| self.0.to_string())
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.rfc3339())
+    }
+}
+
+/// Microseconds in one second, minute, hour and day.
+pub const SECOND: Micros = 1_000_000;
+/// Microseconds in one hour.
+pub const HOUR: Micros = 3_600 * SECOND;
+/// Microseconds in one day.
+pub const DAY: Micros = 24 * HOUR;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_as_rfc3339_z() {
+        let t = Timestamp(1_709_560_931_000_000);
+        assert_eq!(serde_json::to_string(&t).unwrap(), "\"2024-03-04T14:02:11Z\"");
+        let t = Timestamp(1_709_560_931_250_000);
+        assert_eq!(t.rfc3339(), "2024-03-04T14:02:11.250Z");
+    }
+}
