@@ -82,9 +82,11 @@ pub fn normalize(data: &Dataset, opts: &Options) -> Normalized {
     out.window = window(&rows, &visits, opts);
     if let Some(window) = out.window {
         out.sessions = to_sessions(data, &rows, window, opts, &mut out.counts, &mut out.problems);
+        // A window derived from the data includes its last instant.
+        let open_end = opts.to.is_none();
         out.visits = visits
             .into_iter()
-            .filter(|v| v.time >= window.0 && v.time < window.1)
+            .filter(|v| v.time >= window.0 && (v.time < window.1 || open_end && v.time == window.1))
             .collect();
     }
     count_people(&mut out);
@@ -207,7 +209,9 @@ fn to_sessions(
             counts.excluded_short += 1;
             continue;
         }
-        let inside = r.started < window.1 && (end > window.0 || r.started >= window.0);
+        // Only explicit --from/--to drop sessions: a data-derived window holds them all.
+        let inside = opts.to.is_none_or(|to| r.started < to)
+            && opts.from.is_none_or(|from| end > from || r.started >= from);
         if !inside {
             counts.outside_window += 1;
             continue;
@@ -251,4 +255,105 @@ fn count_people(out: &mut Normalized) {
     c.users = users.len() as u64;
     let contents: HashSet<u32> = out.sessions.iter().map(|s| s.content).collect();
     c.contents = contents.len() as u64;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{FileSummary, Kind, Origin};
+
+    const MIN: Micros = 60_000_000;
+
+    /// A dataset of session rows `(content, user, started, ended)` in minutes.
+    fn data(rows: &[(u32, Option<u32>, i64, Option<i64>)]) -> Dataset {
+        let mut d = Dataset::default();
+        d.files.push(FileSummary { path: "s.csv".into(), kind: Kind::ShinyUsage, rows: rows.len() as u64 });
+        for i in 0..4 {
+            d.content_ids.intern(&format!("c{i}"));
+            d.user_ids.intern(&format!("u{i}"));
+        }
+        for (i, &(content, user, s, e)) in rows.iter().enumerate() {
+            d.sessions.push(SessionRow {
+                content,
+                user,
+                started: s * MIN,
+                ended: e.map(|e| e * MIN),
+                data_version: 1,
+                origin: Origin { file: 0, line: i as u64 + 2 },
+            });
+        }
+        d
+    }
+
+    #[test]
+    fn exact_duplicates_and_open_copies_of_closed_sessions_are_dropped() {
+        let d = data(&[(0, Some(1), 0, Some(10)), (0, Some(1), 0, Some(10)), (0, Some(1), 0, None), (0, None, 0, None), (0, None, 0, Some(5))]);
+        let n = normalize(&d, &Options::default());
+        // One exact duplicate, one open copy of a closed session; the anonymous open row is
+        // kept (no user to match on).
+        assert_eq!(n.counts.duplicates, 2);
+        assert_eq!(n.counts.count, 3);
+        assert_eq!(n.counts.open, 1);
+    }
+
+    #[test]
+    fn reversed_rows_are_kept_as_empty_intervals_and_listed() {
+        let d = data(&[(0, Some(1), 10, Some(5)), (0, Some(2), 0, Some(20))]);
+        let n = normalize(&d, &Options::default());
+        assert_eq!(n.counts.reversed, 1);
+        assert_eq!(n.problems.len(), 1);
+        assert_eq!(n.problems[0].line, 2);
+        let s = n.sessions.iter().find(|s| s.user == Some(1)).unwrap();
+        assert_eq!(s.start, s.end);
+    }
+
+    #[test]
+    fn open_sessions_are_capped_and_reconnect_timeout_is_subtracted() {
+        let d = data(&[(0, Some(1), 0, None), (0, Some(2), 0, Some(3000))]);
+        let opts = Options { open_cap: Some(60 * MIN), reconnect_timeout: 15_000_000, ..Options::default() };
+        let n = normalize(&d, &opts);
+        assert_eq!(n.counts.capped, 1);
+        let capped = n.sessions.iter().find(|s| s.user == Some(1)).unwrap();
+        assert_eq!(capped.end, 60 * MIN);
+        let closed = n.sessions.iter().find(|s| s.user == Some(2)).unwrap();
+        assert_eq!(closed.end, 3000 * MIN - 15_000_000);
+        // open_cap none: until the window end, not counted as capped.
+        let n = normalize(&d, &Options { open_cap: None, ..Options::default() });
+        assert_eq!(n.counts.capped, 0);
+        assert_eq!(n.sessions.iter().find(|s| s.user == Some(1)).unwrap().end, 3000 * MIN);
+    }
+
+    #[test]
+    fn reconnect_timeout_never_moves_an_end_before_its_start() {
+        let d = data(&[(0, Some(1), 0, Some(0)), (0, Some(2), 0, Some(1))]);
+        let n = normalize(&d, &Options { reconnect_timeout: 5 * MIN, ..Options::default() });
+        assert!(n.sessions.iter().all(|s| s.end == s.start));
+    }
+
+    #[test]
+    fn from_to_clip_sessions_and_drop_those_outside() {
+        let d = data(&[(0, Some(1), 0, Some(30)), (0, Some(2), 40, Some(50)), (0, Some(3), 100, Some(110))]);
+        let opts = Options { from: Some(20 * MIN), to: Some(100 * MIN), ..Options::default() };
+        let n = normalize(&d, &opts);
+        assert_eq!(n.window, Some((20 * MIN, 100 * MIN)));
+        assert_eq!(n.counts.outside_window, 1, "a session starting at --to is outside");
+        assert_eq!(n.sessions[0].start, 20 * MIN, "a session across --from is clipped");
+        assert_eq!(n.counts.count, 2);
+    }
+
+    #[test]
+    fn min_session_uses_the_capped_duration_and_keeps_the_window() {
+        let d = data(&[(0, Some(1), 0, Some(1)), (0, Some(2), 0, Some(100))]);
+        let n = normalize(&d, &Options { min_session: Some(5 * MIN), ..Options::default() });
+        assert_eq!(n.counts.excluded_short, 1);
+        assert_eq!(n.window, Some((0, 100 * MIN)));
+    }
+
+    #[test]
+    fn excluded_users_match_guids() {
+        let d = data(&[(0, Some(1), 0, Some(10)), (0, Some(2), 0, Some(10))]);
+        let n = normalize(&d, &Options { exclude_users: vec!["u1".into()], ..Options::default() });
+        assert_eq!(n.counts.excluded_users, 1);
+        assert_eq!(n.counts.users, 1);
+    }
 }
