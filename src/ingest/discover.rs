@@ -36,7 +36,7 @@ pub fn find_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     for path in paths {
         let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
         if meta.is_dir() {
-            walk(path, &mut found)?;
+            walk(path, &mut found, &mut BTreeSet::new())?;
         } else {
             found.insert(path.clone());
         }
@@ -53,7 +53,12 @@ fn dedupe_same_file(found: BTreeSet<PathBuf>) -> Vec<PathBuf> {
         .collect()
 }
 
-fn walk(dir: &Path, found: &mut BTreeSet<PathBuf>) -> Result<()> {
+/// Walks `dir`; `visited` holds canonical folders already walked, so a symlink loop ends.
+fn walk(dir: &Path, found: &mut BTreeSet<PathBuf>, visited: &mut BTreeSet<PathBuf>) -> Result<()> {
+    let canonical = fs::canonicalize(dir).map_err(|e| Error::io(dir, e))?;
+    if !visited.insert(canonical) {
+        return Ok(());
+    }
     let entries = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(dir, e))?;
@@ -65,7 +70,7 @@ fn walk(dir: &Path, found: &mut BTreeSet<PathBuf>) -> Result<()> {
         let path = entry.path();
         let meta = fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
         if meta.is_dir() {
-            walk(&path, found)?;
+            walk(&path, found, visited)?;
         } else if is_export_name(&name) {
             found.insert(path);
         }
@@ -133,6 +138,18 @@ mod tests {
             "sub/deeper/d.Csv.Gz",
         ];
         assert_eq!(rel, expected.map(Path::new));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_loops_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        fs::create_dir_all(d.join("a")).unwrap();
+        fs::write(d.join("a/x.csv"), "").unwrap();
+        std::os::unix::fs::symlink(d, d.join("a/loop")).unwrap();
+        let found = find_files(&[d.to_path_buf()]).unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
     }
 
     #[test]

@@ -497,6 +497,12 @@ mod tests {
 
     proptest! {
         #[test]
+        fn never_panics_on_arbitrary_text(s in "\\PC{0,40}", t in "[0-9T:. +Zz-]{0,35}") {
+            let _ = parse_timestamp(&s, New_York);
+            let _ = parse_timestamp(&t, New_York);
+        }
+
+        #[test]
         fn formatted_instants_round_trip(
             micros in MIN_MICROS + 86_400_000_000..MAX_MICROS - 86_400_000_000,
             offset_min in -14 * 60i64..=14 * 60,
