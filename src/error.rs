@@ -51,7 +51,12 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     /// A data error for `path:line`, column `column`.
-    pub fn data(path: impl Into<PathBuf>, line: u64, column: &str, message: impl Into<String>) -> Self {
+    pub fn data(
+        path: impl Into<PathBuf>,
+        line: u64,
+        column: &str,
+        message: impl Into<String>,
+    ) -> Self {
         Error::Data {
             path: path.into(),
             line,

@@ -1,5 +1,27 @@
-//! Header detection (stub; being implemented).
+//! Export kind detection from the header row.
+//!
+//! The header is normalised first: a UTF-8 BOM is stripped, a leading empty-named column
+//! (R `row.names = TRUE` writes `""`, a pandas index writes nothing) is marked as an index
+//! and never read, and the aliases `data.path` → `path`, `data.user_agent` → `user_agent`
+//! (pandas `json_normalize` of hits) are applied. Columns are then matched by name in any
+//! order; extra columns are ignored (connect-exports.md 2.7).
+//!
+//! | kind | required columns |
+//! |---|---|
+//! | dashboard raw visits | `timestamp`, `content_title`, `content_guid`, `username` |
+//! | hits | `id`, `content_guid`, `timestamp` |
+//! | jobs | `content_guid` or `app_guid`, `start_time`, `tag` |
+//! | unified usage | `content_guid`, `started`, `ended`, one of `variant_key`, `rendering_id`, `bundle_id`, `path` |
+//! | shiny usage | `content_guid`, `started`, `ended` |
+//! | visits | `content_guid`, `time` |
+//! | content | `guid`, `app_mode` |
+//! | users | `guid`, `username`, `user_role` |
+
+use std::path::Path;
+
 use serde::Serialize;
+
+use crate::{Error, Result};
 
 /// The kind of a Connect export file, detected from its header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -21,4 +43,261 @@ pub enum Kind {
     Content,
     /// Users (`/v1/users`).
     Users,
+}
+
+impl Kind {
+    /// Every kind, in declaration order.
+    pub const ALL: [Kind; 8] = [
+        Kind::ShinyUsage,
+        Kind::Visits,
+        Kind::UnifiedUsage,
+        Kind::Hits,
+        Kind::DashboardVisits,
+        Kind::Jobs,
+        Kind::Content,
+        Kind::Users,
+    ];
+
+    /// Position in [`Kind::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Human name, e.g. "shiny usage".
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::ShinyUsage => "shiny usage",
+            Kind::Visits => "content visits",
+            Kind::UnifiedUsage => "unified usage (posit-sdk-py)",
+            Kind::Hits => "content hits",
+            Kind::DashboardVisits => "dashboard raw visits",
+            Kind::Jobs => "jobs",
+            Kind::Content => "content",
+            Kind::Users => "users",
+        }
+    }
+
+    /// Name used on the command line (`--input-tz KIND=ZONE`).
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            Kind::ShinyUsage => "shiny",
+            Kind::Visits => "visits",
+            Kind::UnifiedUsage => "usage",
+            Kind::Hits => "hits",
+            Kind::DashboardVisits => "dashboard",
+            Kind::Jobs => "jobs",
+            Kind::Content => "content",
+            Kind::Users => "users",
+        }
+    }
+
+    /// The kind with this [`Kind::cli_name`].
+    pub fn from_cli_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.cli_name() == name)
+    }
+
+    /// True for the usage exports that connectapi's row limit can truncate.
+    pub fn is_usage(self) -> bool {
+        matches!(
+            self,
+            Kind::ShinyUsage | Kind::Visits | Kind::UnifiedUsage | Kind::Hits
+        )
+    }
+
+    /// The header this kind is recognised by, for error messages.
+    fn accepted_header(self) -> &'static str {
+        match self {
+            Kind::ShinyUsage => "content_guid, user_guid, started, ended[, data_version]",
+            Kind::Visits => {
+                "content_guid, user_guid, variant_key, time, rendering_id, bundle_id[, path], data_version"
+            }
+            Kind::UnifiedUsage => {
+                "content_guid, user_guid, variant_key, rendering_id, bundle_id, started, ended, data_version, path"
+            }
+            Kind::Hits => "id, user_guid, content_guid, timestamp[, path, user_agent] (or data.path, data.user_agent)",
+            Kind::DashboardVisits => {
+                "timestamp, content_title, content_guid, owner_username, username, full_name, email, user_guid"
+            }
+            Kind::Jobs => "content_guid (or app_guid), start_time, end_time, tag[, status or finalized, key, hostname, cluster]",
+            Kind::Content => "guid, name, title, app_mode[, content_category, max_processes, ..., owner_guid, created_time]",
+            Kind::Users => "guid, username, email, first_name, last_name, user_role[, locked, created_time, active_time]",
+        }
+    }
+}
+
+/// A normalised header: names by raw field index, with an optional leading index column.
+#[derive(Debug, Clone)]
+pub struct Header {
+    names: Vec<String>,
+    has_index: bool,
+}
+
+impl Header {
+    /// Normalises raw header names (BOM, index column, aliases).
+    pub fn new<'a>(raw: impl IntoIterator<Item = &'a str>) -> Header {
+        let names: Vec<String> = raw
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| {
+                normalise_name(if i == 0 {
+                    n.trim_start_matches('\u{feff}')
+                } else {
+                    n
+                })
+            })
+            .collect();
+        let has_index = names.len() > 1 && names[0].is_empty();
+        Header { names, has_index }
+    }
+
+    /// The raw field index of column `name` (never the index column).
+    pub fn index(&self, name: &str) -> Option<usize> {
+        let start = usize::from(self.has_index);
+        self.names[start..]
+            .iter()
+            .position(|n| n == name)
+            .map(|i| i + start)
+    }
+
+    /// True when the header has column `name`.
+    pub fn has(&self, name: &str) -> bool {
+        self.index(name).is_some()
+    }
+
+    /// True when a leading row-index column was found (and is ignored).
+    pub fn has_index_column(&self) -> bool {
+        self.has_index
+    }
+
+    /// The data column names, comma-separated, for messages.
+    pub fn display(&self) -> String {
+        let start = usize::from(self.has_index);
+        self.names[start..].join(", ")
+    }
+}
+
+fn normalise_name(name: &str) -> String {
+    let name = name.trim();
+    match name {
+        "data.path" => "path".to_string(),
+        "data.user_agent" => "user_agent".to_string(),
+        _ => name.to_string(),
+    }
+}
+
+/// Detects the kind of a file from its normalised header.
+pub fn detect(header: &Header, path: &Path) -> Result<Kind> {
+    detect_kind(header).ok_or_else(|| Error::UnknownKind {
+        path: path.to_path_buf(),
+        found: header.display(),
+        accepted: accepted_list(),
+    })
+}
+
+/// Detection without the error; checked in an order that avoids ambiguity.
+pub fn detect_kind(h: &Header) -> Option<Kind> {
+    let all = |cols: &[&str]| cols.iter().all(|c| h.has(c));
+    let any = |cols: &[&str]| cols.iter().any(|c| h.has(c));
+    if all(&["timestamp", "content_title", "content_guid", "username"]) {
+        Some(Kind::DashboardVisits)
+    } else if all(&["id", "content_guid", "timestamp"]) {
+        Some(Kind::Hits)
+    } else if any(&["content_guid", "app_guid"]) && all(&["start_time", "tag"]) {
+        Some(Kind::Jobs)
+    } else if all(&["content_guid", "started", "ended"]) {
+        if any(&["variant_key", "rendering_id", "bundle_id", "path"]) {
+            Some(Kind::UnifiedUsage)
+        } else {
+            Some(Kind::ShinyUsage)
+        }
+    } else if all(&["content_guid", "time"]) {
+        Some(Kind::Visits)
+    } else if all(&["guid", "app_mode"]) {
+        Some(Kind::Content)
+    } else if all(&["guid", "username", "user_role"]) {
+        Some(Kind::Users)
+    } else {
+        None
+    }
+}
+
+/// One line per kind: `  shiny usage: content_guid, ...`.
+fn accepted_list() -> String {
+    let lines: Vec<String> = Kind::ALL
+        .iter()
+        .map(|k| format!("    {}: {}", k.label(), k.accepted_header()))
+        .collect();
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(s: &str) -> Header {
+        Header::new(s.split(','))
+    }
+
+    #[test]
+    fn detects_every_documented_header() {
+        let cases = [
+            ("content_guid,user_guid,started,ended,data_version", Kind::ShinyUsage),
+            ("content_guid,user_guid,started,ended", Kind::ShinyUsage),
+            (
+                "content_guid,user_guid,variant_key,time,rendering_id,bundle_id,path,data_version",
+                Kind::Visits,
+            ),
+            (
+                "content_guid,user_guid,variant_key,rendering_id,bundle_id,started,ended,data_version,path",
+                Kind::UnifiedUsage,
+            ),
+            ("id,user_guid,content_guid,timestamp,path,user_agent", Kind::Hits),
+            ("id,user_guid,content_guid,timestamp,data.path,data.user_agent", Kind::Hits),
+            ("id,content_guid,timestamp", Kind::Hits),
+            (
+                "timestamp,content_title,content_guid,owner_username,username,full_name,email,user_guid",
+                Kind::DashboardVisits,
+            ),
+            ("id,content_guid,app_guid,start_time,end_time,tag,status", Kind::Jobs),
+            ("id,pid,key,app_id,app_guid,start_time,end_time,tag,finalized", Kind::Jobs),
+            ("guid,name,title,app_mode,owner_guid", Kind::Content),
+            ("email,username,user_role,guid", Kind::Users),
+        ];
+        for (h, kind) in cases {
+            assert_eq!(detect_kind(&header(h)), Some(kind), "{h}");
+        }
+    }
+
+    #[test]
+    fn strips_bom_index_column_and_aliases() {
+        let h = header("\u{feff},id,content_guid,timestamp,data.user_agent");
+        assert!(h.has_index_column());
+        assert_eq!(h.index("id"), Some(1));
+        assert_eq!(h.index("user_agent"), Some(4));
+        assert_eq!(h.index(""), None);
+        assert_eq!(detect_kind(&h), Some(Kind::Hits));
+        let bom = header("\u{feff}content_guid,time");
+        assert_eq!(bom.index("content_guid"), Some(0));
+        assert!(!bom.has_index_column());
+    }
+
+    #[test]
+    fn unknown_header_lists_accepted_headers() {
+        let h = header("a,b,c");
+        let err = detect(&h, Path::new("x.csv")).unwrap_err().to_string();
+        assert!(err.contains("x.csv"), "{err}");
+        assert!(err.contains("header: a, b, c"), "{err}");
+        assert!(
+            err.contains("shiny usage: content_guid, user_guid, started, ended[, data_version]")
+        );
+        assert_eq!(err.lines().count(), 2 + Kind::ALL.len(), "{err}");
+    }
+
+    #[test]
+    fn cli_names_round_trip() {
+        for k in Kind::ALL {
+            assert_eq!(Kind::from_cli_name(k.cli_name()), Some(k));
+            assert_eq!(Kind::ALL[k.index()], k);
+        }
+    }
 }

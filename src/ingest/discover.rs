@@ -1,7 +1,165 @@
-//! File discovery (stub; being implemented).
-use super::{Dataset, IngestOptions};
-use std::path::PathBuf;
-/// Reads every export under `paths`.
-pub fn read_inputs(_paths: &[PathBuf], _opts: &IngestOptions) -> crate::Result<Dataset> {
-    Err(crate::Error::Usage("not implemented".into()))
+//! Finding the input files and reading them all into one [`Dataset`].
+//!
+//! Each input path is a file (read whatever its extension) or a folder, walked recursively
+//! for files ending `.csv` or `.csv.gz` (any case), skipping hidden files and folders (names
+//! starting with `.`). All files are sorted by path and deduplicated, then read in that
+//! order, so "the first bad rows" are deterministic (metrics.md section 1, step 1).
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::records::read_file;
+use super::{Dataset, IngestOptions, VisitSource};
+use crate::{Error, Result};
+
+/// Reads every export under `paths` into one [`Dataset`].
+pub fn read_inputs(paths: &[PathBuf], opts: &IngestOptions) -> Result<Dataset> {
+    let files = find_files(paths)?;
+    if files.is_empty() {
+        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        return Err(Error::NoInputs(shown.join(", ")));
+    }
+    let mut ds = Dataset::default();
+    for path in &files {
+        let file = ds.files.len() as u32;
+        let summary = read_file(path, file, opts, &mut ds)?;
+        ds.files.push(summary);
+    }
+    warn_overlapping_visits(&mut ds);
+    Ok(ds)
+}
+
+/// All export files under `paths`, sorted and deduplicated.
+pub fn find_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut found = BTreeSet::new();
+    for path in paths {
+        let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        if meta.is_dir() {
+            walk(path, &mut found, &mut BTreeSet::new())?;
+        } else {
+            found.insert(path.clone());
+        }
+    }
+    Ok(dedupe_same_file(found))
+}
+
+/// Drops paths that name a file already listed (`a/x.csv` and `./a/x.csv`).
+fn dedupe_same_file(found: BTreeSet<PathBuf>) -> Vec<PathBuf> {
+    let mut seen = BTreeSet::new();
+    found
+        .into_iter()
+        .filter(|p| seen.insert(fs::canonicalize(p).unwrap_or_else(|_| p.clone())))
+        .collect()
+}
+
+/// Walks `dir`; `visited` holds canonical folders already walked, so a symlink loop ends.
+fn walk(dir: &Path, found: &mut BTreeSet<PathBuf>, visited: &mut BTreeSet<PathBuf>) -> Result<()> {
+    let canonical = fs::canonicalize(dir).map_err(|e| Error::io(dir, e))?;
+    if !visited.insert(canonical) {
+        return Ok(());
+    }
+    let entries = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        let meta = fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
+        if meta.is_dir() {
+            walk(&path, found, visited)?;
+        } else if is_export_name(&name) {
+            found.insert(path);
+        }
+    }
+    Ok(())
+}
+
+/// True for `*.csv` and `*.csv.gz`, any case.
+fn is_export_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".csv") || lower.ends_with(".csv.gz")
+}
+
+/// Visits, unified visit rows, hits and dashboard visits record the same visits.
+fn warn_overlapping_visits(ds: &mut Dataset) {
+    let sources: BTreeSet<VisitSource> = ds.visits.iter().map(|v| v.source).collect();
+    if sources.len() > 1 {
+        let names: Vec<&str> = sources.iter().map(|s| source_name(*s)).collect();
+        ds.notes.warnings.push(format!(
+            "visits come from more than one source ({}); they overlap, so visit counts may \
+             double-count — keep one source",
+            names.join(", ")
+        ));
+    }
+}
+
+fn source_name(s: VisitSource) -> &'static str {
+    match s {
+        VisitSource::Visits => "content visits",
+        VisitSource::Unified => "unified usage visit rows",
+        VisitSource::Hits => "content hits",
+        VisitSource::Dashboard => "dashboard raw visits",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walks_folders_sorted_skipping_hidden_and_other_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        fs::create_dir_all(d.join("sub/deeper")).unwrap();
+        fs::create_dir_all(d.join(".hidden")).unwrap();
+        for f in [
+            "b.csv",
+            "a.CSV",
+            "sub/c.csv.gz",
+            "sub/deeper/d.Csv.Gz",
+            "notes.txt",
+            "x.gz",
+            ".h.csv",
+            ".hidden/e.csv",
+        ] {
+            fs::write(d.join(f), "").unwrap();
+        }
+        let found = find_files(&[d.to_path_buf(), d.join("b.csv"), d.join("notes.txt")]).unwrap();
+        let rel: Vec<_> = found.iter().map(|p| p.strip_prefix(d).unwrap()).collect();
+        let expected = [
+            "a.CSV",
+            "b.csv",
+            "notes.txt",
+            "sub/c.csv.gz",
+            "sub/deeper/d.Csv.Gz",
+        ];
+        assert_eq!(rel, expected.map(Path::new));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_loops_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        fs::create_dir_all(d.join("a")).unwrap();
+        fs::write(d.join("a/x.csv"), "").unwrap();
+        std::os::unix::fs::symlink(d, d.join("a/loop")).unwrap();
+        let found = find_files(&[d.to_path_buf()]).unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
+    }
+
+    #[test]
+    fn missing_path_and_no_inputs_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let opts = IngestOptions::default();
+        let err = read_inputs(&[dir.path().join("nope")], &opts).unwrap_err();
+        assert!(matches!(err, Error::Io { .. }), "{err}");
+        assert!(err.to_string().contains("nope"));
+        let err = read_inputs(&[dir.path().to_path_buf()], &opts).unwrap_err();
+        assert!(matches!(err, Error::NoInputs(_)), "{err}");
+    }
 }

@@ -4,10 +4,12 @@
 //!
 //! Times are `i64` microseconds since the Unix epoch, UTC (metrics.md section 0).
 
+pub mod catalog;
 pub mod detect;
 pub mod discover;
 pub mod reader;
 pub mod records;
+pub mod row;
 pub mod timestamp;
 
 use std::collections::HashMap;

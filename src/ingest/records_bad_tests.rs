@@ -1,0 +1,266 @@
+//! Bad-input tests: unknown headers, bad values with exact lines, lenient skips, encodings,
+//! gzip, truncation and overlap warnings, DST notes.
+
+use std::io::Write;
+
+use flate2::write::GzEncoder;
+
+use super::*;
+
+const HEADER: &str = "content_guid,user_guid,started,ended,data_version\n";
+
+fn shiny_row(i: usize) -> String {
+    format!(
+        "c{},u{i},2024-03-04T14:02:11Z,2024-03-04T14:38:52Z,1\n",
+        i % 3
+    )
+}
+
+fn shiny_rows(n: usize) -> String {
+    HEADER.to_string() + &(0..n).map(shiny_row).collect::<String>()
+}
+
+fn gz(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+#[test]
+fn unknown_header_lists_accepted_headers() {
+    let (path, err) = read_err("mystery.csv", b"a,b,c\n1,2,3\n");
+    assert!(
+        err.starts_with(&format!("{}: not a recognised", path.display())),
+        "{err}"
+    );
+    assert!(err.contains("header: a, b, c"), "{err}");
+    assert!(err.contains("  shiny usage: content_guid, user_guid, started, ended[, data_version]"));
+    assert!(err.contains("users: guid, username"), "{err}");
+}
+
+#[test]
+fn empty_file_is_an_unknown_kind() {
+    let (_, err) = read_err("empty.csv", b"");
+    assert!(err.contains("not a recognised"), "{err}");
+}
+
+#[test]
+fn rejects_unparseable_ended_with_line_number_after_multiline_field() {
+    let text = "content_guid,user_guid,started,ended,note\n\
+                c1,u1,2024-03-04T14:02:11Z,2024-03-04T14:38:52Z,\"two\nlines\"\n\
+                c1,u2,2024-03-04T14:02:11Z,yesterday,x\n";
+    let (path, err) = read_err("shiny.csv", text.as_bytes());
+    let expected = format!(
+        "{}:4: column 'ended': cannot parse 'yesterday' as a timestamp; expected RFC 3339 \
+         (2024-03-04T09:02:11Z), 'YYYY-MM-DD HH:MM:SS' or epoch seconds; fix the value or \
+         pass --lenient to skip bad rows",
+        path.display()
+    );
+    assert_eq!(err, expected);
+}
+
+#[test]
+fn rejects_bad_numbers_empty_guids_and_out_of_range_times() {
+    let cases = [
+        (
+            "c1,u1,2024-03-04T14:02:11Z,,3.5\n",
+            "column 'data_version': expected an integer",
+        ),
+        (
+            ",u1,2024-03-04T14:02:11Z,,1\n",
+            "column 'content_guid': empty value",
+        ),
+        ("c1,u1,NA,,1\n", "column 'started': empty value"),
+        ("c1,u1,1999-03-04T14:02:11Z,,1\n", "outside [2000, 2100)"),
+    ];
+    for (row, msg) in cases {
+        let (_, err) = read_err("shiny.csv", (HEADER.to_string() + row).as_bytes());
+        assert!(err.contains(":2: ") && err.contains(msg), "{err}");
+    }
+}
+
+#[test]
+fn lenient_skips_count_and_list_the_first_rows() {
+    let mut text = shiny_rows(3);
+    for i in 0..25 {
+        text.push_str(&format!("bad{i},u1,2024-03-04T14:02:11Z,soon,1\n"));
+    }
+    let (_dir, res) = read_with(&[("shiny.csv", text.as_bytes())], &opts(&[], true));
+    let ds = res.unwrap();
+    assert_eq!(ds.files[0].rows, 28);
+    assert_eq!(ds.sessions.len(), 3);
+    assert_eq!(ds.notes.skipped_rows, 25);
+    assert_eq!(ds.notes.skipped.len(), MAX_LISTED);
+    let first = &ds.notes.skipped[0];
+    assert_eq!((first.line, first.column.as_deref()), (5, Some("ended")));
+    assert!(
+        first.message.starts_with("cannot parse 'soon'"),
+        "{}",
+        first.message
+    );
+    assert_eq!(ds.content_ids.len(), 3, "skipped rows intern nothing");
+}
+
+#[test]
+fn bom_and_crlf_are_accepted() {
+    let text = "\u{feff}content_guid,started,ended\r\nc1,2024-03-04T14:02:11Z,NA\r\nc2,2024-03-04 14:02:12,\r\n";
+    let ds = read_ok("shiny.csv", text, &[]);
+    assert_eq!(ds.sessions.len(), 2);
+    assert_eq!(ds.sessions[1].started, t("2024-03-04T14:02:12Z"));
+    assert_eq!(ds.sessions[1].origin.line, 3);
+    assert_eq!(ds.sessions[0].ended, None);
+}
+
+#[test]
+fn wrong_field_count_names_the_line() {
+    let text = shiny_rows(2) + "c1,u1,2024-03-04T14:02:11Z\n";
+    let (path, err) = read_err("shiny.csv", text.as_bytes());
+    assert!(
+        err.starts_with(&format!("{}:4: found 3 fields", path.display())),
+        "{err}"
+    );
+}
+
+#[test]
+fn invalid_utf8_names_the_line() {
+    let mut bytes = shiny_rows(1).into_bytes();
+    bytes.extend_from_slice(b"c\xff1,u1,2024-03-04T14:02:11Z,,1\n");
+    let (path, err) = read_err("shiny.csv", &bytes);
+    assert!(
+        err.starts_with(&format!("{}:3: field 1 is not valid UTF-8", path.display())),
+        "{err}"
+    );
+}
+
+#[test]
+fn gzip_files_are_read_by_name_or_magic() {
+    let plain = shiny_rows(4);
+    let packed = gz(plain.as_bytes());
+    let (_dir, res) = read_with(
+        &[
+            ("a.csv.gz", &packed),
+            ("b.csv", &packed),
+            ("c.csv", plain.as_bytes()),
+        ],
+        &opts(&[], false),
+    );
+    let ds = res.unwrap();
+    assert_eq!(ds.files.len(), 3);
+    assert_eq!(ds.sessions.len(), 12);
+    let per_file: Vec<_> = ds.files.iter().map(|f| f.rows).collect();
+    assert_eq!(per_file, [4, 4, 4]);
+}
+
+#[test]
+fn truncated_gzip_is_an_error_naming_the_file() {
+    let packed = gz(shiny_rows(2000).as_bytes());
+    let cut = &packed[..packed.len() / 2];
+    let (path, err) = read_err("shiny.csv.gz", cut);
+    assert!(err.starts_with(&path.display().to_string()), "{err}");
+    assert!(err.contains("truncated or corrupt"), "{err}");
+}
+
+#[test]
+fn exactly_500_or_20_rows_warns_about_truncation() {
+    for (n, warns) in [(500, true), (20, true), (501, false), (19, false)] {
+        let text = shiny_rows(n);
+        let (dir, res) = read_with(&[("shiny.csv", text.as_bytes())], &opts(&[], false));
+        let ds = res.unwrap();
+        let expected = format!(
+            "{}: exactly {n} rows — connectapi's default row limit may have truncated this \
+             export; re-export with limit = Inf",
+            dir.path().join("shiny.csv").display()
+        );
+        assert_eq!(
+            ds.notes.warnings.contains(&expected),
+            warns,
+            "{n}: {:?}",
+            ds.notes.warnings
+        );
+    }
+}
+
+#[test]
+fn jobs_with_20_rows_do_not_warn() {
+    let rows: String = (0..20)
+        .map(|i| format!("c1,2024-03-04T14:02:{i:02}Z,,run_app\n"))
+        .collect();
+    let ds = read_ok(
+        "jobs.csv",
+        &("content_guid,start_time,end_time,tag\n".to_string() + &rows),
+        &[],
+    );
+    assert_eq!(ds.jobs.len(), 20);
+    assert!(ds.notes.warnings.is_empty());
+}
+
+#[test]
+fn overlapping_visit_sources_warn() {
+    let visits = "content_guid,user_guid,time,data_version\nc1,u1,2024-03-04T14:02:11Z,3\n";
+    let hits = "id,user_guid,content_guid,timestamp\n1,u1,c1,2024-03-04T14:02:11Z\n";
+    let (_dir, res) = read_with(
+        &[("v.csv", visits.as_bytes()), ("h.csv", hits.as_bytes())],
+        &opts(&[], false),
+    );
+    let ds = res.unwrap();
+    assert_eq!(ds.visits.len(), 2);
+    assert_eq!(ds.notes.warnings.len(), 1);
+    assert!(
+        ds.notes.warnings[0].contains("content visits, content hits"),
+        "{:?}",
+        ds.notes.warnings
+    );
+    assert!(ds.notes.warnings[0].contains("double-count"));
+}
+
+#[test]
+fn dst_adjusted_local_times_are_counted_and_listed() {
+    let text = HEADER.to_string()
+        + "c1,u1,2024-03-10 02:30:00,2024-03-10 03:45:00,1\n\
+           c1,u2,2024-11-03 01:30:00,2024-11-03 01:40:00,1\n";
+    let ds = read_ok("shiny.csv", &text, &["America/New_York"]);
+    assert_eq!(ds.notes.nonexistent_local_times, 1);
+    assert_eq!(ds.notes.ambiguous_local_times, 2);
+    assert_eq!(ds.notes.local_time_problems.len(), 3);
+    let gap = &ds.notes.local_time_problems[0];
+    assert_eq!((gap.line, gap.column.as_deref()), (2, Some("started")));
+    assert!(gap
+        .message
+        .contains("'2024-03-10 02:30:00' in America/New_York does not exist"));
+    assert_eq!(ds.sessions[0].started, t("2024-03-10T07:30:00Z"));
+    assert_eq!(ds.sessions[1].started, t("2024-11-03T05:30:00Z"));
+}
+
+#[test]
+fn files_are_read_in_sorted_order_with_file_indexes() {
+    let (_dir, res) = read_with(
+        &[
+            ("b.csv", shiny_rows(1).as_bytes()),
+            ("a.csv", shiny_rows(2).as_bytes()),
+        ],
+        &opts(&[], false),
+    );
+    let ds = res.unwrap();
+    assert!(ds.files[0].path.ends_with("a.csv"));
+    assert_eq!(ds.sessions[2].origin, Origin { file: 1, line: 2 });
+    assert!(ds.path_of(ds.sessions[2].origin).ends_with("b.csv"));
+}
+
+#[test]
+fn crlf_line_numbers_count_multiline_fields() {
+    let text = "content_guid,started,ended,note\r\n\
+                c1,2024-03-04T14:02:11Z,,\"a\r\nb\"\r\n\
+                c1,2024-03-04T14:02:11Z,,x\r\n\
+                c1,2024-03-04T14:02:11Z,later,x\r\n";
+    let (path, err) = read_err("shiny.csv", text.as_bytes());
+    assert!(
+        err.starts_with(&format!("{}:5: column 'ended'", path.display())),
+        "{err}"
+    );
+    let short = "content_guid,started,ended\r\nc1,2024-03-04T14:02:11Z,\r\nc1\r\n";
+    let (path, err) = read_err("shiny.csv", short.as_bytes());
+    assert!(
+        err.starts_with(&format!("{}:3: found 1 fields", path.display())),
+        "{err}"
+    );
+}
