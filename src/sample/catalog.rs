@@ -135,7 +135,12 @@ pub const SVC_USERNAME: &str = "svc-health-check";
 pub fn is_session_mode(mode: &str) -> bool {
     matches!(
         mode,
-        "shiny" | "python-shiny" | "python-dash" | "python-streamlit" | "rmd-shiny" | "jupyter-voila"
+        "shiny"
+            | "python-shiny"
+            | "python-dash"
+            | "python-streamlit"
+            | "rmd-shiny"
+            | "jupyter-voila"
     )
 }
 
@@ -182,50 +187,145 @@ fn templates() -> Vec<Template> {
     let mut pin = t("customer-segments-pin", "Customer Segments", "static");
     pin.category = "pin";
     vec![
-        with(t("sales-dashboard", "Sales Dashboard", "shiny"),
-            Settings { max_processes: Some(2), max_conns_per_process: Some(5), ..none }),
-        with(t("clinical-trial-explorer", "Clinical Trial Explorer", "shiny"),
-            Settings { min_processes: Some(2), ..none }),
-        t("supply-chain-monitor", "Supply Chain Monitor", "python-shiny"),
-        with(t("marketing-funnel", "Marketing Funnel", "python-dash"),
-            Settings { load_factor: Some(0.2), ..none }),
+        with(
+            t("sales-dashboard", "Sales Dashboard", "shiny"),
+            Settings {
+                max_processes: Some(2),
+                max_conns_per_process: Some(5),
+                ..none
+            },
+        ),
+        with(
+            t(
+                "clinical-trial-explorer",
+                "Clinical Trial Explorer",
+                "shiny",
+            ),
+            Settings {
+                min_processes: Some(2),
+                ..none
+            },
+        ),
+        t(
+            "supply-chain-monitor",
+            "Supply Chain Monitor",
+            "python-shiny",
+        ),
+        with(
+            t("marketing-funnel", "Marketing Funnel", "python-dash"),
+            Settings {
+                load_factor: Some(0.2),
+                ..none
+            },
+        ),
         t("hr-headcount-planner", "HR Headcount Planner", "shiny"),
         t("forecast-studio", "Forecast Studio", "python-streamlit"),
         t("q3-board-pack", r#"Q3 "Board" Pack, final"#, "rmd-shiny"),
-        t("customer-churn-explorer", "Customer Churn Explorer", "shiny"),
+        t(
+            "customer-churn-explorer",
+            "Customer Churn Explorer",
+            "shiny",
+        ),
         t("inventory-tracker", "Inventory Tracker", "shiny"),
         t("xss-demo", "Test app <script>alert(1)</script>", "shiny"),
         t("web-analytics", "Web Analytics", "python-dash"),
-        t("ops-status-board", "Ops Status Board", "shiny"),
+        // Kept warm for the hourly health check.
+        with(
+            t("ops-status-board", "Ops Status Board", "shiny"),
+            Settings {
+                min_processes: Some(1),
+                ..none
+            },
+        ),
         t("pricing-simulator", "Pricing Simulator", "shiny"),
         t("lab-results-viewer", "Lab Results Viewer", "python-shiny"),
-        with(t("credit-risk-heatmap", "Credit Risk Heatmap", "shiny"),
-            Settings { memory_request: Some(1 << 30), memory_limit: Some(4 << 30), cpu_limit: Some(2.0), ..none }),
-        t("model-explorer-voila", "Model Explorer (Voila)", "jupyter-voila"),
+        with(
+            t("credit-risk-heatmap", "Credit Risk Heatmap", "shiny"),
+            Settings {
+                memory_request: Some(1 << 30),
+                memory_limit: Some(4 << 30),
+                cpu_limit: Some(2.0),
+                ..none
+            },
+        ),
+        t(
+            "model-explorer-voila",
+            "Model Explorer (Voila)",
+            "jupyter-voila",
+        ),
         t("fleet-map", "Fleet Map", "shiny"),
-        t("employee-survey-results", "Employee Survey Results", "python-shiny"),
+        t(
+            "employee-survey-results",
+            "Employee Survey Results",
+            "python-shiny",
+        ),
         t("budget-variance", "Budget Variance", "shiny"),
         t("energy-usage", "Energy Usage", "shiny"),
-        with(t("flask-scoring-api", "Scoring API", "python-api"),
-            Settings { max_processes: Some(6), min_processes: Some(1), max_conns_per_process: Some(50),
-                load_factor: Some(0.8), idle_timeout: Some(120), memory_limit: Some(2_147_483_648), ..none }),
-        t("forecast-api", "Forecast API", "api"),
-        with(t("document-search-api", "Document Search API", "python-fastapi"),
-            Settings { idle_timeout: Some(60), ..none }),
-        scheduled(t("weekly-kpi-report", "Weekly KPI Report", "rmd-static"), Schedule::Daily),
-        scheduled(t("data-quality-report", "Data Quality Report", "quarto-static"), Schedule::Daily),
+        with(
+            t("flask-scoring-api", "Scoring API", "python-api"),
+            Settings {
+                max_processes: Some(6),
+                min_processes: Some(1),
+                max_conns_per_process: Some(50),
+                load_factor: Some(0.8),
+                idle_timeout: Some(120),
+                memory_limit: Some(2_147_483_648),
+                ..none
+            },
+        ),
+        with(
+            t("forecast-api", "Forecast API", "api"),
+            Settings {
+                idle_timeout: Some(300),
+                ..none
+            },
+        ),
+        with(
+            t(
+                "document-search-api",
+                "Document Search API",
+                "python-fastapi",
+            ),
+            Settings {
+                idle_timeout: Some(600),
+                ..none
+            },
+        ),
+        scheduled(
+            t("weekly-kpi-report", "Weekly KPI Report", "rmd-static"),
+            Schedule::Daily,
+        ),
+        scheduled(
+            t(
+                "data-quality-report",
+                "Data Quality Report",
+                "quarto-static",
+            ),
+            Schedule::Daily,
+        ),
         site,
-        scheduled(t("monthly-finance-review", "Monthly Finance Review", "rmd-static"), Schedule::Weekly),
+        scheduled(
+            t(
+                "monthly-finance-review",
+                "Monthly Finance Review",
+                "rmd-static",
+            ),
+            Schedule::Weekly,
+        ),
         t("brand-assets", "Brand Assets", "static"),
         pin,
-        t("exploratory-analysis", "Exploratory Analysis Notebook", "jupyter-static"),
+        t(
+            "exploratory-analysis",
+            "Exploratory Analysis Notebook",
+            "jupyter-static",
+        ),
     ]
 }
 
 const FIRST: [&str; 24] = [
-    "Alice", "Bob", "Carlos", "Dana", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jamal",
-    "Kira", "Liam", "Maya", "Noah", "Olga", "Priya", "Quinn", "Rosa", "Sven", "Tara", "Umar",
-    "Vera", "Wei", "Yusuf",
+    "Alice", "Bob", "Carlos", "Dana", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jamal", "Kira",
+    "Liam", "Maya", "Noah", "Olga", "Priya", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera",
+    "Wei", "Yusuf",
 ];
 const LAST: [&str; 20] = [
     "Nguyen", "Smith", "Garcia", "Müller", "Okafor", "Tanaka", "Rossi", "Kowalski", "Silva",
@@ -244,11 +344,20 @@ fn office_time<R: Rng>(rng: &mut R, from: Secs, to: Secs) -> Secs {
     day * 86_400 + rng.gen_range(13 * 3600..21 * 3600)
 }
 
-fn build_content<R: Rng>(rng: &mut R, i: usize, tpl: &Template, cat: &Catalog, publishers: &[usize]) -> Content {
+fn build_content<R: Rng>(
+    rng: &mut R,
+    i: usize,
+    tpl: &Template,
+    cat: &Catalog,
+    publishers: &[usize],
+) -> Content {
     let lap = i / 30;
     let (name, title) = match lap {
         0 => (tpl.name.to_string(), tpl.title.to_string()),
-        _ => (format!("{}-{}", tpl.name, lap + 1), format!("{} ({})", tpl.title, lap + 1)),
+        _ => (
+            format!("{}-{}", tpl.name, lap + 1),
+            format!("{} ({})", tpl.title, lap + 1),
+        ),
     };
     let created = cat.window_start - rng.gen_range(30..900) * 86_400 - rng.gen_range(0..86_400);
     let n_deploys = pick(rng, &[0usize, 0, 1, 1, 2]);
@@ -296,7 +405,9 @@ fn build_user<R: Rng>(rng: &mut R, i: usize, n: usize, start: Secs) -> User {
     let svc = i + 1 == n;
     let username = match svc {
         true => SVC_USERNAME.to_string(),
-        false => format!("{}{}{}", &first[..1], last, i).to_lowercase().replace('\'', ""),
+        false => format!("{}{}{}", &first[..1], last, i)
+            .to_lowercase()
+            .replace('\'', ""),
     };
     User {
         guid: guid(rng),
@@ -313,11 +424,16 @@ fn build_user<R: Rng>(rng: &mut R, i: usize, n: usize, start: Secs) -> User {
 impl Catalog {
     /// Builds the catalog for `spec` (at least 1 content item and 3 users).
     pub fn new<R: Rng>(spec: &SampleSpec, rng: &mut R) -> Catalog {
-        let window_start = spec.start.and_hms_opt(0, 0, 0).map_or(0, |d| d.and_utc().timestamp());
+        let window_start = spec
+            .start
+            .and_hms_opt(0, 0, 0)
+            .map_or(0, |d| d.and_utc().timestamp());
         let n_users = (spec.users as usize).max(3);
         let mut cat = Catalog {
             contents: Vec::new(),
-            users: (0..n_users).map(|i| build_user(rng, i, n_users, window_start)).collect(),
+            users: (0..n_users)
+                .map(|i| build_user(rng, i, n_users, window_start))
+                .collect(),
             deleted_guid: guid(rng),
             window_start,
             window_end: window_start + i64::from(spec.days.max(1)) * 86_400,
@@ -335,10 +451,12 @@ impl Catalog {
     }
 
     fn lock_some_viewers<R: Rng>(&mut self, rng: &mut R) {
-        let viewers: Vec<usize> = (0..self.svc).filter(|&i| self.users[i].role == "viewer").collect();
+        let viewers: Vec<usize> = (0..self.svc)
+            .filter(|&i| self.users[i].role == "viewer")
+            .collect();
         for &i in viewers.choose_multiple(rng, (viewers.len() / 30).max(1)) {
             self.users[i].locked = true;
-            self.users[i].updated = self.window_start - rng.gen_range(1..60) * 86_400;
+            self.users[i].updated = self.window_start - rng.gen_range(3600..60 * 86_400);
         }
     }
 
@@ -351,9 +469,14 @@ impl Catalog {
             let content = build_content(rng, i, &tpls[i % tpls.len()], self, &publishers);
             self.contents.push(content);
         }
-        self.session_contents = (0..n).filter(|&i| is_session_mode(self.contents[i].mode)).collect();
+        self.session_contents = (0..n)
+            .filter(|&i| is_session_mode(self.contents[i].mode))
+            .collect();
         self.content_rank = Cdf::zipf(self.session_contents.len(), 1.1);
-        let ops = self.contents.iter().position(|c| c.name == "ops-status-board");
+        let ops = self
+            .contents
+            .iter()
+            .position(|c| c.name == "ops-status-board");
         self.health_target = ops.unwrap_or(self.session_contents[0]);
     }
 
@@ -366,7 +489,9 @@ impl Catalog {
 
     /// The content GUID a session references (`contents.len()` = the deleted item).
     pub fn session_guid(&self, content: usize) -> &str {
-        self.contents.get(content).map_or(&self.deleted_guid, |c| &c.guid)
+        self.contents
+            .get(content)
+            .map_or(&self.deleted_guid, |c| &c.guid)
     }
 }
 

@@ -168,6 +168,8 @@ mod tests {
         let g = guid(&mut rng);
         let lens: Vec<usize> = g.split('-').map(str::len).collect();
         assert_eq!(lens, [8, 4, 4, 4, 12]);
-        assert!(g.chars().all(|c| c == '-' || c.is_ascii_digit() || c.is_ascii_lowercase()));
+        assert!(g
+            .chars()
+            .all(|c| c == '-' || c.is_ascii_digit() || c.is_ascii_lowercase()));
     }
 }

@@ -69,19 +69,34 @@ impl App {
         let max_conns = s.max_conns_per_process.unwrap_or(DEFAULT_MAX_CONNS).max(1);
         let lf = s.load_factor.unwrap_or(DEFAULT_LOAD_FACTOR);
         let warm = s.min_processes.unwrap_or(0) as usize;
-        let spawn = c.last_deployed.min(cat.window_start) + 90;
+        // Warm processes were started some days before the window, one second apart.
+        let spawn = cat.window_start - 86_400 * (2 + content as Secs % 5) + 37 * content as Secs;
         App {
             tag: run_tag(c.mode),
             threshold: ((lf * f64::from(max_conns)).ceil() as usize).max(1),
             max_procs: s.max_processes.unwrap_or(DEFAULT_MAX_PROCESSES).max(1) as usize,
             max_conns: max_conns as usize,
             idle: Secs::from(s.idle_timeout.unwrap_or(DEFAULT_IDLE)),
-            procs: (0..warm).map(|_| Proc { spawn, conns: Vec::new(), last_close: spawn, warm: true }).collect(),
+            procs: (0..warm)
+                .map(|k| Proc {
+                    spawn: spawn + k as Secs,
+                    conns: Vec::new(),
+                    last_close: spawn,
+                    warm: true,
+                })
+                .collect(),
         }
     }
 
     fn job(&self, content: usize, p: &Proc, end: Option<Secs>) -> Job {
-        Job { content, tag: self.tag, start: p.spawn, end, queued: None, exit_code: 0 }
+        Job {
+            content,
+            tag: self.tag,
+            start: p.spawn,
+            end,
+            queued: None,
+            exit_code: 0,
+        }
     }
 
     /// Closes connections ended by `t` and retires processes idle for `idle` seconds.
@@ -117,7 +132,12 @@ impl App {
         }
         if self.procs.len() < self.max_procs {
             let spawn = start - SPAWN_LEAD;
-            self.procs.push(Proc { spawn, conns: vec![end], last_close: spawn, warm: false });
+            self.procs.push(Proc {
+                spawn,
+                conns: vec![end],
+                last_close: spawn,
+                warm: false,
+            });
             return true;
         }
         match self.least_loaded_below(self.max_conns) {
@@ -142,14 +162,22 @@ impl SessionJobs {
     /// One scheduler per content item of `cat` that runs on demand.
     pub fn new(cat: &Catalog) -> SessionJobs {
         let apps = (0..cat.contents.len())
-            .map(|i| super::catalog::is_session_mode(cat.contents[i].mode).then(|| App::new(cat, i)))
+            .map(|i| {
+                super::catalog::is_session_mode(cat.contents[i].mode).then(|| App::new(cat, i))
+            })
             .collect();
-        SessionJobs { apps, jobs: Vec::new(), rejected: 0 }
+        SessionJobs {
+            apps,
+            jobs: Vec::new(),
+            rejected: 0,
+        }
     }
 
     /// Feeds one session; the deleted item and zero-length sessions hold no process.
     pub fn observe(&mut self, s: &Session) {
-        let Some(Some(app)) = self.apps.get_mut(s.content) else { return };
+        let Some(Some(app)) = self.apps.get_mut(s.content) else {
+            return;
+        };
         if s.ended <= s.started {
             return;
         }
@@ -175,7 +203,12 @@ impl SessionJobs {
 /// API processes from the request times in `visits` (sorted by time).
 pub fn api_jobs(cat: &Catalog, visits: &[Visit]) -> Vec<Job> {
     let mut jobs = Vec::new();
-    for (i, c) in cat.contents.iter().enumerate().filter(|(_, c)| is_api_mode(c.mode)) {
+    for (i, c) in cat
+        .contents
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| is_api_mode(c.mode))
+    {
         let times = visits.iter().filter(|v| v.content == i).map(|v| v.time);
         let mut app = App::new(cat, i);
         if !app.procs.is_empty() {
@@ -190,7 +223,14 @@ pub fn api_jobs(cat: &Catalog, visits: &[Visit]) -> Vec<Job> {
             current = match current {
                 Some((spawn, last)) if t <= last + 1 + app.idle => Some((spawn, t)),
                 Some((spawn, last)) => {
-                    jobs.push(Job { content: i, tag: run_tag(c.mode), start: spawn, end: Some(last + 1 + app.idle), queued: None, exit_code: 0 });
+                    jobs.push(Job {
+                        content: i,
+                        tag: run_tag(c.mode),
+                        start: spawn,
+                        end: Some(last + 1 + app.idle),
+                        queued: None,
+                        exit_code: 0,
+                    });
                     Some((t - SPAWN_LEAD, t))
                 }
                 None => Some((t - SPAWN_LEAD, t)),
@@ -198,7 +238,14 @@ pub fn api_jobs(cat: &Catalog, visits: &[Visit]) -> Vec<Job> {
         }
         if let Some((spawn, last)) = current {
             let end = Some(last + 1 + app.idle).filter(|&e| e <= cat.window_end);
-            jobs.push(Job { content: i, tag: run_tag(c.mode), start: spawn, end, queued: None, exit_code: 0 });
+            jobs.push(Job {
+                content: i,
+                tag: run_tag(c.mode),
+                start: spawn,
+                end,
+                queued: None,
+                exit_code: 0,
+            });
         }
     }
     jobs

@@ -14,9 +14,29 @@ use std::io::{self, Write};
 
 /// Header of jobs.csv (spec 3.2).
 pub const HEADER: [&str; 23] = [
-    "id", "ppid", "pid", "key", "remote_id", "content_id", "content_guid", "app_id", "app_guid",
-    "variant_id", "bundle_id", "start_time", "end_time", "last_heartbeat_time", "queued_time",
-    "queue_name", "tag", "exit_code", "status", "hostname", "cluster", "image", "run_as",
+    "id",
+    "ppid",
+    "pid",
+    "key",
+    "remote_id",
+    "content_id",
+    "content_guid",
+    "app_id",
+    "app_guid",
+    "variant_id",
+    "bundle_id",
+    "start_time",
+    "end_time",
+    "last_heartbeat_time",
+    "queued_time",
+    "queue_name",
+    "tag",
+    "exit_code",
+    "status",
+    "hostname",
+    "cluster",
+    "image",
+    "run_as",
 ];
 
 fn render_tag(c: &Content) -> Option<&'static str> {
@@ -31,7 +51,10 @@ fn render_tag(c: &Content) -> Option<&'static str> {
 /// UTC seconds of a wall-clock time in America/New_York (earliest if ambiguous).
 fn ny_time(date: NaiveDate, hour: u32) -> Option<Secs> {
     let naive = date.and_hms_opt(hour, 0, 0)?;
-    New_York.from_local_datetime(&naive).earliest().map(|t| t.timestamp())
+    New_York
+        .from_local_datetime(&naive)
+        .earliest()
+        .map(|t| t.timestamp())
 }
 
 fn render_duration(rng: &mut StdRng) -> Secs {
@@ -40,7 +63,9 @@ fn render_duration(rng: &mut StdRng) -> Secs {
 }
 
 fn scheduled_starts(cat: &Catalog, c: &Content) -> Vec<(Secs, bool)> {
-    let first = chrono::DateTime::from_timestamp(cat.window_start, 0).unwrap_or_default().date_naive();
+    let first = chrono::DateTime::from_timestamp(cat.window_start, 0)
+        .unwrap_or_default()
+        .date_naive();
     let days = (cat.window_end - cat.window_start) / 86_400;
     (0..days)
         .filter_map(|d| first.checked_add_days(chrono::Days::new(d as u64)))
@@ -66,7 +91,14 @@ pub fn content_jobs(cat: &Catalog, rng: &mut StdRng) -> Vec<Job> {
         for &deploy in &c.deploys {
             let Some(tag) = restore else { continue };
             let end = deploy + rng.gen_range(30..360);
-            jobs.push(Job { content: i, tag, start: deploy, end: Some(end), queued: None, exit_code: 0 });
+            jobs.push(Job {
+                content: i,
+                tag,
+                start: deploy,
+                end: Some(end),
+                queued: None,
+                exit_code: 0,
+            });
             renders.push((end + 3, false));
         }
         let Some(tag) = render_tag(c) else { continue };
@@ -75,7 +107,14 @@ pub fn content_jobs(cat: &Catalog, rng: &mut StdRng) -> Vec<Job> {
             let end = Some(start + render_duration(rng)).filter(|&e| e <= cat.window_end);
             let queued = queued.then(|| start - rng.gen_range(1..6));
             let exit_code = i32::from(rng.gen_bool(0.02));
-            jobs.push(Job { content: i, tag, start, end, queued, exit_code });
+            jobs.push(Job {
+                content: i,
+                tag,
+                start,
+                end,
+                queued,
+                exit_code,
+            });
         }
     }
     jobs
@@ -101,10 +140,22 @@ fn number<'a>(jobs: &'a [Job], rng: &mut StdRng) -> Vec<Numbered<'a>> {
         .map(|job| {
             id += rng.gen_range(1..9);
             pid = 300_000 + (pid + rng.gen_range(3..400) - 300_000) % 3_800_000;
-            Numbered { job, id, pid, ppid: pid - rng.gen_range(8..20), key: key(rng, 16) }
+            Numbered {
+                job,
+                id,
+                pid,
+                ppid: pid - rng.gen_range(8..20),
+                key: key(rng, 16),
+            }
         })
         .collect();
-    out.sort_by_key(|n| (n.job.content, std::cmp::Reverse(n.job.start), std::cmp::Reverse(n.id)));
+    out.sort_by_key(|n| {
+        (
+            n.job.content,
+            std::cmp::Reverse(n.job.start),
+            std::cmp::Reverse(n.id),
+        )
+    });
     out
 }
 
@@ -112,7 +163,11 @@ fn write_row<W: Write>(w: &mut W, cat: &Catalog, n: &Numbered, heartbeat: Secs) 
     let (j, c) = (n.job, &cat.contents[n.job.content]);
     let rendered = j.tag.starts_with("build_");
     let variant = if rendered { c.id * 3 + 1 } else { 0 };
-    write!(w, "\"{}\",\"{}\",\"{}\",\"{}\",NA,\"{}\",", n.id, n.ppid, n.pid, n.key, c.id)?;
+    write!(
+        w,
+        "\"{}\",\"{}\",\"{}\",\"{}\",NA,\"{}\",",
+        n.id, n.ppid, n.pid, n.key, c.id
+    )?;
     write_quoted(w, &c.guid)?;
     write!(w, ",\"{}\",", c.id)?;
     write_quoted(w, &c.guid)?;
@@ -133,7 +188,12 @@ fn write_row<W: Write>(w: &mut W, cat: &Catalog, n: &Numbered, heartbeat: Secs) 
 }
 
 /// Writes jobs.csv; returns the row count.
-pub fn write_jobs<W: Write>(w: &mut W, cat: &Catalog, jobs: &[Job], rng: &mut StdRng) -> io::Result<u64> {
+pub fn write_jobs<W: Write>(
+    w: &mut W,
+    cat: &Catalog,
+    jobs: &[Job],
+    rng: &mut StdRng,
+) -> io::Result<u64> {
     write_header(w, &HEADER)?;
     for n in number(jobs, rng) {
         let last = n.job.end.unwrap_or(cat.window_end);

@@ -107,7 +107,10 @@ fn rng(seed: u64, stream: Stream) -> StdRng {
 
 /// Writes `path` through `<name>.tmp` in the same folder and a rename, so a reader never
 /// sees a half-written file.
-fn write_atomic<T>(path: &Path, f: impl FnOnce(&mut BufWriter<File>) -> io::Result<T>) -> io::Result<T> {
+fn write_atomic<T>(
+    path: &Path,
+    f: impl FnOnce(&mut BufWriter<File>) -> io::Result<T>,
+) -> io::Result<T> {
     let mut name = path
         .file_name()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "output path has no file name"))?
@@ -145,7 +148,12 @@ pub fn generate(spec: &SampleSpec, out_dir: &Path) -> io::Result<SampleSummary> 
     let mut session_jobs = jobs::SessionJobs::new(&cat);
     let path = |name: &str| out_dir.join(name);
     let sessions_written = write_atomic(&path(SHINY_FILE), |w| {
-        let stream = SessionStream::new(&cat, &rhythm, spec.sessions, rng(spec.seed, Stream::Sessions));
+        let stream = SessionStream::new(
+            &cat,
+            &rhythm,
+            spec.sessions,
+            rng(spec.seed, Stream::Sessions),
+        );
         sessions::write_shiny(w, &cat, stream, |s| {
             activity.saw(s.user, s.started);
             session_jobs.observe(s);
@@ -154,17 +162,25 @@ pub fn generate(spec: &SampleSpec, out_dir: &Path) -> io::Result<SampleSummary> 
     let mut vrng = rng(spec.seed, Stream::Visits);
     let visits = visits::generate(&cat, &rhythm, spec.sessions, &mut vrng);
     visits.iter().for_each(|v| activity.saw(v.user, v.time));
-    let visits_written = write_atomic(&path(VISITS_FILE), |w| visits::write_visits(w, &cat, &visits, &mut vrng))?;
+    let visits_written = write_atomic(&path(VISITS_FILE), |w| {
+        visits::write_visits(w, &cat, &visits, &mut vrng)
+    })?;
     let mut jrng = rng(spec.seed, Stream::Jobs);
     let mut all_jobs = session_jobs.finish(cat.window_end);
     all_jobs.extend(jobs::api_jobs(&cat, &visits));
     all_jobs.extend(jobs_out::content_jobs(&cat, &mut jrng));
-    let jobs_written = write_atomic(&path(JOBS_FILE), |w| jobs_out::write_jobs(w, &cat, &all_jobs, &mut jrng))?;
+    let jobs_written = write_atomic(&path(JOBS_FILE), |w| {
+        jobs_out::write_jobs(w, &cat, &all_jobs, &mut jrng)
+    })?;
     write_atomic(&path(CONTENT_FILE), |w| tables::write_content(w, &cat))?;
     let mut urng = rng(spec.seed, Stream::Users);
-    write_atomic(&path(USERS_FILE), |w| tables::write_users(w, &cat, &activity, &mut urng))?;
+    write_atomic(&path(USERS_FILE), |w| {
+        tables::write_users(w, &cat, &activity, &mut urng)
+    })?;
     Ok(SampleSummary {
-        files: [SHINY_FILE, VISITS_FILE, JOBS_FILE, CONTENT_FILE, USERS_FILE].map(path).to_vec(),
+        files: [SHINY_FILE, VISITS_FILE, JOBS_FILE, CONTENT_FILE, USERS_FILE]
+            .map(path)
+            .to_vec(),
         sessions_written,
         visits_written,
         jobs_written,
@@ -177,7 +193,12 @@ pub fn generate(spec: &SampleSpec, out_dir: &Path) -> io::Result<SampleSummary> 
 pub fn generate_shiny_usage_only(spec: &SampleSpec, path: &Path) -> io::Result<u64> {
     let (cat, rhythm) = world(spec);
     write_atomic(path, |w| {
-        let stream = SessionStream::new(&cat, &rhythm, spec.sessions, rng(spec.seed, Stream::Sessions));
+        let stream = SessionStream::new(
+            &cat,
+            &rhythm,
+            spec.sessions,
+            rng(spec.seed, Stream::Sessions),
+        );
         sessions::write_shiny(w, &cat, stream, |_| {})
     })
 }

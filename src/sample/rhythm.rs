@@ -79,11 +79,16 @@ impl Rhythm {
             let local = local_at(start + k as Secs * 3600 + 1800);
             let growth = (monthly * k as f64 / 24.0 / DAYS_PER_MONTH).exp();
             let office = (8.0..17.0).contains(&local.hour);
-            let board = if local.board_day && office { BOARD_DAY_FACTOR } else { 1.0 };
+            let board = if local.board_day && office {
+                BOARD_DAY_FACTOR
+            } else {
+                1.0
+            };
             let w = weekday_factor(local.weekday) * hour_curve(local.hour) * board * growth;
             r.weights.push(w);
             r.growth.push(growth);
-            r.board_hour.push(local.board_day && (9.0..10.0).contains(&local.hour));
+            r.board_hour
+                .push(local.board_day && (9.0..10.0).contains(&local.hour));
         }
         r
     }
@@ -100,7 +105,10 @@ impl Rhythm {
 
     /// Sum of growth over board-meeting hours (to budget the bursts).
     pub fn board_growth(&self) -> f64 {
-        (0..self.hours()).filter(|&k| self.board_hour[k]).map(|k| self.growth[k]).sum()
+        (0..self.hours())
+            .filter(|&k| self.board_hour[k])
+            .map(|k| self.growth[k])
+            .sum()
     }
 
     /// Start of hour `k`.

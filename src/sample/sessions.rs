@@ -23,7 +23,7 @@ const P_OPEN: f64 = 0.005;
 const P_ZERO: f64 = 0.0003;
 const P_DUPLICATE: f64 = 0.005;
 /// Share of the session budget spent on board-meeting bursts.
-const BURST_SHARE: f64 = 0.03;
+const BURST_SHARE: f64 = 0.012;
 /// Largest share of the budget the hourly health check may take.
 const HEALTH_SHARE: f64 = 0.3;
 
@@ -54,14 +54,23 @@ impl Plan {
         let hours = rhythm.hours();
         let total = total as f64;
         let health_budget = (total * HEALTH_SHARE).floor();
-        let health_every = (health_budget >= 1.0).then(|| (hours as f64 / health_budget).ceil() as usize);
+        let health_every =
+            (health_budget >= 1.0).then(|| (hours as f64 / health_budget).ceil() as usize);
         let health = health_every.map_or(0.0, |e| hours.div_ceil(e.max(1)) as f64);
         let board_growth = rhythm.board_growth();
-        let burst = if board_growth > 0.0 { total * BURST_SHARE } else { 0.0 };
+        let burst = if board_growth > 0.0 {
+            total * BURST_SHARE
+        } else {
+            0.0
+        };
         let regular = ((total - health - burst - 4.0) / (1.0 + P_DUPLICATE)).max(0.0);
         Plan {
             base: regular / rhythm.total().max(f64::MIN_POSITIVE),
-            burst_scale: if board_growth > 0.0 { burst / board_growth } else { 0.0 },
+            burst_scale: if board_growth > 0.0 {
+                burst / board_growth
+            } else {
+                0.0
+            },
             health_every: health_every.map(|e| e.max(1)),
             deleted_hours: [3 * 24 + 15, 5 * 24 + 16],
         }
@@ -112,7 +121,13 @@ impl<'a> SessionStream<'a> {
 
     fn push(&mut self, content: usize, user: Option<usize>, started: Secs, burst: bool) {
         let ended = started + self.duration(burst);
-        let s = Session { content, user, started, ended, recorded_end: Some(ended) };
+        let s = Session {
+            content,
+            user,
+            started,
+            ended,
+            recorded_end: Some(ended),
+        };
         self.batch.push(s);
     }
 
@@ -124,7 +139,10 @@ impl<'a> SessionStream<'a> {
     }
 
     fn add_regular(&mut self, start: Secs) {
-        let n = poisson(&mut self.rng, self.plan.base * self.rhythm.weights[self.hour]);
+        let n = poisson(
+            &mut self.rng,
+            self.plan.base * self.rhythm.weights[self.hour],
+        );
         for _ in 0..n {
             let content = self.cat.session_contents[self.cat.content_rank.sample(&mut self.rng)];
             let user = self.random_user();
@@ -137,9 +155,17 @@ impl<'a> SessionStream<'a> {
     fn add_burst(&mut self, start: Secs) {
         let mean = self.plan.burst_scale * self.rhythm.growth[self.hour];
         let popular = self.cat.session_contents[0];
-        let pack = self.cat.contents.iter().position(|c| c.name == "q3-board-pack");
+        let pack = self
+            .cat
+            .contents
+            .iter()
+            .position(|c| c.name == "q3-board-pack");
         for _ in 0..poisson(&mut self.rng, mean) {
-            let content = if self.rng.gen_bool(0.6) { popular } else { pack.unwrap_or(popular) };
+            let content = if self.rng.gen_bool(0.6) {
+                popular
+            } else {
+                pack.unwrap_or(popular)
+            };
             let user = self.random_user();
             let at = start + self.rng.gen_range(0..2400);
             self.push(content, user, at, true);
@@ -152,7 +178,13 @@ impl<'a> SessionStream<'a> {
             let at = start + 60 + self.rng.gen_range(0..30);
             let ended = at + self.rng.gen_range(2..9);
             let (content, user) = (self.cat.health_target, Some(self.cat.svc));
-            self.batch.push(Session { content, user, started: at, ended, recorded_end: Some(ended) });
+            self.batch.push(Session {
+                content,
+                user,
+                started: at,
+                ended,
+                recorded_end: Some(ended),
+            });
         }
         if self.plan.deleted_hours.contains(&k) {
             let user = self.random_user();
@@ -161,10 +193,16 @@ impl<'a> SessionStream<'a> {
         }
         if k + 1 == self.rhythm.hours() {
             // Two long sessions still open when the export was taken.
-            for rank in 0..2 {
+            for rank in [0, 2] {
                 let sc = &self.cat.session_contents;
                 let at = start + self.rng.gen_range(0..1800);
-                let s = Session { content: sc[rank % sc.len()], user: self.random_user(), started: at, ended: at + 3 * 3600, recorded_end: None };
+                let s = Session {
+                    content: sc[rank % sc.len()],
+                    user: self.random_user(),
+                    started: at,
+                    ended: at + 3 * 3600,
+                    recorded_end: None,
+                };
                 self.batch.push(s);
             }
         }

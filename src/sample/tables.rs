@@ -3,23 +3,49 @@
 //! numbers, times and logicals unquoted, `NA` for missing.
 
 use super::catalog::Catalog;
-use super::fmt::{write_header, write_naive, write_naive_opt, write_num_opt, write_quoted, write_quoted_opt, Secs};
+use super::fmt::{
+    write_header, write_naive, write_naive_opt, write_num_opt, write_quoted, write_quoted_opt, Secs,
+};
 use rand::rngs::StdRng;
 use rand::Rng;
 use std::io::{self, Write};
 
 /// Header of content.csv (spec section 4 example).
 pub const CONTENT_HEADER: [&str; 19] = [
-    "guid", "name", "title", "app_mode", "content_category", "max_processes", "min_processes",
-    "max_conns_per_process", "load_factor", "idle_timeout", "memory_request", "memory_limit",
-    "cpu_request", "cpu_limit", "owner_guid", "created_time", "last_deployed_time",
-    "r_version", "py_version",
+    "guid",
+    "name",
+    "title",
+    "app_mode",
+    "content_category",
+    "max_processes",
+    "min_processes",
+    "max_conns_per_process",
+    "load_factor",
+    "idle_timeout",
+    "memory_request",
+    "memory_limit",
+    "cpu_request",
+    "cpu_limit",
+    "owner_guid",
+    "created_time",
+    "last_deployed_time",
+    "r_version",
+    "py_version",
 ];
 
 /// Header of users.csv (spec section 5 example).
 pub const USERS_HEADER: [&str; 11] = [
-    "email", "username", "first_name", "last_name", "user_role", "created_time",
-    "updated_time", "active_time", "confirmed", "locked", "guid",
+    "email",
+    "username",
+    "first_name",
+    "last_name",
+    "user_role",
+    "created_time",
+    "updated_time",
+    "active_time",
+    "confirmed",
+    "locked",
+    "guid",
 ];
 
 /// Writes content.csv; returns the row count.
@@ -97,7 +123,12 @@ fn active_time(cat: &Catalog, act: &Activity, u: usize, rng: &mut StdRng) -> Opt
 }
 
 /// Writes users.csv; returns the row count.
-pub fn write_users<W: Write>(w: &mut W, cat: &Catalog, act: &Activity, rng: &mut StdRng) -> io::Result<u64> {
+pub fn write_users<W: Write>(
+    w: &mut W,
+    cat: &Catalog,
+    act: &Activity,
+    rng: &mut StdRng,
+) -> io::Result<u64> {
     write_header(w, &USERS_HEADER)?;
     for (i, u) in cat.users.iter().enumerate() {
         write_quoted(w, &format!("{}@connect.example", u.username))?;

@@ -3,7 +3,7 @@
 //! columns quoted, `NA` unquoted, naive UTC times.
 //!
 //! Static visits follow the office rhythm; API requests follow it too but keep a night
-//! floor, plus a nightly batch that calls the first API 40 times in three minutes.
+//! floor, plus a nightly batch that calls the first API ~15 times in three minutes.
 
 use super::catalog::{is_api_mode, Catalog, Content, Schedule};
 use super::fmt::{key, write_header, write_naive, write_quoted, write_quoted_opt, Secs};
@@ -15,7 +15,13 @@ use std::io::{self, Write};
 
 /// Header of visits.csv.
 pub const HEADER: [&str; 8] = [
-    "content_guid", "user_guid", "variant_key", "time", "rendering_id", "bundle_id", "path",
+    "content_guid",
+    "user_guid",
+    "variant_key",
+    "time",
+    "rendering_id",
+    "bundle_id",
+    "path",
     "data_version",
 ];
 
@@ -23,7 +29,7 @@ pub const HEADER: [&str; 8] = [
 const STATIC_SHARE: f64 = 0.25;
 /// API requests per requested session (before the nightly batch).
 const API_SHARE: f64 = 0.35;
-const NIGHT_BATCH: f64 = 40.0;
+const NIGHT_BATCH: f64 = 15.0;
 
 /// One visit or API request.
 #[derive(Clone, Copy, Debug)]
@@ -35,17 +41,20 @@ pub struct Visit {
 }
 
 fn is_static_mode(mode: &str) -> bool {
-    matches!(mode, "rmd-static" | "quarto-static" | "static" | "jupyter-static")
+    matches!(
+        mode,
+        "rmd-static" | "quarto-static" | "static" | "jupyter-static"
+    )
 }
 
 fn paths(c: &Content) -> &'static [&'static str] {
-    match (c.mode, c.category, c.name.split('-').next()) {
-        (_, "site", _) => &["/", "/onboarding.html", "/faq.html", "/search.json"],
-        (_, "pin", _) => &["/", "/data.txt"],
-        ("static", _, _) => &["/", "/index.html", "/logo.svg"],
-        ("python-api", _, _) => &["/predict", "/predict", "/predict", "/health"],
-        ("api", _, _) => &["/forecast", "/forecast", "/__docs__/"],
-        ("python-fastapi", _, _) => &["/search", "/search", "/docs"],
+    match (c.mode, c.category) {
+        (_, "site") => &["/", "/onboarding.html", "/faq.html", "/search.json"],
+        (_, "pin") => &["/", "/data.txt"],
+        ("static", _) => &["/", "/index.html", "/logo.svg"],
+        ("python-api", _) => &["/predict", "/predict", "/predict", "/health"],
+        ("api", _) => &["/forecast", "/forecast", "/__docs__/"],
+        ("python-fastapi", _) => &["/search", "/search", "/docs"],
         _ => &["/"],
     }
 }
@@ -74,10 +83,22 @@ fn draw(rng: &mut StdRng, cat: &Catalog, content: usize, time: Secs, p_anon: f64
         }
         _ => Some(p[rng.gen_range(0..p.len())]),
     };
-    Visit { content, user, time, path }
+    Visit {
+        content,
+        user,
+        time,
+        path,
+    }
 }
 
-fn hour_visits(rng: &mut StdRng, cat: &Catalog, t: &Targets, start: Secs, means: (f64, f64), out: &mut Vec<Visit>) {
+fn hour_visits(
+    rng: &mut StdRng,
+    cat: &Catalog,
+    t: &Targets,
+    start: Secs,
+    means: (f64, f64),
+    out: &mut Vec<Visit>,
+) {
     for (list, mean, p_anon) in [(&t.statics, means.0, 0.3), (&t.apis, means.1, 0.5)] {
         if list.is_empty() {
             continue;
@@ -90,10 +111,22 @@ fn hour_visits(rng: &mut StdRng, cat: &Catalog, t: &Targets, start: Secs, means:
     }
 }
 
-fn night_batch(rng: &mut StdRng, cat: &Catalog, api: usize, start: Secs, growth: f64, out: &mut Vec<Visit>) {
+fn night_batch(
+    rng: &mut StdRng,
+    cat: &Catalog,
+    api: usize,
+    start: Secs,
+    growth: f64,
+    out: &mut Vec<Visit>,
+) {
     for _ in 0..poisson(rng, NIGHT_BATCH * growth) {
         let at = start + rng.gen_range(0..180);
-        out.push(Visit { content: api, user: Some(cat.contents[api].owner), time: at, path: Some("/predict") });
+        out.push(Visit {
+            content: api,
+            user: Some(cat.contents[api].owner),
+            time: at,
+            path: Some("/predict"),
+        });
     }
 }
 
@@ -101,8 +134,12 @@ fn night_batch(rng: &mut StdRng, cat: &Catalog, api: usize, start: Secs, growth:
 pub fn generate(cat: &Catalog, rhythm: &Rhythm, sessions: u64, rng: &mut StdRng) -> Vec<Visit> {
     let n = cat.contents.len();
     let t = Targets {
-        statics: (0..n).filter(|&i| is_static_mode(cat.contents[i].mode)).collect(),
-        apis: (0..n).filter(|&i| is_api_mode(cat.contents[i].mode)).collect(),
+        statics: (0..n)
+            .filter(|&i| is_static_mode(cat.contents[i].mode))
+            .collect(),
+        apis: (0..n)
+            .filter(|&i| is_api_mode(cat.contents[i].mode))
+            .collect(),
     };
     let api_weight = |k: usize| rhythm.weights[k] + 0.15 * rhythm.growth[k];
     let api_total: f64 = (0..rhythm.hours()).map(api_weight).sum();
@@ -125,7 +162,9 @@ pub fn generate(cat: &Catalog, rhythm: &Rhythm, sessions: u64, rng: &mut StdRng)
 fn variant_keys(cat: &Catalog, rng: &mut StdRng) -> Vec<Option<String>> {
     cat.contents
         .iter()
-        .map(|c| matches!(c.mode, "rmd-static" | "quarto-static" | "jupyter-static").then(|| key(rng, 8)))
+        .map(|c| {
+            matches!(c.mode, "rmd-static" | "quarto-static" | "jupyter-static").then(|| key(rng, 8))
+        })
         .collect()
 }
 
@@ -140,7 +179,12 @@ fn rendering_id(cat: &Catalog, c: &Content, time: Secs) -> u64 {
     }
 }
 
-fn write_row<W: Write>(w: &mut W, cat: &Catalog, v: &Visit, variant: Option<&str>) -> io::Result<()> {
+fn write_row<W: Write>(
+    w: &mut W,
+    cat: &Catalog,
+    v: &Visit,
+    variant: Option<&str>,
+) -> io::Result<()> {
     let c = &cat.contents[v.content];
     write_quoted(w, &c.guid)?;
     w.write_all(b",")?;
@@ -160,7 +204,12 @@ fn write_row<W: Write>(w: &mut W, cat: &Catalog, v: &Visit, variant: Option<&str
 }
 
 /// Writes visits.csv; returns the row count.
-pub fn write_visits<W: Write>(w: &mut W, cat: &Catalog, visits: &[Visit], rng: &mut StdRng) -> io::Result<u64> {
+pub fn write_visits<W: Write>(
+    w: &mut W,
+    cat: &Catalog,
+    visits: &[Visit],
+    rng: &mut StdRng,
+) -> io::Result<u64> {
     let keys = variant_keys(cat, rng);
     write_header(w, &HEADER)?;
     for v in visits {
