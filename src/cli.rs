@@ -23,7 +23,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Analyse export files or folders and print a capacity report.
-    Analyze(AnalyzeArgs),
+    Analyze(Box<AnalyzeArgs>),
     /// Write a seeded, realistic set of sample exports (the one in sample_data/).
     Sample(SampleArgs),
 }
@@ -128,7 +128,11 @@ impl AnalyzeArgs {
         };
         let model = Options {
             tz,
-            exclude_users: self.exclude_users.iter().map(|s| s.trim().to_string()).collect(),
+            exclude_users: self
+                .exclude_users
+                .iter()
+                .map(|s| s.trim().to_string())
+                .collect(),
             exclude_user_agents: self
                 .exclude_user_agent
                 .iter()
@@ -139,23 +143,40 @@ impl AnalyzeArgs {
                 .as_deref()
                 .map(|s| parse_duration("--min-session", s))
                 .transpose()?,
-            from: self.from.as_deref().map(|s| parse_time("--from", s, tz, false)).transpose()?,
-            to: self.to.as_deref().map(|s| parse_time("--to", s, tz, true)).transpose()?,
+            from: self
+                .from
+                .as_deref()
+                .map(|s| parse_time("--from", s, tz, false))
+                .transpose()?,
+            to: self
+                .to
+                .as_deref()
+                .map(|s| parse_time("--to", s, tz, true))
+                .transpose()?,
             open_cap,
             reconnect_timeout: parse_duration("--reconnect-timeout", &self.reconnect_timeout)?,
-            as_of: self.as_of.as_deref().map(|s| parse_time("--as-of", s, tz, false)).transpose()?,
+            as_of: self
+                .as_of
+                .as_deref()
+                .map(|s| parse_time("--as-of", s, tz, false))
+                .transpose()?,
         };
         if let (Some(f), Some(t)) = (model.from, model.to) {
             if f >= t {
                 return Err(Error::Usage("--from must be before --to".into()));
             }
         }
-        let format = self.format.unwrap_or_else(|| format_from_path(self.output.as_deref()));
+        let format = self
+            .format
+            .unwrap_or_else(|| format_from_path(self.output.as_deref()));
         Ok(AnalyzeSettings {
             paths: self.paths.clone(),
             format,
             output: self.output.clone(),
-            ingest: IngestOptions { input_tz, lenient: self.lenient },
+            ingest: IngestOptions {
+                input_tz,
+                lenient: self.lenient,
+            },
             model,
         })
     }
@@ -181,7 +202,9 @@ pub fn parse_zone(s: &str) -> Result<Tz> {
 /// Parses a humantime duration into microseconds.
 pub fn parse_duration(flag: &str, s: &str) -> Result<Micros> {
     let d = humantime::parse_duration(s.trim()).map_err(|e| {
-        Error::Usage(format!("{flag}: cannot read '{s}' as a duration ({e}); examples: 90s, 15m, 24h"))
+        Error::Usage(format!(
+            "{flag}: cannot read '{s}' as a duration ({e}); examples: 90s, 15m, 24h"
+        ))
     })?;
     i64::try_from(d.as_micros()).map_err(|_| Error::Usage(format!("{flag}: '{s}' is too long")))
 }
@@ -198,7 +221,11 @@ pub fn parse_time(flag: &str, s: &str, tz: Tz, end_of_day: bool) -> Result<Micro
             "{flag}: cannot read '{s}'; use a date (2024-03-31) or RFC 3339 (2024-03-31T12:00:00Z)"
         ))
     })?;
-    let date = if end_of_day { date.succ_opt().unwrap_or(date) } else { date };
+    let date = if end_of_day {
+        date.succ_opt().unwrap_or(date)
+    } else {
+        date
+    };
     local_midnight(date, tz)
         .ok_or_else(|| Error::Usage(format!("{flag}: '{s}' has no midnight in {tz}")))
 }

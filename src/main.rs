@@ -44,7 +44,12 @@ fn analyze(args: &connect_capacity::cli::AnalyzeArgs) -> anyhow::Result<()> {
 
 /// `sample`: write the seeded sample exports.
 fn write_sample(args: &connect_capacity::cli::SampleArgs) -> anyhow::Result<()> {
-    let spec = sample::SampleSpec { sessions: args.sessions, days: args.days, seed: args.seed, ..Default::default() };
+    let spec = sample::SampleSpec {
+        sessions: args.sessions,
+        days: args.days,
+        seed: args.seed,
+        ..Default::default()
+    };
     std::fs::create_dir_all(&args.out).map_err(|e| Error::io(&args.out, e))?;
     if args.shiny_only {
         let path = args.out.join("shiny_usage.csv");

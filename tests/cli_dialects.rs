@@ -20,14 +20,20 @@ fn assert_shiny_figures(v: &serde_json::Value) {
     assert_eq!(at(v, "sessions.anonymous"), 1);
     assert_eq!(at(v, "sessions.contents"), 2);
     assert_eq!(at(v, "concurrency.sessions.peak"), 2);
-    assert_eq!(at(v, "concurrency.sessions.peak_at"), "2024-03-04T14:05:40Z");
+    assert_eq!(
+        at(v, "concurrency.sessions.peak_at"),
+        "2024-03-04T14:05:40Z"
+    );
     let avg = at(v, "concurrency.sessions.average").as_f64().unwrap();
     assert!((avg - 3200.0 / 4096.0).abs() < 1e-12, "average {avg}");
     // c=0 for 1895 s, c=1 for 1202 s, c=2 for 999 s.
     assert_eq!(at(v, "concurrency.sessions.p50"), 1);
     assert_eq!(at(v, "concurrency.sessions.p95"), 2);
     assert_eq!(at(v, "concurrency.users.peak"), 2);
-    assert_eq!(at(v, "content.0.guid"), "bd1d2285-6c80-49af-8a83-a200effe3cb3");
+    assert_eq!(
+        at(v, "content.0.guid"),
+        "bd1d2285-6c80-49af-8a83-a200effe3cb3"
+    );
     assert_eq!(at(v, "content.0.peak_sessions"), 2);
     assert_eq!(at(v, "content.1.peak_sessions"), 0);
 }
@@ -43,7 +49,11 @@ fn reads_shiny_usage_written_by_readr() {
 fn reads_shiny_usage_written_by_write_csv_in_local_time() {
     let f = Fixture::new();
     let p = f.file("shiny.csv", SHINY_WRITE_CSV_NY);
-    assert_shiny_figures(&analyze_json(&[p.to_str().unwrap(), "--input-tz", "America/New_York"]));
+    assert_shiny_figures(&analyze_json(&[
+        p.to_str().unwrap(),
+        "--input-tz",
+        "America/New_York",
+    ]));
     let per_kind = analyze_json(&[p.to_str().unwrap(), "--input-tz", "shiny=America/New_York"]);
     assert_shiny_figures(&per_kind);
 }
@@ -69,7 +79,10 @@ fn reads_gzip_exports() {
     use std::io::Write;
     let f = Fixture::new();
     let path = f.path().join("shiny.csv.gz");
-    let mut gz = flate2::write::GzEncoder::new(std::fs::File::create(&path).unwrap(), flate2::Compression::default());
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&path).unwrap(),
+        flate2::Compression::default(),
+    );
     gz.write_all(SHINY_READR.as_bytes()).unwrap();
     gz.finish().unwrap();
     assert_shiny_figures(&analyze_json(&[f.path().to_str().unwrap()]));
@@ -90,7 +103,10 @@ fn assert_unified(v: &serde_json::Value) {
     assert_eq!(at(v, "window.start"), "2023-10-27T16:00:02Z");
     assert_eq!(at(v, "window.end"), "2023-10-27T16:31:47Z");
     assert_eq!(at(v, "concurrency.sessions.peak"), 2);
-    assert_eq!(at(v, "concurrency.sessions.peak_at"), "2023-10-27T16:25:10Z");
+    assert_eq!(
+        at(v, "concurrency.sessions.peak_at"),
+        "2023-10-27T16:25:10Z"
+    );
     assert_eq!(at(v, "visits.count"), 2);
     assert_eq!(at(v, "visits.by_source"), &json!({"unified": 2}));
 }
@@ -106,7 +122,11 @@ fn reads_posit_sdk_unified_usage() {
 fn reads_pandas_export_with_index_column_offsets_and_float_integers() {
     let mut text = String::from(",content_guid,user_guid,variant_key,rendering_id,bundle_id,started,ended,data_version,path\n");
     for (i, line) in SDK_UNIFIED.lines().skip(1).enumerate() {
-        let line = line.replace('Z', "+00:00").replace('T', " ").replace(",3,", ",3.0,").replace(",1,", ",1.0,");
+        let line = line
+            .replace('Z', "+00:00")
+            .replace('T', " ")
+            .replace(",3,", ",3.0,")
+            .replace(",1,", ",1.0,");
         text.push_str(&format!("{i},{line}\n"));
     }
     let f = Fixture::new();
@@ -126,8 +146,15 @@ fn reads_connectapi_static_visits() {
 ",
     );
     let v = analyze_json(&[p.to_str().unwrap()]);
-    assert!(at(&v, "concurrency").is_null(), "no sessions: concurrency not available");
-    assert_eq!(at(&v, "visits.count"), 3, "the last visit sits at the window end and is kept");
+    assert!(
+        at(&v, "concurrency").is_null(),
+        "no sessions: concurrency not available"
+    );
+    assert_eq!(
+        at(&v, "visits.count"),
+        3,
+        "the last visit sits at the window end and is kept"
+    );
     assert_eq!(at(&v, "people.consumers"), 2);
     assert_eq!(at(&v, "window.start"), "2024-03-04T13:59:02Z");
 }
@@ -177,7 +204,11 @@ fn reads_usage_metrics_dashboard_raw_visits() {
 2025-04-30 08:01:47,\"[Deleted]\",\"b0eaf295-2b3c-4d5e-9f60-718293a4b5c6\",NA,\"robert\",\"Bob Loblaw\",\"bob@connect.example\",\"4ffc819c-065c-420c-88eb-332db1133317\"
 ",
     );
-    let v = analyze_json(&[p.to_str().unwrap(), "--input-tz", "dashboard=America/Chicago"]);
+    let v = analyze_json(&[
+        p.to_str().unwrap(),
+        "--input-tz",
+        "dashboard=America/Chicago",
+    ]);
     assert_eq!(at(&v, "visits.by_source"), &json!({"dashboard": 3}));
     assert_eq!(at(&v, "window.start"), "2025-04-30T12:36:13Z");
     assert_eq!(at(&v, "people.consumers"), 2);
@@ -206,7 +237,12 @@ fn joins_titles_and_usernames_from_content_and_users_exports() {
     assert_eq!(at(&v, "content.0.title"), "Team admin dashboard");
     assert_eq!(at(&v, "content.0.app_mode"), "shiny");
     // f2f37341 has sessions but is not in the content export: deleted.
-    let deleted = v["content"].as_array().unwrap().iter().find(|c| c["guid"] == "f2f37341-e21d-3d80-c698-a935ad614066").unwrap();
+    let deleted = v["content"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["guid"] == "f2f37341-e21d-3d80-c698-a935ad614066")
+        .unwrap();
     assert_eq!(deleted["deleted"], true);
     // Carlos is locked: publishers counts the unlocked publisher only.
     assert_eq!(at(&v, "people.publishers"), 1);
@@ -214,7 +250,10 @@ fn joins_titles_and_usernames_from_content_and_users_exports() {
     let ex = analyze_json(&[f.path().to_str().unwrap(), "--exclude-users", "al"]);
     assert_eq!(at(&ex, "sessions.excluded_users"), 1);
     assert_eq!(at(&ex, "sessions.count"), 3);
-    assert_eq!(at(&ex, "concurrency.sessions.peak_at"), "2024-03-04T14:30:00Z");
+    assert_eq!(
+        at(&ex, "concurrency.sessions.peak_at"),
+        "2024-03-04T14:30:00Z"
+    );
 }
 
 #[test]
@@ -234,6 +273,11 @@ fn reads_connectapi_jobs_and_legacy_epoch_jobs() {
 ",
     );
     let v = analyze_json(&[f.path().to_str().unwrap()]);
-    let kinds: Vec<&str> = v["inputs"]["files"].as_array().unwrap().iter().map(|f| f["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = v["inputs"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, vec!["jobs", "jobs", "shiny_usage"]);
 }

@@ -30,9 +30,15 @@ fn lenient_skips_counts_and_lists_bad_rows() {
     assert_eq!(at(&v, "inputs.skipped.0.line"), 3);
     assert_eq!(at(&v, "inputs.skipped.0.column"), "ended");
     assert_eq!(at(&v, "sessions.rows"), 3);
-    let text = cmd().args(["analyze", p.to_str().unwrap(), "--lenient"]).output().unwrap();
+    let text = cmd()
+        .args(["analyze", p.to_str().unwrap(), "--lenient"])
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&text.stdout);
-    assert!(stdout.contains("1 bad rows skipped"), "terminal report lists skipped rows:\n{stdout}");
+    assert!(
+        stdout.contains("1 bad rows skipped"),
+        "terminal report lists skipped rows:\n{stdout}"
+    );
 }
 
 #[test]
@@ -51,12 +57,20 @@ fn rejects_a_file_of_unknown_kind_listing_accepted_headers() {
 #[test]
 fn rejects_an_empty_folder() {
     let f = Fixture::new();
-    cmd().args(["analyze", f.path().to_str().unwrap()]).assert().code(1).stderr(predicate::str::contains("no export files"));
+    cmd()
+        .args(["analyze", f.path().to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("no export files"));
 }
 
 #[test]
 fn rejects_a_missing_path() {
-    cmd().args(["analyze", "/nonexistent/exports"]).assert().code(1).stderr(predicate::str::contains("/nonexistent/exports"));
+    cmd()
+        .args(["analyze", "/nonexistent/exports"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("/nonexistent/exports"));
 }
 
 #[test]
@@ -86,7 +100,14 @@ fn rejects_from_after_to() {
     let f = Fixture::new();
     let p = f.file("shiny.csv", SHINY_READR);
     cmd()
-        .args(["analyze", p.to_str().unwrap(), "--from", "2024-03-05", "--to", "2024-03-01"])
+        .args([
+            "analyze",
+            p.to_str().unwrap(),
+            "--from",
+            "2024-03-05",
+            "--to",
+            "2024-03-01",
+        ])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--from"));
@@ -115,13 +136,20 @@ c1,u2,2024-11-03 01:30:00,2024-11-03 01:45:00,1
 fn warns_when_an_export_holds_exactly_500_rows() {
     let mut text = String::from("content_guid,user_guid,started,ended,data_version\n");
     for i in 0..500 {
-        text.push_str(&format!("c1,u{},2024-03-04T10:{:02}:00Z,2024-03-04T11:00:00Z,1\n", i % 7, i % 60));
+        text.push_str(&format!(
+            "c1,u{},2024-03-04T10:{:02}:00Z,2024-03-04T11:00:00Z,1\n",
+            i % 7,
+            i % 60
+        ));
     }
     let f = Fixture::new();
     let p = f.file("shiny.csv", &text);
     let v = analyze_json(&[p.to_str().unwrap()]);
     let warnings = at(&v, "inputs.warnings").as_array().unwrap();
-    assert!(warnings.iter().any(|w| w.as_str().unwrap().contains("500")), "{warnings:?}");
+    assert!(
+        warnings.iter().any(|w| w.as_str().unwrap().contains("500")),
+        "{warnings:?}"
+    );
 }
 
 #[test]
@@ -129,10 +157,18 @@ fn output_file_is_written_whole_and_format_follows_the_extension() {
     let f = Fixture::new();
     let p = f.file("shiny.csv", SHINY_READR);
     let out = f.path().join("report.json");
-    cmd().args(["analyze", p.to_str().unwrap(), "-o", out.to_str().unwrap()]).assert().success().stdout(predicate::str::is_empty());
+    cmd()
+        .args(["analyze", p.to_str().unwrap(), "-o", out.to_str().unwrap()])
+        .assert()
+        .success()
+        .stdout(predicate::str::is_empty());
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(at(&v, "schema_version"), 1);
-    let leftovers: Vec<_> = std::fs::read_dir(f.path()).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().ends_with(".tmp")).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(f.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
     assert!(leftovers.is_empty(), "no temporary files left behind");
 }
 
@@ -141,9 +177,28 @@ fn a_failed_run_leaves_the_previous_report_intact() {
     let f = Fixture::new();
     let good = f.file("in/shiny.csv", SHINY_READR);
     let out = f.path().join("report.json");
-    cmd().args(["analyze", good.to_str().unwrap(), "-o", out.to_str().unwrap()]).assert().success();
+    cmd()
+        .args([
+            "analyze",
+            good.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
     let before = std::fs::read(&out).unwrap();
-    let bad = f.file("bad/shiny.csv", &SHINY_READR.replace("2024-03-04T14:21:03Z", "x"));
-    cmd().args(["analyze", bad.to_str().unwrap(), "-o", out.to_str().unwrap()]).assert().code(1);
+    let bad = f.file(
+        "bad/shiny.csv",
+        &SHINY_READR.replace("2024-03-04T14:21:03Z", "x"),
+    );
+    cmd()
+        .args([
+            "analyze",
+            bad.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .assert()
+        .code(1);
     assert_eq!(std::fs::read(&out).unwrap(), before);
 }

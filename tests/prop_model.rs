@@ -1,7 +1,9 @@
 //! Property tests of the whole model: the report does not depend on input row order or on
 //! the number of threads, and sessions concurrency matches a brute-force count.
 
-use connect_capacity::ingest::{Dataset, FileSummary, Kind, Origin, SessionRow, VisitRow, VisitSource};
+use connect_capacity::ingest::{
+    Dataset, FileSummary, Kind, Origin, SessionRow, VisitRow, VisitSource,
+};
 use connect_capacity::model::{analyze, Options};
 use proptest::prelude::*;
 
@@ -12,7 +14,11 @@ type Row = (u32, Option<u32>, i64, Option<i64>);
 
 fn dataset(rows: &[Row], visits: &[(u32, Option<u32>, i64)]) -> Dataset {
     let mut d = Dataset::default();
-    d.files.push(FileSummary { path: "s.csv".into(), kind: Kind::ShinyUsage, rows: rows.len() as u64 });
+    d.files.push(FileSummary {
+        path: "s.csv".into(),
+        kind: Kind::ShinyUsage,
+        rows: rows.len() as u64,
+    });
     for i in 0..4 {
         d.content_ids.intern(&format!("content-{i}"));
         d.user_ids.intern(&format!("user-{i}"));
@@ -24,7 +30,10 @@ fn dataset(rows: &[Row], visits: &[(u32, Option<u32>, i64)]) -> Dataset {
             started: BASE + s * MIN,
             ended: e.map(|e| BASE + e * MIN),
             data_version: 1,
-            origin: Origin { file: 0, line: i as u64 + 2 },
+            origin: Origin {
+                file: 0,
+                line: i as u64 + 2,
+            },
         });
     }
     for (i, &(content, user, t)) in visits.iter().enumerate() {
@@ -35,18 +44,29 @@ fn dataset(rows: &[Row], visits: &[(u32, Option<u32>, i64)]) -> Dataset {
             time: BASE + t * MIN,
             data_version: 3,
             user_agent: None,
-            origin: Origin { file: 0, line: i as u64 + 2 },
+            origin: Origin {
+                file: 0,
+                line: i as u64 + 2,
+            },
         });
     }
     d
 }
 
 fn row() -> impl Strategy<Value = Row> {
-    (0u32..4, prop::option::weighted(0.8, 0u32..4), 0i64..3000, prop::option::weighted(0.9, 0i64..3000))
+    (
+        0u32..4,
+        prop::option::weighted(0.8, 0u32..4),
+        0i64..3000,
+        prop::option::weighted(0.9, 0i64..3000),
+    )
 }
 
 fn report_json(d: &Dataset, threads: usize) -> serde_json::Value {
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
     let mut v = pool.install(|| serde_json::to_value(analyze(d, &Options::default())).unwrap());
     // Origins (line numbers) legitimately follow the row order; everything else must not.
     v["data_problems"] = serde_json::Value::Null;

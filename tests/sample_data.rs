@@ -9,14 +9,26 @@ use common::*;
 
 /// The `| path | value |` rows between the figures markers of sample_data/README.md.
 fn documented_figures() -> Vec<(String, String)> {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/README.md")).unwrap();
-    let start = readme.find("<!-- figures:start -->").expect("figures:start marker");
-    let end = readme.find("<!-- figures:end -->").expect("figures:end marker");
+    let readme = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/README.md"),
+    )
+    .unwrap();
+    let start = readme
+        .find("<!-- figures:start -->")
+        .expect("figures:start marker");
+    let end = readme
+        .find("<!-- figures:end -->")
+        .expect("figures:end marker");
     readme[start..end]
         .lines()
         .filter_map(|l| {
             let cells: Vec<&str> = l.split('|').map(str::trim).collect();
-            (cells.len() >= 4 && cells[1].starts_with('`')).then(|| (cells[1].trim_matches('`').to_string(), cells[2].trim_matches('`').to_string()))
+            (cells.len() >= 4 && cells[1].starts_with('`')).then(|| {
+                (
+                    cells[1].trim_matches('`').to_string(),
+                    cells[2].trim_matches('`').to_string(),
+                )
+            })
         })
         .collect()
 }
@@ -30,7 +42,10 @@ fn sample_data_readme_figures_match_the_report() {
     for (path, expected) in figures {
         let got = at(&v, &path);
         match (got.as_f64(), expected.parse::<f64>()) {
-            (Some(g), Ok(e)) => assert!((g - e).abs() <= 1e-6 * e.abs().max(1.0), "{path}: report {g}, README {e}"),
+            (Some(g), Ok(e)) => assert!(
+                (g - e).abs() <= 1e-6 * e.abs().max(1.0),
+                "{path}: report {g}, README {e}"
+            ),
             _ => assert_eq!(got.as_str().unwrap_or(&got.to_string()), expected, "{path}"),
         }
     }
@@ -39,14 +54,23 @@ fn sample_data_readme_figures_match_the_report() {
 #[test]
 fn sample_data_is_exactly_what_the_generator_writes() {
     let f = Fixture::new();
-    cmd().args(["sample", "--out", f.path().to_str().unwrap()]).assert().success();
+    cmd()
+        .args(["sample", "--out", f.path().to_str().unwrap()])
+        .assert()
+        .success();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
-    let mut names: Vec<String> = std::fs::read_dir(f.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> = std::fs::read_dir(f.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     names.sort();
     assert!(names.len() >= 5, "{names:?}");
     for name in names {
         let fresh = std::fs::read(f.path().join(&name)).unwrap();
         let committed = std::fs::read(dir.join(&name)).unwrap_or_default();
-        assert!(fresh == committed, "sample_data/{name} differs from `connect-capacity sample` output; run `make sample`");
+        assert!(
+            fresh == committed,
+            "sample_data/{name} differs from `connect-capacity sample` output; run `make sample`"
+        );
     }
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::normalize::Session;
 use super::percentile::quantile_type7;
-use super::sweep::{step_series, stats, Interval};
+use super::sweep::{stats, step_series, Interval};
 use super::time::{Timestamp, SECOND};
 use crate::ingest::{ContentRow, Dataset, Micros, VisitRow};
 
@@ -57,7 +57,8 @@ pub fn per_content(
     window: (Micros, Micros),
     tz: Tz,
 ) -> Vec<ContentStats> {
-    let catalogue: BTreeMap<u32, &ContentRow> = data.content.iter().map(|c| (c.content, c)).collect();
+    let catalogue: BTreeMap<u32, &ContentRow> =
+        data.content.iter().map(|c| (c.content, c)).collect();
     let mut by_content: BTreeMap<u32, (&[Session], Vec<Micros>)> = BTreeMap::new();
     for chunk in sessions.chunk_by(|a, b| a.content == b.content) {
         by_content.entry(chunk[0].content).or_default().0 = chunk;
@@ -74,10 +75,22 @@ pub fn per_content(
         .par_iter()
         .map(|(id, (s, v))| {
             let row = catalogue.get(id).copied();
-            one_content(data.content_ids.name(*id), row, has_catalogue, s, v, window, tz)
+            one_content(
+                data.content_ids.name(*id),
+                row,
+                has_catalogue,
+                s,
+                v,
+                window,
+                tz,
+            )
         })
         .collect();
-    out.sort_by(|a, b| b.peak_sessions.cmp(&a.peak_sessions).then_with(|| a.guid.cmp(&b.guid)));
+    out.sort_by(|a, b| {
+        b.peak_sessions
+            .cmp(&a.peak_sessions)
+            .then_with(|| a.guid.cmp(&b.guid))
+    });
     out
 }
 
@@ -93,7 +106,10 @@ fn one_content(
 ) -> ContentStats {
     let intervals: Vec<Interval> = sessions.iter().map(|s| (s.start, s.end)).collect();
     let st = stats(&step_series(&intervals, window));
-    let mut durations: Vec<f64> = sessions.iter().map(|s| (s.end - s.start) as f64 / SECOND as f64).collect();
+    let mut durations: Vec<f64> = sessions
+        .iter()
+        .map(|s| (s.end - s.start) as f64 / SECOND as f64)
+        .collect();
     durations.sort_by(f64::total_cmp);
     let users: HashSet<u32> = sessions.iter().filter_map(|s| s.user).collect();
     let days = (window.1 - window.0) as f64 / super::time::DAY as f64;
@@ -106,7 +122,11 @@ fn one_content(
         users: users.len() as u64,
         anonymous_sessions: sessions.iter().filter(|s| s.user.is_none()).count() as u64,
         peak_sessions: st.peak,
-        peak_at: if sessions.is_empty() { None } else { st.peak_at.map(Timestamp) },
+        peak_at: if sessions.is_empty() {
+            None
+        } else {
+            st.peak_at.map(Timestamp)
+        },
         average_sessions: st.average,
         duration_median_s: quantile_type7(&durations, 0.5),
         duration_p95_s: quantile_type7(&durations, 0.95),
@@ -121,7 +141,9 @@ pub fn peak_day_count(times: &[Micros], tz: Tz) -> u64 {
     let mut per_day: BTreeMap<chrono::NaiveDate, u64> = BTreeMap::new();
     for &t in times {
         if let Some(d) = chrono::DateTime::from_timestamp_micros(t) {
-            *per_day.entry(d.with_timezone(&tz).date_naive()).or_default() += 1;
+            *per_day
+                .entry(d.with_timezone(&tz).date_naive())
+                .or_default() += 1;
         }
     }
     per_day.values().copied().max().unwrap_or(0)

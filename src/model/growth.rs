@@ -50,7 +50,12 @@ pub struct GrowthFit {
 }
 
 /// The monthly series from month buckets of the session series.
-pub fn monthly(months: &[Bucket], series: &StepSeries, sessions: &[Session], visits: &[VisitRow]) -> Vec<Month> {
+pub fn monthly(
+    months: &[Bucket],
+    series: &StepSeries,
+    sessions: &[Session],
+    visits: &[VisitRow],
+) -> Vec<Month> {
     months
         .iter()
         .map(|b| {
@@ -79,11 +84,18 @@ pub fn monthly(months: &[Bucket], series: &StepSeries, sessions: &[Session], vis
 
 /// The part of a step series inside `window` (which must lie inside the series' window).
 pub fn slice(series: &StepSeries, window: (Micros, Micros)) -> StepSeries {
-    let mut out = StepSeries { window, times: Vec::new(), levels: Vec::new() };
+    let mut out = StepSeries {
+        window,
+        times: Vec::new(),
+        levels: Vec::new(),
+    };
     if window.0 >= window.1 || series.times.is_empty() {
         return out;
     }
-    let first = series.times.partition_point(|&t| t <= window.0).saturating_sub(1);
+    let first = series
+        .times
+        .partition_point(|&t| t <= window.0)
+        .saturating_sub(1);
     for i in first..series.times.len() {
         let t = series.times[i].max(window.0);
         if t >= window.1 {
@@ -111,7 +123,9 @@ pub fn fit(metric: &str, months: &[Month], value: impl Fn(&Month) -> f64) -> Gro
             used.push(m.month.clone());
         }
     }
-    let line = (points.len() >= 3).then(|| least_squares(&points)).flatten();
+    let line = (points.len() >= 3)
+        .then(|| least_squares(&points))
+        .flatten();
     let rate = line.map(|(b, _)| b.exp() - 1.0);
     GrowthFit {
         metric: metric.to_string(),
@@ -135,7 +149,11 @@ fn least_squares(points: &[(f64, f64)]) -> Option<(f64, f64)> {
         return None;
     }
     let slope = sxy / sxx;
-    let r2 = if syy == 0.0 { 1.0 } else { sxy * sxy / (sxx * syy) };
+    let r2 = if syy == 0.0 {
+        1.0
+    } else {
+        sxy * sxy / (sxx * syy)
+    };
     Some((slope, r2))
 }
 
@@ -145,22 +163,44 @@ mod tests {
     use approx::assert_relative_eq;
 
     fn month(label: &str, full: bool, p95: u32) -> Month {
-        Month { month: label.into(), full, sessions: 0, visits: 0, active_users: 0, peak: p95, p95: Some(p95), average: 0.0 }
+        Month {
+            month: label.into(),
+            full,
+            sessions: 0,
+            visits: 0,
+            active_users: 0,
+            peak: p95,
+            p95: Some(p95),
+            average: 0.0,
+        }
     }
 
     #[test]
     fn exact_ten_percent_growth_is_recovered() {
         let values = [100.0, 110.0, 121.0, 133.1];
-        let months: Vec<Month> = (0..4).map(|i| month(&format!("2024-0{}", i + 1), true, 0)).collect();
-        let f = fit("x", &months, |m| values[months.iter().position(|x| x.month == m.month).unwrap()]);
+        let months: Vec<Month> = (0..4)
+            .map(|i| month(&format!("2024-0{}", i + 1), true, 0))
+            .collect();
+        let f = fit("x", &months, |m| {
+            values[months.iter().position(|x| x.month == m.month).unwrap()]
+        });
         assert_relative_eq!(f.rate_per_month.unwrap(), 0.10, epsilon = 1e-12);
         assert_relative_eq!(f.r_squared.unwrap(), 1.0, epsilon = 1e-12);
-        assert_relative_eq!(f.rate_per_year.unwrap(), 1.1f64.powi(12) - 1.0, epsilon = 1e-9);
+        assert_relative_eq!(
+            f.rate_per_year.unwrap(),
+            1.1f64.powi(12) - 1.0,
+            epsilon = 1e-9
+        );
     }
 
     #[test]
     fn partial_and_zero_months_are_dropped_and_listed() {
-        let months = vec![month("2024-01", false, 5), month("2024-02", true, 0), month("2024-03", true, 4), month("2024-04", true, 4)];
+        let months = vec![
+            month("2024-01", false, 5),
+            month("2024-02", true, 0),
+            month("2024-03", true, 4),
+            month("2024-04", true, 4),
+        ];
         let f = fit("p95", &months, |m| m.p95.unwrap_or(0) as f64);
         assert_eq!(f.months_used, vec!["2024-03", "2024-04"]);
         assert_eq!(f.months_dropped.len(), 2);
@@ -169,7 +209,11 @@ mod tests {
 
     #[test]
     fn slice_keeps_the_level_holding_at_the_cut() {
-        let s = StepSeries { window: (0, 100), times: vec![0, 10, 50], levels: vec![0, 2, 1] };
+        let s = StepSeries {
+            window: (0, 100),
+            times: vec![0, 10, 50],
+            levels: vec![0, 2, 1],
+        };
         let cut = slice(&s, (20, 60));
         assert_eq!(cut.times, vec![20, 50]);
         assert_eq!(cut.levels, vec![2, 1]);

@@ -81,7 +81,14 @@ pub fn normalize(data: &Dataset, opts: &Options) -> Normalized {
     let visits = filter_visits(data, opts, &excluded, &mut out);
     out.window = window(&rows, &visits, opts);
     if let Some(window) = out.window {
-        out.sessions = to_sessions(data, &rows, window, opts, &mut out.counts, &mut out.problems);
+        out.sessions = to_sessions(
+            data,
+            &rows,
+            window,
+            opts,
+            &mut out.counts,
+            &mut out.problems,
+        );
         // A window derived from the data includes its last instant.
         let open_end = opts.to.is_none();
         out.visits = visits
@@ -124,7 +131,8 @@ fn dedup_sessions(rows: &[SessionRow], duplicates: &mut u64) -> Vec<SessionRow> 
     let mut kept = Vec::with_capacity(out.len());
     for (i, r) in out.iter().enumerate() {
         let closed_follows = out.get(i + 1).is_some_and(|n| {
-            (n.content, n.user, n.started, n.data_version) == (r.content, r.user, r.started, r.data_version)
+            (n.content, n.user, n.started, n.data_version)
+                == (r.content, r.user, r.started, r.data_version)
         });
         if r.ended.is_none() && r.user.is_some() && closed_follows {
             *duplicates += 1;
@@ -152,9 +160,7 @@ fn filter_visits(
     visits.dedup_by_key(|v| (group(v.source), v.content, v.user, v.time));
     out.visit_duplicates = (before - visits.len()) as u64;
     let before = visits.len();
-    visits.retain(|v| {
-        !v.user.is_some_and(|u| excluded.contains(&u)) && !agent_excluded(v, opts)
-    });
+    visits.retain(|v| !v.user.is_some_and(|u| excluded.contains(&u)) && !agent_excluded(v, opts));
     out.visits_excluded = (before - visits.len()) as u64;
     visits.sort_by_key(|v| (v.time, v.content, v.user, v.origin));
     visits
@@ -166,7 +172,9 @@ fn agent_excluded(v: &VisitRow, opts: &Options) -> bool {
         return false;
     };
     let agent = agent.to_lowercase();
-    opts.exclude_user_agents.iter().any(|x| !x.is_empty() && agent.contains(x.as_str()))
+    opts.exclude_user_agents
+        .iter()
+        .any(|x| !x.is_empty() && agent.contains(x.as_str()))
 }
 
 /// The analysed window: `--from/--to` where given, else from the session rows
@@ -174,11 +182,15 @@ fn agent_excluded(v: &VisitRow, opts: &Options) -> bool {
 fn window(rows: &[SessionRow], visits: &[VisitRow], opts: &Options) -> Option<(Micros, Micros)> {
     let (lo, hi) = if rows.is_empty() {
         let lo = visits.iter().map(|v| v.time).min();
-        let hi = visits.iter().map(|v| v.time).max();
+        // One microsecond past the last visit, so a single visit still has a window.
+        let hi = visits.iter().map(|v| v.time + 1).max();
         (lo, hi)
     } else {
         let lo = rows.iter().map(|r| r.started).min();
-        let hi = rows.iter().map(|r| r.ended.unwrap_or(r.started).max(r.started)).max();
+        let hi = rows
+            .iter()
+            .map(|r| r.ended.unwrap_or(r.started).max(r.started))
+            .max();
         (lo, hi)
     };
     let start = opts.from.or(lo)?;
@@ -219,7 +231,12 @@ fn to_sessions(
         counts.open += u64::from(r.ended.is_none());
         counts.capped += u64::from(capped);
         let start = r.started.max(window.0);
-        sessions.push(Session { content: r.content, user: r.user, start, end: end.min(window.1).max(start) });
+        sessions.push(Session {
+            content: r.content,
+            user: r.user,
+            start,
+            end: end.min(window.1).max(start),
+        });
     }
     sessions.sort_unstable();
     sessions
@@ -267,7 +284,11 @@ mod tests {
     /// A dataset of session rows `(content, user, started, ended)` in minutes.
     fn data(rows: &[(u32, Option<u32>, i64, Option<i64>)]) -> Dataset {
         let mut d = Dataset::default();
-        d.files.push(FileSummary { path: "s.csv".into(), kind: Kind::ShinyUsage, rows: rows.len() as u64 });
+        d.files.push(FileSummary {
+            path: "s.csv".into(),
+            kind: Kind::ShinyUsage,
+            rows: rows.len() as u64,
+        });
         for i in 0..4 {
             d.content_ids.intern(&format!("c{i}"));
             d.user_ids.intern(&format!("u{i}"));
@@ -279,7 +300,10 @@ mod tests {
                 started: s * MIN,
                 ended: e.map(|e| e * MIN),
                 data_version: 1,
-                origin: Origin { file: 0, line: i as u64 + 2 },
+                origin: Origin {
+                    file: 0,
+                    line: i as u64 + 2,
+                },
             });
         }
         d
@@ -287,7 +311,13 @@ mod tests {
 
     #[test]
     fn exact_duplicates_and_open_copies_of_closed_sessions_are_dropped() {
-        let d = data(&[(0, Some(1), 0, Some(10)), (0, Some(1), 0, Some(10)), (0, Some(1), 0, None), (0, None, 0, None), (0, None, 0, Some(5))]);
+        let d = data(&[
+            (0, Some(1), 0, Some(10)),
+            (0, Some(1), 0, Some(10)),
+            (0, Some(1), 0, None),
+            (0, None, 0, None),
+            (0, None, 0, Some(5)),
+        ]);
         let n = normalize(&d, &Options::default());
         // One exact duplicate, one open copy of a closed session; the anonymous open row is
         // kept (no user to match on).
@@ -310,7 +340,11 @@ mod tests {
     #[test]
     fn open_sessions_are_capped_and_reconnect_timeout_is_subtracted() {
         let d = data(&[(0, Some(1), 0, None), (0, Some(2), 0, Some(3000))]);
-        let opts = Options { open_cap: Some(60 * MIN), reconnect_timeout: 15_000_000, ..Options::default() };
+        let opts = Options {
+            open_cap: Some(60 * MIN),
+            reconnect_timeout: 15_000_000,
+            ..Options::default()
+        };
         let n = normalize(&d, &opts);
         assert_eq!(n.counts.capped, 1);
         let capped = n.sessions.iter().find(|s| s.user == Some(1)).unwrap();
@@ -318,33 +352,69 @@ mod tests {
         let closed = n.sessions.iter().find(|s| s.user == Some(2)).unwrap();
         assert_eq!(closed.end, 3000 * MIN - 15_000_000);
         // open_cap none: until the window end, not counted as capped.
-        let n = normalize(&d, &Options { open_cap: None, ..Options::default() });
+        let n = normalize(
+            &d,
+            &Options {
+                open_cap: None,
+                ..Options::default()
+            },
+        );
         assert_eq!(n.counts.capped, 0);
-        assert_eq!(n.sessions.iter().find(|s| s.user == Some(1)).unwrap().end, 3000 * MIN);
+        assert_eq!(
+            n.sessions.iter().find(|s| s.user == Some(1)).unwrap().end,
+            3000 * MIN
+        );
     }
 
     #[test]
     fn reconnect_timeout_never_moves_an_end_before_its_start() {
         let d = data(&[(0, Some(1), 0, Some(0)), (0, Some(2), 0, Some(1))]);
-        let n = normalize(&d, &Options { reconnect_timeout: 5 * MIN, ..Options::default() });
+        let n = normalize(
+            &d,
+            &Options {
+                reconnect_timeout: 5 * MIN,
+                ..Options::default()
+            },
+        );
         assert!(n.sessions.iter().all(|s| s.end == s.start));
     }
 
     #[test]
     fn from_to_clip_sessions_and_drop_those_outside() {
-        let d = data(&[(0, Some(1), 0, Some(30)), (0, Some(2), 40, Some(50)), (0, Some(3), 100, Some(110))]);
-        let opts = Options { from: Some(20 * MIN), to: Some(100 * MIN), ..Options::default() };
+        let d = data(&[
+            (0, Some(1), 0, Some(30)),
+            (0, Some(2), 40, Some(50)),
+            (0, Some(3), 100, Some(110)),
+        ]);
+        let opts = Options {
+            from: Some(20 * MIN),
+            to: Some(100 * MIN),
+            ..Options::default()
+        };
         let n = normalize(&d, &opts);
         assert_eq!(n.window, Some((20 * MIN, 100 * MIN)));
-        assert_eq!(n.counts.outside_window, 1, "a session starting at --to is outside");
-        assert_eq!(n.sessions[0].start, 20 * MIN, "a session across --from is clipped");
+        assert_eq!(
+            n.counts.outside_window, 1,
+            "a session starting at --to is outside"
+        );
+        assert_eq!(
+            n.sessions[0].start,
+            20 * MIN,
+            "a session across --from is clipped"
+        );
         assert_eq!(n.counts.count, 2);
     }
 
     #[test]
     fn min_session_uses_the_capped_duration_and_keeps_the_window() {
         let d = data(&[(0, Some(1), 0, Some(1)), (0, Some(2), 0, Some(100))]);
-        let n = normalize(&d, &Options { min_session: Some(5 * MIN), ..Options::default() });
+        let n = normalize(
+            &d,
+            &Options {
+                min_session: Some(5 * MIN),
+                ..Options::default()
+            },
+        );
         assert_eq!(n.counts.excluded_short, 1);
         assert_eq!(n.window, Some((0, 100 * MIN)));
     }
@@ -352,7 +422,13 @@ mod tests {
     #[test]
     fn excluded_users_match_guids() {
         let d = data(&[(0, Some(1), 0, Some(10)), (0, Some(2), 0, Some(10))]);
-        let n = normalize(&d, &Options { exclude_users: vec!["u1".into()], ..Options::default() });
+        let n = normalize(
+            &d,
+            &Options {
+                exclude_users: vec!["u1".into()],
+                ..Options::default()
+            },
+        );
         assert_eq!(n.counts.excluded_users, 1);
         assert_eq!(n.counts.users, 1);
     }

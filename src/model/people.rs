@@ -43,7 +43,11 @@ pub struct ContentType {
 
 /// Computes the people figures.
 pub fn people(data: &Dataset, sessions: &[Session], visits: &[VisitRow], as_of: Micros) -> People {
-    let active: HashSet<u32> = sessions.iter().filter_map(|s| s.user).chain(visits.iter().filter_map(|v| v.user)).collect();
+    let active: HashSet<u32> = sessions
+        .iter()
+        .filter_map(|s| s.user)
+        .chain(visits.iter().filter_map(|v| v.user))
+        .collect();
     let mut by_role = BTreeMap::new();
     let mut active_by_role = BTreeMap::new();
     for u in &data.users {
@@ -69,7 +73,10 @@ pub fn people(data: &Dataset, sessions: &[Session], visits: &[VisitRow], as_of: 
 /// Publishers from the users export, else from content owners.
 fn publishers(data: &Dataset, by_role: &BTreeMap<String, u64>) -> (Option<u64>, String) {
     if !data.users.is_empty() {
-        let n = ["publisher", "administrator"].iter().filter_map(|r| by_role.get(*r)).sum();
+        let n = ["publisher", "administrator"]
+            .iter()
+            .filter_map(|r| by_role.get(*r))
+            .sum();
         return (Some(n), "users export".into());
     }
     if !data.content.is_empty() {
@@ -80,7 +87,12 @@ fn publishers(data: &Dataset, by_role: &BTreeMap<String, u64>) -> (Option<u64>, 
 }
 
 /// Named users whose last activity lies in `(as_of - N days, as_of]`.
-fn active_last(data: &Dataset, sessions: &[Session], visits: &[VisitRow], as_of: Micros) -> BTreeMap<String, u64> {
+fn active_last(
+    data: &Dataset,
+    sessions: &[Session],
+    visits: &[VisitRow],
+    as_of: Micros,
+) -> BTreeMap<String, u64> {
     let mut last: HashMap<u32, Micros> = HashMap::new();
     let mut see = |user: u32, t: Micros| {
         if t <= as_of {
@@ -107,13 +119,20 @@ fn active_last(data: &Dataset, sessions: &[Session], visits: &[VisitRow], as_of:
         .iter()
         .map(|&d| {
             let from = as_of - d * DAY;
-            (format!("{d}d"), last.values().filter(|&&t| t > from).count() as u64)
+            (
+                format!("{d}d"),
+                last.values().filter(|&&t| t > from).count() as u64,
+            )
         })
         .collect()
 }
 
 /// Content, sessions and visits per `app_mode`, sorted by mode.
-pub fn content_types(data: &Dataset, sessions: &[Session], visits: &[VisitRow]) -> Vec<ContentType> {
+pub fn content_types(
+    data: &Dataset,
+    sessions: &[Session],
+    visits: &[VisitRow],
+) -> Vec<ContentType> {
     let mode_of: HashMap<u32, &str> = data
         .content
         .iter()
@@ -132,6 +151,11 @@ pub fn content_types(data: &Dataset, sessions: &[Session], visits: &[VisitRow]) 
     }
     counts
         .into_iter()
-        .map(|(app_mode, (content, sessions, visits))| ContentType { app_mode, content, sessions, visits })
+        .map(|(app_mode, (content, sessions, visits))| ContentType {
+            app_mode,
+            content,
+            sessions,
+            visits,
+        })
         .collect()
 }

@@ -100,7 +100,7 @@ fn busiest_slot(means: &[Vec<Option<f64>>]) -> Option<BusiestSlot> {
     for (d, day) in means.iter().enumerate() {
         for (h, mean) in day.iter().enumerate() {
             let Some(m) = *mean else { continue };
-            if best.as_ref().map_or(true, |b| m > b.mean_peak) {
+            if best.as_ref().is_none_or(|b| m > b.mean_peak) {
                 best = Some(BusiestSlot {
                     weekday: d as u8 + 1,
                     hour: h as u8,

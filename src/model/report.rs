@@ -158,7 +158,14 @@ pub struct Stats {
 
 impl From<ConcurrencyStats> for Stats {
     fn from(s: ConcurrencyStats) -> Self {
-        Stats { peak: s.peak, peak_at: s.peak_at.map(Timestamp), average: s.average, p50: s.p50, p95: s.p95, p99: s.p99 }
+        Stats {
+            peak: s.peak,
+            peak_at: s.peak_at.map(Timestamp),
+            average: s.average,
+            p50: s.p50,
+            p95: s.p95,
+            p99: s.p99,
+        }
     }
 }
 
@@ -233,7 +240,14 @@ struct BucketOut<'a> {
 
 impl<'a> From<&'a Bucket> for BucketOut<'a> {
     fn from(b: &'a Bucket) -> Self {
-        BucketOut { label: &b.label, start: Timestamp(b.start), end: Timestamp(b.end), full: b.full, peak: b.peak, average: b.average }
+        BucketOut {
+            label: &b.label,
+            start: Timestamp(b.start),
+            end: Timestamp(b.end),
+            full: b.full,
+            peak: b.peak,
+            average: b.average,
+        }
     }
 }
 
@@ -243,10 +257,20 @@ pub fn analyze(data: &Dataset, opts: &Options) -> Report {
     let as_of = opts.as_of.or(norm.window.map(|w| w.1)).unwrap_or(0);
     let mut report = Report {
         schema_version: SCHEMA_VERSION,
-        tool: Tool { name: env!("CARGO_PKG_NAME").into(), version: env!("CARGO_PKG_VERSION").into() },
+        tool: Tool {
+            name: env!("CARGO_PKG_NAME").into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
         assumptions: assumptions(opts),
-        inputs: Inputs { files: data.files.clone(), notes: data.notes.clone() },
-        window: norm.window.map(|(a, b)| Window { start: Timestamp(a), end: Timestamp(b), days: (b - a) as f64 / DAY as f64 }),
+        inputs: Inputs {
+            files: data.files.clone(),
+            notes: data.notes.clone(),
+        },
+        window: norm.window.map(|(a, b)| Window {
+            start: Timestamp(a),
+            end: Timestamp(b),
+            days: (b - a) as f64 / DAY as f64,
+        }),
         sessions: norm.counts.clone(),
         visits: visit_counts(data, &norm, opts),
         concurrency: None,
@@ -261,7 +285,10 @@ pub fn analyze(data: &Dataset, opts: &Options) -> Report {
         people: people(data, &norm.sessions, &norm.visits, as_of),
         content_types: content_types(data, &norm.sessions, &norm.visits),
         months: Vec::new(),
-        growth: Growth { sessions_p95: fit("p95 concurrent sessions", &[], |_| 0.0), active_users: fit("active users", &[], |_| 0.0) },
+        growth: Growth {
+            sessions_p95: fit("p95 concurrent sessions", &[], |_| 0.0),
+            active_users: fit("active users", &[], |_| 0.0),
+        },
         data_problems: norm.problems.clone(),
     };
     if let Some(window) = norm.window {
@@ -271,20 +298,37 @@ pub fn analyze(data: &Dataset, opts: &Options) -> Report {
 }
 
 /// Concurrency, periods, profiles, per-content figures and growth for a window.
-fn fill_series(report: &mut Report, data: &Dataset, norm: &Normalized, window: (Micros, Micros), opts: &Options) {
+fn fill_series(
+    report: &mut Report,
+    data: &Dataset,
+    norm: &Normalized,
+    window: (Micros, Micros),
+    opts: &Options,
+) {
     let tz = opts.tz;
     let intervals: Vec<Interval> = norm.sessions.iter().map(|s| (s.start, s.end)).collect();
-    let by_user: Vec<(Option<u32>, Micros, Micros)> = norm.sessions.iter().map(|s| (s.user, s.start, s.end)).collect();
+    let by_user: Vec<(Option<u32>, Micros, Micros)> = norm
+        .sessions
+        .iter()
+        .map(|s| (s.user, s.start, s.end))
+        .collect();
     let (sessions, users) = rayon::join(
         || step_series(&intervals, window),
         || step_series(&user_intervals(&by_user), window),
     );
     if !norm.sessions.is_empty() {
-        report.concurrency = Some(Concurrency { sessions: stats(&sessions).into(), users: stats(&users).into() });
+        report.concurrency = Some(Concurrency {
+            sessions: stats(&sessions).into(),
+            users: stats(&users).into(),
+        });
         let period = |s: &StepSeries, kind, unit| {
             let b = buckets(s, tz, kind);
             let peak = s.peak().0;
-            Some(PeriodSummary { unit, summary: summarize(&b, peak), series: b })
+            Some(PeriodSummary {
+                unit,
+                summary: summarize(&b, peak),
+                series: b,
+            })
         };
         report.daily = period(&sessions, BucketKind::Day, "days");
         report.weekly = period(&sessions, BucketKind::Week, "weeks");
@@ -292,13 +336,18 @@ fn fill_series(report: &mut Report, data: &Dataset, norm: &Normalized, window: (
         report.daily_users = period(&users, BucketKind::Day, "days");
         report.weekly_users = period(&users, BucketKind::Week, "weeks");
         report.monthly_users = period(&users, BucketKind::Month, "months");
-        report.hour_of_week = Some(Profiles { sessions: hour_of_week(&sessions, tz), users: hour_of_week(&users, tz) });
+        report.hour_of_week = Some(Profiles {
+            sessions: hour_of_week(&sessions, tz),
+            users: hour_of_week(&users, tz),
+        });
     }
     report.content = per_content(data, &norm.sessions, &norm.visits, window, tz);
     let month_buckets = buckets(&sessions, tz, BucketKind::Month);
     report.months = monthly(&month_buckets, &sessions, &norm.sessions, &norm.visits);
     report.growth = Growth {
-        sessions_p95: fit("p95 concurrent sessions", &report.months, |m| f64::from(m.p95.unwrap_or(0))),
+        sessions_p95: fit("p95 concurrent sessions", &report.months, |m| {
+            f64::from(m.p95.unwrap_or(0))
+        }),
         active_users: fit("active users", &report.months, |m| m.active_users as f64),
     };
 }
@@ -307,9 +356,14 @@ fn fill_series(report: &mut Report, data: &Dataset, norm: &Normalized, window: (
 fn visit_counts(data: &Dataset, norm: &Normalized, opts: &Options) -> VisitCounts {
     let mut by_source = BTreeMap::new();
     for v in &norm.visits {
-        *by_source.entry(source_name(v.source).to_string()).or_insert(0) += 1;
+        *by_source
+            .entry(source_name(v.source).to_string())
+            .or_insert(0) += 1;
     }
-    let days = norm.window.map(|(a, b)| (b - a) as f64 / DAY as f64).filter(|d| *d > 0.0);
+    let days = norm
+        .window
+        .map(|(a, b)| (b - a) as f64 / DAY as f64)
+        .filter(|d| *d > 0.0);
     let times: Vec<Micros> = norm.visits.iter().map(|v| v.time).collect();
     VisitCounts {
         rows: data.visits.len() as u64,

@@ -42,7 +42,10 @@ mod tests {
     #[test]
     fn serialises_as_rfc3339_z() {
         let t = Timestamp(1_709_560_931_000_000);
-        assert_eq!(serde_json::to_string(&t).unwrap(), "\"2024-03-04T14:02:11Z\"");
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            "\"2024-03-04T14:02:11Z\""
+        );
         let t = Timestamp(1_709_560_931_250_000);
         assert_eq!(t.rfc3339(), "2024-03-04T14:02:11.250Z");
     }

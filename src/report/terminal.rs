@@ -73,7 +73,11 @@ fn duration(s: Option<f64>) -> String {
 }
 
 fn header(r: &Report, tz: Tz, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "connect-capacity {} — Posit Connect capacity report", r.tool.version)?;
+    writeln!(
+        out,
+        "connect-capacity {} — Posit Connect capacity report",
+        r.tool.version
+    )?;
     match &r.window {
         Some(w) => writeln!(
             out,
@@ -91,7 +95,11 @@ fn inputs(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     heading(out, "Inputs")?;
     let mut t = table(&["file", "kind", "rows"]);
     for f in &r.inputs.files {
-        t.add_row(vec![f.path.display().to_string(), format!("{:?}", f.kind), f.rows.to_string()]);
+        t.add_row(vec![
+            f.path.display().to_string(),
+            format!("{:?}", f.kind),
+            f.rows.to_string(),
+        ]);
     }
     writeln!(out, "{t}")?;
     let n = &r.inputs.notes;
@@ -99,9 +107,17 @@ fn inputs(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "warning: {w}")?;
     }
     if n.skipped_rows > 0 {
-        writeln!(out, "{} bad rows skipped (--lenient); the first ones:", n.skipped_rows)?;
+        writeln!(
+            out,
+            "{} bad rows skipped (--lenient); the first ones:",
+            n.skipped_rows
+        )?;
         for p in &n.skipped {
-            let col = p.column.as_deref().map(|c| format!(" column '{c}':")).unwrap_or_default();
+            let col = p
+                .column
+                .as_deref()
+                .map(|c| format!(" column '{c}':"))
+                .unwrap_or_default();
             writeln!(out, "  {}:{}:{col} {}", p.path.display(), p.line, p.message)?;
         }
     }
@@ -136,7 +152,10 @@ fn sessions(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     for (k, v) in rows {
         t.add_row(vec![k.to_string(), v.to_string()]);
     }
-    t.add_row(vec!["visits / hits analysed".to_string(), r.visits.count.to_string()]);
+    t.add_row(vec![
+        "visits / hits analysed".to_string(),
+        r.visits.count.to_string(),
+    ]);
     writeln!(out, "{t}")
 }
 
@@ -162,9 +181,15 @@ fn concurrency(r: &Report, tz: Tz, out: &mut dyn Write) -> io::Result<()> {
     t.add_row(stats_row("users", &c.users, tz));
     writeln!(out, "{t}")?;
     writeln!(out, "pXX: the level not exceeded XX % of the time.")?;
-    if let Some(b) = r.hour_of_week.as_ref().and_then(|h| h.sessions.busiest.as_ref()) {
+    if let Some(b) = r
+        .hour_of_week
+        .as_ref()
+        .and_then(|h| h.sessions.busiest.as_ref())
+    {
         const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-        let day = DAYS.get(usize::from(b.weekday.saturating_sub(1))).unwrap_or(&"?");
+        let day = DAYS
+            .get(usize::from(b.weekday.saturating_sub(1)))
+            .unwrap_or(&"?");
         writeln!(
             out,
             "Busiest hour of the week: {day} {:02}:00–{:02}:00, mean peak {:.1} sessions",
@@ -195,9 +220,25 @@ fn regularity(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     if r.daily.is_none() {
         return Ok(());
     }
-    heading(out, "How regularly does the peak occur? (concurrent sessions)")?;
-    let mut t = table(&["period", "n", "peak p50", "peak p95", "peak max", "avg p50", "avg max", "≥90% of peak"]);
-    for (name, p) in [("days", &r.daily), ("weeks", &r.weekly), ("months", &r.monthly)] {
+    heading(
+        out,
+        "How regularly does the peak occur? (concurrent sessions)",
+    )?;
+    let mut t = table(&[
+        "period",
+        "n",
+        "peak p50",
+        "peak p95",
+        "peak max",
+        "avg p50",
+        "avg max",
+        "≥90% of peak",
+    ]);
+    for (name, p) in [
+        ("days", &r.daily),
+        ("weeks", &r.weekly),
+        ("months", &r.monthly),
+    ] {
         if let Some(row) = period_row(name, p) {
             t.add_row(row);
         }
@@ -207,7 +248,17 @@ fn regularity(r: &Report, out: &mut dyn Write) -> io::Result<()> {
 
 fn content(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     heading(out, "Content (top by peak concurrent sessions)")?;
-    let mut t = table(&["content", "app_mode", "sessions", "users", "peak", "average", "median dur", "p95 dur", "visits"]);
+    let mut t = table(&[
+        "content",
+        "app_mode",
+        "sessions",
+        "users",
+        "peak",
+        "average",
+        "median dur",
+        "p95 dur",
+        "visits",
+    ]);
     for c in r.content.iter().take(TOP_CONTENT) {
         let name = match (&c.title, c.deleted) {
             (Some(title), _) => title.clone(),
@@ -228,7 +279,11 @@ fn content(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(out, "{t}")?;
     if r.content.len() > TOP_CONTENT {
-        writeln!(out, "... and {} more (all in --format json)", r.content.len() - TOP_CONTENT)?;
+        writeln!(
+            out,
+            "... and {} more (all in --format json)",
+            r.content.len() - TOP_CONTENT
+        )?;
     }
     Ok(())
 }
@@ -236,17 +291,35 @@ fn content(r: &Report, out: &mut dyn Write) -> io::Result<()> {
 fn people(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     heading(out, "Publishers, consumers and content types")?;
     let p = &r.people;
-    writeln!(out, "Publishers: {} ({})", int(p.publishers), p.publishers_source)?;
-    writeln!(out, "Consumers (distinct named users with a session or visit): {}", p.consumers)?;
+    writeln!(
+        out,
+        "Publishers: {} ({})",
+        int(p.publishers),
+        p.publishers_source
+    )?;
+    writeln!(
+        out,
+        "Consumers (distinct named users with a session or visit): {}",
+        p.consumers
+    )?;
     if !p.by_role.is_empty() {
         let roles: Vec<String> = p.by_role.iter().map(|(k, v)| format!("{k} {v}")).collect();
         writeln!(out, "Unlocked users by role: {}", roles.join(", "))?;
     }
-    let active: Vec<String> = p.active_last.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+    let active: Vec<String> = p
+        .active_last
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect();
     writeln!(out, "Named users active in the last {}", active.join(", "))?;
     let mut t = table(&["app_mode", "content", "sessions", "visits"]);
     for c in &r.content_types {
-        t.add_row(vec![c.app_mode.clone(), c.content.to_string(), c.sessions.to_string(), c.visits.to_string()]);
+        t.add_row(vec![
+            c.app_mode.clone(),
+            c.content.to_string(),
+            c.sessions.to_string(),
+            c.visits.to_string(),
+        ]);
     }
     writeln!(out, "{t}")
 }
@@ -256,9 +329,21 @@ fn growth(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         return Ok(());
     }
     heading(out, "History and growth (calendar months)")?;
-    let mut t = table(&["month", "sessions", "visits", "active users", "peak", "p95", "average"]);
+    let mut t = table(&[
+        "month",
+        "sessions",
+        "visits",
+        "active users",
+        "peak",
+        "p95",
+        "average",
+    ]);
     for m in &r.months {
-        let label = if m.full { m.month.clone() } else { format!("{} (partial)", m.month) };
+        let label = if m.full {
+            m.month.clone()
+        } else {
+            format!("{} (partial)", m.month)
+        };
         t.add_row(vec![
             label,
             m.sessions.to_string(),
@@ -293,7 +378,11 @@ fn problems(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     heading(out, "Data problems (kept, worth a look)")?;
     for p in &r.data_problems {
-        let col = p.column.as_deref().map(|c| format!(" column '{c}':")).unwrap_or_default();
+        let col = p
+            .column
+            .as_deref()
+            .map(|c| format!(" column '{c}':"))
+            .unwrap_or_default();
         writeln!(out, "  {}:{}:{col} {}", p.path.display(), p.line, p.message)?;
     }
     Ok(())

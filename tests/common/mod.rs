@@ -20,7 +20,9 @@ pub struct Fixture {
 
 impl Fixture {
     pub fn new() -> Self {
-        Fixture { dir: tempfile::tempdir().expect("tempdir") }
+        Fixture {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
     }
     /// Writes `name` with `text` and returns its path.
     pub fn file(&self, name: &str, text: &str) -> PathBuf {
@@ -38,7 +40,12 @@ impl Fixture {
 
 /// Runs `analyze --format json` with `args` and returns the decoded report.
 pub fn analyze_json(args: &[&str]) -> Value {
-    let out = cmd().arg("analyze").args(args).args(["--format", "json"]).output().expect("run");
+    let out = cmd()
+        .arg("analyze")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .expect("run");
     assert!(
         out.status.success(),
         "analyze failed: {}\nstderr:\n{}",
