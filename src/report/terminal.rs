@@ -7,6 +7,7 @@ use chrono_tz::Tz;
 use comfy_table::presets::UTF8_BORDERS_ONLY;
 use comfy_table::{CellAlignment, Table};
 
+use crate::ingest::RowProblem;
 use crate::model::report::{PeriodSummary, Report, Stats};
 use crate::model::time::Timestamp;
 
@@ -112,14 +113,7 @@ fn inputs(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             "{} bad rows skipped (--lenient); the first ones:",
             n.skipped_rows
         )?;
-        for p in &n.skipped {
-            let col = p
-                .column
-                .as_deref()
-                .map(|c| format!(" column '{c}':"))
-                .unwrap_or_default();
-            writeln!(out, "  {}:{}:{col} {}", p.path.display(), p.line, p.message)?;
-        }
+        problem_lines(&n.skipped, out)?;
     }
     if n.nonexistent_local_times + n.ambiguous_local_times > 0 {
         writeln!(
@@ -377,7 +371,12 @@ fn problems(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         return Ok(());
     }
     heading(out, "Data problems (kept, worth a look)")?;
-    for p in &r.data_problems {
+    problem_lines(&r.data_problems, out)
+}
+
+/// One `  path:line: column 'x': message` line per listed problem row.
+fn problem_lines(problems: &[RowProblem], out: &mut dyn Write) -> io::Result<()> {
+    for p in problems {
         let col = p
             .column
             .as_deref()
