@@ -74,3 +74,34 @@ fn sample_data_is_exactly_what_the_generator_writes() {
         );
     }
 }
+
+#[test]
+fn terminal_report_draws_the_hour_of_week_grid_with_the_busiest_slot_full() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
+    let dir = dir.to_str().unwrap();
+    let v = analyze_json(&[dir]);
+    let busiest = at(&v, "hour_of_week.sessions.busiest");
+    let weekday = busiest["weekday"].as_u64().unwrap() as usize;
+    let hour = busiest["hour"].as_u64().unwrap() as usize;
+    let out = cmd().args(["analyze", dir]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let rows: Vec<Vec<char>> = days
+        .iter()
+        .map(|d| {
+            let line = text
+                .lines()
+                .find(|l| l.starts_with(&format!("  {d} ")))
+                .unwrap_or_else(|| panic!("a grid line for {d}"));
+            line[6..].chars().collect()
+        })
+        .collect();
+    for r in &rows {
+        assert_eq!(r.len(), 24, "one cell per hour");
+    }
+    // The busiest slot is the top of the scale.
+    assert_eq!(rows[weekday - 1][hour], '█');
+    // Users get their own rows in the regularity table.
+    assert!(text.contains("│ users        weeks"), "{text}");
+}

@@ -8,6 +8,7 @@ use comfy_table::presets::UTF8_BORDERS_ONLY;
 use comfy_table::{CellAlignment, Table};
 
 use crate::ingest::RowProblem;
+use crate::model::profile::HourOfWeek;
 use crate::model::report::{PeriodSummary, Report, Stats};
 use crate::model::time::Timestamp;
 
@@ -175,30 +176,58 @@ fn concurrency(r: &Report, tz: Tz, out: &mut dyn Write) -> io::Result<()> {
     t.add_row(stats_row("users", &c.users, tz));
     writeln!(out, "{t}")?;
     writeln!(out, "pXX: the level not exceeded XX % of the time.")?;
-    if let Some(b) = r
-        .hour_of_week
-        .as_ref()
-        .and_then(|h| h.sessions.busiest.as_ref())
-    {
-        const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-        let day = DAYS
-            .get(usize::from(b.weekday.saturating_sub(1)))
-            .unwrap_or(&"?");
-        writeln!(
-            out,
-            "Busiest hour of the week: {day} {:02}:00–{:02}:00, mean peak {:.1} sessions",
-            b.hour,
-            b.hour + 1,
-            b.mean_peak
-        )?;
+    if let Some(h) = &r.hour_of_week {
+        hour_of_week_grid(&h.sessions, out)?;
     }
     Ok(())
 }
 
-fn period_row(name: &str, p: &Option<PeriodSummary>) -> Option<Vec<String>> {
+/// Block characters from low to high for the hour-of-week grid.
+const SHADES: [char; 9] = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// The shade of `mean` on a scale whose top is `top` (`·` for a slot that never occurs).
+fn shade(mean: Option<f64>, top: f64) -> char {
+    match mean {
+        None => '·',
+        Some(_) if top <= 0.0 => SHADES[0],
+        Some(m) => {
+            let steps = (SHADES.len() - 1) as f64;
+            let i = (m / top * steps).ceil().clamp(0.0, steps) as usize;
+            SHADES[i]
+        }
+    }
+}
+
+/// The hour-of-week profile as a 7 x 24 grid of shades, one line per weekday.
+fn hour_of_week_grid(h: &HourOfWeek, out: &mut dyn Write) -> io::Result<()> {
+    let Some(b) = &h.busiest else {
+        return Ok(());
+    };
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let day = DAYS
+        .get(usize::from(b.weekday.saturating_sub(1)))
+        .unwrap_or(&"?");
+    writeln!(
+        out,
+        "\nHour of week (mean hourly peak of concurrent sessions; █ = {:.1}, the busiest slot: \
+         {day} {:02}:00–{:02}:00)",
+        b.mean_peak,
+        b.hour,
+        b.hour + 1
+    )?;
+    writeln!(out, "      0     6     12    18")?;
+    for (name, hours) in DAYS.iter().zip(&h.means) {
+        let cells: String = hours.iter().map(|m| shade(*m, b.mean_peak)).collect();
+        writeln!(out, "  {name} {cells}")?;
+    }
+    Ok(())
+}
+
+fn period_row(series: &str, name: &str, p: &Option<PeriodSummary>) -> Option<Vec<String>> {
     let p = p.as_ref()?;
     let s = &p.summary;
     Some(vec![
+        series.to_string(),
         name.to_string(),
         s.count.to_string(),
         dec1(s.peak_p50),
@@ -214,11 +243,9 @@ fn regularity(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     if r.daily.is_none() {
         return Ok(());
     }
-    heading(
-        out,
-        "How regularly does the peak occur? (concurrent sessions)",
-    )?;
+    heading(out, "How regularly does the peak occur?")?;
     let mut t = table(&[
+        "concurrent",
         "period",
         "n",
         "peak p50",
@@ -228,16 +255,27 @@ fn regularity(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         "avg max",
         "≥90% of peak",
     ]);
-    for (name, p) in [
-        ("days", &r.daily),
-        ("weeks", &r.weekly),
-        ("months", &r.monthly),
+    for (series, name, p) in [
+        ("sessions", "days", &r.daily),
+        ("sessions", "weeks", &r.weekly),
+        ("sessions", "months", &r.monthly),
+        ("users", "days", &r.daily_users),
+        ("users", "weeks", &r.weekly_users),
+        ("users", "months", &r.monthly_users),
     ] {
-        if let Some(row) = period_row(name, p) {
+        if let Some(row) = period_row(series, name, p) {
             t.add_row(row);
         }
     }
-    writeln!(out, "{t}")
+    if let Some(c) = t.column_mut(1) {
+        c.set_cell_alignment(CellAlignment::Left);
+    }
+    writeln!(out, "{t}")?;
+    writeln!(
+        out,
+        "Per calendar period: its peak and time-weighted average; p50/p95/max over the periods; \
+         the last column counts periods whose peak reached 90 % of the overall peak."
+    )
 }
 
 fn content(r: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -385,4 +423,22 @@ fn problem_lines(problems: &[RowProblem], out: &mut dyn Write) -> io::Result<()>
         writeln!(out, "  {}:{}:{col} {}", p.path.display(), p.line, p.message)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shade_scales_to_the_busiest_slot() {
+        // Top 8.0 and eight steps: 1.0 is one step, 8.0 the full block; anything above 0
+        // shows at least the lowest block, a slot that never occurs shows a dot.
+        assert_eq!(shade(Some(8.0), 8.0), '█');
+        assert_eq!(shade(Some(1.0), 8.0), '▁');
+        assert_eq!(shade(Some(0.01), 8.0), '▁');
+        assert_eq!(shade(Some(0.0), 8.0), ' ');
+        assert_eq!(shade(Some(4.5), 8.0), '▅');
+        assert_eq!(shade(None, 8.0), '·');
+        assert_eq!(shade(Some(0.0), 0.0), ' ');
+    }
 }
