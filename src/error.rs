@@ -44,6 +44,14 @@ pub enum Error {
     /// An invalid option value detected after argument parsing.
     #[error("{0}")]
     Usage(String),
+    /// A config file (`--config`) that cannot be used. Exit code 2, like a bad flag.
+    #[error("{}:{line}:{column}: {message}; see the README's config file section", path.display())]
+    Config {
+        path: PathBuf,
+        line: u64,
+        column: u64,
+        message: String,
+    },
 }
 
 /// Library result type.

@@ -9,6 +9,7 @@
 //! - [`report`] renders a [`model::Report`] as a terminal report or JSON; it never computes.
 
 pub mod cli;
+pub mod config;
 pub mod error;
 pub mod ingest;
 pub mod model;

@@ -19,7 +19,10 @@ fn main() -> ExitCode {
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            let usage = matches!(e.downcast_ref::<Error>(), Some(Error::Usage(_)));
+            let usage = matches!(
+                e.downcast_ref::<Error>(),
+                Some(Error::Usage(_) | Error::Config { .. })
+            );
             ExitCode::from(if usage { 2 } else { 1 })
         }
     }

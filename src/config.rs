@@ -1,0 +1,292 @@
+//! The TOML config file (`--config FILE`): scheduler defaults, per-content overrides,
+//! sizing constants and the architecture inputs, so a team can keep its assumptions in
+//! version control. Every key is optional; a flag given on the command line wins over the
+//! file, the file wins over the built-in default. Unknown keys are an error (a typo must
+//! not silently fall back to a default).
+//!
+//! ```toml
+//! [scheduler]                 # server-wide defaults (Connect's Scheduler settings)
+//! max_processes = 3
+//! min_processes = 0
+//! max_conns_per_process = 20
+//! load_factor = 0.5
+//! idle_timeout = "5s"         # a duration, or a number of seconds
+//!
+//! [plan]
+//! nodes = 1                   # an existing cluster: limits are per node
+//! uptime = 99.0               # availability target in %
+//! containers = false          # the organisation requires containers
+//! max_node_cores = 64
+//! max_node_ram_gib = 512
+//! horizon_months = 12
+//! scale = 2.0
+//! design_peak = "max"         # or "daily-p95"
+//!
+//! [sizing]
+//! base_buffer = 0.20
+//! evolving_buffer = 0.15
+//! uptime_buffer = 0.10
+//! growth_threshold_per_month = 0.05
+//! weekly_cv_threshold = 0.3
+//! high_uptime = 99.9
+//! connect_cores = 1
+//! connect_os_ram_gib = 4.0
+//!
+//! [content."0b5e4a5c-…"]      # one content item, by GUID
+//! max_processes = 6
+//! min_processes = 1
+//! cpu_cores = 2.0             # cores per process
+//! memory_gib = 4.0            # memory per process
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::ingest::Micros;
+
+/// The whole config file.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Server-wide scheduler defaults.
+    #[serde(default)]
+    pub scheduler: SchedulerConfig,
+    /// Planning inputs beyond the data.
+    #[serde(default)]
+    pub plan: PlanConfig,
+    /// Sizing constants.
+    #[serde(default)]
+    pub sizing: SizingConfig,
+    /// Per-content overrides, keyed by content GUID.
+    #[serde(default)]
+    pub content: BTreeMap<String, ContentConfig>,
+}
+
+/// Scheduler settings; `None` = not set here.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchedulerConfig {
+    pub min_processes: Option<u32>,
+    pub max_processes: Option<u32>,
+    pub max_conns_per_process: Option<u32>,
+    pub load_factor: Option<f64>,
+    pub idle_timeout: Option<Duration>,
+}
+
+/// One content item's overrides: scheduler settings and per-process resources.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContentConfig {
+    pub min_processes: Option<u32>,
+    pub max_processes: Option<u32>,
+    pub max_conns_per_process: Option<u32>,
+    pub load_factor: Option<f64>,
+    pub idle_timeout: Option<Duration>,
+    /// Cores per process.
+    pub cpu_cores: Option<f64>,
+    /// Memory per process, GiB.
+    pub memory_gib: Option<f64>,
+}
+
+impl ContentConfig {
+    /// The scheduler part of the overrides.
+    pub fn scheduler(&self) -> SchedulerConfig {
+        SchedulerConfig {
+            min_processes: self.min_processes,
+            max_processes: self.max_processes,
+            max_conns_per_process: self.max_conns_per_process,
+            load_factor: self.load_factor,
+            idle_timeout: self.idle_timeout,
+        }
+    }
+}
+
+/// Planning inputs.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanConfig {
+    pub nodes: Option<u32>,
+    pub uptime: Option<f64>,
+    pub containers: Option<bool>,
+    pub max_node_cores: Option<u64>,
+    pub max_node_ram_gib: Option<u64>,
+    pub horizon_months: Option<f64>,
+    pub scale: Option<f64>,
+    pub design_peak: Option<String>,
+}
+
+/// Sizing constants (sizing.md sections 3 and 5).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SizingConfig {
+    pub base_buffer: Option<f64>,
+    pub evolving_buffer: Option<f64>,
+    pub uptime_buffer: Option<f64>,
+    pub growth_threshold_per_month: Option<f64>,
+    pub weekly_cv_threshold: Option<f64>,
+    pub high_uptime: Option<f64>,
+    pub connect_cores: Option<u64>,
+    pub connect_os_ram_gib: Option<f64>,
+}
+
+/// A duration written as `"30s"`/`"5m"` or as a number of seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Duration(pub Micros);
+
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Seconds(f64),
+            Text(String),
+        }
+        let micros = match Raw::deserialize(d)? {
+            Raw::Seconds(s) if s.is_finite() && (0.0..1e12).contains(&s) => {
+                (s * 1e6).round() as Micros
+            }
+            Raw::Seconds(s) => {
+                return Err(serde::de::Error::custom(format!(
+                    "{s} is not a duration in seconds between 0 and 10^12"
+                )))
+            }
+            Raw::Text(t) => {
+                let d = humantime::parse_duration(t.trim()).map_err(|e| {
+                    serde::de::Error::custom(format!(
+                        "cannot read '{t}' as a duration ({e}); examples: \"5s\", \"2m\", 30"
+                    ))
+                })?;
+                Micros::try_from(d.as_micros())
+                    .map_err(|_| serde::de::Error::custom(format!("'{t}' is too long")))?
+            }
+        };
+        Ok(Duration(micros))
+    }
+}
+
+/// Reads and parses a config file.
+pub fn load(path: &Path) -> Result<Config> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    parse(path, &text)
+}
+
+/// Parses config text; `path` names it in errors.
+pub fn parse(path: &Path, text: &str) -> Result<Config> {
+    toml::from_str(text).map_err(|e| config_error(path, text, &e))
+}
+
+/// A config error naming `path:line:column` when toml gives a position.
+fn config_error(path: &Path, text: &str, e: &toml::de::Error) -> Error {
+    let (line, column) = match e.span() {
+        Some(span) => line_col(text, span.start),
+        None => (0, 0),
+    };
+    Error::Config {
+        path: PathBuf::from(path),
+        line,
+        column,
+        message: e.message().trim().to_string(),
+    }
+}
+
+/// 1-based line and column (in characters) of byte offset `at` in `text`.
+fn line_col(text: &str, at: usize) -> (u64, u64) {
+    let at = at.min(text.len());
+    let before = text.get(..at).unwrap_or(text);
+    let line = before.matches('\n').count() as u64 + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map_or(0, |l| l.chars().count() as u64)
+        + 1;
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(text: &str) -> Result<Config> {
+        parse(Path::new("capacity.toml"), text)
+    }
+
+    #[test]
+    fn an_empty_file_sets_nothing() {
+        assert_eq!(p("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn reads_every_section() {
+        let c = p(r#"
+[scheduler]
+max_processes = 6
+load_factor = 0.25
+idle_timeout = "2m"
+
+[plan]
+nodes = 2
+uptime = 99.95
+containers = true
+design_peak = "daily-p95"
+
+[sizing]
+base_buffer = 0.3
+
+[content."abc-123"]
+min_processes = 1
+idle_timeout = 30
+memory_gib = 4.0
+"#)
+        .unwrap();
+        assert_eq!(c.scheduler.max_processes, Some(6));
+        assert_eq!(c.scheduler.load_factor, Some(0.25));
+        assert_eq!(c.scheduler.idle_timeout, Some(Duration(120_000_000)));
+        assert_eq!(c.plan.nodes, Some(2));
+        assert_eq!(c.plan.uptime, Some(99.95));
+        assert_eq!(c.plan.containers, Some(true));
+        assert_eq!(c.plan.design_peak.as_deref(), Some("daily-p95"));
+        assert_eq!(c.sizing.base_buffer, Some(0.3));
+        let item = &c.content["abc-123"];
+        assert_eq!(item.min_processes, Some(1));
+        assert_eq!(item.idle_timeout, Some(Duration(30_000_000)));
+        assert_eq!(item.memory_gib, Some(4.0));
+        assert_eq!(item.scheduler().min_processes, Some(1));
+        assert_eq!(item.scheduler().max_processes, None);
+    }
+
+    #[test]
+    fn a_misspelt_key_is_an_error_with_its_line_and_column() {
+        let e = p("[scheduler]\nmax_process = 4\n").unwrap_err().to_string();
+        assert!(e.starts_with("capacity.toml:2:1: "), "{e}");
+        assert!(e.contains("max_process"), "{e}");
+    }
+
+    #[test]
+    fn a_wrong_type_names_its_position() {
+        let e = p("[plan]\nnodes = \"two\"\n").unwrap_err().to_string();
+        assert!(e.starts_with("capacity.toml:2:9: "), "{e}");
+    }
+
+    #[test]
+    fn a_bad_duration_says_how_to_write_one() {
+        let e = p("[scheduler]\nidle_timeout = \"soon\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("examples"), "{e}");
+        let e = p("[scheduler]\nidle_timeout = -3\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("-3"), "{e}");
+    }
+
+    #[test]
+    fn line_col_counts_characters() {
+        assert_eq!(line_col("ab\ncdé\nx", 0), (1, 1));
+        assert_eq!(line_col("ab\ncdé\nx", 3), (2, 1));
+        assert_eq!(line_col("ab\ncdé\nx", 8), (3, 1));
+        assert_eq!(line_col("ab\ncdé\nx", 999), (3, 2));
+    }
+}
