@@ -28,8 +28,10 @@ impl Serialize for Timestamp {
     }
 }
 
-/// Microseconds in one second, minute, hour and day.
+/// Microseconds in one second.
 pub const SECOND: Micros = 1_000_000;
+/// Microseconds in one minute.
+pub const MINUTE: Micros = 60 * SECOND;
 /// Microseconds in one hour.
 pub const HOUR: Micros = 3_600 * SECOND;
 /// Microseconds in one day.
