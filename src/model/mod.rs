@@ -4,6 +4,7 @@
 pub mod buckets;
 pub mod content;
 pub mod growth;
+pub mod jobs;
 pub mod normalize;
 pub mod people;
 pub mod percentile;
