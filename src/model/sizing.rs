@@ -141,7 +141,8 @@ pub fn default_resource(app_mode: Option<&str>) -> Resource {
     }
 }
 
-/// A per-content override from the config file; either figure may be left out.
+/// A per-content override from the config file (keys `cpu`, in cores, and `memory_mib`);
+/// either figure may be left out.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ResourceOverride {
@@ -310,7 +311,8 @@ pub struct Size {
     pub design_processes: f64,
     /// Peak active processes (drives CPU).
     pub design_active_processes: f64,
-    /// The node shape: cores and RAM rounded up to a standard shape.
+    /// The single-node shape: cores and RAM rounded up to a standard shape (a cluster's
+    /// per-node shape is in the architecture recommendation).
     pub node: Node,
     /// Peak active CPU demand in cores (active millicores / 1000).
     pub active_cores: f64,
