@@ -1,6 +1,7 @@
 //! Model: pure, deterministic computation from a [`Dataset`] to a [`Report`]. No I/O, no
 //! clock, no clap. Output never depends on thread count or input row order.
 
+pub mod architecture;
 pub mod buckets;
 pub mod content;
 pub mod growth;
@@ -10,6 +11,7 @@ pub mod people;
 pub mod percentile;
 pub mod profile;
 pub mod report;
+pub mod sizing;
 pub mod sweep;
 pub mod time;
 
