@@ -9,6 +9,7 @@ pub mod people;
 pub mod percentile;
 pub mod profile;
 pub mod report;
+pub mod scheduler;
 pub mod sweep;
 pub mod time;
 
