@@ -11,6 +11,7 @@ pub mod people;
 pub mod percentile;
 pub mod profile;
 pub mod report;
+pub mod scheduler;
 pub mod sizing;
 pub mod sweep;
 pub mod time;

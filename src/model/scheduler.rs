@@ -1,0 +1,579 @@
+//! Estimated processes: a model of Connect's scheduler (metrics.md section 4) and the
+//! scaled replay of the sizing scenarios (sizing.md section 4).
+//!
+//! [`replay`] runs one content item's sessions through the spawn rule and returns every
+//! process lifetime, every stretch a process holds a connection, and the connected,
+//! rejected and spawned counts. [`scale`] builds the session list of the "K times the
+//! users" scenario. [`weighted_series`] sums per-process weights (millicores, MiB) over
+//! time, exactly, for the server-wide figures.
+//!
+//! Connect does not publish its spawn rule; this is the model the spec fixes. Everything
+//! here is pure and deterministic: results never depend on input order.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap};
+
+use chrono_tz::Tz;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::buckets::{buckets, BucketKind};
+use super::sweep::{step_series, Interval, Micros, StepSeries};
+use super::time::SECOND;
+
+/// Scheduler settings of one content item (already resolved: export value, else default).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Settings {
+    /// Processes started at the window start that never exit.
+    pub min_processes: u32,
+    /// Most processes alive at once (idle ones not yet exited included).
+    pub max_processes: u32,
+    /// Most connections one process takes.
+    pub max_conns_per_process: u32,
+    /// Fraction of `max_conns_per_process` at which a new process is preferred.
+    pub load_factor: f64,
+    /// How long an idle process lingers after its last connection closed (µs).
+    pub idle_timeout: Micros,
+}
+
+impl Default for Settings {
+    /// Connect's server defaults: 0 min, 3 max, 20 connections, 0.5, 5 s.
+    fn default() -> Self {
+        Settings {
+            min_processes: 0,
+            max_processes: 3,
+            max_conns_per_process: 20,
+            load_factor: 0.5,
+            idle_timeout: 5 * SECOND,
+        }
+    }
+}
+
+impl Settings {
+    /// Connections at which a new process is preferred:
+    /// `max(1, ceil(load_factor x max_conns))` in integers, with the load factor rounded
+    /// to millionths first, so 0.14 x 50 gives 7 (a float product would give 7.000…1
+    /// and round up to 8). A load factor outside [0, 1] (which [`Settings::validate`]
+    /// rejects) is clamped into it rather than overflowing.
+    pub fn threshold(&self) -> u32 {
+        let millionths = (self.load_factor * 1e6).round();
+        // `as` saturates and maps NaN to 0; the clamp keeps the product in range.
+        let l = (millionths as u64).min(1_000_000);
+        // The spec's `(L * max_conns + 999999) / 1000000`.
+        let t = (l * u64::from(self.max_conns_per_process)).div_ceil(1_000_000);
+        t.max(1) as u32
+    }
+
+    /// The settings for a cluster of `nodes` nodes: process limits are per node, so
+    /// `min_processes` and `max_processes` are multiplied (saturating at `u32::MAX`).
+    pub fn per_nodes(&self, nodes: u32) -> Settings {
+        Settings {
+            min_processes: self.min_processes.saturating_mul(nodes),
+            max_processes: self.max_processes.saturating_mul(nodes),
+            ..*self
+        }
+    }
+
+    /// Checks the rules of metrics.md section 4; the message names the field and the
+    /// rule broken (the caller adds the export's file, line and column).
+    pub fn validate(&self) -> Result<(), String> {
+        if self.max_processes == 0 {
+            return Err("max_processes is 0; it must be at least 1".into());
+        }
+        if self.min_processes > self.max_processes {
+            return Err(format!(
+                "min_processes ({}) is greater than max_processes ({}); it must not exceed it",
+                self.min_processes, self.max_processes
+            ));
+        }
+        if self.max_conns_per_process == 0 {
+            return Err("max_conns_per_process is 0; it must be at least 1".into());
+        }
+        if !(0.0..=1.0).contains(&self.load_factor) {
+            return Err(format!(
+                "load_factor ({}) is outside [0, 1]; it must be between 0 and 1",
+                self.load_factor
+            ));
+        }
+        if self.idle_timeout < 0 {
+            return Err(format!(
+                "idle_timeout ({} µs) is negative; it must be 0 or more",
+                self.idle_timeout
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The `user` of an anonymous session: sorts after every named user.
+pub const ANONYMOUS: u64 = u64::MAX;
+
+/// One session of one content item. `user` orders sessions starting at the same instant
+/// with the same end: callers pass the rank of the user GUID in sorted GUID order, or
+/// [`ANONYMOUS`]. The derived order is (start, end, user), the spec's order of starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Conn {
+    /// Session start (µs, UTC).
+    pub start: Micros,
+    /// Session end, exclusive (µs, UTC).
+    pub end: Micros,
+    /// Rank of the user GUID, or [`ANONYMOUS`].
+    pub user: u64,
+}
+
+/// Result of replaying one content item's sessions over a window.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Replay {
+    /// One `[spawn, exit)` per process lifetime, clipped to the window; warm processes
+    /// span the window. Sorted.
+    pub alive: Vec<Interval>,
+    /// Maximal stretches during which one process holds at least one connection, per
+    /// process; their concurrency is active processes(t). Sorted.
+    pub active: Vec<Interval>,
+    /// Sessions that joined a process.
+    pub connected: u64,
+    /// Sessions turned away: every process was full and no more could start.
+    pub rejected: u64,
+    /// Processes started on demand by a session (warm `min_processes` ones not counted;
+    /// `alive.len()` counts both).
+    pub spawned: u64,
+    /// Start instants (clipped to the window) of the rejected sessions, sorted.
+    pub rejected_at: Vec<Micros>,
+}
+
+impl Replay {
+    /// Processes alive at each instant of `window`.
+    pub fn alive_series(&self, window: (Micros, Micros)) -> StepSeries {
+        step_series(&self.alive, window)
+    }
+
+    /// Processes holding at least one connection at each instant of `window`.
+    pub fn active_series(&self, window: (Micros, Micros)) -> StepSeries {
+        step_series(&self.active, window)
+    }
+}
+
+/// One process slot of the simulation (slots are reused after an exit).
+#[derive(Debug, Clone)]
+struct Proc {
+    /// Spawn order: warm processes first, then on-demand ones as they start.
+    seq: u64,
+    spawn: Micros,
+    load: u32,
+    warm: bool,
+    /// When the load last dropped to 0 (meaningful only while the load is 0).
+    idle_since: Micros,
+    /// Index in `Replay::active` of this process's latest stretch.
+    active_idx: Option<usize>,
+}
+
+/// Simulation state of [`replay`].
+struct Sim {
+    settings: Settings,
+    threshold: u32,
+    window: (Micros, Micros),
+    /// Live processes; `None` = free slot.
+    slots: Vec<Option<Proc>>,
+    free: Vec<usize>,
+    alive_count: u64,
+    next_seq: u64,
+    /// Live processes by (load, spawn order): the first is the least loaded.
+    by_load: BTreeSet<(u32, u64, usize)>,
+    /// Pending session ends: (end, slot).
+    ends: BinaryHeap<Reverse<(Micros, usize)>>,
+    /// Pending idle exits: (exit instant, spawn order, slot); stale entries are skipped.
+    exits: BinaryHeap<Reverse<(Micros, u64, usize)>>,
+    out: Replay,
+}
+
+/// Replays one content item's sessions through the scheduler model over `window`.
+///
+/// Sessions are clipped to the window; a session empty after clipping (including
+/// `end <= start`) never connects and counts neither as connected nor as rejected. At
+/// one instant: session ends, then idle exits, then starts in (end, user) order. A
+/// rejected session holds nothing; its end is ignored. Processes alive at the window end
+/// stop there. An empty window gives an empty result.
+///
+/// The input may come in any order. O(n log n) in the sessions, O(log p) per session in
+/// the live processes; memory O(n + min_processes). Settings are assumed valid
+/// ([`Settings::validate`]); invalid ones give some answer, never a panic.
+pub fn replay(conns: &[Conn], settings: &Settings, window: (Micros, Micros)) -> Replay {
+    let (w0, w1) = window;
+    if w0 >= w1 {
+        return Replay::default();
+    }
+    // Sort key: clipped start, then the recorded end and user (the spec's start order);
+    // the end event happens at the clipped end.
+    let mut sessions: Vec<Conn> = conns
+        .iter()
+        .map(|c| Conn {
+            start: c.start.max(w0),
+            ..*c
+        })
+        .filter(|c| c.start < c.end.min(w1))
+        .collect();
+    sessions.par_sort_unstable();
+    let mut sim = Sim::new(*settings, window);
+    for c in &sessions {
+        sim.advance(c.start);
+        sim.start(c.start, c.end.min(w1));
+    }
+    sim.finish()
+}
+
+impl Sim {
+    /// Starts the warm processes at the window start.
+    fn new(settings: Settings, window: (Micros, Micros)) -> Sim {
+        let mut sim = Sim {
+            settings,
+            threshold: settings.threshold(),
+            window,
+            slots: Vec::new(),
+            free: Vec::new(),
+            alive_count: 0,
+            next_seq: 0,
+            by_load: BTreeSet::new(),
+            ends: BinaryHeap::new(),
+            exits: BinaryHeap::new(),
+            out: Replay::default(),
+        };
+        for _ in 0..settings.min_processes {
+            sim.spawn(window.0, true);
+        }
+        sim
+    }
+
+    /// Applies every session end at or before `t`, then every idle exit at or before
+    /// `t`. An exit is only ever due at or after the end that caused it, and neither
+    /// kind of event changes what the other does (an end touches a busy process, an
+    /// exit an idle one), so doing all ends first gives the time-ordered result.
+    fn advance(&mut self, t: Micros) {
+        while let Some(&Reverse((end, slot))) = self.ends.peek() {
+            if end > t {
+                break;
+            }
+            self.ends.pop();
+            self.close(end, slot);
+        }
+        while let Some(&Reverse((at, seq, slot))) = self.exits.peek() {
+            if at > t {
+                break;
+            }
+            self.exits.pop();
+            self.try_exit(at, seq, slot);
+        }
+    }
+
+    /// Places a session `[t, end)`: least-loaded process below the threshold, else a new
+    /// process if the limit allows, else the least-loaded one below `max_conns`, else
+    /// rejected.
+    fn start(&mut self, t: Micros, end: Micros) {
+        let least = self.by_load.first().copied();
+        let slot = match least {
+            Some((load, _, slot)) if load < self.threshold => slot,
+            _ if self.alive_count < u64::from(self.settings.max_processes) => {
+                self.out.spawned += 1;
+                self.spawn(t, false)
+            }
+            Some((load, _, slot)) if load < self.settings.max_conns_per_process => slot,
+            _ => {
+                self.out.rejected += 1;
+                self.out.rejected_at.push(t);
+                return;
+            }
+        };
+        self.join(t, slot);
+        self.ends.push(Reverse((end, slot)));
+        self.out.connected += 1;
+    }
+
+    /// Starts a process with no connection at `t` and returns its slot.
+    fn spawn(&mut self, t: Micros, warm: bool) -> usize {
+        let proc = Proc {
+            seq: self.next_seq,
+            spawn: t,
+            load: 0,
+            warm,
+            idle_since: t,
+            active_idx: None,
+        };
+        self.next_seq += 1;
+        self.alive_count += 1;
+        let seq = proc.seq;
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot] = Some(proc);
+                slot
+            }
+            None => {
+                self.slots.push(Some(proc));
+                self.slots.len() - 1
+            }
+        };
+        self.by_load.insert((0, seq, slot));
+        slot
+    }
+
+    /// Adds one connection to the process in `slot` at `t`.
+    fn join(&mut self, t: Micros, slot: usize) {
+        let Some(p) = self.slots[slot].as_mut() else {
+            return;
+        };
+        self.by_load.remove(&(p.load, p.seq, slot));
+        if p.load == 0 {
+            // Reopen the previous stretch if it closed at this very instant, so stretches
+            // stay maximal; otherwise begin a new one.
+            match p.active_idx {
+                Some(i) if self.out.active[i].1 == t => {}
+                _ => {
+                    p.active_idx = Some(self.out.active.len());
+                    self.out.active.push((t, t));
+                }
+            }
+        }
+        p.load += 1;
+        self.by_load.insert((p.load, p.seq, slot));
+    }
+
+    /// Removes one connection from the process in `slot` at `t`; an idle on-demand
+    /// process is scheduled to exit `idle_timeout` later.
+    fn close(&mut self, t: Micros, slot: usize) {
+        let Some(p) = self.slots[slot].as_mut() else {
+            return;
+        };
+        self.by_load.remove(&(p.load, p.seq, slot));
+        p.load = p.load.saturating_sub(1);
+        self.by_load.insert((p.load, p.seq, slot));
+        if p.load > 0 {
+            return;
+        }
+        if let Some(i) = p.active_idx {
+            self.out.active[i].1 = t;
+        }
+        p.idle_since = t;
+        if !p.warm {
+            let at = t.saturating_add(self.settings.idle_timeout.max(0));
+            self.exits.push(Reverse((at, p.seq, slot)));
+        }
+    }
+
+    /// Ends the process in `slot` at `at` if this exit is still due: same process, still
+    /// idle, and idle since the close that scheduled it.
+    fn try_exit(&mut self, at: Micros, seq: u64, slot: usize) {
+        let due = self.slots[slot].as_ref().is_some_and(|p| {
+            p.seq == seq
+                && p.load == 0
+                && p.idle_since
+                    .saturating_add(self.settings.idle_timeout.max(0))
+                    == at
+        });
+        if due {
+            self.remove(slot, at);
+        }
+    }
+
+    /// Ends the process in `slot` at `at` (clipped to the window end).
+    fn remove(&mut self, slot: usize, at: Micros) {
+        if let Some(p) = self.slots[slot].take() {
+            self.by_load.remove(&(p.load, p.seq, slot));
+            self.out.alive.push((p.spawn, at.min(self.window.1)));
+            self.alive_count -= 1;
+            self.free.push(slot);
+        }
+    }
+
+    /// Closes every remaining session (all end by the window end), then stops every
+    /// process: idle ones at their exit if it comes first, the rest at the window end.
+    fn finish(mut self) -> Replay {
+        let w1 = self.window.1;
+        self.advance(w1);
+        for slot in 0..self.slots.len() {
+            self.remove(slot, w1);
+        }
+        self.out.alive.par_sort_unstable();
+        self.out.active.par_sort_unstable();
+        self.out
+    }
+}
+
+/// The sessions of the "K times the users" scenario (sizing.md section 4).
+///
+/// Input: `(content key, session)` in any order; output sorted in canonical order
+/// (content, start, end, user). Every session appears once per whole unit of `k`, at the
+/// same times; for the fraction `f` of `k`, session `i` of the canonical order gets one
+/// more copy iff `floor((i + 1) f) > floor(i f)`, which is exactly `floor(n f)` sessions
+/// spread evenly, so the session count never falls as `k` grows.
+///
+/// Copy 0 is the original; copy `j >= 1` of user `u` belongs to the synthetic user
+/// `j * B + u` with `B` one more than the highest named user, so each copy has its own
+/// user, distinct from every original one and from every other copy, and a user's
+/// copies keep their relative order. Anonymous stays anonymous. (Ranks past `u64::MAX - 1`
+/// saturate there: out of reach for GUID ranks.) `k = 1` returns the input sorted;
+/// a negative or non-finite `k` gives no sessions.
+pub fn scale(conns: &[(u32, Conn)], k: f64) -> Vec<(u32, Conn)> {
+    if !k.is_finite() || k <= 0.0 {
+        return Vec::new();
+    }
+    let mut sorted = conns.to_vec();
+    sorted.par_sort_unstable();
+    let whole = k.floor();
+    let f = k - whole;
+    let whole = whole as u64;
+    let base = sorted
+        .iter()
+        .map(|(_, c)| c.user)
+        .filter(|&u| u != ANONYMOUS)
+        .max()
+        .map_or(0, |m| m.saturating_add(1));
+    let extra = (sorted.len() as f64 * f).floor() as usize;
+    let mut out = Vec::with_capacity(sorted.len().saturating_mul(whole as usize) + extra);
+    for j in 0..whole {
+        out.extend(sorted.iter().map(|&(key, c)| (key, copy_of(c, j, base))));
+    }
+    if f > 0.0 {
+        let picked = sorted.iter().enumerate().filter(|(i, _)| {
+            let i = *i as f64;
+            ((i + 1.0) * f).floor() > (i * f).floor()
+        });
+        out.extend(picked.map(|(_, &(key, c))| (key, copy_of(c, whole, base))));
+    }
+    out.par_sort_unstable();
+    out
+}
+
+/// Copy `j` of session `c`: the same times, user `j * base + user` (copy 0 keeps its
+/// user; anonymous stays anonymous).
+fn copy_of(c: Conn, j: u64, base: u64) -> Conn {
+    if j == 0 || c.user == ANONYMOUS {
+        return c;
+    }
+    let user = j
+        .checked_mul(base)
+        .and_then(|v| v.checked_add(c.user))
+        .map_or(ANONYMOUS - 1, |v| v.min(ANONYMOUS - 1));
+    Conn { user, ..c }
+}
+
+/// Step function with `u64` levels, for weighted sums such as millicores or MiB per
+/// process. Same invariants as [`StepSeries`]: for a non-empty window `times[0]` is the
+/// window start, times strictly increase and stay below the window end, consecutive
+/// levels differ; an empty window has empty vectors.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WeightedSeries {
+    /// The half-open window `[start, end)` the series covers.
+    pub window: (Micros, Micros),
+    /// Instants where the level changes (the first is the window start).
+    pub times: Vec<Micros>,
+    /// Level on `[times[i], times[i+1])`, the last until the window end.
+    pub levels: Vec<u64>,
+}
+
+/// The time-aligned sum of `weight` over intervals open at each instant of `window`:
+/// an exact sweep, intervals clipped to the window, ends before starts at one instant
+/// (touching intervals never add up). Sums beyond `u64::MAX` saturate there.
+pub fn weighted_series(items: &[(Interval, u64)], window: (Micros, Micros)) -> WeightedSeries {
+    let (w0, w1) = window;
+    let mut series = WeightedSeries {
+        window,
+        times: Vec::new(),
+        levels: Vec::new(),
+    };
+    if w0 >= w1 {
+        return series;
+    }
+    // (time, 0 = end / 1 = start, weight): ends sort first at an instant.
+    let mut events: Vec<(Micros, u8, u64)> = Vec::with_capacity(items.len() * 2);
+    for &((s, e), w) in items {
+        let (s, e) = (s.max(w0), e.min(w1));
+        if s < e && w > 0 {
+            events.push((s, 1, w));
+            events.push((e, 0, w));
+        }
+    }
+    events.par_sort_unstable();
+    series.times.push(w0);
+    series.levels.push(0);
+    let mut level: u128 = 0;
+    for (i, &(t, kind, w)) in events.iter().enumerate() {
+        if kind == 1 {
+            level += u128::from(w);
+        } else {
+            level -= u128::from(w);
+        }
+        if t >= w1 || events.get(i + 1).is_some_and(|n| n.0 == t) {
+            continue;
+        }
+        series.record(t, u64::try_from(level).unwrap_or(u64::MAX));
+    }
+    series
+}
+
+impl WeightedSeries {
+    /// Records `level` from `t` on (one step per instant, consecutive levels differ).
+    fn record(&mut self, t: Micros, level: u64) {
+        let last = self.times.len() - 1;
+        if self.times[last] == t {
+            self.levels[last] = level;
+            if last > 0 && self.levels[last - 1] == level {
+                self.times.pop();
+                self.levels.pop();
+            }
+        } else if self.levels[last] != level {
+            self.times.push(t);
+            self.levels.push(level);
+        }
+    }
+
+    /// Level at instant `t`; 0 outside the window.
+    pub fn level_at(&self, t: Micros) -> u64 {
+        if t < self.window.0 || t >= self.window.1 {
+            return 0;
+        }
+        let i = self.times.partition_point(|&x| x <= t);
+        self.levels.get(i.wrapping_sub(1)).copied().unwrap_or(0)
+    }
+
+    /// The highest level and the first instant it is reached; `(0, None)` for an empty
+    /// window, `(0, Some(window start))` when nothing is ever open.
+    pub fn peak(&self) -> (u64, Option<Micros>) {
+        let mut best = (0, self.times.first().copied());
+        for (&t, &level) in self.times.iter().zip(&self.levels) {
+            if level > best.0 {
+                best = (level, Some(t));
+            }
+        }
+        best
+    }
+
+    /// Highest level on each calendar day of `tz` overlapping the window (partial first
+    /// and last days included), in order. Day boundaries are those of
+    /// [`buckets`](super::buckets::buckets): local midnights.
+    pub fn daily_peaks(&self, tz: Tz) -> Vec<u64> {
+        let zero = StepSeries {
+            window: self.window,
+            times: self.times.first().map(|&t| vec![t]).unwrap_or_default(),
+            levels: self.times.first().map(|_| vec![0]).unwrap_or_default(),
+        };
+        let days = buckets(&zero, tz, BucketKind::Day);
+        let mut out = Vec::with_capacity(days.len());
+        // `i` is the step containing the day's start; days come in order.
+        let mut i = 0;
+        for day in &days {
+            while i + 1 < self.times.len() && self.times[i + 1] <= day.start {
+                i += 1;
+            }
+            let mut peak = 0;
+            let mut j = i;
+            while j < self.times.len() && self.times[j] < day.end {
+                peak = peak.max(self.levels[j]);
+                j += 1;
+            }
+            out.push(peak);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+#[path = "scheduler_tests.rs"]
+mod tests;
