@@ -181,9 +181,6 @@ pub struct AnalyzeSettings {
     pub output: Option<PathBuf>,
     pub ingest: IngestOptions,
     pub model: Options,
-    /// Config file and capacity flags, merged (flags win); defaults are applied by the
-    /// model.
-    pub capacity: Config,
 }
 
 impl AnalyzeArgs {
@@ -229,6 +226,7 @@ impl AnalyzeArgs {
                 .as_deref()
                 .map(|s| parse_time("--as-of", s, tz, false))
                 .transpose()?,
+            capacity: self.capacity.merged_config()?.capacity_options()?,
         };
         if let (Some(f), Some(t)) = (model.from, model.to) {
             if f >= t {
@@ -247,7 +245,6 @@ impl AnalyzeArgs {
                 lenient: self.lenient,
             },
             model,
-            capacity: self.capacity.merged_config()?,
         })
     }
 }

@@ -46,6 +46,9 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::ingest::Micros;
+use crate::model::capacity::{CapacityOptions, DesignPeak};
+use crate::model::processes::SchedulerOverride;
+use crate::model::sizing::ResourceOverride;
 
 /// The whole config file.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -203,6 +206,137 @@ fn line_col(text: &str, at: usize) -> (u64, u64) {
         .map_or(0, |l| l.chars().count() as u64)
         + 1;
     (line, col)
+}
+
+impl Config {
+    /// The model's capacity options: every value set here, the built-in default for the
+    /// rest. Values that make no sense are a usage error naming the key.
+    pub fn capacity_options(&self) -> Result<CapacityOptions> {
+        let mut o = CapacityOptions::standard();
+        let d = &mut o.defaults;
+        let s = &self.scheduler;
+        set(&mut d.min_processes, s.min_processes);
+        set(&mut d.max_processes, s.max_processes);
+        set(&mut d.max_conns_per_process, s.max_conns_per_process);
+        set(&mut d.load_factor, s.load_factor);
+        set(&mut d.idle_timeout, s.idle_timeout.map(|t| t.0));
+        let p = &self.plan;
+        set(&mut o.nodes, p.nodes);
+        set(&mut o.horizon_months, p.horizon_months);
+        set(&mut o.scale, p.scale);
+        set(&mut o.limits.uptime, p.uptime);
+        set(&mut o.limits.containers, p.containers);
+        set(&mut o.limits.max_node_cores, p.max_node_cores);
+        set(&mut o.limits.max_node_ram_gib, p.max_node_ram_gib);
+        if let Some(dp) = &p.design_peak {
+            o.design_peak = match dp.as_str() {
+                "max" => DesignPeak::Max,
+                "daily-p95" => DesignPeak::DailyP95,
+                other => {
+                    return Err(Error::Usage(format!(
+                        "design_peak '{other}': use \"max\" or \"daily-p95\""
+                    )))
+                }
+            };
+        }
+        let z = &self.sizing;
+        let c = &mut o.constants;
+        set(&mut c.base_buffer, z.base_buffer);
+        set(&mut c.evolving_buffer, z.evolving_buffer);
+        set(&mut c.uptime_buffer, z.uptime_buffer);
+        set(
+            &mut c.growth_threshold_per_month,
+            z.growth_threshold_per_month,
+        );
+        set(&mut c.weekly_cv_threshold, z.weekly_cv_threshold);
+        set(&mut c.high_uptime, z.high_uptime);
+        set(&mut c.connect_cores, z.connect_cores);
+        set(&mut c.connect_os_ram_gib, z.connect_os_ram_gib);
+        for (guid, item) in &self.content {
+            let sc = item.scheduler();
+            o.overrides.insert(
+                guid.clone(),
+                SchedulerOverride {
+                    min_processes: sc.min_processes,
+                    max_processes: sc.max_processes,
+                    max_conns_per_process: sc.max_conns_per_process,
+                    load_factor: sc.load_factor,
+                    idle_timeout: sc.idle_timeout.map(|t| t.0),
+                },
+            );
+            if item.cpu_cores.is_some() || item.memory_gib.is_some() {
+                positive(&format!("content {guid}: cpu_cores"), item.cpu_cores)?;
+                positive(&format!("content {guid}: memory_gib"), item.memory_gib)?;
+                o.resources.insert(
+                    guid.clone(),
+                    ResourceOverride {
+                        cpu: item.cpu_cores,
+                        memory_mib: item.memory_gib.map(|g| (g * 1024.0).ceil() as u64),
+                    },
+                );
+            }
+        }
+        check(o.nodes >= 1, "nodes must be 1 or more")?;
+        check(
+            o.scale.is_finite() && o.scale >= 0.0 && o.scale <= 1000.0,
+            "scale must be between 0 and 1000",
+        )?;
+        check(
+            o.horizon_months.is_finite() && (0.0..=120.0).contains(&o.horizon_months),
+            "horizon must be between 0 and 120 months",
+        )?;
+        check(
+            o.limits.uptime.is_finite() && o.limits.uptime > 0.0 && o.limits.uptime <= 100.0,
+            "uptime is a percentage: above 0, at most 100",
+        )?;
+        check(
+            o.limits.max_node_cores >= 1 && o.limits.max_node_ram_gib >= 1,
+            "max node cores and RAM must be 1 or more",
+        )?;
+        for (name, v) in [
+            ("base_buffer", c_val(&o.constants.base_buffer)),
+            ("evolving_buffer", c_val(&o.constants.evolving_buffer)),
+            ("uptime_buffer", c_val(&o.constants.uptime_buffer)),
+            ("connect_os_ram_gib", c_val(&o.constants.connect_os_ram_gib)),
+        ] {
+            check(
+                v.is_finite() && v >= 0.0,
+                &format!("{name} must be 0 or more"),
+            )?;
+        }
+        Ok(o)
+    }
+}
+
+/// A copy of a float, for the checks.
+fn c_val(v: &f64) -> f64 {
+    *v
+}
+
+/// Sets `slot` when the file (or a flag) set a value.
+fn set<T>(slot: &mut T, v: Option<T>) {
+    if let Some(v) = v {
+        *slot = v;
+    }
+}
+
+/// A usage error when `ok` is false.
+fn check(ok: bool, message: &str) -> Result<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Usage(message.to_string()))
+    }
+}
+
+/// A usage error unless `v` is absent or a finite number above 0.
+fn positive(name: &str, v: Option<f64>) -> Result<()> {
+    match v {
+        Some(x) if !(x.is_finite() && x > 0.0) => {
+            Err(Error::Usage(format!("{name} must be above 0, not {x}")))
+        }
+        _ => Ok(()),
+    }
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ fn main() -> ExitCode {
 fn analyze(args: &connect_capacity::cli::AnalyzeArgs) -> anyhow::Result<()> {
     let settings = args.settings()?;
     let data = ingest::read_inputs(&settings.paths, &settings.ingest)?;
-    let report = model::analyze(&data, &settings.model);
+    let report = model::analyze(&data, &settings.model)?;
     match &settings.output {
         Some(path) => report::write_atomically(&report, settings.format, path)?,
         None => {

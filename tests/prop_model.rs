@@ -67,7 +67,8 @@ fn report_json(d: &Dataset, threads: usize) -> serde_json::Value {
         .num_threads(threads)
         .build()
         .unwrap();
-    let mut v = pool.install(|| serde_json::to_value(analyze(d, &Options::default())).unwrap());
+    let mut v =
+        pool.install(|| serde_json::to_value(analyze(d, &Options::default()).unwrap()).unwrap());
     // Origins (line numbers) legitimately follow the row order; everything else must not.
     v["data_problems"] = serde_json::Value::Null;
     v
@@ -98,7 +99,7 @@ proptest! {
     #[test]
     fn peak_matches_a_brute_force_count_over_normalised_sessions(rows in prop::collection::vec(row(), 1..40)) {
         let d = dataset(&rows, &[]);
-        let r = analyze(&d, &Options { open_cap: Some(120 * MIN), ..Options::default() });
+        let r = analyze(&d, &Options { open_cap: Some(120 * MIN), ..Options::default() }).unwrap();
         // Rebuild the intervals by hand: dedup exact rows, then drop open copies of closed ones.
         let mut uniq: Vec<Row> = rows.clone();
         uniq.sort();

@@ -3,13 +3,16 @@
 
 pub mod architecture;
 pub mod buckets;
+pub mod capacity;
 pub mod content;
 pub mod growth;
 pub mod jobs;
 pub mod normalize;
 pub mod people;
 pub mod percentile;
+pub mod processes;
 pub mod profile;
+pub mod questions;
 pub mod report;
 pub mod scheduler;
 pub mod sizing;
@@ -43,6 +46,8 @@ pub struct Options {
     pub reconnect_timeout: Micros,
     /// "Now" for licence-style counts; default the window end.
     pub as_of: Option<Micros>,
+    /// Scheduler, sizing and architecture inputs.
+    pub capacity: capacity::CapacityOptions,
 }
 
 impl Default for Options {
@@ -57,6 +62,7 @@ impl Default for Options {
             open_cap: Some(24 * time::HOUR),
             reconnect_timeout: 0,
             as_of: None,
+            capacity: capacity::CapacityOptions::standard(),
         }
     }
 }

@@ -7,14 +7,17 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
 use super::buckets::{buckets, summarize, Bucket, BucketKind, BucketSummary};
+use super::capacity::{capacity, Processes, RecommendationSection, Sizing};
 use super::content::{per_content, ContentStats};
 use super::growth::{fit, monthly, GrowthFit, Month};
 use super::normalize::{normalize, Normalized, SessionCounts};
 use super::people::{content_types, people, ContentType, People};
 use super::profile::{hour_of_week, HourOfWeek};
+use super::questions::{answers, Answer};
 use super::sweep::{stats, step_series, user_intervals, ConcurrencyStats, Interval, StepSeries};
 use super::time::{Timestamp, DAY, SECOND};
 use super::Options;
+use crate::error::Result;
 use crate::ingest::{Dataset, FileSummary, IngestNotes, Micros, RowProblem, VisitSource};
 
 /// Version of the JSON contract; bumped on any incompatible change.
@@ -63,6 +66,14 @@ pub struct Report {
     pub months: Vec<Month>,
     /// Growth fits over full months.
     pub growth: Growth,
+    /// Estimated (scheduler model) and measured (jobs) processes; `None` without a window.
+    pub processes: Option<Processes>,
+    /// CPU and RAM for now, projected and scaled; `None` without a window.
+    pub sizing: Option<Sizing>,
+    /// The six questions of Posit's scaling guidance, answered from the data.
+    pub questions: Vec<Answer>,
+    /// The recommended architecture; `None` without a window.
+    pub recommendation: Option<RecommendationSection>,
     /// Data problems kept but worth a look (e.g. `ended` before `started`).
     pub data_problems: Vec<RowProblem>,
 }
@@ -252,7 +263,9 @@ impl<'a> From<&'a Bucket> for BucketOut<'a> {
 }
 
 /// Computes the report from a dataset.
-pub fn analyze(data: &Dataset, opts: &Options) -> Report {
+///
+/// Fails only on invalid scheduler settings (a content export value, or the defaults).
+pub fn analyze(data: &Dataset, opts: &Options) -> Result<Report> {
     let norm = normalize(data, opts);
     let as_of = opts.as_of.or(norm.window.map(|w| w.1)).unwrap_or(0);
     let mut report = Report {
@@ -289,12 +302,29 @@ pub fn analyze(data: &Dataset, opts: &Options) -> Report {
             sessions_p95: fit("p95 concurrent sessions", &[], |_| 0.0),
             active_users: fit("active users", &[], |_| 0.0),
         },
+        processes: None,
+        sizing: None,
+        questions: Vec::new(),
+        recommendation: None,
         data_problems: norm.problems.clone(),
     };
     if let Some(window) = norm.window {
         fill_series(&mut report, data, &norm, window, opts);
+        let c = capacity(
+            data,
+            &norm,
+            window,
+            opts.tz,
+            &opts.capacity,
+            report.growth.sessions_p95.rate_per_month,
+            opts.open_cap,
+        )?;
+        report.processes = Some(c.processes);
+        report.sizing = Some(c.sizing);
+        report.recommendation = Some(c.recommendation);
     }
-    report
+    report.questions = answers(&report);
+    Ok(report)
 }
 
 /// Concurrency, periods, profiles, per-content figures and growth for a window.

@@ -26,6 +26,10 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     content(r, out)?;
     people(r, out)?;
     growth(r, out)?;
+    processes(r, tz, out)?;
+    sizing(r, out)?;
+    questions(r, out)?;
+    recommendation(r, out)?;
     problems(r, out)
 }
 
@@ -402,6 +406,399 @@ fn growth(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+fn processes(r: &Report, tz: Tz, out: &mut dyn Write) -> io::Result<()> {
+    let Some(p) = &r.processes else {
+        return Ok(());
+    };
+    heading(
+        out,
+        "Processes (modelled from sessions; measured from jobs)",
+    )?;
+    writeln!(out, "{}", wrap(&p.model))?;
+    let e = &p.estimated;
+    let mut t = table(&["processes", "peak", "peak at", "average", "p95", "rejected"]);
+    t.add_row(vec![
+        "modelled, alive".to_string(),
+        e.peak.to_string(),
+        local(e.peak_at, tz),
+        dec1(e.average),
+        int(e.p95),
+        e.rejected.to_string(),
+    ]);
+    t.add_row(vec![
+        "modelled, serving".to_string(),
+        e.active.peak.to_string(),
+        local(e.active.peak_at, tz),
+        dec1(e.active.average),
+        int(e.active.p95),
+        "".into(),
+    ]);
+    if let Some(m) = &p.measured {
+        t.add_row(vec![
+            "measured (interactive jobs)".to_string(),
+            m.peak.to_string(),
+            local(m.peak_at, tz),
+            dec1(m.average),
+            int(m.p95),
+            "".into(),
+        ]);
+        for (class, s) in &m.detail.by_class {
+            if s.jobs > 0 && class != "interactive" {
+                t.add_row(vec![
+                    format!("measured {class} jobs"),
+                    s.peak.to_string(),
+                    local(s.peak_at, tz),
+                    dec1(s.average),
+                    int(s.p95),
+                    "".into(),
+                ]);
+            }
+        }
+    }
+    writeln!(out, "{t}")?;
+    if e.warm_processes > 0 {
+        writeln!(
+            out,
+            "{} processes are kept warm by min_processes and hold {:.1} GiB all the time.",
+            e.warm_processes, e.warm_memory_gib
+        )?;
+    }
+    if let Some(m) = &p.measured {
+        let d = &m.detail;
+        writeln!(
+            out,
+            "Renders: peak {} at once, {:.2} render hours per day on average; {} jobs off the Connect host (not sized).",
+            d.render_peak,
+            d.render_hours_per_day_avg.unwrap_or(0.0),
+            d.off_host_jobs
+        )?;
+        if d.by_host.len() > 1 {
+            let hosts: Vec<String> = d
+                .by_host
+                .iter()
+                .map(|(h, s)| format!("{h} peak {}", s.peak))
+                .collect();
+            writeln!(out, "Per host: {}", hosts.join(", "))?;
+        }
+    }
+    if let Some(c) = &p.model_vs_measured {
+        writeln!(
+            out,
+            "Model vs measured: peak {} vs {}, p95 {} vs {}; calibration factor {}.",
+            c.overall.modelled_peak,
+            c.overall.measured_peak,
+            int(c.overall.modelled_p95),
+            int(c.overall.measured_p95),
+            c.calibration_factor
+                .map_or("-".into(), |f| format!("{f:.2}"))
+        )?;
+    }
+    let mut t = table(&[
+        "content",
+        "app_mode",
+        "max proc",
+        "conns",
+        "threshold",
+        "peak",
+        "p95",
+        "serving",
+        "rejected",
+        "settings from",
+    ]);
+    for c in e.content.iter().take(TOP_CONTENT) {
+        t.add_row(vec![
+            c.title.clone().unwrap_or_else(|| c.guid.clone()),
+            c.app_mode.clone().unwrap_or_else(|| "-".into()),
+            c.settings.max_processes.to_string(),
+            c.settings.max_conns_per_process.to_string(),
+            c.threshold.to_string(),
+            c.peak.to_string(),
+            int(c.p95),
+            c.peak_active.to_string(),
+            c.rejected.to_string(),
+            format!("{:?}", c.settings_source)
+                .to_lowercase()
+                .replace("serverdefault", "server default")
+                .replace("contentexport", "content export"),
+        ]);
+    }
+    writeln!(out, "{t}")?;
+    let apis: Vec<String> = e
+        .content
+        .iter()
+        .filter_map(|c| {
+            c.api_peak_requests_per_minute.map(|n| {
+                format!(
+                    "{} {n}/min",
+                    c.title.clone().unwrap_or_else(|| c.guid.clone())
+                )
+            })
+        })
+        .collect();
+    if !apis.is_empty() {
+        writeln!(
+            out,
+            "APIs record requests, not sessions: without jobs they hold only min_processes. Peak requests per minute: {}.",
+            apis.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
+fn sizing(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let Some(z) = &r.sizing else {
+        return Ok(());
+    };
+    heading(out, "Sizing (every assumption shown)")?;
+    let mut t = table(&[
+        "scenario",
+        "sessions x",
+        "design processes",
+        "serving",
+        "cores",
+        "RAM GiB",
+        "node",
+        "rejected",
+    ]);
+    let mut row = |s: &crate::model::capacity::Scenario| {
+        let label = match (s.name.as_str(), s.horizon_months, s.rate_per_month) {
+            ("projected", Some(h), Some(rate)) => {
+                format!("projected, {h:.0} months at {:+.1} %/month", rate * 100.0)
+            }
+            (name, _, _) => name.to_string(),
+        };
+        t.add_row(vec![
+            label,
+            format!("{:.2}", s.k),
+            format!("{:.1}", s.size.design_processes),
+            format!("{:.1}", s.size.design_active_processes),
+            s.size.cores.to_string(),
+            s.size.ram_gib.to_string(),
+            format!("{} cores / {} GiB", s.size.node.cores, s.size.node.ram_gib),
+            s.rejected.to_string(),
+        ]);
+    };
+    row(&z.now);
+    if let Some(p) = &z.projected {
+        row(p);
+    }
+    row(&z.scaled);
+    writeln!(out, "{t}")?;
+    if z.projected.is_none() {
+        writeln!(
+            out,
+            "projected: not available (no growth fit: needs 3 full months)."
+        )?;
+    }
+    let b = &z.buffer_terms;
+    let mut terms = vec![format!("{:.0} % base", b.base * 100.0)];
+    if b.evolving > 0.0 {
+        terms.push(format!(
+            "+{:.0} % evolving workflow ({})",
+            b.evolving * 100.0,
+            b.evolving_because.as_deref().unwrap_or("")
+        ));
+    }
+    if b.uptime > 0.0 {
+        terms.push(format!(
+            "+{:.0} % uptime ({})",
+            b.uptime * 100.0,
+            b.uptime_because.as_deref().unwrap_or("")
+        ));
+    }
+    writeln!(
+        out,
+        "Buffer {:.0} %: {}.",
+        b.total * 100.0,
+        terms.join(", ")
+    )?;
+    let c = &z.constants;
+    writeln!(
+        out,
+        "cores = ceil(peak serving cores x (1 + buffer)) + {} for Connect; RAM = ceil((peak alive memory + {} GiB for Connect and the OS) x (1 + buffer)). Sized for the {} peak{}.",
+        c.connect_cores,
+        c.connect_os_ram_gib,
+        match z.design_peak {
+            crate::model::capacity::DesignPeak::Max => "absolute",
+            crate::model::capacity::DesignPeak::DailyP95 => "95th percentile daily",
+        },
+        z.calibration_factor
+            .map(|f| format!("; every scenario x {f:.2}, the measured/modelled calibration factor"))
+            .unwrap_or_default()
+    )?;
+    let mut t = table(&["per process", "content", "cores", "memory GiB", "source"]);
+    for l in &z.resources {
+        t.add_row(vec![
+            l.app_mode.clone(),
+            l.content.to_string(),
+            format!("{:.2}", l.cpu),
+            format!("{:.2}", l.memory_gib),
+            l.source.clone(),
+        ]);
+    }
+    writeln!(out, "{t}")?;
+    writeln!(out, "{}", wrap(&z.storage_and_database))
+}
+
+fn questions(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    heading(out, "The six questions of Posit's scaling guidance")?;
+    for q in &r.questions {
+        writeln!(out, "{}. {}", q.number, q.question)?;
+        writeln!(out, "{}\n", wrap_indent(&q.answer, "   "))?;
+    }
+    Ok(())
+}
+
+fn recommendation(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let Some(rec) = &r.recommendation else {
+        return Ok(());
+    };
+    let d = &rec.decision;
+    heading(out, "Recommendation")?;
+    writeln!(
+        out,
+        "{}: {} node{} of {} cores and {} GiB{}.",
+        arch_name(d.architecture),
+        d.nodes,
+        if d.nodes == 1 { "" } else { "s" },
+        d.node.cores,
+        d.node.ram_gib,
+        if d.spare_nodes > 0 {
+            " (one of them spare, so a node can fail)".to_string()
+        } else {
+            String::new()
+        }
+    )?;
+    writeln!(out, "Because:")?;
+    for reason in &d.reasons {
+        writeln!(out, "{}", wrap_indent(&format!("- {reason}"), "  "))?;
+    }
+    writeln!(out, "It needs:")?;
+    for n in &d.needs {
+        writeln!(out, "{}", wrap_indent(&format!("- {n}"), "  "))?;
+    }
+    if !d.considerations.is_empty() {
+        writeln!(out, "Also consider:")?;
+        for c in &d.considerations {
+            writeln!(out, "{}", wrap_indent(&format!("- {c}"), "  "))?;
+        }
+    }
+    if let Some(m) = d.outgrows_max_node_in_months {
+        writeln!(
+            out,
+            "At the fitted growth rate the needed size outgrows a max node in about {m:.0} months."
+        )?;
+    }
+    writeln!(
+        out,
+        "For the scaled scenario: {}, {} node{} of {} cores and {} GiB.",
+        arch_name(rec.scaled.architecture),
+        rec.scaled.nodes,
+        if rec.scaled.nodes == 1 { "" } else { "s" },
+        rec.scaled.node.cores,
+        rec.scaled.node.ram_gib
+    )?;
+    heading(out, "Pros and cons for this team")?;
+    let mut t = Table::new();
+    t.load_preset(UTF8_BORDERS_ONLY)
+        .set_header(vec!["option", "pros", "cons", "fit"]);
+    t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+        .set_width(120);
+    for o in &rec.options {
+        t.add_row(vec![
+            arch_name(o.architecture).to_string(),
+            bullets(&o.pros),
+            bullets(&o.cons),
+            o.fits.clone(),
+        ]);
+    }
+    writeln!(out, "{t}")?;
+    heading(out, "Scheduler settings to review")?;
+    if rec.settings_to_review.is_empty() {
+        return writeln!(
+            out,
+            "Nothing to review: no rejected sessions, no warm process idle most of the time."
+        );
+    }
+    let mut t = Table::new();
+    t.load_preset(UTF8_BORDERS_ONLY).set_header(vec![
+        "content",
+        "setting",
+        "suggestion",
+        "because",
+    ]);
+    t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+        .set_width(120);
+    for l in &rec.settings_to_review {
+        t.add_row(vec![
+            l.title.clone().unwrap_or_else(|| l.guid.clone()),
+            l.setting.clone(),
+            l.suggestion.clone(),
+            l.because.clone(),
+        ]);
+    }
+    writeln!(out, "{t}")
+}
+
+/// A readable architecture name.
+fn arch_name(a: crate::model::architecture::Architecture) -> &'static str {
+    use crate::model::architecture::Architecture::*;
+    match a {
+        SingleServer => "Single server, scaled vertically",
+        Cluster => "Load-balanced cluster",
+        Kubernetes => "Kubernetes off-host execution",
+    }
+}
+
+/// One `- item` line per entry.
+fn bullets(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|i| format!("- {i}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Wraps text at 100 columns.
+fn wrap(text: &str) -> String {
+    wrap_indent(text, "")
+}
+
+/// Wraps text at 100 columns; continuation lines start with `indent`, and so does the
+/// first when the text does not start with `- `.
+fn wrap_indent(text: &str, indent: &str) -> String {
+    const WIDTH: usize = 100;
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let first_indent = if text.starts_with("- ") { "" } else { indent };
+    for word in text.split_whitespace() {
+        let prefix = if lines.is_empty() {
+            first_indent
+        } else {
+            indent
+        };
+        if !line.is_empty()
+            && prefix.len() + line.chars().count() + 1 + word.chars().count() > WIDTH
+        {
+            lines.push(format!("{prefix}{line}"));
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        let prefix = if lines.is_empty() {
+            first_indent
+        } else {
+            indent
+        };
+        lines.push(format!("{prefix}{line}"));
+    }
+    lines.join("\n")
 }
 
 fn problems(r: &Report, out: &mut dyn Write) -> io::Result<()> {

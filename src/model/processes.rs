@@ -1,0 +1,505 @@
+//! Estimated processes (metrics.md section 4): every content item that runs on demand is
+//! replayed through the scheduler model ([`super::scheduler`]) with its own settings, in
+//! parallel; server-wide processes are the time-aligned sum over content.
+//!
+//! Settings per item, per field: the config file's (or `--content-setting`) override for
+//! that GUID, else the content export's value, else the server default (flags, then the
+//! config file's `[scheduler]`, then Connect's defaults). `--nodes N` multiplies
+//! `min_processes` and `max_processes`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::normalize::Session;
+use super::scheduler::{replay, Conn, Replay, Settings, ANONYMOUS};
+use super::sweep::{stats, step_series, Interval, Micros};
+use super::time::{Timestamp, MINUTE};
+use crate::error::{Error, Result};
+use crate::ingest::{ContentRow, Dataset, Interner, VisitRow};
+
+/// Per-field scheduler overrides for one content item (config file or flag).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SchedulerOverride {
+    pub min_processes: Option<u32>,
+    pub max_processes: Option<u32>,
+    pub max_conns_per_process: Option<u32>,
+    pub load_factor: Option<f64>,
+    pub idle_timeout: Option<Micros>,
+}
+
+/// Where one item's settings came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SettingsSource {
+    /// Every field is the server default.
+    ServerDefault,
+    /// At least one field from the content export, none from the config.
+    ContentExport,
+    /// At least one field from the config file or `--content-setting`.
+    Config,
+}
+
+/// One item's resolved settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Resolved {
+    /// Settings per node, as configured.
+    pub per_node: Settings,
+    /// Settings for the whole server (`min`/`max` multiplied by `--nodes`).
+    pub effective: Settings,
+    /// Where they came from.
+    pub source: SettingsSource,
+}
+
+/// Resolves every content item's settings; an invalid value from the content export is
+/// a data error naming its file, line and column, one from the config a usage error.
+pub fn resolve_settings(
+    data: &Dataset,
+    defaults: &Settings,
+    overrides: &BTreeMap<String, SchedulerOverride>,
+    nodes: u32,
+) -> Result<HashMap<u32, Resolved>> {
+    defaults
+        .validate()
+        .map_err(|m| Error::Usage(format!("server default scheduler settings: {m}")))?;
+    let rows: HashMap<u32, &ContentRow> = data.content.iter().map(|c| (c.content, c)).collect();
+    let mut ids: Vec<u32> = rows.keys().copied().collect();
+    for guid in overrides.keys() {
+        if let Some(id) = data.content_ids.get(guid) {
+            ids.push(id);
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = HashMap::new();
+    for id in ids {
+        let guid = data.content_ids.name(id);
+        let o = overrides.get(guid).copied().unwrap_or_default();
+        let row = rows.get(&id).copied();
+        let r = resolve_one(data, row, &o, defaults, nodes, guid)?;
+        out.insert(id, r);
+    }
+    Ok(out)
+}
+
+/// Settings of one item: override, else export, else default, per field.
+fn resolve_one(
+    data: &Dataset,
+    row: Option<&ContentRow>,
+    o: &SchedulerOverride,
+    d: &Settings,
+    nodes: u32,
+    guid: &str,
+) -> Result<Resolved> {
+    let mut from_export: Vec<&'static str> = Vec::new();
+    let mut from_config = false;
+    let export = row.map(|r| &r.settings);
+    let data_err = |column: &str, message: String| match row {
+        Some(r) => {
+            let path = data
+                .files
+                .get(r.origin.file as usize)
+                .map(|f| f.path.clone())
+                .unwrap_or_default();
+            Error::data(path, r.origin.line, column, message)
+        }
+        None => Error::Usage(message),
+    };
+    let mut count =
+        |name: &'static str, over: Option<u32>, exp: Option<i64>, default: u32| -> Result<u32> {
+            if let Some(v) = over {
+                from_config = true;
+                return Ok(v);
+            }
+            match exp {
+                Some(v) => {
+                    from_export.push(name);
+                    u32::try_from(v).map_err(|_| {
+                        data_err(
+                            name,
+                            format!("{v} is not a process or connection count; use 0 or more"),
+                        )
+                    })
+                }
+                None => Ok(default),
+            }
+        };
+    let min_processes = count(
+        "min_processes",
+        o.min_processes,
+        export.and_then(|e| e.min_processes),
+        d.min_processes,
+    )?;
+    let max_processes = count(
+        "max_processes",
+        o.max_processes,
+        export.and_then(|e| e.max_processes),
+        d.max_processes,
+    )?;
+    let max_conns_per_process = count(
+        "max_conns_per_process",
+        o.max_conns_per_process,
+        export.and_then(|e| e.max_conns_per_process),
+        d.max_conns_per_process,
+    )?;
+    let load_factor = match (o.load_factor, export.and_then(|e| e.load_factor)) {
+        (Some(v), _) => {
+            from_config = true;
+            v
+        }
+        (None, Some(v)) => {
+            from_export.push("load_factor");
+            v
+        }
+        (None, None) => d.load_factor,
+    };
+    let idle_timeout = match (o.idle_timeout, export.and_then(|e| e.idle_timeout)) {
+        (Some(v), _) => {
+            from_config = true;
+            v
+        }
+        (None, Some(secs)) => {
+            from_export.push("idle_timeout");
+            if secs < 0 {
+                return Err(data_err(
+                    "idle_timeout",
+                    format!("{secs} is negative; use a number of seconds, 0 or more"),
+                ));
+            }
+            secs.saturating_mul(super::time::SECOND)
+        }
+        (None, None) => d.idle_timeout,
+    };
+    let per_node = Settings {
+        min_processes,
+        max_processes,
+        max_conns_per_process,
+        load_factor,
+        idle_timeout,
+    };
+    if let Err(m) = per_node.validate() {
+        // Blame the export column the message names, when the value came from there.
+        let column = from_export
+            .iter()
+            .find(|c| m.contains(*c))
+            .or(from_export.first())
+            .copied();
+        return Err(match (column, from_config) {
+            (Some(c), false) => data_err(c, format!("{m}; fix the content settings in Connect or override them with --content-setting {guid}:{c}=...")),
+            _ => Error::Usage(format!("content {guid}: {m}")),
+        });
+    }
+    let source = if from_config {
+        SettingsSource::Config
+    } else if !from_export.is_empty() {
+        SettingsSource::ContentExport
+    } else {
+        SettingsSource::ServerDefault
+    };
+    Ok(Resolved {
+        per_node,
+        effective: per_node.per_nodes(nodes),
+        source,
+    })
+}
+
+/// Rank of every interned GUID in sorted GUID order (the scheduler's tie-break and the
+/// scaled replay's canonical order use GUID order, never first-seen order).
+pub fn guid_ranks(ids: &Interner) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..ids.len() as u32).collect();
+    order.sort_unstable_by(|a, b| ids.name(*a).cmp(ids.name(*b)));
+    let mut rank = vec![0; order.len()];
+    for (r, id) in order.into_iter().enumerate() {
+        rank[id as usize] = r as u32;
+    }
+    rank
+}
+
+/// The scheduler's view of sessions: `(content id, conn)` with user GUID ranks.
+pub fn conns(sessions: &[Session], user_rank: &[u32]) -> Vec<(u32, Conn)> {
+    sessions
+        .iter()
+        .map(|s| {
+            let user = s
+                .user
+                .and_then(|u| user_rank.get(u as usize))
+                .map_or(ANONYMOUS, |r| u64::from(*r));
+            (
+                s.content,
+                Conn {
+                    start: s.start,
+                    end: s.end,
+                    user,
+                },
+            )
+        })
+        .collect()
+}
+
+/// One item's replay.
+#[derive(Debug, Clone)]
+pub struct ItemRun {
+    /// Content id.
+    pub content: u32,
+    /// Settings used (effective).
+    pub settings: Settings,
+    /// The replay.
+    pub replay: Replay,
+}
+
+/// Replays every item that holds processes: the ones with sessions, and the ones whose
+/// `min_processes` keeps processes warm without any. `holds(id)` says whether an item runs
+/// on demand (static and rendered content does not). Sorted by content id; the work runs
+/// in parallel, one item per task.
+pub fn run_all(
+    conns: &[(u32, Conn)],
+    settings: &HashMap<u32, Resolved>,
+    defaults: &Settings,
+    nodes: u32,
+    holds: impl Fn(u32) -> bool + Sync,
+    window: (Micros, Micros),
+) -> Vec<ItemRun> {
+    let mut by_item: BTreeMap<u32, Vec<Conn>> = BTreeMap::new();
+    for (c, conn) in conns {
+        by_item.entry(*c).or_default().push(*conn);
+    }
+    for (id, r) in settings {
+        if r.effective.min_processes > 0 {
+            by_item.entry(*id).or_default();
+        }
+    }
+    let fallback = defaults.per_nodes(nodes);
+    let work: Vec<(u32, Vec<Conn>)> = by_item.into_iter().filter(|(id, _)| holds(*id)).collect();
+    work.into_par_iter()
+        .map(|(content, list)| {
+            let s = settings.get(&content).map_or(fallback, |r| r.effective);
+            ItemRun {
+                content,
+                settings: s,
+                replay: replay(&list, &s, window),
+            }
+        })
+        .collect()
+}
+
+/// Server-wide concurrency of processes: the time-aligned sum over items.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProcessStats {
+    /// Most processes at one instant.
+    pub peak: u32,
+    /// First instant of the peak.
+    pub peak_at: Option<Timestamp>,
+    /// Time-weighted average.
+    pub average: Option<f64>,
+    /// Level not exceeded 95 % of the time.
+    pub p95: Option<u32>,
+}
+
+/// Peak, average and p95 of the concurrency of `intervals`.
+pub fn process_stats(intervals: &[Interval], window: (Micros, Micros)) -> ProcessStats {
+    let s = stats(&step_series(intervals, window));
+    ProcessStats {
+        peak: s.peak,
+        peak_at: s.peak_at.map(Timestamp),
+        average: s.average,
+        p95: s.p95,
+    }
+}
+
+/// The most visits (requests) of one item in one clock minute (UTC minutes).
+pub fn peak_per_minute(visits: &[VisitRow], content: u32) -> u64 {
+    let mut minutes: Vec<i64> = visits
+        .iter()
+        .filter(|v| v.content == content)
+        .map(|v| v.time.div_euclid(MINUTE))
+        .collect();
+    minutes.sort_unstable();
+    minutes
+        .chunk_by(|a, b| a == b)
+        .map(|c| c.len() as u64)
+        .max()
+        .unwrap_or(0)
+}
+
+/// Share of the window during which an item's warm processes held no connection at all
+/// (`None` without warm processes).
+pub fn warm_idle_fraction(run: &ItemRun, window: (Micros, Micros)) -> Option<f64> {
+    if run.settings.min_processes == 0 || window.1 <= window.0 {
+        return None;
+    }
+    let active = step_series(&run.replay.active, window);
+    let idle: i128 = active
+        .steps()
+        .filter(|(_, _, level)| *level == 0)
+        .map(|(a, b, _)| i128::from(b - a))
+        .sum();
+    Some(idle as f64 / (window.1 - window.0) as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{FileSummary, Origin, SchedulerSettings};
+    use crate::model::time::SECOND;
+
+    fn dataset_with(settings: SchedulerSettings) -> Dataset {
+        let mut d = Dataset::default();
+        d.files.push(FileSummary {
+            path: "exports/content.csv".into(),
+            kind: crate::ingest::detect::Kind::Content,
+            rows: 1,
+        });
+        let id = d.content_ids.intern("c-1");
+        d.content.push(ContentRow {
+            content: id,
+            name: None,
+            title: None,
+            app_mode: Some("shiny".into()),
+            content_category: None,
+            owner: None,
+            settings,
+            r_version: None,
+            py_version: None,
+            created_time: None,
+            origin: Origin { file: 0, line: 7 },
+        });
+        d
+    }
+
+    #[test]
+    fn settings_come_from_override_then_export_then_default() {
+        let d = dataset_with(SchedulerSettings {
+            max_processes: Some(5),
+            min_processes: Some(1),
+            idle_timeout: Some(60),
+            ..Default::default()
+        });
+        let mut overrides = BTreeMap::new();
+        overrides.insert(
+            "c-1".to_string(),
+            SchedulerOverride {
+                min_processes: Some(2),
+                ..Default::default()
+            },
+        );
+        let r = resolve_settings(&d, &Settings::default(), &overrides, 2).unwrap();
+        let one = r[&0];
+        // min from the override (2), max and idle timeout from the export (5, 60 s),
+        // connections and load factor from the defaults (20, 0.5).
+        assert_eq!(one.per_node.min_processes, 2);
+        assert_eq!(one.per_node.max_processes, 5);
+        assert_eq!(one.per_node.idle_timeout, 60 * SECOND);
+        assert_eq!(one.per_node.max_conns_per_process, 20);
+        assert_eq!(one.source, SettingsSource::Config);
+        // Two nodes double the process limits.
+        assert_eq!(one.effective.min_processes, 4);
+        assert_eq!(one.effective.max_processes, 10);
+        let r = resolve_settings(&d, &Settings::default(), &BTreeMap::new(), 1).unwrap();
+        assert_eq!(r[&0].source, SettingsSource::ContentExport);
+    }
+
+    #[test]
+    fn invalid_export_settings_name_the_file_line_and_column() {
+        let d = dataset_with(SchedulerSettings {
+            max_processes: Some(2),
+            min_processes: Some(4),
+            ..Default::default()
+        });
+        let e = resolve_settings(&d, &Settings::default(), &BTreeMap::new(), 1)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("exports/content.csv:7: column 'min_processes': "),
+            "{e}"
+        );
+        let d = dataset_with(SchedulerSettings {
+            max_conns_per_process: Some(-3),
+            ..Default::default()
+        });
+        let e = resolve_settings(&d, &Settings::default(), &BTreeMap::new(), 1)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("exports/content.csv:7: column 'max_conns_per_process': -3"),
+            "{e}"
+        );
+        let d = dataset_with(SchedulerSettings {
+            load_factor: Some(1.5),
+            ..Default::default()
+        });
+        let e = resolve_settings(&d, &Settings::default(), &BTreeMap::new(), 1)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("column 'load_factor'"), "{e}");
+    }
+
+    #[test]
+    fn invalid_defaults_are_a_usage_error() {
+        let bad = Settings {
+            max_processes: 0,
+            ..Default::default()
+        };
+        let e = resolve_settings(&Dataset::default(), &bad, &BTreeMap::new(), 1).unwrap_err();
+        assert!(matches!(e, Error::Usage(_)));
+    }
+
+    #[test]
+    fn guid_ranks_follow_sorted_guids_not_first_seen_order() {
+        let mut ids = Interner::default();
+        for g in ["c", "a", "b"] {
+            ids.intern(g);
+        }
+        assert_eq!(guid_ranks(&ids), vec![2, 0, 1]);
+    }
+
+    #[test]
+    fn warm_items_without_sessions_are_replayed_and_static_items_are_not() {
+        let w = (0, 100 * SECOND);
+        let mut settings = HashMap::new();
+        let warm = Settings {
+            min_processes: 1,
+            ..Default::default()
+        };
+        for id in [0, 1] {
+            settings.insert(
+                id,
+                Resolved {
+                    per_node: warm,
+                    effective: warm,
+                    source: SettingsSource::ContentExport,
+                },
+            );
+        }
+        // Item 1 is static: it holds nothing even with min_processes.
+        let runs = run_all(&[], &settings, &Settings::default(), 1, |id| id == 0, w);
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].replay.alive, vec![w]);
+        assert_eq!(warm_idle_fraction(&runs[0], w), Some(1.0));
+    }
+
+    #[test]
+    fn peak_per_minute_counts_the_busiest_clock_minute() {
+        let v = |content: u32, t: Micros| VisitRow {
+            source: crate::ingest::VisitSource::Hits,
+            content,
+            user: None,
+            time: t,
+            data_version: 1,
+            user_agent: None,
+            origin: Origin { file: 0, line: 1 },
+        };
+        // Minute 0 has two hits of item 0, minute 1 three (one of them at its first
+        // instant), item 1 does not count.
+        let visits = [
+            v(0, 0),
+            v(0, 59 * SECOND),
+            v(0, 60 * SECOND),
+            v(0, 61 * SECOND),
+            v(0, 119 * SECOND),
+            v(1, 70 * SECOND),
+        ];
+        assert_eq!(peak_per_minute(&visits, 0), 3);
+        assert_eq!(peak_per_minute(&visits, 2), 0);
+    }
+}

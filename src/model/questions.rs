@@ -1,0 +1,358 @@
+//! The six questions Posit's scaling guidance asks an administrator to answer before
+//! choosing an architecture (sizing.md, top), answered from the report's own figures.
+//! Each answer is one or two plain sentences plus the figures behind them, so every
+//! format (terminal, JSON, Markdown, HTML) prints the same words.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::report::Report;
+
+/// One question and its answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Answer {
+    /// 1 to 6, in the guidance's order.
+    pub number: u8,
+    /// Stable key: `publishers`, `consumers`, `content_types`, `processes_per_content`,
+    /// `load`, `history`.
+    pub key: String,
+    /// The question as the guidance asks it.
+    pub question: String,
+    /// The answer in plain words, citing its numbers.
+    pub answer: String,
+    /// The numbers behind the answer (full precision).
+    pub figures: BTreeMap<String, Value>,
+}
+
+/// Number with at most one decimal, without a trailing `.0`.
+fn num(x: f64) -> String {
+    let r = (x * 10.0).round() / 10.0;
+    if r.fract() == 0.0 {
+        format!("{r:.0}")
+    } else {
+        format!("{r:.1}")
+    }
+}
+
+/// Percentage with one decimal.
+fn pct(x: f64) -> String {
+    format!("{:.1} %", x * 100.0)
+}
+
+/// Answers the six questions from a computed report.
+pub fn answers(r: &Report) -> Vec<Answer> {
+    vec![
+        publishers(r),
+        consumers(r),
+        content_types(r),
+        processes_per_content(r),
+        load(r),
+        history(r),
+    ]
+}
+
+fn answer(
+    number: u8,
+    key: &str,
+    question: &str,
+    text: String,
+    figures: Vec<(&str, Value)>,
+) -> Answer {
+    Answer {
+        number,
+        key: key.into(),
+        question: question.into(),
+        answer: text,
+        figures: figures
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    }
+}
+
+fn publishers(r: &Report) -> Answer {
+    let p = &r.people;
+    let text = match p.publishers {
+        Some(n) => format!("{n} publishers (from the {}).", p.publishers_source),
+        None => {
+            "Not available: give a users export (roles) or a content export (owners).".to_string()
+        }
+    };
+    answer(
+        1,
+        "publishers",
+        "How many content publishers are there?",
+        text,
+        vec![
+            ("publishers", json!(p.publishers)),
+            ("source", json!(p.publishers_source)),
+        ],
+    )
+}
+
+fn consumers(r: &Report) -> Answer {
+    let p = &r.people;
+    let last30 = p.active_last.get("30d").copied();
+    let mut text = format!(
+        "{} distinct named users opened content in the window",
+        p.consumers
+    );
+    if let Some(n) = last30 {
+        text.push_str(&format!("; {n} were active in its last 30 days"));
+    }
+    if r.sessions.anonymous > 0 {
+        text.push_str(&format!(
+            "; plus {} anonymous sessions",
+            r.sessions.anonymous
+        ));
+    }
+    text.push('.');
+    answer(
+        2,
+        "consumers",
+        "How many content consumers are there?",
+        text,
+        vec![
+            ("consumers", json!(p.consumers)),
+            ("active_last_30d", json!(last30)),
+            ("anonymous_sessions", json!(r.sessions.anonymous)),
+        ],
+    )
+}
+
+fn content_types(r: &Report) -> Answer {
+    let mut types = r.content_types.clone();
+    types.sort_by(|a, b| {
+        (b.sessions + b.visits)
+            .cmp(&(a.sessions + a.visits))
+            .then_with(|| b.content.cmp(&a.content))
+            .then_with(|| a.app_mode.cmp(&b.app_mode))
+    });
+    let total: u64 = types.iter().map(|t| t.sessions + t.visits).sum();
+    let items: u64 = types.iter().map(|t| t.content).sum();
+    let listed: Vec<String> = types
+        .iter()
+        .filter(|t| t.sessions + t.visits > 0 || t.content > 0)
+        .take(6)
+        .map(|t| {
+            let share = if total > 0 {
+                format!(
+                    ", {} of sessions and visits",
+                    pct((t.sessions + t.visits) as f64 / total as f64)
+                )
+            } else {
+                String::new()
+            };
+            let items = if t.content == 1 { "item" } else { "items" };
+            format!("{} ({} {items}{share})", t.app_mode, t.content)
+        })
+        .collect();
+    let text = if listed.is_empty() {
+        "Not available: no content export and no usage.".to_string()
+    } else {
+        let interactive: u64 = r
+            .processes
+            .as_ref()
+            .map_or(0, |p| p.estimated.content.len() as u64);
+        format!(
+            "{items} content items in the content export; by use: {}. {interactive} items \
+             run processes on demand (apps and APIs); static and rendered content holds none.",
+            listed.join(", ")
+        )
+    };
+    answer(
+        3,
+        "content_types",
+        "What type of content is published?",
+        text,
+        vec![("by_app_mode", json!(r.content_types))],
+    )
+}
+
+fn processes_per_content(r: &Report) -> Answer {
+    let Some(p) = &r.processes else {
+        return answer(
+            4,
+            "processes_per_content",
+            "How many processes run concurrently per piece of content?",
+            "Not available: no sessions in the window.".to_string(),
+            vec![],
+        );
+    };
+    let e = &p.estimated;
+    let mut text = format!(
+        "Modelled: at most {} processes at once server-wide ({} serving connections), \
+         p95 {}",
+        e.peak,
+        e.active.peak,
+        e.p95.map_or("-".into(), |v| v.to_string())
+    );
+    let top = e.content.first();
+    if let Some(c) = top {
+        let name = c.title.clone().unwrap_or_else(|| c.guid.clone());
+        text.push_str(&format!(
+            "; the busiest item, \"{name}\", peaks at {} (max_processes {})",
+            c.peak, c.settings.max_processes
+        ));
+    }
+    let peaks: Vec<u32> = e.content.iter().map(|c| c.peak).collect();
+    let at_one = peaks.iter().filter(|v| **v <= 1).count();
+    if !peaks.is_empty() {
+        text.push_str(&format!(
+            "; {at_one} of {} items never need more than one",
+            peaks.len()
+        ));
+    }
+    text.push('.');
+    if let Some(m) = &p.measured {
+        text.push_str(&format!(
+            " Measured from jobs: peak {} interactive processes, p95 {}.",
+            m.peak,
+            m.p95.map_or("-".into(), |v| v.to_string())
+        ));
+    }
+    if e.rejected > 0 {
+        text.push_str(&format!(
+            " {} sessions would have been turned away by the current limits.",
+            e.rejected
+        ));
+    }
+    answer(
+        4,
+        "processes_per_content",
+        "How many processes run concurrently per piece of content?",
+        text,
+        vec![
+            ("estimated_peak", json!(e.peak)),
+            ("estimated_p95", json!(e.p95)),
+            ("estimated_active_peak", json!(e.active.peak)),
+            (
+                "per_content_peak",
+                json!(e
+                    .content
+                    .iter()
+                    .map(|c| (c.guid.clone(), c.peak))
+                    .collect::<BTreeMap<_, _>>()),
+            ),
+            ("measured_peak", json!(p.measured.as_ref().map(|m| m.peak))),
+            (
+                "measured_p95",
+                json!(p.measured.as_ref().and_then(|m| m.p95)),
+            ),
+            ("rejected", json!(e.rejected)),
+        ],
+    )
+}
+
+fn load(r: &Report) -> Answer {
+    let (Some(c), Some(d)) = (&r.concurrency, &r.daily) else {
+        return answer(
+            5,
+            "load",
+            "What is the load on average and at peak, and how regularly does the peak occur?",
+            "Not available: no sessions in the window.".to_string(),
+            vec![],
+        );
+    };
+    let s = &c.sessions;
+    let days = d.summary.count;
+    let near = d.summary.at_or_above_90pct_of_peak;
+    let regular = if days > 0 && near * 10 >= days {
+        "the peak is regular"
+    } else if near <= 2 {
+        "the peak is rare (size for it only if those moments matter; see --design-peak)"
+    } else {
+        "the peak is occasional"
+    };
+    let busiest = r
+        .hour_of_week
+        .as_ref()
+        .and_then(|h| h.sessions.busiest.as_ref())
+        .map(|b| {
+            const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+            let day = DAYS
+                .get(usize::from(b.weekday.saturating_sub(1)))
+                .unwrap_or(&"?");
+            format!(
+                " The busiest hour of the week is {day} {:02}:00 ({}), {} sessions on average at its peak.",
+                b.hour,
+                r.assumptions.tz,
+                num(b.mean_peak)
+            )
+        })
+        .unwrap_or_default();
+    let text = format!(
+        "On average {} concurrent sessions ({} users); the peak is {} sessions ({} users). \
+         Daily peaks: median {}, p95 {}. {near} of {days} days reached 90 % of the peak, so {regular}.{busiest}",
+        num(s.average.unwrap_or(0.0)),
+        num(c.users.average.unwrap_or(0.0)),
+        s.peak,
+        c.users.peak,
+        num(d.summary.peak_p50.unwrap_or(0.0)),
+        num(d.summary.peak_p95.unwrap_or(0.0)),
+    );
+    answer(
+        5,
+        "load",
+        "What is the load on average and at peak, and how regularly does the peak occur?",
+        text,
+        vec![
+            ("average_sessions", json!(s.average)),
+            ("peak_sessions", json!(s.peak)),
+            ("peak_at", json!(s.peak_at)),
+            ("average_users", json!(c.users.average)),
+            ("peak_users", json!(c.users.peak)),
+            ("daily_peak_p50", json!(d.summary.peak_p50)),
+            ("daily_peak_p95", json!(d.summary.peak_p95)),
+            ("days", json!(days)),
+            ("days_at_or_above_90pct_of_peak", json!(near)),
+        ],
+    )
+}
+
+fn history(r: &Report) -> Answer {
+    let g = &r.growth;
+    let fit_text = |f: &super::growth::GrowthFit| match (f.rate_per_month, f.r_squared) {
+        (Some(m), Some(r2)) => format!(
+            "{} changes {:+.1} % per month (R² {:.2}, {} full months)",
+            f.metric,
+            m * 100.0,
+            r2,
+            f.months_used.len()
+        ),
+        _ => format!("{}: no trend (needs 3 full months with activity)", f.metric),
+    };
+    let stable = match g.sessions_p95.rate_per_month {
+        Some(m) if m > 0.05 => {
+            " The workload is still growing fast: the sizes carry the evolving-workflow buffer."
+        }
+        Some(m) if m < -0.05 => " The workload is shrinking.",
+        Some(_) => " The workload is stable.",
+        None => "",
+    };
+    let text = format!(
+        "{}; {}.{stable}",
+        fit_text(&g.sessions_p95),
+        fit_text(&g.active_users)
+    );
+    answer(
+        6,
+        "history",
+        "What do historical metrics show (growth, stability)?",
+        text,
+        vec![
+            (
+                "sessions_p95_rate_per_month",
+                json!(g.sessions_p95.rate_per_month),
+            ),
+            ("sessions_p95_r_squared", json!(g.sessions_p95.r_squared)),
+            (
+                "active_users_rate_per_month",
+                json!(g.active_users.rate_per_month),
+            ),
+            ("months_used", json!(g.sessions_p95.months_used)),
+        ],
+    )
+}
