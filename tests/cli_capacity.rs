@@ -1,0 +1,341 @@
+//! Processes, sizing and the recommendation through the CLI: a hand-worked scheduler
+//! trace, settings from every source, the decision rules on sample_data, the scaled
+//! scenario, model vs measured, and the JSON paths the contract promises.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use serde_json::Value;
+
+const APP: &str = "bd1d2285-6c80-49af-8a83-a200effe3cb3";
+
+const CONTENT_HEADER: &str = "\"guid\",\"name\",\"title\",\"app_mode\",\"content_category\",\"max_processes\",\"min_processes\",\"max_conns_per_process\",\"load_factor\",\"idle_timeout\",\"memory_request\",\"memory_limit\",\"cpu_request\",\"cpu_limit\",\"owner_guid\",\"created_time\",\"last_deployed_time\",\"r_version\",\"py_version\"";
+
+/// One app allowing 2 processes of 1 connection each (load factor 1: threshold 1) that
+/// exit as soon as they are idle.
+fn tight_app(f: &Fixture, max_processes: &str, min_processes: &str) {
+    f.file(
+        "content.csv",
+        &format!(
+            "{CONTENT_HEADER}\n\"{APP}\",\"tight\",\"Tight app\",\"shiny\",\"\",{max_processes},{min_processes},1,1.0,0,NA,NA,NA,NA,NA,NA,NA,\"4.3.1\",NA\n"
+        ),
+    );
+}
+
+/// Three overlapping sessions: s1 10:00-10:10, s2 10:01-10:05, s3 10:02-10:03.
+fn three_sessions(f: &Fixture) {
+    f.file(
+        "shiny.csv",
+        &format!(
+            "content_guid,user_guid,started,ended,data_version\n\
+             {APP},08e3a41d-1f8e-47f2-8855-f05ea3b0d4b2,2024-03-04T10:00:00Z,2024-03-04T10:10:00Z,1\n\
+             {APP},a01792e3-2e67-402e-99af-be04a48da074,2024-03-04T10:01:00Z,2024-03-04T10:05:00Z,1\n\
+             {APP},20a79ce3-6e87-4522-9faf-be24228800a4,2024-03-04T10:02:00Z,2024-03-04T10:03:00Z,1\n"
+        ),
+    );
+}
+
+fn f64_at(v: &Value, path: &str) -> f64 {
+    at(v, path)
+        .as_f64()
+        .unwrap_or_else(|| panic!("{path} is a number"))
+}
+
+#[test]
+fn hand_worked_trace_rejects_the_third_session_and_sizes_for_two_processes() {
+    let f = Fixture::new();
+    tight_app(&f, "2", "NA");
+    three_sessions(&f);
+    let v = analyze_json(&[f.path().to_str().unwrap()]);
+    // s1 starts process A at 10:00, s2 finds A full (1 connection) and starts B at 10:01,
+    // s3 at 10:02 finds both full and max_processes 2 reached: rejected. B exits at 10:05
+    // (idle timeout 0), A at 10:10, the window end.
+    assert_eq!(at(&v, "processes.estimated.peak"), 2);
+    assert_eq!(
+        at(&v, "processes.estimated.peak_at"),
+        "2024-03-04T10:01:00Z"
+    );
+    assert_eq!(at(&v, "processes.estimated.rejected"), 1);
+    assert_eq!(at(&v, "processes.estimated.connected"), 2);
+    // Alive: A for 10 minutes and B for 4 over a 10-minute window.
+    approx::assert_relative_eq!(f64_at(&v, "processes.estimated.average"), 1.4);
+    // Two processes 40 % of the time: the level not exceeded 95 % of the time is 2.
+    assert_eq!(at(&v, "processes.estimated.p95"), 2);
+    assert!(at(&v, "processes.measured").is_null(), "no jobs export");
+    // Buffer 0.20 (no growth fit, no full week, uptime 99). Cores: ceil(2 x 1 core x 1.2)
+    // + 1 = 4; RAM: ceil((2 x 1 GiB + 4 GiB) x 1.2) = ceil(7.2) = 8.
+    approx::assert_relative_eq!(f64_at(&v, "sizing.now.buffer"), 0.2);
+    assert_eq!(at(&v, "sizing.now.design_processes"), 2.0);
+    assert_eq!(at(&v, "sizing.now.design_active_processes"), 2.0);
+    assert_eq!(at(&v, "sizing.now.cores"), 4);
+    assert_eq!(at(&v, "sizing.now.ram_gib"), 8);
+    assert_eq!(at(&v, "sizing.now.node.cores"), 4);
+    assert_eq!(at(&v, "sizing.now.node.ram_gib"), 8);
+    assert!(at(&v, "sizing.projected").is_null(), "no growth fit");
+    // Doubled: s1 and its copy take both processes at 10:00, every later session and
+    // copy is rejected. Sessions double, processes do not.
+    assert_eq!(at(&v, "sizing.scaled.sessions"), 6);
+    assert_eq!(at(&v, "sizing.scaled.rejected"), 4);
+    assert_eq!(at(&v, "sizing.scaled.design_processes"), 2.0);
+    assert_eq!(at(&v, "recommendation.architecture"), "single-server");
+    assert_eq!(at(&v, "recommendation.nodes"), 1);
+    // The review table asks for more processes or connections, citing the rejections.
+    let review = at(&v, "recommendation.settings_to_review").to_string();
+    assert!(review.contains("max_processes"), "{review}");
+    assert!(
+        review.contains("1 sessions rejected") || review.contains("1 session"),
+        "{review}"
+    );
+}
+
+#[test]
+fn nodes_multiply_the_process_limits() {
+    let f = Fixture::new();
+    tight_app(&f, "2", "NA");
+    three_sessions(&f);
+    // Two nodes: 4 processes allowed, so s3 gets its own and nothing is rejected.
+    let v = analyze_json(&[f.path().to_str().unwrap(), "--nodes", "2"]);
+    assert_eq!(at(&v, "processes.estimated.peak"), 3);
+    assert_eq!(at(&v, "processes.estimated.rejected"), 0);
+    assert_eq!(
+        at(&v, "processes.estimated.content.0.settings.max_processes"),
+        4
+    );
+}
+
+#[test]
+fn a_content_setting_flag_overrides_the_export_and_a_config_file_the_defaults() {
+    let f = Fixture::new();
+    tight_app(&f, "2", "NA");
+    three_sessions(&f);
+    let dir = f.path().to_str().unwrap();
+    let v = analyze_json(&[dir, "--content-setting", &format!("{APP}:max_processes=3")]);
+    assert_eq!(at(&v, "processes.estimated.rejected"), 0);
+    assert_eq!(
+        at(&v, "processes.estimated.content.0.settings_source"),
+        "config"
+    );
+    // A config file's per-content memory changes RAM: 2 processes x 4 GiB + 4 GiB = 12,
+    // x 1.2 = 14.4 -> 15 GiB.
+    let cfg = f.file(
+        "../capacity.toml",
+        &format!("[content.\"{APP}\"]\nmemory_gib = 4.0\n"),
+    );
+    let v = analyze_json(&[dir, "--config", cfg.to_str().unwrap()]);
+    assert_eq!(at(&v, "sizing.now.ram_gib"), 15);
+    assert_eq!(
+        at(&v, "processes.estimated.content.0.resource.memory_source"),
+        "config"
+    );
+}
+
+#[test]
+fn warm_processes_hold_memory_without_sessions() {
+    let f = Fixture::new();
+    tight_app(&f, "2", "2");
+    three_sessions(&f);
+    let v = analyze_json(&[f.path().to_str().unwrap()]);
+    // Both processes are warm from the window start: s1 and s2 join them, s3 is rejected.
+    assert_eq!(at(&v, "processes.estimated.warm_processes"), 2);
+    assert_eq!(at(&v, "processes.estimated.rejected"), 1);
+    approx::assert_relative_eq!(f64_at(&v, "processes.estimated.average"), 2.0);
+    assert_eq!(at(&v, "processes.estimated.content.0.spawned"), 0);
+}
+
+#[test]
+fn invalid_settings_in_the_content_export_name_file_line_and_column() {
+    let f = Fixture::new();
+    tight_app(&f, "1", "3");
+    three_sessions(&f);
+    let out = cmd()
+        .args(["analyze", f.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("content.csv:2: column 'min_processes': min_processes (3) is greater than max_processes (1)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_broken_config_file_is_a_usage_error_with_its_position() {
+    let f = Fixture::new();
+    three_sessions(&f);
+    let cfg = f.file("../bad.toml", "[plan]\nuptime = \"high\"\n");
+    let out = cmd()
+        .args(["analyze", f.path().to_str().unwrap(), "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.toml:2:10: "), "{err}");
+    let out = cmd()
+        .args(["analyze", f.path().to_str().unwrap(), "--scale", "-1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+fn sample() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("sample_data")
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn json_carries_every_promised_path() {
+    let v = analyze_json(&[&sample()]);
+    for p in [
+        "processes.estimated.peak",
+        "processes.estimated.peak_at",
+        "processes.estimated.average",
+        "processes.estimated.p95",
+        "processes.estimated.rejected",
+        "processes.measured.peak",
+        "processes.measured.average",
+        "processes.measured.p95",
+        "recommendation.architecture",
+        "recommendation.reasons",
+        "recommendation.nodes",
+    ] {
+        assert!(!at(&v, p).is_null(), "{p}");
+    }
+    for s in ["now", "projected", "scaled"] {
+        for f in [
+            "cores",
+            "ram_gib",
+            "buffer",
+            "design_processes",
+            "design_active_processes",
+            "node",
+        ] {
+            let p = format!("sizing.{s}.{f}");
+            assert!(!at(&v, &p).is_null(), "{p}");
+        }
+    }
+    let q = at(&v, "questions").as_array().unwrap();
+    assert_eq!(q.len(), 6);
+    for (i, a) in q.iter().enumerate() {
+        assert_eq!(a["number"], i + 1);
+        assert!(a["answer"].as_str().unwrap().len() > 20, "{a}");
+    }
+    assert!(!at(&v, "recommendation.reasons")
+        .as_array()
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn model_vs_measured_on_sample_data() {
+    let v = analyze_json(&[&sample()]);
+    let modelled = f64_at(&v, "processes.estimated.peak");
+    let measured = f64_at(&v, "processes.measured.peak");
+    let factor = f64_at(&v, "processes.model_vs_measured.calibration_factor");
+    approx::assert_relative_eq!(factor, measured / modelled);
+    approx::assert_relative_eq!(f64_at(&v, "sizing.calibration_factor"), factor);
+    // The sample's jobs come from a process simulation of the same sessions, so the
+    // model should land near them: within a factor of 1.5 at the peak and at p95.
+    assert!((1.0 / 1.5..=1.5).contains(&factor), "factor {factor}");
+    let mp95 = f64_at(&v, "processes.model_vs_measured.overall.modelled_p95");
+    let jp95 = f64_at(&v, "processes.model_vs_measured.overall.measured_p95");
+    assert!((mp95 - jp95).abs() <= jp95 * 0.5, "p95 {mp95} vs {jp95}");
+    let rows = at(&v, "processes.model_vs_measured.per_content")
+        .as_array()
+        .unwrap();
+    assert!(rows.len() >= 15, "per-content rows: {}", rows.len());
+    // Every scenario is multiplied by the factor.
+    let now_modelled = f64_at(&v, "sizing.now.modelled_peak_processes");
+    assert!(f64_at(&v, "sizing.now.design_processes") >= now_modelled * factor - 1e-9);
+}
+
+#[test]
+fn decision_rules_on_sample_data() {
+    let s = sample();
+    let v = analyze_json(&[&s]);
+    assert_eq!(at(&v, "recommendation.architecture"), "single-server");
+    let cores = at(&v, "sizing.now.cores").as_u64().unwrap();
+
+    let v = analyze_json(&[&s, "--containers"]);
+    assert_eq!(at(&v, "recommendation.architecture"), "kubernetes");
+    assert!(at(&v, "recommendation.reasons.0")
+        .as_str()
+        .unwrap()
+        .contains("--containers"));
+
+    let v = analyze_json(&[&s, "--uptime", "99.95"]);
+    assert_eq!(at(&v, "recommendation.architecture"), "cluster");
+    assert!(at(&v, "recommendation.reasons")
+        .to_string()
+        .contains("99.95"));
+    // Two nodes carry the load, a third is spare.
+    assert_eq!(at(&v, "recommendation.nodes"), 3);
+    // The uptime term adds 0.10 to the buffer.
+    approx::assert_relative_eq!(
+        f64_at(&v, "sizing.now.buffer"),
+        f64_at(&analyze_json(&[&s]), "sizing.now.buffer") + 0.10
+    );
+
+    // A max node smaller than the need: a cluster of ceil(need) nodes.
+    let max = (cores / 2).max(2);
+    let v = analyze_json(&[&s, "--max-node-cores", &max.to_string()]);
+    assert_eq!(at(&v, "recommendation.architecture"), "cluster");
+    let cores = at(&v, "sizing.now.cores").as_u64().unwrap();
+    assert_eq!(
+        at(&v, "recommendation.nodes").as_u64().unwrap(),
+        cores.div_ceil(max).max(2)
+    );
+}
+
+#[test]
+fn scaled_scenario_grows_with_k_on_sample_data() {
+    let s = sample();
+    let mut last: Option<(u64, u64, u64, u64)> = None;
+    for k in ["1", "1.5", "2", "3", "4"] {
+        let v = analyze_json(&[&s, "--scale", k]);
+        let now = at(&v, "sizing.scaled.sessions").as_u64().unwrap();
+        let rejected = at(&v, "sizing.scaled.rejected").as_u64().unwrap();
+        let cores = at(&v, "sizing.scaled.cores").as_u64().unwrap();
+        let ram = at(&v, "sizing.scaled.ram_gib").as_u64().unwrap();
+        if k == "1" {
+            assert_eq!(now, at(&v, "sizing.now.sessions").as_u64().unwrap());
+            assert_eq!(cores, at(&v, "sizing.now.cores").as_u64().unwrap());
+        }
+        if let Some((s0, r0, c0, m0)) = last {
+            assert!(now > s0, "sessions grow with K={k}");
+            assert!(rejected >= r0, "rejections never fall as K={k} grows");
+            assert!(
+                cores >= c0 && ram >= m0,
+                "size at K={k}: {cores}/{ram} after {c0}/{m0}"
+            );
+        }
+        last = Some((now, rejected, cores, ram));
+    }
+}
+
+#[test]
+fn terminal_report_answers_the_six_questions_and_recommends() {
+    let out = cmd().args(["analyze", &sample()]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for h in [
+        "1. How many content publishers are there?",
+        "2. How many content consumers are there?",
+        "3. What type of content is published?",
+        "4. How many processes run concurrently per piece of content?",
+        "5. What is the load on average and at peak, and how regularly does the peak occur?",
+        "6. What do historical metrics show (growth, stability)?",
+        "Recommendation",
+        "Pros and cons for this team",
+        "Scheduler settings to review",
+        "Connect does not publish its process spawn rule",
+    ] {
+        assert!(text.contains(h), "missing {h}");
+    }
+}
