@@ -79,6 +79,7 @@ fn hand_worked_trace_rejects_the_third_session_and_sizes_for_two_processes() {
     assert_eq!(at(&v, "sizing.scaled.sessions"), 6);
     assert_eq!(at(&v, "sizing.scaled.rejected"), 4);
     assert_eq!(at(&v, "sizing.scaled.design_processes"), 2.0);
+    assert_eq!(at(&v, "sizing.scaled.processes_vs_now"), 1.0);
     assert_eq!(at(&v, "recommendation.architecture"), "single-server");
     assert_eq!(at(&v, "recommendation.nodes"), 1);
     // The review table asks for more processes or connections, citing the rejections.
@@ -303,6 +304,8 @@ fn scaled_scenario_grows_with_k_on_sample_data() {
         let rejected = at(&v, "sizing.scaled.rejected").as_u64().unwrap();
         let cores = at(&v, "sizing.scaled.cores").as_u64().unwrap();
         let ram = at(&v, "sizing.scaled.ram_gib").as_u64().unwrap();
+        let ratio = f64_at(&v, "sizing.scaled.processes_vs_now");
+        assert!(ratio <= k.parse::<f64>().unwrap(), "processes grow slower than sessions");
         if k == "1" {
             assert_eq!(now, at(&v, "sizing.now.sessions").as_u64().unwrap());
             assert_eq!(cores, at(&v, "sizing.now.cores").as_u64().unwrap());

@@ -239,6 +239,8 @@ pub struct Scenario {
     pub peak_sessions: u32,
     /// Peak alive processes before calibration.
     pub modelled_peak_processes: u32,
+    /// Design processes relative to now (1 for now): below `k` where apps share processes.
+    pub processes_vs_now: Option<f64>,
     /// Cores, RAM, buffer, node and the terms behind them.
     #[serde(flatten)]
     pub size: Size,
@@ -438,6 +440,8 @@ pub fn capacity(
             rejected: r.rejected,
             peak_sessions: r.peak_sessions,
             modelled_peak_processes: step_series(&r.alive, window).peak().0,
+            processes_vs_now: (now.demand.design_processes > 0.0)
+                .then(|| r.demand.design_processes / now.demand.design_processes),
             size: sizing::size(&d, &buf, &opts.constants),
         }
     };

@@ -555,6 +555,7 @@ fn sizing(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut t = table(&[
         "scenario",
         "sessions x",
+        "processes x",
         "design processes",
         "serving",
         "cores",
@@ -572,6 +573,7 @@ fn sizing(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         t.add_row(vec![
             label,
             format!("{:.2}", s.k),
+            s.processes_vs_now.map_or("-".into(), |x| format!("{x:.2}")),
             format!("{:.1}", s.size.design_processes),
             format!("{:.1}", s.size.design_active_processes),
             s.size.cores.to_string(),
@@ -685,11 +687,17 @@ fn recommendation(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             writeln!(out, "{}", wrap_indent(&format!("- {c}"), "  "))?;
         }
     }
-    if let Some(m) = d.outgrows_max_node_in_months {
-        writeln!(
-            out,
-            "At the fitted growth rate the needed size outgrows a max node in about {m:.0} months."
-        )?;
+    if d.architecture == crate::model::architecture::Architecture::Kubernetes {
+        let mut t = table(&["pod requests = limits", "cpu", "memory MiB", "from"]);
+        for p in d.kubernetes_requests.iter().take(TOP_CONTENT) {
+            t.add_row(vec![
+                p.title.clone().unwrap_or_else(|| p.guid.clone()),
+                format!("{}m", p.cpu_millicores),
+                p.memory_mib.to_string(),
+                p.source.clone(),
+            ]);
+        }
+        writeln!(out, "{t}")?;
     }
     writeln!(
         out,
