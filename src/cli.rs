@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::config::{self, Config, ContentConfig};
 use crate::error::{Error, Result};
 use crate::ingest::{IngestOptions, InputTz, Micros};
+use crate::model::trend::{Every, ServerCapacity};
 use crate::model::Options;
 
 /// Historical concurrency, processes and sizing for Posit Connect, from its usage exports.
@@ -25,6 +26,10 @@ pub struct Cli {
 pub enum Command {
     /// Analyse export files or folders and print a capacity report.
     Analyze(Box<AnalyzeArgs>),
+    /// Compare two periods (or two export folders) figure by figure.
+    Compare(Box<CompareArgs>),
+    /// Key figures per week or month, from the exports and the snapshot history.
+    Trend(Box<TrendArgs>),
     /// Write a seeded, realistic set of sample exports (the one in sample_data/).
     Sample(SampleArgs),
 }
@@ -50,6 +55,174 @@ pub struct AnalyzeArgs {
     /// Write the report to FILE (atomically) instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub watch: WatchArgs,
+}
+
+/// Arguments of `compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// With --baseline/--current: export files or folders holding both periods. Without:
+    /// exactly two folders (or files), the baseline's exports then the current ones.
+    #[arg(required = true, value_name = "EXPORTS")]
+    pub paths: Vec<PathBuf>,
+    /// The baseline period, FROM..TO (dates or RFC 3339; a date TO includes that day).
+    #[arg(long, value_name = "FROM..TO", requires = "current")]
+    pub baseline: Option<String>,
+    /// The current period, FROM..TO.
+    #[arg(long, value_name = "FROM..TO", requires = "baseline")]
+    pub current: Option<String>,
+    /// Output format; default: from the -o extension, else terminal.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Write the comparison to FILE (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+/// Validated `compare` settings.
+#[derive(Debug, Clone)]
+pub struct CompareSettings {
+    /// Baseline inputs and options.
+    pub baseline: (Vec<PathBuf>, Options),
+    /// Current inputs and options.
+    pub current: (Vec<PathBuf>, Options),
+    /// How to read the exports.
+    pub ingest: IngestOptions,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+}
+
+impl CompareArgs {
+    /// Validates the arguments.
+    pub fn settings(&self) -> Result<CompareSettings> {
+        let (ingest, model) = self.data.options()?;
+        let format = self
+            .format
+            .unwrap_or_else(|| format_from_path(self.output.as_deref()));
+        let (baseline, current) = match (&self.baseline, &self.current) {
+            (Some(b), Some(c)) => {
+                if model.from.is_some() || model.to.is_some() {
+                    return Err(Error::Usage(
+                        "--from/--to do not apply with --baseline/--current; put the periods there"
+                            .into(),
+                    ));
+                }
+                let period = |flag: &str, s: &str| -> Result<Options> {
+                    let (from, to) = parse_period(flag, s, model.tz)?;
+                    Ok(Options {
+                        from: Some(from),
+                        to: Some(to),
+                        ..model.clone()
+                    })
+                };
+                (
+                    (self.paths.clone(), period("--baseline", b)?),
+                    (self.paths.clone(), period("--current", c)?),
+                )
+            }
+            _ => {
+                if self.paths.len() != 2 {
+                    return Err(Error::Usage(format!(
+                        "compare needs --baseline FROM..TO and --current FROM..TO, or exactly two \
+                         export folders (baseline, then current); got {} paths",
+                        self.paths.len()
+                    )));
+                }
+                (
+                    (vec![self.paths[0].clone()], model.clone()),
+                    (vec![self.paths[1].clone()], model),
+                )
+            }
+        };
+        Ok(CompareSettings {
+            baseline,
+            current,
+            ingest,
+            format,
+            output: self.output.clone(),
+        })
+    }
+}
+
+/// Arguments of `trend`.
+#[derive(Debug, Args)]
+pub struct TrendArgs {
+    /// Export files or folders (optional when --history already holds snapshots).
+    #[arg(value_name = "EXPORTS")]
+    pub paths: Vec<PathBuf>,
+    /// Output format; default: from the -o extension, else terminal.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Write the trend to FILE (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub watch: WatchArgs,
+}
+
+/// Validated `trend` settings.
+#[derive(Debug, Clone)]
+pub struct TrendSettings {
+    pub paths: Vec<PathBuf>,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub ingest: IngestOptions,
+    pub model: Options,
+    pub watch: WatchSettings,
+}
+
+impl TrendArgs {
+    /// Validates the arguments.
+    pub fn settings(&self) -> Result<TrendSettings> {
+        if self.paths.is_empty() && self.watch.history.is_none() {
+            return Err(Error::Usage(
+                "trend needs export files or folders, --history DIR, or both".into(),
+            ));
+        }
+        let (ingest, mut model) = self.data.options()?;
+        let watch = self.watch.settings()?;
+        model.capacity.server = watch.server;
+        Ok(TrendSettings {
+            paths: self.paths.clone(),
+            format: self
+                .format
+                .unwrap_or_else(|| format_from_path(self.output.as_deref())),
+            output: self.output.clone(),
+            ingest,
+            model,
+            watch,
+        })
+    }
+}
+
+/// Parses `FROM..TO` into `[from, to)` (a date TO includes that day).
+pub fn parse_period(flag: &str, s: &str, tz: Tz) -> Result<(Micros, Micros)> {
+    let (a, b) = s.split_once("..").ok_or_else(|| {
+        Error::Usage(format!(
+            "{flag} '{s}': write FROM..TO, e.g. 2024-01-01..2024-03-31"
+        ))
+    })?;
+    let from = parse_time(flag, a, tz, false)?;
+    let to = parse_time(flag, b, tz, true)?;
+    if from >= to {
+        return Err(Error::Usage(format!(
+            "{flag} '{s}': FROM must be before TO"
+        )));
+    }
+    Ok((from, to))
+}
+
+/// How exports are read and sessions normalised, and the capacity inputs: shared by
+/// `analyze`, `compare` and `trend`.
+#[derive(Debug, Clone, Args)]
+pub struct DataArgs {
     /// Reporting time zone for days, weeks, months, hour-of-week and displayed times.
     #[arg(long, default_value = "UTC", value_name = "ZONE")]
     pub tz: String,
@@ -144,6 +317,89 @@ pub struct CapacityArgs {
     pub max_node_ram: Option<u64>,
 }
 
+/// Scheduled runs: snapshot history and utilisation alerts (`analyze` and `trend`).
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "History and alerts (for cron)")]
+pub struct WatchArgs {
+    /// Keep each calendar period's key figures in DIR (one JSON file per period; a re-run
+    /// replaces a period unless the stored version covers more of it).
+    #[arg(long, value_name = "DIR")]
+    pub history: Option<PathBuf>,
+    /// Calendar unit of the history and the trend.
+    #[arg(long, value_enum, default_value = "month", value_name = "UNIT")]
+    pub every: EveryArg,
+    /// Cores of today's server, for utilisation.
+    #[arg(long, value_name = "N")]
+    pub capacity_cores: Option<u64>,
+    /// RAM of today's server in GiB, for utilisation.
+    #[arg(long, value_name = "GIB")]
+    pub capacity_ram: Option<f64>,
+    /// Exit with code 3 when utilisation (needed / capacity, the tighter of cores and RAM)
+    /// is at or above this fraction, e.g. 0.8.
+    #[arg(long, value_name = "FRACTION")]
+    pub alert_at: Option<f64>,
+}
+
+/// `--every` values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum EveryArg {
+    /// ISO weeks.
+    Week,
+    /// Calendar months.
+    #[default]
+    Month,
+}
+
+/// Validated `WatchArgs`.
+#[derive(Debug, Clone, Default)]
+pub struct WatchSettings {
+    /// Snapshot folder.
+    pub history: Option<PathBuf>,
+    /// Calendar unit.
+    pub every: Every,
+    /// Today's server and the threshold.
+    pub server: ServerCapacity,
+}
+
+impl WatchArgs {
+    /// Validates the history and alert flags.
+    pub fn settings(&self) -> Result<WatchSettings> {
+        if let Some(a) = self.alert_at {
+            if !(a.is_finite() && a > 0.0) {
+                return Err(Error::Usage(format!(
+                    "--alert-at {a}: use a fraction above 0, e.g. 0.8 for 80 %"
+                )));
+            }
+            if self.capacity_cores.is_none() && self.capacity_ram.is_none() {
+                return Err(Error::Usage(
+                    "--alert-at needs today's server: add --capacity-cores N and/or --capacity-ram GIB"
+                        .into(),
+                ));
+            }
+        }
+        if self.capacity_cores == Some(0) {
+            return Err(Error::Usage("--capacity-cores must be 1 or more".into()));
+        }
+        if let Some(r) = self.capacity_ram {
+            if !(r.is_finite() && r > 0.0) {
+                return Err(Error::Usage("--capacity-ram must be above 0 GiB".into()));
+            }
+        }
+        Ok(WatchSettings {
+            history: self.history.clone(),
+            every: match self.every {
+                EveryArg::Week => Every::Week,
+                EveryArg::Month => Every::Month,
+            },
+            server: ServerCapacity {
+                cores: self.capacity_cores,
+                ram_gib: self.capacity_ram,
+                alert_at: self.alert_at,
+            },
+        })
+    }
+}
+
 /// `--design-peak` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DesignPeakArg {
@@ -181,11 +437,32 @@ pub struct AnalyzeSettings {
     pub output: Option<PathBuf>,
     pub ingest: IngestOptions,
     pub model: Options,
+    pub watch: WatchSettings,
 }
 
 impl AnalyzeArgs {
     /// Validates the arguments into settings; errors are usage errors (exit 2).
     pub fn settings(&self) -> Result<AnalyzeSettings> {
+        let (ingest, mut model) = self.data.options()?;
+        let watch = self.watch.settings()?;
+        model.capacity.server = watch.server;
+        let format = self
+            .format
+            .unwrap_or_else(|| format_from_path(self.output.as_deref()));
+        Ok(AnalyzeSettings {
+            paths: self.paths.clone(),
+            format,
+            output: self.output.clone(),
+            ingest,
+            model,
+            watch,
+        })
+    }
+}
+
+impl DataArgs {
+    /// Validates the reading, normalisation and capacity options.
+    pub fn options(&self) -> Result<(IngestOptions, Options)> {
         let tz = parse_zone(&self.tz)?;
         let input_tz = InputTz::parse(&self.input_tz).map_err(Error::Usage)?;
         let open_cap = match self.open_cap.trim() {
@@ -233,19 +510,11 @@ impl AnalyzeArgs {
                 return Err(Error::Usage("--from must be before --to".into()));
             }
         }
-        let format = self
-            .format
-            .unwrap_or_else(|| format_from_path(self.output.as_deref()));
-        Ok(AnalyzeSettings {
-            paths: self.paths.clone(),
-            format,
-            output: self.output.clone(),
-            ingest: IngestOptions {
-                input_tz,
-                lenient: self.lenient,
-            },
-            model,
-        })
+        let ingest = IngestOptions {
+            input_tz,
+            lenient: self.lenient,
+        };
+        Ok((ingest, model))
     }
 }
 

@@ -8,9 +8,12 @@
 //!   concurrency is computed by an exact event sweep, then bucketed and summarised.
 //! - [`report`] renders a [`model::Report`] as a terminal report or JSON; it never computes.
 
+pub mod atomic;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod error;
+pub mod history;
 pub mod ingest;
 pub mod model;
 pub mod report;

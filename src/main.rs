@@ -1,21 +1,37 @@
 //! Binary: parse arguments, call the library, map errors to exit codes
-//! (0 ok, 1 runtime or data error, 2 usage error). A closed pipe exits 0 quietly.
+//! (0 ok, 1 runtime or data error, 2 usage error, 3 utilisation alert). A closed pipe
+//! exits 0 quietly.
 
-use std::io::{self, Write};
+use std::io;
 use std::process::ExitCode;
 
 use clap::Parser;
 use connect_capacity::cli::{Cli, Command};
-use connect_capacity::{ingest, model, report, sample, Error};
+use connect_capacity::{commands, sample, Error};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
-        Command::Analyze(args) => analyze(args),
-        Command::Sample(args) => write_sample(args),
+        Command::Analyze(args) => args
+            .settings()
+            .and_then(|s| commands::analyze(&s))
+            .map_err(anyhow::Error::from),
+        Command::Compare(args) => args
+            .settings()
+            .and_then(|s| commands::compare_periods(&s))
+            .map_err(anyhow::Error::from),
+        Command::Trend(args) => args
+            .settings()
+            .and_then(|s| commands::trend(&s))
+            .map_err(anyhow::Error::from),
+        Command::Sample(args) => write_sample(args).map(|()| commands::Outcome::default()),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(commands::Outcome { alert: Some(line) }) => {
+            eprintln!("{line}");
+            ExitCode::from(3)
+        }
+        Ok(_) => ExitCode::SUCCESS,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -26,23 +42,6 @@ fn main() -> ExitCode {
             ExitCode::from(if usage { 2 } else { 1 })
         }
     }
-}
-
-/// `analyze`: read, compute, render.
-fn analyze(args: &connect_capacity::cli::AnalyzeArgs) -> anyhow::Result<()> {
-    let settings = args.settings()?;
-    let data = ingest::read_inputs(&settings.paths, &settings.ingest)?;
-    let report = model::analyze(&data, &settings.model)?;
-    match &settings.output {
-        Some(path) => report::write_atomically(&report, settings.format, path)?,
-        None => {
-            let stdout = io::stdout();
-            let mut out = io::BufWriter::new(stdout.lock());
-            report::render(&report, settings.format, &mut out)?;
-            out.flush()?;
-        }
-    }
-    Ok(())
 }
 
 /// `sample`: write the seeded sample exports.

@@ -305,7 +305,10 @@ fn scaled_scenario_grows_with_k_on_sample_data() {
         let cores = at(&v, "sizing.scaled.cores").as_u64().unwrap();
         let ram = at(&v, "sizing.scaled.ram_gib").as_u64().unwrap();
         let ratio = f64_at(&v, "sizing.scaled.processes_vs_now");
-        assert!(ratio <= k.parse::<f64>().unwrap(), "processes grow slower than sessions");
+        assert!(
+            ratio <= k.parse::<f64>().unwrap(),
+            "processes grow slower than sessions"
+        );
         if k == "1" {
             assert_eq!(now, at(&v, "sizing.now.sessions").as_u64().unwrap());
             assert_eq!(cores, at(&v, "sizing.now.cores").as_u64().unwrap());

@@ -71,15 +71,37 @@ pub struct BucketSummary {
 /// the part of a window beyond chrono's date range (about ±262,000 years), which ingest
 /// never produces.
 pub fn buckets(series: &StepSeries, tz: Tz, kind: BucketKind) -> Vec<Bucket> {
-    let mut out = Vec::new();
     if series.is_empty() {
+        return Vec::new();
+    }
+    let mut walker = series.walker();
+    periods(series.window, tz, kind)
+        .into_iter()
+        .map(|p| make_bucket(&mut walker, p.label, (p.start, p.end), series.window))
+        .collect()
+}
+
+/// One calendar day, ISO week or month of the reporting zone, not clipped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Period {
+    /// `2024-03-04`, `2024-W10` or `2024-03`.
+    pub label: String,
+    /// First instant (local midnight, or the end of a DST gap).
+    pub start: Micros,
+    /// First instant of the next period.
+    pub end: Micros,
+}
+
+/// The calendar periods of `kind` in `tz` that overlap `window`, in order.
+pub fn periods(window: (Micros, Micros), tz: Tz, kind: BucketKind) -> Vec<Period> {
+    let mut out = Vec::new();
+    let (w0, w1) = window;
+    if w0 >= w1 {
         return out;
     }
-    let (w0, w1) = series.window;
     let Some(first) = local_datetime(tz, w0).and_then(|t| first_unit(t.date(), kind)) else {
         return out;
     };
-    let mut walker = series.walker();
     let mut date = first;
     let mut start = local_start(tz, midnight(date));
     while let (Some(s), Some(next)) = (start, next_unit(date, kind)) {
@@ -88,12 +110,11 @@ pub fn buckets(series: &StepSeries, tz: Tz, kind: BucketKind) -> Vec<Bucket> {
         }
         let end = local_start(tz, midnight(next)).map(|e| e.max(s));
         if let Some(e) = end.filter(|&e| e > w0 && e > s) {
-            out.push(make_bucket(
-                &mut walker,
-                label(date, kind),
-                (s, e),
-                (w0, w1),
-            ));
+            out.push(Period {
+                label: label(date, kind),
+                start: s,
+                end: e,
+            });
         }
         date = next;
         start = end;

@@ -62,6 +62,8 @@ pub struct CapacityOptions {
     pub limits: Limits,
     /// Sizing constants.
     pub constants: Constants,
+    /// Today's server and the alert threshold (`--capacity-cores/--capacity-ram/--alert-at`).
+    pub server: super::trend::ServerCapacity,
 }
 
 impl CapacityOptions {

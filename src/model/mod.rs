@@ -4,6 +4,7 @@
 pub mod architecture;
 pub mod buckets;
 pub mod capacity;
+pub mod compare;
 pub mod content;
 pub mod growth;
 pub mod jobs;
@@ -18,6 +19,7 @@ pub mod scheduler;
 pub mod sizing;
 pub mod sweep;
 pub mod time;
+pub mod trend;
 
 pub use report::{analyze, Report};
 

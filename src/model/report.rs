@@ -16,6 +16,7 @@ use super::profile::{hour_of_week, HourOfWeek};
 use super::questions::{answers, Answer};
 use super::sweep::{stats, step_series, user_intervals, ConcurrencyStats, Interval, StepSeries};
 use super::time::{Timestamp, DAY, SECOND};
+use super::trend::{utilisation, Utilisation};
 use super::Options;
 use crate::error::Result;
 use crate::ingest::{Dataset, FileSummary, IngestNotes, Micros, RowProblem, VisitSource};
@@ -74,6 +75,9 @@ pub struct Report {
     pub questions: Vec<Answer>,
     /// The recommended architecture; `None` without a window.
     pub recommendation: Option<RecommendationSection>,
+    /// How full today's server is (`--capacity-cores`/`--capacity-ram`); `None` without
+    /// them or without a window.
+    pub utilisation: Option<Utilisation>,
     /// Data problems kept but worth a look (e.g. `ended` before `started`).
     pub data_problems: Vec<RowProblem>,
 }
@@ -306,6 +310,7 @@ pub fn analyze(data: &Dataset, opts: &Options) -> Result<Report> {
         sizing: None,
         questions: Vec::new(),
         recommendation: None,
+        utilisation: None,
         data_problems: norm.problems.clone(),
     };
     if let Some(window) = norm.window {
@@ -319,6 +324,7 @@ pub fn analyze(data: &Dataset, opts: &Options) -> Result<Report> {
             report.growth.sessions_p95.rate_per_month,
             opts.open_cap,
         )?;
+        report.utilisation = utilisation(&c.sizing.now.size, &opts.capacity.server);
         report.processes = Some(c.processes);
         report.sizing = Some(c.sizing);
         report.recommendation = Some(c.recommendation);

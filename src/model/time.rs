@@ -1,7 +1,7 @@
 //! Instants in reports: `i64` microseconds inside, RFC 3339 UTC (`Z`) in JSON.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::ingest::Micros;
 
@@ -19,6 +19,15 @@ impl Timestamp {
         self.utc()
             .map(|d| d.to_rfc3339_opts(SecondsFormat::AutoSi, true))
             .unwrap_or_else(|| self.0.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        DateTime::parse_from_rfc3339(&text)
+            .map(|t| Timestamp(t.timestamp_micros()))
+            .map_err(|e| serde::de::Error::custom(format!("'{text}' is not RFC 3339: {e}")))
     }
 }
 

@@ -1,14 +1,16 @@
 //! Renderers: one per format, each `render(&Report, &mut dyn Write)`. They format and
 //! round; they never compute. [`write_atomically`] gives `-o FILE` its all-or-nothing write.
 
+pub mod compare;
 pub mod json;
 pub mod terminal;
+pub mod trend;
 
 use std::io::Write;
 use std::path::Path;
 
 use crate::cli::Format;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::Report;
 
 /// Renders `report` in `format` to `out`.
@@ -22,20 +24,5 @@ pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> std::io::
 /// Writes `report` to `path` through a temporary file in the same folder, renamed into
 /// place only when complete, so a reader never sees a half-written report.
 pub fn write_atomically(report: &Report, format: Format, path: &Path) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".connect-capacity-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, e))?;
-    let mut buf = std::io::BufWriter::new(tmp.as_file_mut());
-    render(report, format, &mut buf).map_err(|e| Error::io(path, e))?;
-    buf.flush().map_err(|e| Error::io(path, e))?;
-    drop(buf);
-    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    Ok(())
+    crate::atomic::write(path, |out| render(report, format, out))
 }

@@ -1,0 +1,170 @@
+//! The subcommands as library functions: read, compute, render, store. The binary only
+//! parses arguments and maps the outcome to an exit code.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use crate::cli::{AnalyzeSettings, CompareSettings, TrendSettings};
+use crate::error::Result;
+use crate::history::{self, Stored};
+use crate::ingest;
+use crate::model::compare::{compare, Comparison};
+use crate::model::report::SCHEMA_VERSION;
+use crate::model::trend::{period_figures, trend_report, Every, TrendReport, Utilisation};
+use crate::model::{self, Options};
+use crate::report;
+
+/// What a run asks the binary to do beyond exit code 0.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outcome {
+    /// One-line alert when utilisation reached `--alert-at` (exit code 3).
+    pub alert: Option<String>,
+}
+
+/// `analyze`: the report, then the history, then the alert.
+pub fn analyze(s: &AnalyzeSettings) -> Result<Outcome> {
+    let data = ingest::read_inputs(&s.paths, &s.ingest)?;
+    let report = model::analyze(&data, &s.model)?;
+    emit(s.output.as_deref(), |out| {
+        report::render(&report, s.format, out)
+    })?;
+    if let Some(dir) = &s.watch.history {
+        let figures = period_figures(&data, &s.model, s.watch.every)?;
+        note_stored(dir, &history::store(dir, &figures)?);
+    }
+    Ok(Outcome {
+        alert: report.utilisation.as_ref().and_then(alert_line),
+    })
+}
+
+/// `compare`: two reports and their differences.
+pub fn compare_periods(s: &CompareSettings) -> Result<Outcome> {
+    let read = |(paths, opts): &(Vec<std::path::PathBuf>, Options)| -> Result<model::Report> {
+        let data = ingest::read_inputs(paths, &s.ingest)?;
+        model::analyze(&data, opts)
+    };
+    let (b, c) = if s.baseline.0 == s.current.0 {
+        let data = ingest::read_inputs(&s.baseline.0, &s.ingest)?;
+        (
+            model::analyze(&data, &s.baseline.1)?,
+            model::analyze(&data, &s.current.1)?,
+        )
+    } else {
+        (read(&s.baseline)?, read(&s.current)?)
+    };
+    let cmp = CompareReport {
+        schema_version: SCHEMA_VERSION,
+        comparison: compare(&b, &c),
+    };
+    emit(s.output.as_deref(), |out| {
+        report::compare::render(&cmp, s.format, out)
+    })?;
+    Ok(Outcome::default())
+}
+
+/// The `compare` output.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CompareReport {
+    /// JSON contract version.
+    pub schema_version: u32,
+    /// The comparison.
+    #[serde(flatten)]
+    pub comparison: Comparison,
+}
+
+/// `trend`: fresh periods from the exports merged with the history.
+pub fn trend(s: &TrendSettings) -> Result<Outcome> {
+    let every: Every = s.watch.every;
+    let fresh = if s.paths.is_empty() {
+        Vec::new()
+    } else {
+        let data = ingest::read_inputs(&s.paths, &s.ingest)?;
+        period_figures(&data, &s.model, every)?
+    };
+    let (stored, damaged) = match &s.watch.history {
+        Some(dir) => {
+            let (found, damaged) = history::load(dir, every)?;
+            (found, damaged)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    let skipped: Vec<String> = damaged
+        .iter()
+        .map(|d| format!("{}: {}", d.path.display(), d.message))
+        .collect();
+    for line in &skipped {
+        eprintln!("warning: skipped snapshot {line}");
+    }
+    let t: TrendReport = trend_report(
+        every,
+        s.model.tz.name(),
+        &fresh,
+        &stored,
+        skipped,
+        &s.model.capacity.server,
+    );
+    emit(s.output.as_deref(), |out| {
+        report::trend::render(&t, s.format, out)
+    })?;
+    if let Some(dir) = s.watch.history.as_ref().filter(|_| !fresh.is_empty()) {
+        note_stored(dir, &history::store(dir, &fresh)?);
+    }
+    Ok(Outcome {
+        alert: t.utilisation.as_ref().and_then(alert_line),
+    })
+}
+
+/// Writes to `path` atomically, or to stdout.
+fn emit(path: Option<&Path>, render: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
+    match path {
+        Some(p) => crate::atomic::write(p, render),
+        None => {
+            let stdout = io::stdout();
+            let mut out = io::BufWriter::new(stdout.lock());
+            render(&mut out).map_err(|e| crate::Error::io("<stdout>", e))?;
+            out.flush().map_err(|e| crate::Error::io("<stdout>", e))
+        }
+    }
+}
+
+/// One stderr line about the history.
+fn note_stored(dir: &Path, stored: &[Stored]) {
+    let written = stored
+        .iter()
+        .filter(|s| matches!(s, Stored::Written(_)))
+        .count();
+    let kept = stored.len() - written;
+    eprintln!(
+        "history: {written} period snapshot(s) written to {}{}",
+        dir.display(),
+        if kept > 0 {
+            format!(", {kept} kept (the stored version covers more of its period)")
+        } else {
+            String::new()
+        }
+    );
+}
+
+/// The alert line when utilisation reached the threshold.
+fn alert_line(u: &Utilisation) -> Option<String> {
+    let at = u.alert_at?;
+    u.alert.then(|| {
+        let detail = match u.limited_by.as_str() {
+            "ram" => format!(
+                "{} GiB of RAM needed of {} GiB",
+                u.ram_gib_needed,
+                u.capacity_ram_gib.unwrap_or(0.0)
+            ),
+            _ => format!(
+                "{} cores needed of {}",
+                u.cores_needed,
+                u.capacity_cores.unwrap_or(0)
+            ),
+        };
+        format!(
+            "alert: utilisation {:.0} % is at or above {:.0} % ({detail})",
+            u.utilisation * 100.0,
+            at * 100.0
+        )
+    })
+}

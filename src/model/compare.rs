@@ -1,0 +1,249 @@
+//! This period against that one (`compare`): every key figure of two reports side by
+//! side with its absolute and relative change, the content mix, and the top risers and
+//! fallers by content peak.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::report::{Report, Window};
+
+/// Both reports' key figures and their changes.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    /// The baseline window.
+    pub baseline: Option<Window>,
+    /// The current window.
+    pub current: Option<Window>,
+    /// Key figures in a fixed order.
+    pub figures: Vec<Change>,
+    /// Sessions and visits per `app_mode`, by mode.
+    pub content_mix: Vec<Change>,
+    /// Content whose peak concurrent sessions rose most (at most 10; ties by GUID).
+    pub risers: Vec<ContentChange>,
+    /// Content whose peak concurrent sessions fell most (at most 10; ties by GUID).
+    pub fallers: Vec<ContentChange>,
+    /// Recommended architecture, baseline and current.
+    pub architecture: (Option<String>, Option<String>),
+}
+
+/// One figure in both periods.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    /// Group: `concurrency`, `regularity`, `people`, `volume`, `processes`, `sizing`, `mix`.
+    pub group: String,
+    /// What it is.
+    pub name: String,
+    /// Baseline value.
+    pub baseline: Option<f64>,
+    /// Current value.
+    pub current: Option<f64>,
+    /// current - baseline.
+    pub change: Option<f64>,
+    /// (current - baseline) / baseline; `None` when the baseline is 0 or missing.
+    pub relative: Option<f64>,
+}
+
+/// One content item's peak in both periods.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContentChange {
+    /// GUID.
+    pub guid: String,
+    /// Title, when known.
+    pub title: Option<String>,
+    /// Peak concurrent sessions in the baseline (0 when absent).
+    pub baseline_peak: u32,
+    /// Peak concurrent sessions now (0 when absent).
+    pub current_peak: u32,
+    /// current - baseline.
+    pub change: i64,
+}
+
+fn change(group: &str, name: &str, b: Option<f64>, c: Option<f64>) -> Change {
+    let diff = match (b, c) {
+        (Some(b), Some(c)) => Some(c - b),
+        _ => None,
+    };
+    Change {
+        group: group.into(),
+        name: name.into(),
+        baseline: b,
+        current: c,
+        change: diff,
+        relative: match (b, diff) {
+            (Some(b), Some(d)) if b != 0.0 => Some(d / b),
+            _ => None,
+        },
+    }
+}
+
+/// Extracts one figure from a report.
+type Getter = fn(&Report) -> Option<f64>;
+
+/// The key figures compared, in order.
+const FIGURES: &[(&str, &str, Getter)] = &[
+    ("concurrency", "peak concurrent sessions", |r| {
+        r.concurrency.as_ref().map(|c| f64::from(c.sessions.peak))
+    }),
+    ("concurrency", "average concurrent sessions", |r| {
+        r.concurrency.as_ref().and_then(|c| c.sessions.average)
+    }),
+    ("concurrency", "p95 concurrent sessions", |r| {
+        r.concurrency
+            .as_ref()
+            .and_then(|c| c.sessions.p95.map(f64::from))
+    }),
+    ("concurrency", "peak concurrent users", |r| {
+        r.concurrency.as_ref().map(|c| f64::from(c.users.peak))
+    }),
+    ("concurrency", "average concurrent users", |r| {
+        r.concurrency.as_ref().and_then(|c| c.users.average)
+    }),
+    ("regularity", "daily peak, median", |r| {
+        r.daily.as_ref().and_then(|d| d.summary.peak_p50)
+    }),
+    ("regularity", "daily peak, p95", |r| {
+        r.daily.as_ref().and_then(|d| d.summary.peak_p95)
+    }),
+    ("regularity", "days at >= 90 % of the peak", |r| {
+        r.daily
+            .as_ref()
+            .map(|d| d.summary.at_or_above_90pct_of_peak as f64)
+    }),
+    ("people", "active users (consumers)", |r| {
+        Some(r.people.consumers as f64)
+    }),
+    ("people", "publishers", |r| {
+        r.people.publishers.map(|p| p as f64)
+    }),
+    ("volume", "sessions", |r| Some(r.sessions.count as f64)),
+    ("volume", "visits", |r| Some(r.visits.count as f64)),
+    ("processes", "peak modelled processes", |r| {
+        r.processes.as_ref().map(|p| f64::from(p.estimated.peak))
+    }),
+    ("processes", "p95 modelled processes", |r| {
+        r.processes
+            .as_ref()
+            .and_then(|p| p.estimated.p95.map(f64::from))
+    }),
+    ("processes", "peak measured processes", |r| {
+        r.processes
+            .as_ref()
+            .and_then(|p| p.measured.as_ref())
+            .map(|m| f64::from(m.peak))
+    }),
+    ("processes", "sessions rejected by the limits", |r| {
+        r.processes.as_ref().map(|p| p.estimated.rejected as f64)
+    }),
+    ("sizing", "cores needed now", |r| {
+        r.sizing.as_ref().map(|s| s.now.size.cores as f64)
+    }),
+    ("sizing", "RAM needed now, GiB", |r| {
+        r.sizing.as_ref().map(|s| s.now.size.ram_gib as f64)
+    }),
+    ("sizing", "cores needed, scaled", |r| {
+        r.sizing.as_ref().map(|s| s.scaled.size.cores as f64)
+    }),
+    ("sizing", "buffer", |r| {
+        r.sizing.as_ref().map(|s| s.now.size.buffer)
+    }),
+];
+
+/// Compares `current` with `baseline`.
+pub fn compare(baseline: &Report, current: &Report) -> Comparison {
+    let figures = FIGURES
+        .iter()
+        .map(|(g, n, f)| change(g, n, f(baseline), f(current)))
+        .collect();
+    let mix = |r: &Report| -> BTreeMap<String, u64> {
+        r.content_types
+            .iter()
+            .map(|t| (t.app_mode.clone(), t.sessions + t.visits))
+            .collect()
+    };
+    let (mb, mc) = (mix(baseline), mix(current));
+    let modes: BTreeSet<&String> = mb.keys().chain(mc.keys()).collect();
+    let content_mix = modes
+        .into_iter()
+        .map(|m| {
+            change(
+                "mix",
+                &format!("{m}: sessions and visits"),
+                Some(*mb.get(m).unwrap_or(&0) as f64),
+                Some(*mc.get(m).unwrap_or(&0) as f64),
+            )
+        })
+        .collect();
+    let (risers, fallers) = movers(baseline, current);
+    let arch = |r: &Report| {
+        r.recommendation.as_ref().and_then(|x| {
+            serde_json::to_value(x.decision.architecture)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+        })
+    };
+    Comparison {
+        baseline: baseline.window.clone(),
+        current: current.window.clone(),
+        figures,
+        content_mix,
+        risers,
+        fallers,
+        architecture: (arch(baseline), arch(current)),
+    }
+}
+
+/// Top risers and fallers by peak concurrent sessions.
+fn movers(baseline: &Report, current: &Report) -> (Vec<ContentChange>, Vec<ContentChange>) {
+    let mut all: BTreeMap<&str, ContentChange> = BTreeMap::new();
+    for (is_current, r) in [(false, baseline), (true, current)] {
+        for c in &r.content {
+            let e = all.entry(c.guid.as_str()).or_insert_with(|| ContentChange {
+                guid: c.guid.clone(),
+                title: None,
+                baseline_peak: 0,
+                current_peak: 0,
+                change: 0,
+            });
+            if c.title.is_some() {
+                e.title = c.title.clone();
+            }
+            if is_current {
+                e.current_peak = c.peak_sessions;
+            } else {
+                e.baseline_peak = c.peak_sessions;
+            }
+        }
+    }
+    let mut list: Vec<ContentChange> = all
+        .into_values()
+        .map(|mut c| {
+            c.change = i64::from(c.current_peak) - i64::from(c.baseline_peak);
+            c
+        })
+        .collect();
+    let mut risers: Vec<ContentChange> = list.iter().filter(|c| c.change > 0).cloned().collect();
+    risers.sort_by(|a, b| b.change.cmp(&a.change).then_with(|| a.guid.cmp(&b.guid)));
+    risers.truncate(10);
+    list.retain(|c| c.change < 0);
+    list.sort_by(|a, b| a.change.cmp(&b.change).then_with(|| a.guid.cmp(&b.guid)));
+    list.truncate(10);
+    (risers, list)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn change_is_absolute_and_relative() {
+        let c = change("g", "n", Some(40.0), Some(50.0));
+        assert_eq!(c.change, Some(10.0));
+        approx::assert_relative_eq!(c.relative.unwrap(), 0.25);
+        let c = change("g", "n", Some(0.0), Some(5.0));
+        assert_eq!(c.change, Some(5.0));
+        assert_eq!(c.relative, None);
+        let c = change("g", "n", None, Some(5.0));
+        assert_eq!((c.change, c.relative), (None, None));
+    }
+}

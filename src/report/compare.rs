@@ -1,0 +1,130 @@
+//! Renders `compare`: key figures side by side with absolute and relative change, the
+//! content mix, and the top risers and fallers by content peak.
+
+use std::io::{self, Write};
+
+use comfy_table::presets::UTF8_BORDERS_ONLY;
+use comfy_table::{CellAlignment, Table};
+
+use crate::cli::Format;
+use crate::commands::CompareReport;
+use crate::model::compare::{Change, ContentChange};
+use crate::model::report::Window;
+use crate::model::time::Timestamp;
+
+/// Writes the comparison in `format`.
+pub fn render(c: &CompareReport, format: Format, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, c).map_err(io::Error::other)?;
+            writeln!(out)
+        }
+        _ => terminal(c, out),
+    }
+}
+
+/// A number for people: integers as integers, the rest with up to two decimals.
+pub fn number(x: Option<f64>) -> String {
+    match x {
+        None => "-".into(),
+        Some(v) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{v:.0}"),
+        Some(v) => format!("{v:.2}"),
+    }
+}
+
+/// A signed change.
+pub fn signed(x: Option<f64>) -> String {
+    match x {
+        None => "-".into(),
+        Some(v) if v > 0.0 => format!("+{}", number(Some(v))),
+        Some(v) => number(Some(v)),
+    }
+}
+
+/// A relative change in percent with one decimal.
+pub fn percent(x: Option<f64>) -> String {
+    x.map_or_else(|| "-".into(), |v| format!("{:+.1} %", v * 100.0))
+}
+
+/// A window as `first – last` instant (UTC, to the minute; the end is exclusive, so the
+/// last instant shown is one microsecond before it).
+pub fn window(w: &Option<Window>) -> String {
+    let minute = |t: Timestamp| {
+        t.utc()
+            .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default()
+    };
+    match w {
+        Some(w) => format!(
+            "{} to {} UTC ({:.1} days)",
+            minute(w.start),
+            minute(Timestamp(w.end.0 - 1)),
+            w.days
+        ),
+        None => "no data".into(),
+    }
+}
+
+fn table(head: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_BORDERS_ONLY).set_header(head.to_vec());
+    for i in 1..head.len() {
+        if let Some(c) = t.column_mut(i) {
+            c.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    t
+}
+
+fn changes(t: &mut Table, list: &[Change]) {
+    for c in list {
+        t.add_row(vec![
+            c.name.clone(),
+            number(c.baseline),
+            number(c.current),
+            signed(c.change),
+            percent(c.relative),
+        ]);
+    }
+}
+
+fn movers(title: &str, list: &[ContentChange], out: &mut dyn Write) -> io::Result<()> {
+    if list.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\n{title}")?;
+    let mut t = table(&["content", "baseline peak", "current peak", "change"]);
+    for m in list {
+        t.add_row(vec![
+            m.title.clone().unwrap_or_else(|| m.guid.clone()),
+            m.baseline_peak.to_string(),
+            m.current_peak.to_string(),
+            format!("{:+}", m.change),
+        ]);
+    }
+    writeln!(out, "{t}")
+}
+
+fn terminal(r: &CompareReport, out: &mut dyn Write) -> io::Result<()> {
+    let c = &r.comparison;
+    writeln!(out, "connect-capacity comparison")?;
+    writeln!(out, "Baseline: {}", window(&c.baseline))?;
+    writeln!(out, "Current:  {}", window(&c.current))?;
+    let mut t = table(&["figure", "baseline", "current", "change", "relative"]);
+    changes(&mut t, &c.figures);
+    writeln!(out, "\n{t}")?;
+    let (a, b) = &c.architecture;
+    writeln!(
+        out,
+        "Recommended architecture: {} then {}",
+        a.as_deref().unwrap_or("-"),
+        b.as_deref().unwrap_or("-")
+    )?;
+    if !c.content_mix.is_empty() {
+        let mut t = table(&["content mix", "baseline", "current", "change", "relative"]);
+        changes(&mut t, &c.content_mix);
+        writeln!(out, "\n{t}")?;
+    }
+    movers("Top risers (peak concurrent sessions)", &c.risers, out)?;
+    movers("Top fallers (peak concurrent sessions)", &c.fallers, out)
+}

@@ -1,0 +1,122 @@
+//! Renders `trend`: one row per week or month (from the exports or the snapshot history),
+//! the growth fits over fully covered periods, and utilisation of today's server.
+
+use std::io::{self, Write};
+
+use comfy_table::presets::UTF8_BORDERS_ONLY;
+use comfy_table::{CellAlignment, Table};
+
+use crate::cli::Format;
+use crate::model::growth::GrowthFit;
+use crate::model::trend::{Source, TrendReport, Utilisation};
+
+/// Writes the trend in `format`.
+pub fn render(t: &TrendReport, format: Format, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, t).map_err(io::Error::other)?;
+            writeln!(out)
+        }
+        _ => terminal(t, out),
+    }
+}
+
+fn opt<T: ToString>(x: Option<T>) -> String {
+    x.map_or_else(|| "-".into(), |v| v.to_string())
+}
+
+/// Growth as one sentence, the rate per `unit`.
+pub fn growth_line(f: &GrowthFit, unit: &str) -> String {
+    match (f.rate_per_month, f.r_squared) {
+        (Some(r), Some(r2)) => format!(
+            "Growth of {}: {:+.1} % per {unit} (R² {:.2}, {} full {unit}s)",
+            f.metric,
+            r * 100.0,
+            r2,
+            f.months_used.len()
+        ),
+        _ => format!(
+            "Growth of {}: not available (needs 3 fully covered {unit}s with activity)",
+            f.metric
+        ),
+    }
+}
+
+/// Utilisation as one sentence.
+pub fn utilisation_line(u: &Utilisation) -> String {
+    let mut s = format!(
+        "Utilisation of today's server: {:.0} % ({} of {} cores, {} of {} GiB RAM; limited by {})",
+        u.utilisation * 100.0,
+        u.cores_needed,
+        opt(u.capacity_cores),
+        u.ram_gib_needed,
+        opt(u.capacity_ram_gib),
+        u.limited_by
+    );
+    if let Some(a) = u.alert_at {
+        s.push_str(&format!(
+            "; alert threshold {:.0} %{}",
+            a * 100.0,
+            if u.alert { ": REACHED" } else { "" }
+        ));
+    }
+    s
+}
+
+fn terminal(t: &TrendReport, out: &mut dyn Write) -> io::Result<()> {
+    let unit = t.every.name();
+    writeln!(out, "connect-capacity trend, per {unit} ({})", t.tz)?;
+    let mut tab = Table::new();
+    tab.load_preset(UTF8_BORDERS_ONLY).set_header(vec![
+        unit,
+        "covered",
+        "sessions",
+        "peak",
+        "p95",
+        "avg",
+        "users peak",
+        "active users",
+        "processes",
+        "cores",
+        "RAM GiB",
+        "architecture",
+        "from",
+    ]);
+    for i in 1..12 {
+        if let Some(c) = tab.column_mut(i) {
+            c.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    for r in &t.periods {
+        let f = &r.figures;
+        tab.add_row(vec![
+            f.period.clone(),
+            format!("{:.0} %", f.coverage * 100.0),
+            f.sessions.to_string(),
+            f.peak_sessions.to_string(),
+            opt(f.p95_sessions),
+            f.average_sessions
+                .map_or_else(|| "-".into(), |a| format!("{a:.1}")),
+            f.peak_users.to_string(),
+            f.active_users.to_string(),
+            opt(f.processes_peak),
+            opt(f.cores),
+            opt(f.ram_gib),
+            f.architecture.clone().unwrap_or_else(|| "-".into()),
+            match r.source {
+                Source::Exports => "exports".into(),
+                Source::History => "history".into(),
+            },
+        ]);
+    }
+    writeln!(out, "{tab}")?;
+    writeln!(out, "{}", growth_line(&t.growth_sessions_p95, unit))?;
+    writeln!(out, "{}", growth_line(&t.growth_active_users, unit))?;
+    if let Some(u) = &t.utilisation {
+        writeln!(out, "{}", utilisation_line(u))?;
+    }
+    for s in &t.skipped_snapshots {
+        writeln!(out, "skipped snapshot {s}")?;
+    }
+    Ok(())
+}
