@@ -190,7 +190,7 @@ mod tests {
         let full = figures("2024-03", (0, 100));
         let part = figures("2024-03", (60, 100));
         assert_eq!(
-            store(dir.path(), &[full.clone()]).unwrap(),
+            store(dir.path(), std::slice::from_ref(&full)).unwrap(),
             vec![Stored::Written(dir.path().join("month-2024-03.json"))]
         );
         // A later rolling export covering only the end of March does not replace it.
@@ -202,7 +202,7 @@ mod tests {
         assert_eq!(found, vec![full.clone()]);
         assert!(damaged.is_empty());
         // The same period again replaces it (idempotent re-run).
-        store(dir.path(), &[full.clone()]).unwrap();
+        store(dir.path(), std::slice::from_ref(&full)).unwrap();
         assert_eq!(load(dir.path(), Every::Month).unwrap().0, vec![full]);
         // Weekly snapshots are a separate series.
         assert!(load(dir.path(), Every::Week).unwrap().0.is_empty());
