@@ -217,15 +217,18 @@ proptest! {
     #[test]
     fn scale_counts_grow_with_k(
         conns in prop::collection::vec((0..3_u32, conn()), 0..30),
-        a in 0.0..4.0_f64,
-        b in 0.0..4.0_f64,
+        a in 0_u64..4_000_000,
+        b in 0_u64..4_000_000,
     ) {
-        let (k1, k2) = (a.min(b), a.max(b));
-        let n = conns.len() as f64;
-        let count = |k: f64| (k.floor() * n + (n * (k - k.floor())).floor()) as usize;
+        // K given in millionths, so the oracle is exact integer arithmetic: floor(K n).
+        let (m1, m2) = (a.min(b), a.max(b));
+        let (k1, k2) = (m1 as f64 / 1e6, m2 as f64 / 1e6);
+        let n = conns.len() as u64;
+        let count = |m: u64| ((m * n) / 1_000_000) as usize;
+        let (k1c, k2c) = (m1, m2);
         let (s1, s2) = (scale(&conns, k1), scale(&conns, k2));
-        prop_assert_eq!(s1.len(), count(k1));
-        prop_assert_eq!(s2.len(), count(k2));
+        prop_assert_eq!(s1.len(), count(k1c));
+        prop_assert_eq!(s2.len(), count(k2c));
         prop_assert!(s1.len() <= s2.len());
     }
 

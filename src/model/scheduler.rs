@@ -414,26 +414,28 @@ pub fn scale(conns: &[(u32, Conn)], k: f64) -> Vec<(u32, Conn)> {
     if !k.is_finite() || k <= 0.0 {
         return Vec::new();
     }
+    // K in millionths, so the fraction is exact (2.3 is 2 + 300000/1000000, where the
+    // float 2.3 - 2.0 is 0.2999...): the extra copies are floor(n x fraction) exactly.
+    const ONE: u128 = 1_000_000;
+    let km = (k * ONE as f64).round() as u128;
+    let (whole, frac) = ((km / ONE) as u64, km % ONE);
     let mut sorted = conns.to_vec();
     sorted.par_sort_unstable();
-    let whole = k.floor();
-    let f = k - whole;
-    let whole = whole as u64;
     let base = sorted
         .iter()
         .map(|(_, c)| c.user)
         .filter(|&u| u != ANONYMOUS)
         .max()
         .map_or(0, |m| m.saturating_add(1));
-    let extra = (sorted.len() as f64 * f).floor() as usize;
+    let extra = (sorted.len() as u128 * frac / ONE) as usize;
     let mut out = Vec::with_capacity(sorted.len().saturating_mul(whole as usize) + extra);
     for j in 0..whole {
         out.extend(sorted.iter().map(|&(key, c)| (key, copy_of(c, j, base))));
     }
-    if f > 0.0 {
+    if frac > 0 {
         let picked = sorted.iter().enumerate().filter(|(i, _)| {
-            let i = *i as f64;
-            ((i + 1.0) * f).floor() > (i * f).floor()
+            let i = *i as u128;
+            (i + 1) * frac / ONE > i * frac / ONE
         });
         out.extend(picked.map(|(_, &(key, c))| (key, copy_of(c, whole, base))));
     }

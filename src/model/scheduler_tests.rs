@@ -323,6 +323,18 @@ fn scale_follows_the_floor_rule() {
 }
 
 #[test]
+fn scale_fractions_are_exact_where_floats_are_not() {
+    // 2.3 - 2.0 is 0.29999999999999982 in f64, so a float floor of 10 x 0.2999... gives
+    // 2 extra sessions; K is taken in millionths: 10 sessions x 2.3 = 23 exactly, 4.3 ->
+    // 43, 0.7 -> 7.
+    let ten: Vec<(u32, Conn)> = (0..10).map(|i| (0, c(i, i + 5, i as u64))).collect();
+    assert_eq!(scale(&ten, 2.3).len(), 23);
+    assert_eq!(scale(&ten, 4.3).len(), 43);
+    assert_eq!(scale(&ten, 0.7).len(), 7);
+    assert_eq!(scale(&ten, 1.0).len(), 10);
+}
+
+#[test]
 fn scale_whole_copies_get_their_own_users() {
     // k = 2: everything twice; copy 1 of user u is 3 + u (2 -> 5, 1 -> 4, 0 -> 3).
     let want = vec![
