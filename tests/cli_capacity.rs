@@ -64,31 +64,52 @@ fn hand_worked_trace_rejects_the_third_session_and_sizes_for_two_processes() {
     // Two processes 40 % of the time: the level not exceeded 95 % of the time is 2.
     assert_eq!(at(&v, "processes.estimated.p95"), 2);
     assert!(at(&v, "processes.measured").is_null(), "no jobs export");
-    // Buffer 0.20 (no growth fit, no full week, uptime 99). Cores: ceil(2 x 1 core x 1.2)
-    // + 1 = 4; RAM: ceil((2 x 1 GiB + 4 GiB) x 1.2) = ceil(7.2) = 8.
+    // The size serves everyone: with max_processes lifted s3 gets a third process, so
+    // 3 processes at 10:02. Buffer 0.20 (no growth fit, no full week, uptime 99).
+    // Cores: ceil(3 x 1 core x 1.2) + 1 = 5; RAM: ceil((3 x 1 GiB + 4 GiB) x 1.2) =
+    // ceil(8.4) = 9. Node: 5 cores -> 8, 9 GiB -> 12.
     approx::assert_relative_eq!(f64_at(&v, "sizing.now.buffer"), 0.2);
-    assert_eq!(at(&v, "sizing.now.design_processes"), 2.0);
-    assert_eq!(at(&v, "sizing.now.design_active_processes"), 2.0);
-    assert_eq!(at(&v, "sizing.now.cores"), 4);
-    assert_eq!(at(&v, "sizing.now.ram_gib"), 8);
-    assert_eq!(at(&v, "sizing.now.node.cores"), 4);
-    assert_eq!(at(&v, "sizing.now.node.ram_gib"), 8);
+    assert_eq!(at(&v, "sizing.now.design_processes"), 3.0);
+    assert_eq!(at(&v, "sizing.now.design_active_processes"), 3.0);
+    assert_eq!(at(&v, "sizing.now.rejected"), 1);
+    assert_eq!(at(&v, "sizing.now.cores"), 5);
+    assert_eq!(at(&v, "sizing.now.ram_gib"), 9);
+    assert_eq!(at(&v, "sizing.now.node.cores"), 8);
+    assert_eq!(at(&v, "sizing.now.node.ram_gib"), 12);
     assert!(at(&v, "sizing.projected").is_null(), "no growth fit");
-    // Doubled: s1 and its copy take both processes at 10:00, every later session and
-    // copy is rejected. Sessions double, processes do not.
+    // Doubled (each copy its own user): under today's limits s1 and its copy take both
+    // processes at 10:00 and the 4 later sessions are rejected; lifted, every session
+    // needs its own process (1 connection each): 6 at 10:02, twice now.
     assert_eq!(at(&v, "sizing.scaled.sessions"), 6);
     assert_eq!(at(&v, "sizing.scaled.rejected"), 4);
-    assert_eq!(at(&v, "sizing.scaled.design_processes"), 2.0);
-    assert_eq!(at(&v, "sizing.scaled.processes_vs_now"), 1.0);
+    assert_eq!(at(&v, "sizing.scaled.design_processes"), 6.0);
+    assert_eq!(at(&v, "sizing.scaled.processes_vs_now"), 2.0);
     assert_eq!(at(&v, "recommendation.architecture"), "single-server");
     assert_eq!(at(&v, "recommendation.nodes"), 1);
     // The review table asks for more processes or connections, citing the rejections.
     let review = at(&v, "recommendation.settings_to_review").to_string();
-    assert!(review.contains("max_processes"), "{review}");
+    assert!(review.contains("raise max_processes (now 2)"), "{review}");
     assert!(
-        review.contains("1 sessions rejected") || review.contains("1 session"),
+        review.contains("1 session rejected: at most 2 x 1 = 2 connections at once"),
         "{review}"
     );
+}
+
+#[test]
+fn shared_processes_grow_slower_than_sessions() {
+    // One app with default settings (threshold 10 connections, 20 per process): the
+    // three sessions share one process, and so do their three copies when doubled.
+    let f = Fixture::new();
+    f.file(
+        "content.csv",
+        &format!("{CONTENT_HEADER}\n\"{APP}\",\"shared\",\"Shared app\",\"shiny\",\"\",NA,NA,NA,NA,NA,NA,NA,NA,NA,NA,NA,NA,NA,NA\n"),
+    );
+    three_sessions(&f);
+    let v = analyze_json(&[f.path().to_str().unwrap()]);
+    assert_eq!(at(&v, "sizing.now.design_processes"), 1.0);
+    assert_eq!(at(&v, "sizing.scaled.sessions"), 6);
+    assert_eq!(at(&v, "sizing.scaled.design_processes"), 1.0);
+    assert_eq!(at(&v, "sizing.scaled.processes_vs_now"), 1.0);
 }
 
 #[test]
@@ -100,10 +121,18 @@ fn nodes_multiply_the_process_limits() {
     let v = analyze_json(&[f.path().to_str().unwrap(), "--nodes", "2"]);
     assert_eq!(at(&v, "processes.estimated.peak"), 3);
     assert_eq!(at(&v, "processes.estimated.rejected"), 0);
+    // The settings are shown per node, as Connect shows them.
     assert_eq!(
         at(&v, "processes.estimated.content.0.settings.max_processes"),
-        4
+        2
     );
+    assert_eq!(at(&v, "processes.estimated.content.0.nodes"), 2);
+    // min_processes is per node too: 1 warm process per node, 2 in all.
+    let f = Fixture::new();
+    tight_app(&f, "2", "1");
+    three_sessions(&f);
+    let v = analyze_json(&[f.path().to_str().unwrap(), "--nodes", "2"]);
+    assert_eq!(at(&v, "processes.estimated.warm_processes"), 2);
 }
 
 #[test]
@@ -118,14 +147,14 @@ fn a_content_setting_flag_overrides_the_export_and_a_config_file_the_defaults() 
         at(&v, "processes.estimated.content.0.settings_source"),
         "config"
     );
-    // A config file's per-content memory changes RAM: 2 processes x 4 GiB + 4 GiB = 12,
-    // x 1.2 = 14.4 -> 15 GiB.
+    // A config file's per-content memory changes RAM: 3 processes (the size serves s3
+    // too) x 4 GiB + 4 GiB = 16, x 1.2 = 19.2 -> 20 GiB.
     let cfg = f.file(
         "../capacity.toml",
         &format!("[content.\"{APP}\"]\nmemory_gib = 4.0\n"),
     );
     let v = analyze_json(&[dir, "--config", cfg.to_str().unwrap()]);
-    assert_eq!(at(&v, "sizing.now.ram_gib"), 15);
+    assert_eq!(at(&v, "sizing.now.ram_gib"), 20);
     assert_eq!(
         at(&v, "processes.estimated.content.0.resource.memory_source"),
         "config"
@@ -283,8 +312,9 @@ fn decision_rules_on_sample_data() {
         f64_at(&analyze_json(&[&s]), "sizing.now.buffer") + 0.10
     );
 
-    // A max node smaller than the need: a cluster of ceil(need) nodes.
-    let max = (cores / 2).max(2);
+    // A max node smaller than the need (but with half of it still above any one item's
+    // peak, so rule 1 stays quiet): a cluster of ceil(need) nodes.
+    let max = (cores * 2 / 3).max(2);
     let v = analyze_json(&[&s, "--max-node-cores", &max.to_string()]);
     assert_eq!(at(&v, "recommendation.architecture"), "cluster");
     let cores = at(&v, "sizing.now.cores").as_u64().unwrap();

@@ -71,6 +71,10 @@ pub struct ContentDemand {
     /// Share of the window (0..1) its warm (`min_processes`) processes sat with no
     /// connection; `None` without warm processes.
     pub warm_idle_fraction: Option<f64>,
+    /// Peak concurrent sessions the data records for it.
+    pub peak_sessions: u32,
+    /// Nodes the per-node limits above apply to (`--nodes`).
+    pub nodes: u32,
 }
 
 /// Everything the decision reads.
@@ -717,24 +721,41 @@ pub fn settings_to_review(content: &[ContentDemand], c: &Constants) -> Vec<Revie
             suggestion,
             because,
         };
+        let nodes = u64::from(d.nodes.max(1));
+        let per_node = if nodes > 1 {
+            format!(" per node, on {nodes} nodes")
+        } else {
+            String::new()
+        };
         if d.rejected > 0 {
+            let room = u64::from(d.max_processes) * u64::from(d.max_conns) * nodes;
+            let mut because = format!(
+                "{} {} rejected: at most {} x {} = {} connections at once{per_node}",
+                d.rejected,
+                plural(d.rejected, "session", "sessions"),
+                d.max_processes,
+                d.max_conns,
+                u64::from(d.max_processes) * u64::from(d.max_conns),
+            );
+            if u64::from(d.peak_sessions) > room {
+                because.push_str(&format!(
+                    "; yet the data records {} concurrent sessions on it, so the settings \
+                     changed during the window or Connect served more than they allow",
+                    d.peak_sessions
+                ));
+            }
             out.push(line(
                 "max_processes, max_conns_per_process",
                 format!(
                     "raise max_processes (now {}) or max_conns_per_process (now {})",
                     d.max_processes, d.max_conns
                 ),
-                format!(
-                    "{} sessions rejected: at most {} x {} = {} connections at once",
-                    d.rejected,
-                    d.max_processes,
-                    d.max_conns,
-                    u64::from(d.max_processes) * u64::from(d.max_conns)
-                ),
+                because,
             ));
         }
         let idle = d.warm_idle_fraction.filter(|f| *f > c.warm_idle_share);
         if let (true, Some(f)) = (d.min_processes > 0, idle) {
+            let warm = u64::from(d.min_processes) * nodes;
             out.push(line(
                 "min_processes",
                 format!(
@@ -742,9 +763,9 @@ pub fn settings_to_review(content: &[ContentDemand], c: &Constants) -> Vec<Revie
                     d.min_processes
                 ),
                 format!(
-                    "its {} warm processes hold {} and sat with no connection {} % of the window (> {} %)",
-                    d.min_processes,
-                    gib(f64::from(d.min_processes) * d.resource.mib as f64),
+                    "its {warm} warm {} hold {} and sat with no connection {} % of the window (> {} %)",
+                    plural(warm, "process", "processes"),
+                    gib(warm as f64 * d.resource.mib as f64),
                     fmt_num(f * 100.0),
                     fmt_num(c.warm_idle_share * 100.0)
                 ),
@@ -752,6 +773,15 @@ pub fn settings_to_review(content: &[ContentDemand], c: &Constants) -> Vec<Revie
         }
     }
     out
+}
+
+/// `one` for 1, else `many`.
+fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
 }
 
 fn storage_and_database(a: Architecture) -> String {

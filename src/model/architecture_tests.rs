@@ -26,6 +26,8 @@ fn sz(cores: u64, ram_gib: u64) -> Size {
 
 fn content(guid: &str, peak: u32, resource: Resource) -> ContentDemand {
     ContentDemand {
+        peak_sessions: 0,
+        nodes: 1,
         guid: guid.into(),
         title: None,
         app_mode: Some("shiny".into()),

@@ -9,21 +9,23 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::architecture::{
-    decide, outgrow_month, pros_cons, settings_to_review, ContentDemand, DecisionInput, Limits,
-    OptionAssessment, Recommendation, ReviewLine,
+    decide, pros_cons, settings_to_review, ContentDemand, DecisionInput, Limits, OptionAssessment,
+    Recommendation, ReviewLine,
 };
 use super::buckets::{buckets, BucketKind};
+use super::demand::{
+    content_demands, demand, replayable, resource_lines, run, runtime_versions, session_peaks,
+    Limits as ReplayLimits, Prepared, Run,
+};
 use super::jobs::{self, JobClass, JobIntervals, Measured, ModelVsMeasured};
 use super::normalize::Normalized;
-use super::percentile::quantile_type7;
 use super::processes::{
-    conns, guid_ranks, peak_per_minute, process_stats, resolve_settings, run_all,
-    warm_idle_fraction, ItemRun, ProcessStats, Resolved, SchedulerOverride, SettingsSource,
+    conns, guid_ranks, peak_per_minute, process_stats, resolve_settings, warm_idle_fraction,
+    ProcessStats, SchedulerOverride, SettingsSource,
 };
-use super::scheduler::{scale, weighted_series, Conn, Settings};
+use super::scheduler::{Conn, Settings};
 use super::sizing::{
-    self, buffer, population_cv, Buffer, BufferInputs, Constants, Demand, Resource,
-    ResourceOverride, Size,
+    self, buffer, population_cv, Buffer, BufferInputs, Constants, Resource, ResourceOverride, Size,
 };
 use super::sweep::{step_series, Interval, Micros};
 use super::time::Timestamp;
@@ -121,6 +123,12 @@ pub struct Estimated {
     pub active: ProcessStats,
     /// Processes kept warm by `min_processes` (server-wide, all nodes).
     pub warm_processes: u64,
+    /// Items that run processes on demand (apps and APIs in the content export, plus
+    /// items with sessions that it does not list).
+    pub on_demand_items: u64,
+    /// APIs whose processes come from the jobs export (they record requests, not
+    /// sessions); without jobs they hold only `min_processes`.
+    pub apis_from_jobs: u64,
     /// Memory warm processes hold all the time, GiB.
     pub warm_memory_gib: f64,
     /// Per content item that holds processes, by peak processes descending, then GUID.
@@ -136,8 +144,11 @@ pub struct ContentProcesses {
     pub title: Option<String>,
     /// `app_mode`, when known.
     pub app_mode: Option<String>,
-    /// Settings used (whole server: per-node limits times `--nodes`).
+    /// Settings per node, as Connect shows them.
     pub settings: Settings,
+    /// Nodes the settings apply to (`--nodes`): the server runs up to `nodes x
+    /// max_processes` processes of this item.
+    pub nodes: u32,
     /// Load-factor threshold: connections at which a new process is preferred.
     pub threshold: u32,
     /// Where the settings came from.
@@ -199,10 +210,14 @@ pub struct Sizing {
     pub resources: Vec<ResourceLine>,
     /// The window as it was.
     pub now: Scenario,
-    /// At `--horizon` months of fitted growth; `None` without a growth fit.
+    /// At `--horizon` months of fitted growth; `None` without a growth fit or when it
+    /// would replay more than 50 million sessions (see `notes`).
     pub projected: Option<Scenario>,
-    /// Every session `--scale` times, each copy its own user.
-    pub scaled: Scenario,
+    /// Every session `--scale` times, each copy its own user; `None` only beyond 50
+    /// million replayed sessions.
+    pub scaled: Option<Scenario>,
+    /// Why a scenario is missing, or what limits it.
+    pub notes: Vec<String>,
     /// Storage and database sizing are not estimated.
     pub storage_and_database: String,
 }
@@ -220,6 +235,8 @@ pub struct ResourceLine {
     pub memory_gib: f64,
     /// Where the figures came from.
     pub source: String,
+    /// The items, when the figures are not the `app_mode` default (overrides show by name).
+    pub items: Vec<String>,
 }
 
 /// One scenario's demand and size.
@@ -235,11 +252,12 @@ pub struct Scenario {
     pub rate_per_month: Option<f64>,
     /// Sessions replayed.
     pub sessions: u64,
-    /// Sessions the current limits would reject.
+    /// Sessions today's `max_processes x max_conns_per_process` would turn away; the size
+    /// below serves them all (`max_processes` lifted).
     pub rejected: u64,
     /// Peak concurrent sessions.
     pub peak_sessions: u32,
-    /// Peak alive processes before calibration.
+    /// Peak alive processes before calibration (limits lifted).
     pub modelled_peak_processes: u32,
     /// Design processes relative to now (1 for now): below `k` where apps share processes.
     pub processes_vs_now: Option<f64>,
@@ -257,7 +275,7 @@ pub struct RecommendationSection {
     /// Pros and cons of all three options for this team.
     pub options: Vec<OptionAssessment>,
     /// The decision again for the scaled scenario.
-    pub scaled: Recommendation,
+    pub scaled: Option<Recommendation>,
     /// Scheduler settings worth a look, each citing its number.
     pub settings_to_review: Vec<ReviewLine>,
 }
@@ -273,48 +291,6 @@ pub struct CapacityReport {
     pub recommendation: RecommendationSection,
 }
 
-/// Inputs shared by every scenario.
-struct Prepared<'a> {
-    data: &'a Dataset,
-    window: (Micros, Micros),
-    tz: Tz,
-    opts: &'a CapacityOptions,
-    settings: HashMap<u32, Resolved>,
-    rows: HashMap<u32, &'a ContentRow>,
-    resources: HashMap<u32, Resource>,
-    /// Content id per canonical content key (GUID rank).
-    rank_to_id: Vec<u32>,
-    /// Scheduler input of the window, keyed by content rank.
-    base: Vec<(u32, Conn)>,
-    /// Measured render jobs (on-host) as intervals; empty without jobs.
-    renders: Vec<Interval>,
-}
-
-impl Prepared<'_> {
-    fn holds(&self, id: u32) -> bool {
-        let mode = self.rows.get(&id).and_then(|r| r.app_mode.as_deref());
-        sizing::holds_processes(mode)
-    }
-
-    fn resource(&self, id: u32) -> Resource {
-        self.resources
-            .get(&id)
-            .copied()
-            .unwrap_or_else(|| sizing::default_resource(None))
-    }
-}
-
-/// One scenario's replay and demand.
-struct Run {
-    runs: Vec<ItemRun>,
-    sessions: u64,
-    rejected: u64,
-    peak_sessions: u32,
-    alive: Vec<Interval>,
-    active: Vec<Interval>,
-    demand: Demand,
-}
-
 /// Computes processes, sizes and the recommendation.
 pub fn capacity(
     data: &Dataset,
@@ -326,8 +302,13 @@ pub fn capacity(
     open_cap: Option<Micros>,
 ) -> Result<CapacityReport> {
     let nodes = opts.nodes.max(1);
-    let settings = resolve_settings(data, &opts.defaults, &opts.overrides, nodes)?;
     let rows: HashMap<u32, &ContentRow> = data.content.iter().map(|c| (c.content, c)).collect();
+    let modes: HashMap<u32, Option<&str>> = rows
+        .iter()
+        .map(|(id, r)| (*id, r.app_mode.as_deref()))
+        .collect();
+    let holds = move |id: u32| sizing::holds_processes(modes.get(&id).copied().flatten());
+    let settings = resolve_settings(data, &opts.defaults, &opts.overrides, nodes, &holds)?;
     let content_rank = guid_ranks(&data.content_ids);
     let mut rank_to_id = vec![0; content_rank.len()];
     for (id, r) in content_rank.iter().enumerate() {
@@ -360,6 +341,13 @@ pub fn capacity(
         .filter(|j| j.class == JobClass::Render)
         .map(|j| (j.start, j.end))
         .collect();
+    let api_jobs: BTreeMap<u32, Vec<Interval>> = job_iv
+        .as_ref()
+        .map(jobs::interactive_by_content)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(id, _)| sizing::is_api(rows.get(id).and_then(|r| r.app_mode.as_deref())))
+        .collect();
     let p = Prepared {
         data,
         window,
@@ -371,21 +359,32 @@ pub fn capacity(
         rank_to_id,
         base,
         renders,
+        api_jobs,
     };
+    let mut notes = Vec::new();
 
-    let now = run(&p, 1.0);
+    // What the server does with today's settings.
+    let now = run(&p, 1.0, &p.settings, ReplayLimits::Current);
     let estimated = estimated(&p, &now);
     let (measured, model_vs_measured) = match &job_iv {
         Some(j) => {
             let m = jobs::measured(j, window, tz);
-            let per_content: BTreeMap<u32, (u32, Option<u32>)> = estimated_by_id(&p, &now);
-            let cmp = jobs::compare(
-                (estimated.peak, estimated.p95),
-                &per_content,
-                j,
-                window,
-                |id| data.content_ids.name(id).to_string(),
-            );
+            // Calibrate against the settings in force during the window: per-content
+            // overrides (what-if settings) are left out.
+            let base_run;
+            let calib_run = if opts.overrides.is_empty() {
+                &now
+            } else {
+                let plain =
+                    resolve_settings(data, &opts.defaults, &BTreeMap::new(), nodes, &holds)?;
+                base_run = run(&p, 1.0, &plain, ReplayLimits::Current);
+                &base_run
+            };
+            let per_content = peaks_by_id(&p, calib_run);
+            let overall = process_stats(&calib_run.alive, window);
+            let cmp = jobs::compare((overall.peak, overall.p95), &per_content, j, window, |id| {
+                data.content_ids.name(id).to_string()
+            });
             let section = MeasuredProcesses {
                 peak: m.interactive.peak,
                 peak_at: m.interactive.peak_at,
@@ -399,23 +398,27 @@ pub fn capacity(
     };
     let calibration = model_vs_measured
         .as_ref()
+        .filter(|c| c.overall.measured_peak > 0 && c.overall.modelled_peak > 0)
         .and_then(|c| c.calibration_factor);
+    if let Some(c) = &model_vs_measured {
+        if calibration.is_none() {
+            notes.push(format!(
+                "not calibrated: the jobs show {} interactive processes at peak and the model {}; \
+                 a factor needs both above 0 (jobs from another period, or no Shiny usage export?)",
+                c.overall.measured_peak, c.overall.modelled_peak
+            ));
+        }
+    }
 
-    let weekly: Vec<f64> = {
-        let sessions = step_series(
-            &norm
-                .sessions
-                .iter()
-                .map(|s| (s.start, s.end))
-                .collect::<Vec<_>>(),
-            window,
-        );
-        buckets(&sessions, tz, BucketKind::Week)
-            .iter()
-            .filter(|b| b.full)
-            .map(|b| f64::from(b.peak))
-            .collect()
-    };
+    let weekly: Vec<f64> = buckets(
+        &step_series(&session_intervals(norm), window),
+        tz,
+        BucketKind::Week,
+    )
+    .iter()
+    .filter(|b| b.full)
+    .map(|b| f64::from(b.peak))
+    .collect();
     let weekly_cv = population_cv(&weekly);
     let buf = buffer(
         &BufferInputs {
@@ -425,67 +428,100 @@ pub fn capacity(
         },
         &opts.constants,
     );
-    let scenario = |name: &str, k: f64, r: &Run, rate: Option<f64>| {
-        let f = calibration.unwrap_or(1.0);
-        let d = Demand {
-            design_processes: r.demand.design_processes * f,
-            design_active_processes: r.demand.design_active_processes * f,
-            active_millicores: r.demand.active_millicores * f,
-            alive_mib: r.demand.alive_mib * f,
+    let peaks = session_peaks(norm, window);
+    let (r_versions, py_versions) = runtime_versions(&p, norm);
+    let decision_for =
+        |size: &Size, content: &[ContentDemand]| -> (Recommendation, Vec<OptionAssessment>) {
+            let input = DecisionInput {
+                size,
+                limits: &opts.limits,
+                constants: &opts.constants,
+                content,
+                growth_rate_per_month: growth_rate,
+                r_versions: &r_versions,
+                py_versions: &py_versions,
+            };
+            let d = decide(&input);
+            let o = pros_cons(&input, &d);
+            (d, o)
         };
-        Scenario {
+    let f = calibration.unwrap_or(1.0);
+    let now_lifted = run(&p, 1.0, &p.settings, ReplayLimits::Lifted);
+    let now_design = demand(&p, &now_lifted, 1.0).design_processes;
+    // One scenario: rejections under today's limits, the size with them lifted, the node
+    // shape from that scenario's decision.
+    let scenario = |name: &str,
+                    k: f64,
+                    rate: Option<f64>|
+     -> (
+        Scenario,
+        Recommendation,
+        Vec<OptionAssessment>,
+        Vec<ContentDemand>,
+    ) {
+        let (current, lifted) = if k == 1.0 {
+            (None, None)
+        } else {
+            (
+                Some(run(&p, k, &p.settings, ReplayLimits::Current)),
+                Some(run(&p, k, &p.settings, ReplayLimits::Lifted)),
+            )
+        };
+        let current = current.as_ref().unwrap_or(&now);
+        let lifted = lifted.as_ref().unwrap_or(&now_lifted);
+        let raw = demand(&p, lifted, 1.0);
+        let d = demand(&p, lifted, f);
+        let mut size = sizing::size(&d, &buf, &opts.constants);
+        let content = content_demands(&p, lifted, &peaks);
+        let (decision, options) = decision_for(&size, &content);
+        size.node = decision.node;
+        let s = Scenario {
             name: name.into(),
             k,
             horizon_months: rate.map(|_| opts.horizon_months),
             rate_per_month: rate,
-            sessions: r.sessions,
-            rejected: r.rejected,
-            peak_sessions: r.peak_sessions,
-            modelled_peak_processes: step_series(&r.alive, window).peak().0,
-            processes_vs_now: (now.demand.design_processes > 0.0)
-                .then(|| r.demand.design_processes / now.demand.design_processes),
-            size: sizing::size(&d, &buf, &opts.constants),
+            sessions: current.sessions,
+            rejected: current.rejected,
+            peak_sessions: current.peak_sessions,
+            modelled_peak_processes: step_series(&lifted.alive, window).peak().0,
+            processes_vs_now: (now_design > 0.0).then(|| raw.design_processes / now_design),
+            size,
+        };
+        (s, decision, options, content_demands(&p, current, &peaks))
+    };
+    let (now_s, decision, options, demands_now) = scenario("now", 1.0, None);
+    let projected = match growth_rate {
+        Some(r) => {
+            let k = (1.0 + r).powf(opts.horizon_months);
+            if replayable(&p, k) {
+                Some(scenario("projected", k, Some(r)).0)
+            } else {
+                notes.push(format!(
+                    "projected: not available; {:.1} % growth a month over {} months multiplies \
+                     sessions by {k:.0}, beyond what the model replays (50 million sessions)",
+                    r * 100.0,
+                    opts.horizon_months
+                ));
+                None
+            }
+        }
+        None => {
+            notes.push("projected: not available without a growth fit (3 full months)".into());
+            None
         }
     };
-    let now_s = scenario("now", 1.0, &now, None);
-    let projected = growth_rate.map(|r| {
-        let k = (1.0 + r).powf(opts.horizon_months);
-        let run_k = run(&p, k);
-        scenario("projected", k, &run_k, Some(r))
-    });
-    let scaled_run = run(&p, opts.scale);
-    let scaled_s = scenario("scaled", opts.scale, &scaled_run, None);
-
-    let (r_versions, py_versions) = runtime_versions(&p, norm);
-    let demands_now = content_demands(&p, &now);
-    let demands_scaled = content_demands(&p, &scaled_run);
-    let input = |size: &'_ Size, content: &'_ [ContentDemand]| -> Recommendation {
-        decide(&DecisionInput {
-            size,
-            limits: &opts.limits,
-            constants: &opts.constants,
-            content,
-            growth_rate_per_month: growth_rate,
-            r_versions: &r_versions,
-            py_versions: &py_versions,
-        })
+    let (scaled, scaled_decision) = if replayable(&p, opts.scale) {
+        let (s, d, _, _) = scenario("scaled", opts.scale, None);
+        (Some(s), Some(d))
+    } else {
+        notes.push(format!(
+            "scaled: not available; {} x {} sessions is beyond what the model replays (50 million)",
+            opts.scale,
+            p.base.len()
+        ));
+        (None, None)
     };
-    let decision = input(&now_s.size, &demands_now);
-    let options = pros_cons(
-        &DecisionInput {
-            size: &now_s.size,
-            limits: &opts.limits,
-            constants: &opts.constants,
-            content: &demands_now,
-            growth_rate_per_month: growth_rate,
-            r_versions: &r_versions,
-            py_versions: &py_versions,
-        },
-        &decision,
-    );
-    let scaled_decision = input(&scaled_s.size, &demands_scaled);
     let review = settings_to_review(&demands_now, &opts.constants);
-    let _ = outgrow_month; // the decision carries the month already
     let storage = decision.storage_and_database.clone();
 
     Ok(CapacityReport {
@@ -504,7 +540,8 @@ pub fn capacity(
             resources: resource_lines(&p, &now),
             now: now_s,
             projected,
-            scaled: scaled_s,
+            scaled,
+            notes,
             storage_and_database: storage,
         },
         recommendation: RecommendationSection {
@@ -516,121 +553,33 @@ pub fn capacity(
     })
 }
 
-/// Replays the window's sessions `k` times and measures the scenario's demand.
-fn run(p: &Prepared, k: f64) -> Run {
-    let scaled: Vec<(u32, Conn)> = if k == 1.0 {
-        p.base.clone()
-    } else {
-        scale(&p.base, k)
-    };
-    let by_id: Vec<(u32, Conn)> = scaled
-        .iter()
-        .map(|(rank, c)| (p.rank_to_id[*rank as usize], *c))
-        .collect();
-    let peak_sessions = step_series(
-        &by_id
-            .iter()
-            .map(|(_, c)| (c.start, c.end))
-            .collect::<Vec<_>>(),
-        p.window,
-    )
-    .peak()
-    .0;
-    let runs = run_all(
-        &by_id,
-        &p.settings,
-        &p.opts.defaults,
-        p.opts.nodes.max(1),
-        |id| p.holds(id),
-        p.window,
-    );
-    let mut alive = Vec::new();
-    let mut active = Vec::new();
-    let mut alive_w = Vec::new();
-    let mut active_w = Vec::new();
-    let (mut sessions, mut rejected) = (0, 0);
-    for r in &runs {
-        let res = p.resource(r.content);
-        sessions += r.replay.connected + r.replay.rejected;
-        rejected += r.replay.rejected;
-        for iv in &r.replay.alive {
-            alive.push(*iv);
-            alive_w.push((*iv, res.mib));
-        }
-        for iv in &r.replay.active {
-            active.push(*iv);
-            active_w.push((*iv, res.millicores));
-        }
-    }
-    // Render jobs hold a process and a core while they run.
-    let mut alive_all = alive.clone();
-    let mut active_all = active.clone();
-    for iv in &p.renders {
-        alive_all.push(*iv);
-        active_all.push(*iv);
-        alive_w.push((*iv, sizing::RENDER.mib));
-        active_w.push((*iv, sizing::RENDER.millicores));
-    }
-    let design = |peak: u64, daily: Vec<u64>| -> f64 {
-        match p.opts.design_peak {
-            DesignPeak::Max => peak as f64,
-            DesignPeak::DailyP95 => {
-                let mut d: Vec<f64> = daily.into_iter().map(|v| v as f64).collect();
-                d.sort_by(f64::total_cmp);
-                quantile_type7(&d, 0.95).unwrap_or(0.0)
-            }
-        }
-    };
-    let count_design = |iv: &[Interval]| {
-        let s = step_series(iv, p.window);
-        let daily = buckets(&s, p.tz, BucketKind::Day)
-            .iter()
-            .map(|b| u64::from(b.peak))
-            .collect();
-        design(u64::from(s.peak().0), daily)
-    };
-    let weighted_design = |items: &[(Interval, u64)]| {
-        let s = weighted_series(items, p.window);
-        design(s.peak().0, s.daily_peaks(p.tz))
-    };
-    let demand = Demand {
-        design_processes: count_design(&alive_all),
-        design_active_processes: count_design(&active_all),
-        active_millicores: weighted_design(&active_w),
-        alive_mib: weighted_design(&alive_w),
-    };
-    Run {
-        runs,
-        sessions,
-        rejected,
-        peak_sessions,
-        alive,
-        active,
-        demand,
-    }
+/// The sessions as intervals.
+fn session_intervals(norm: &Normalized) -> Vec<Interval> {
+    norm.sessions.iter().map(|s| (s.start, s.end)).collect()
 }
 
 /// Server-wide and per-content estimated processes of the window.
 fn estimated(p: &Prepared, now: &Run) -> Estimated {
     let alive = process_stats(&now.alive, p.window);
     let active = process_stats(&now.active, p.window);
+    let nodes = p.opts.nodes.max(1);
     let mut content: Vec<ContentProcesses> = now
         .runs
         .iter()
         .map(|r| {
             let row = p.rows.get(&r.content);
             let st = process_stats(&r.replay.alive, p.window);
-            let mode = row.and_then(|r| r.app_mode.clone().map(String::from));
+            let mode = p.app_mode(r.content).map(str::to_string);
             let is_api = sizing::is_api(mode.as_deref());
+            let resolved = p.settings.get(&r.content);
+            let per_node = resolved.map_or(p.opts.defaults, |s| s.per_node);
             ContentProcesses {
                 guid: p.data.content_ids.name(r.content).to_string(),
                 title: row.and_then(|r| r.title.as_deref()).map(str::to_string),
-                settings: r.settings,
-                threshold: r.settings.threshold(),
-                settings_source: p
-                    .settings
-                    .get(&r.content)
-                    .map_or(SettingsSource::ServerDefault, |s| s.source),
+                settings: per_node,
+                nodes,
+                threshold: per_node.threshold(),
+                settings_source: resolved.map_or(SettingsSource::ServerDefault, |s| s.source),
                 resource: p.resource(r.content),
                 peak: st.peak,
                 peak_at: st.peak_at,
@@ -640,7 +589,11 @@ fn estimated(p: &Prepared, now: &Run) -> Estimated {
                 connected: r.replay.connected,
                 rejected: r.replay.rejected,
                 spawned: r.replay.spawned,
-                warm_idle_fraction: warm_idle_fraction(r, p.window),
+                warm_idle_fraction: if is_api {
+                    None
+                } else {
+                    warm_idle_fraction(r, p.window)
+                },
                 api_peak_requests_per_minute: is_api
                     .then(|| peak_per_minute(&p.data.visits, r.content)),
                 app_mode: mode,
@@ -651,6 +604,7 @@ fn estimated(p: &Prepared, now: &Run) -> Estimated {
     let warm: Vec<(u64, u64)> = now
         .runs
         .iter()
+        .filter(|r| !p.api_jobs.contains_key(&r.content))
         .map(|r| {
             (
                 u64::from(r.settings.min_processes),
@@ -658,121 +612,36 @@ fn estimated(p: &Prepared, now: &Run) -> Estimated {
             )
         })
         .collect();
+    let mut on_demand: BTreeSet<u32> = p
+        .rows
+        .values()
+        .filter(|r| sizing::holds_processes(r.app_mode.as_deref()))
+        .map(|r| r.content)
+        .collect();
+    on_demand.extend(now.runs.iter().map(|r| r.content));
     Estimated {
         peak: alive.peak,
         peak_at: alive.peak_at,
         average: alive.average,
         p95: alive.p95,
         rejected: now.rejected,
-        connected: now.sessions - now.rejected,
+        connected: now.runs.iter().map(|r| r.replay.connected).sum(),
         active,
         warm_processes: warm.iter().map(|(n, _)| n).sum(),
+        on_demand_items: on_demand.len() as u64,
+        apis_from_jobs: p.api_jobs.len() as u64,
         warm_memory_gib: warm.iter().map(|(n, mib)| (n * mib) as f64).sum::<f64>() / 1024.0,
         content,
     }
 }
 
 /// Modelled (peak, p95) of alive processes per content id.
-fn estimated_by_id(p: &Prepared, now: &Run) -> BTreeMap<u32, (u32, Option<u32>)> {
-    now.runs
+fn peaks_by_id(p: &Prepared, run: &Run) -> BTreeMap<u32, (u32, Option<u32>)> {
+    run.runs
         .iter()
         .map(|r| {
             let s = process_stats(&r.replay.alive, p.window);
             (r.content, (s.peak, s.p95))
         })
         .collect()
-}
-
-/// Per-content demand of one scenario, for the decision and the review table.
-fn content_demands(p: &Prepared, r: &Run) -> Vec<ContentDemand> {
-    r.runs
-        .iter()
-        .map(|run| {
-            let row = p.rows.get(&run.content);
-            ContentDemand {
-                guid: p.data.content_ids.name(run.content).to_string(),
-                title: row.and_then(|r| r.title.as_deref()).map(str::to_string),
-                app_mode: row.and_then(|r| r.app_mode.as_deref()).map(str::to_string),
-                peak_processes: step_series(&run.replay.alive, p.window).peak().0,
-                resource: p.resource(run.content),
-                min_processes: run.settings.min_processes,
-                max_processes: run.settings.max_processes,
-                max_conns: run.settings.max_conns_per_process,
-                rejected: run.replay.rejected,
-                warm_idle_fraction: warm_idle_fraction(run, p.window),
-            }
-        })
-        .collect()
-}
-
-/// Distinct R and Python versions of content active in the window.
-fn runtime_versions(p: &Prepared, norm: &Normalized) -> (Vec<String>, Vec<String>) {
-    let active: BTreeSet<u32> = norm
-        .sessions
-        .iter()
-        .map(|s| s.content)
-        .chain(norm.visits.iter().map(|v| v.content))
-        .collect();
-    let mut r = BTreeSet::new();
-    let mut py = BTreeSet::new();
-    for id in active {
-        if let Some(row) = p.rows.get(&id) {
-            if let Some(v) = row.r_version.as_deref() {
-                r.insert(v.to_string());
-            }
-            if let Some(v) = row.py_version.as_deref() {
-                py.insert(v.to_string());
-            }
-        }
-    }
-    (r.into_iter().collect(), py.into_iter().collect())
-}
-
-/// Per-process figures per `app_mode` among items that hold processes, plus renders.
-fn resource_lines(p: &Prepared, now: &Run) -> Vec<ResourceLine> {
-    let mut by_mode: BTreeMap<String, Vec<Resource>> = BTreeMap::new();
-    for r in &now.runs {
-        let mode = p
-            .rows
-            .get(&r.content)
-            .and_then(|row| row.app_mode.as_deref())
-            .unwrap_or("unknown")
-            .to_string();
-        by_mode.entry(mode).or_default().push(p.resource(r.content));
-    }
-    let mut out: Vec<ResourceLine> = by_mode
-        .into_iter()
-        .map(|(mode, list)| {
-            let mut counts: BTreeMap<(u64, u64), usize> = BTreeMap::new();
-            for r in &list {
-                *counts.entry((r.millicores, r.mib)).or_default() += 1;
-            }
-            let ((mc, mib), _) = counts
-                .iter()
-                .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))
-                .map(|(k, v)| (*k, *v))
-                .unwrap_or(((0, 0), 0));
-            let sources: BTreeSet<&str> = list
-                .iter()
-                .flat_map(|r| [r.cpu_source.as_str(), r.memory_source.as_str()])
-                .collect();
-            ResourceLine {
-                app_mode: mode,
-                content: list.len() as u64,
-                cpu: mc as f64 / 1000.0,
-                memory_gib: mib as f64 / 1024.0,
-                source: sources.into_iter().collect::<Vec<_>>().join(", "),
-            }
-        })
-        .collect();
-    if !p.renders.is_empty() {
-        out.push(ResourceLine {
-            app_mode: "render jobs".into(),
-            content: 0,
-            cpu: sizing::RENDER.millicores as f64 / 1000.0,
-            memory_gib: sizing::RENDER.mib as f64 / 1024.0,
-            source: sizing::RENDER.cpu_source.as_str().to_string(),
-        });
-    }
-    out
 }

@@ -142,7 +142,10 @@ const FIGURES: &[(&str, &str, Getter)] = &[
         r.sizing.as_ref().map(|s| s.now.size.ram_gib as f64)
     }),
     ("sizing", "cores needed, scaled", |r| {
-        r.sizing.as_ref().map(|s| s.scaled.size.cores as f64)
+        r.sizing
+            .as_ref()
+            .and_then(|s| s.scaled.as_ref())
+            .map(|s| s.size.cores as f64)
     }),
     ("sizing", "buffer", |r| {
         r.sizing.as_ref().map(|s| s.now.size.buffer)

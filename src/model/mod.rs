@@ -6,6 +6,7 @@ pub mod buckets;
 pub mod capacity;
 pub mod compare;
 pub mod content;
+pub mod demand;
 pub mod growth;
 pub mod jobs;
 pub mod normalize;

@@ -52,13 +52,16 @@ pub struct Resolved {
     pub source: SettingsSource,
 }
 
-/// Resolves every content item's settings; an invalid value from the content export is
-/// a data error naming its file, line and column, one from the config a usage error.
+/// Resolves the settings of every content item that `holds` processes (static and
+/// rendered content is never replayed, so its settings are not checked); an invalid value
+/// from the content export is a data error naming its file, line and column, one from the
+/// config a usage error.
 pub fn resolve_settings(
     data: &Dataset,
     defaults: &Settings,
     overrides: &BTreeMap<String, SchedulerOverride>,
     nodes: u32,
+    holds: &dyn Fn(u32) -> bool,
 ) -> Result<HashMap<u32, Resolved>> {
     defaults
         .validate()
@@ -72,6 +75,7 @@ pub fn resolve_settings(
     }
     ids.sort_unstable();
     ids.dedup();
+    ids.retain(|id| holds(*id));
     let mut out = HashMap::new();
     for id in ids {
         let guid = data.content_ids.name(id);
@@ -383,7 +387,7 @@ mod tests {
                 ..Default::default()
             },
         );
-        let r = resolve_settings(&d, &Settings::default(), &overrides, 2).unwrap();
+        let r = resolve_settings(&d, &Settings::default(), &overrides, 2, &|_| true).unwrap();
         let one = r[&0];
         // min from the override (2), max and idle timeout from the export (5, 60 s),
         // connections and load factor from the defaults (20, 0.5).
@@ -395,7 +399,7 @@ mod tests {
         // Two nodes double the process limits.
         assert_eq!(one.effective.min_processes, 4);
         assert_eq!(one.effective.max_processes, 10);
-        let r = resolve_settings(&d, &Settings::default(), &BTreeMap::new(), 1).unwrap();
+        let r = resolve_settings(&d, &Settings::default(), &BTreeMap::new(), 1, &|_| true).unwrap();
         assert_eq!(r[&0].source, SettingsSource::ContentExport);
     }
 
@@ -406,7 +410,7 @@ mod tests {
             min_processes: Some(4),
             ..Default::default()
         });
-        let e = resolve_settings(&d, &Settings::default(), &BTreeMap::new(), 1)
+        let e = resolve_settings(&d, &Settings::default(), &BTreeMap::new(), 1, &|_| true)
             .unwrap_err()
             .to_string();
         assert!(
@@ -417,7 +421,7 @@ mod tests {
             max_conns_per_process: Some(-3),
             ..Default::default()
         });
-        let e = resolve_settings(&d, &Settings::default(), &BTreeMap::new(), 1)
+        let e = resolve_settings(&d, &Settings::default(), &BTreeMap::new(), 1, &|_| true)
             .unwrap_err()
             .to_string();
         assert!(
@@ -428,7 +432,7 @@ mod tests {
             load_factor: Some(1.5),
             ..Default::default()
         });
-        let e = resolve_settings(&d, &Settings::default(), &BTreeMap::new(), 1)
+        let e = resolve_settings(&d, &Settings::default(), &BTreeMap::new(), 1, &|_| true)
             .unwrap_err()
             .to_string();
         assert!(e.contains("column 'load_factor'"), "{e}");
@@ -440,7 +444,8 @@ mod tests {
             max_processes: 0,
             ..Default::default()
         };
-        let e = resolve_settings(&Dataset::default(), &bad, &BTreeMap::new(), 1).unwrap_err();
+        let e = resolve_settings(&Dataset::default(), &bad, &BTreeMap::new(), 1, &|_| true)
+            .unwrap_err();
         assert!(matches!(e, Error::Usage(_)));
     }
 

@@ -219,6 +219,10 @@ fn hour_of_week_grid(h: &HourOfWeek, out: &mut dyn Write) -> io::Result<()> {
         b.hour,
         b.hour + 1
     )?;
+    writeln!(
+        out,
+        "  scale: ' ' none, ▁ to █ up to the busiest slot, · hour absent (DST)"
+    )?;
     writeln!(out, "      0     6     12    18")?;
     for (name, hours) in DAYS.iter().zip(&h.means) {
         let cells: String = hours.iter().map(|m| shade(*m, b.mean_peak)).collect();
@@ -314,14 +318,7 @@ fn content(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         ]);
     }
     writeln!(out, "{t}")?;
-    if r.content.len() > TOP_CONTENT {
-        writeln!(
-            out,
-            "... and {} more (all in --format json)",
-            r.content.len() - TOP_CONTENT
-        )?;
-    }
-    Ok(())
+    more(r.content.len(), out)
 }
 
 fn people(r: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -342,11 +339,16 @@ fn people(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         let roles: Vec<String> = p.by_role.iter().map(|(k, v)| format!("{k} {v}")).collect();
         writeln!(out, "Unlocked users by role: {}", roles.join(", "))?;
     }
-    let active: Vec<String> = p
+    let mut active: Vec<(u64, String)> = p
         .active_last
         .iter()
-        .map(|(k, v)| format!("{k}: {v}"))
+        .map(|(k, v)| {
+            let days = k.trim_end_matches('d').parse().unwrap_or(u64::MAX);
+            (days, format!("{k}: {v}"))
+        })
         .collect();
+    active.sort();
+    let active: Vec<String> = active.into_iter().map(|(_, s)| s).collect();
     writeln!(out, "Named users active in the last {}", active.join(", "))?;
     let mut t = table(&["app_mode", "content", "sessions", "visits"]);
     for c in &r.content_types {
@@ -518,13 +520,17 @@ fn processes(r: &Report, tz: Tz, out: &mut dyn Write) -> io::Result<()> {
             int(c.p95),
             c.peak_active.to_string(),
             c.rejected.to_string(),
-            format!("{:?}", c.settings_source)
-                .to_lowercase()
-                .replace("serverdefault", "server default")
-                .replace("contentexport", "content export"),
+            source_name(c.settings_source).to_string(),
         ]);
     }
     writeln!(out, "{t}")?;
+    more(e.content.len(), out)?;
+    if let Some(n) = e.content.first().map(|c| c.nodes).filter(|n| *n > 1) {
+        writeln!(
+            out,
+            "Settings are per node; with {n} nodes each item can run {n} x max proc processes."
+        )?;
+    }
     let apis: Vec<String> = e
         .content
         .iter()
@@ -540,7 +546,12 @@ fn processes(r: &Report, tz: Tz, out: &mut dyn Write) -> io::Result<()> {
     if !apis.is_empty() {
         writeln!(
             out,
-            "APIs record requests, not sessions: without jobs they hold only min_processes. Peak requests per minute: {}.",
+            "APIs record requests, not sessions: {} Peak requests per minute: {}.",
+            if e.apis_from_jobs > 0 {
+                "their processes are the ones the jobs export measured."
+            } else {
+                "without a jobs export they hold only min_processes."
+            },
             apis.join(", ")
         )?;
     }
@@ -586,13 +597,17 @@ fn sizing(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     if let Some(p) = &z.projected {
         row(p);
     }
-    row(&z.scaled);
+    if let Some(s) = &z.scaled {
+        row(s);
+    }
     writeln!(out, "{t}")?;
-    if z.projected.is_none() {
-        writeln!(
-            out,
-            "projected: not available (no growth fit: needs 3 full months)."
-        )?;
+    writeln!(
+        out,
+        "{}",
+        wrap("sessions x: sessions replayed relative to now; processes x: design processes relative to now (below sessions x where apps share processes). Sizes serve every session (max_processes lifted); \"rejected\" counts the sessions today's max_processes x max_conns_per_process would turn away.")
+    )?;
+    for n in &z.notes {
+        writeln!(out, "{}", wrap(n))?;
     }
     let b = &z.buffer_terms;
     let mut terms = vec![format!("{:.0} % base", b.base * 100.0)];
@@ -617,8 +632,7 @@ fn sizing(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         terms.join(", ")
     )?;
     let c = &z.constants;
-    writeln!(
-        out,
+    let formula = format!(
         "cores = ceil(peak serving cores x (1 + buffer)) + {} for Connect; RAM = ceil((peak alive memory + {} GiB for Connect and the OS) x (1 + buffer)). Sized for the {} peak{}.",
         c.connect_cores,
         c.connect_os_ram_gib,
@@ -627,13 +641,19 @@ fn sizing(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             crate::model::capacity::DesignPeak::DailyP95 => "95th percentile daily",
         },
         z.calibration_factor
-            .map(|f| format!("; every scenario x {f:.2}, the measured/modelled calibration factor"))
+            .map(|f| format!("; modelled processes x {f:.2}, the measured/modelled calibration factor (render jobs as measured)"))
             .unwrap_or_default()
-    )?;
+    );
+    writeln!(out, "{}", wrap(&formula))?;
     let mut t = table(&["per process", "content", "cores", "memory GiB", "source"]);
     for l in &z.resources {
+        let mode = if l.items.is_empty() {
+            l.app_mode.clone()
+        } else {
+            format!("{} ({})", l.app_mode, l.items.join(", "))
+        };
         t.add_row(vec![
-            l.app_mode.clone(),
+            mode,
             l.content.to_string(),
             format!("{:.2}", l.cpu),
             format!("{:.2}", l.memory_gib),
@@ -698,16 +718,19 @@ fn recommendation(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             ]);
         }
         writeln!(out, "{t}")?;
+        more(d.kubernetes_requests.len(), out)?;
     }
-    writeln!(
-        out,
-        "For the scaled scenario: {}, {} node{} of {} cores and {} GiB.",
-        arch_name(rec.scaled.architecture),
-        rec.scaled.nodes,
-        if rec.scaled.nodes == 1 { "" } else { "s" },
-        rec.scaled.node.cores,
-        rec.scaled.node.ram_gib
-    )?;
+    if let Some(sc) = &rec.scaled {
+        writeln!(
+            out,
+            "For the scaled scenario: {}, {} node{} of {} cores and {} GiB.",
+            arch_name(sc.architecture),
+            sc.nodes,
+            if sc.nodes == 1 { "" } else { "s" },
+            sc.node.cores,
+            sc.node.ram_gib
+        )?;
+    }
     heading(out, "Pros and cons for this team")?;
     let mut t = Table::new();
     t.load_preset(UTF8_BORDERS_ONLY)
@@ -748,6 +771,28 @@ fn recommendation(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         ]);
     }
     writeln!(out, "{t}")
+}
+
+/// "... and N more" under a table cut at [`TOP_CONTENT`] rows.
+fn more(total: usize, out: &mut dyn Write) -> io::Result<()> {
+    if total > TOP_CONTENT {
+        writeln!(
+            out,
+            "... and {} more (all in --format json)",
+            total - TOP_CONTENT
+        )?;
+    }
+    Ok(())
+}
+
+/// Where an item's settings came from, in words.
+fn source_name(s: crate::model::processes::SettingsSource) -> &'static str {
+    use crate::model::processes::SettingsSource::*;
+    match s {
+        ServerDefault => "server default",
+        ContentExport => "content export",
+        Config => "config",
+    }
 }
 
 /// A readable architecture name.
