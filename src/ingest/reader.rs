@@ -20,11 +20,11 @@ use flate2::read::MultiGzDecoder;
 use super::detect::Header;
 use crate::{Error, Result};
 
-/// An open CSV export.
-pub struct CsvSource {
+/// An open CSV export (a file, or bytes held in memory for the lifetime `'a`).
+pub struct CsvSource<'a> {
     path: PathBuf,
     gz: bool,
-    reader: csv::Reader<Sniff<Box<dyn Read>>>,
+    reader: csv::Reader<Sniff<Box<dyn Read + 'a>>>,
 }
 
 /// Notes whether the first line ends with CRLF.
@@ -53,12 +53,22 @@ impl<R: Read> Read for Sniff<R> {
 }
 
 /// Opens `path`, decompressing gzip when the name or the magic bytes say so.
-pub fn open(path: &Path) -> Result<CsvSource> {
+pub fn open(path: &Path) -> Result<CsvSource<'static>> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut buf = BufReader::with_capacity(256 * 1024, file);
+    from_buf_read(path, BufReader::with_capacity(256 * 1024, file))
+}
+
+/// Reads an export held in memory as if it were the file `path` (gzip by the name's `.gz`
+/// or the magic bytes, exactly as [`open`]); nothing is read from disk.
+pub fn from_bytes<'a>(path: &Path, bytes: &'a [u8]) -> Result<CsvSource<'a>> {
+    from_buf_read(path, bytes)
+}
+
+/// The shared part of [`open`] and [`from_bytes`].
+fn from_buf_read<'a, R: BufRead + 'a>(path: &Path, mut buf: R) -> Result<CsvSource<'a>> {
     let magic = buf.fill_buf().map_err(|e| Error::io(path, e))?;
     let gz = magic.starts_with(&[0x1f, 0x8b]) || has_gz_extension(path);
-    let input: Box<dyn Read> = if gz {
+    let input: Box<dyn Read + 'a> = if gz {
         Box::new(MultiGzDecoder::new(buf))
     } else {
         Box::new(buf)
@@ -84,7 +94,7 @@ fn has_gz_extension(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
 }
 
-impl CsvSource {
+impl CsvSource<'_> {
     /// The path this source reads.
     pub fn path(&self) -> &Path {
         &self.path
