@@ -22,9 +22,7 @@ pub fn read_inputs(paths: &[PathBuf], opts: &IngestOptions) -> Result<Dataset> {
     }
     let mut ds = Dataset::default();
     for path in &files {
-        let file = ds.files.len() as u32;
-        let summary = read_file(path, file, opts, &mut ds)?;
-        ds.files.push(summary);
+        read_file(path, opts, &mut ds)?;
     }
     warn_overlapping_visits(&mut ds);
     Ok(ds)

@@ -19,6 +19,7 @@ use serde::Serialize;
 
 pub use detect::Kind;
 pub use discover::read_inputs;
+pub use records::{read_bytes, read_file};
 pub use timestamp::InputTz;
 
 /// Microseconds since the Unix epoch, UTC.

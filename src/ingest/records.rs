@@ -20,7 +20,7 @@ use csv::StringRecord;
 
 use super::catalog::{ContentCols, JobCols, UserCols};
 use super::detect::{detect, Header};
-use super::reader;
+use super::reader::{self, is_null};
 use super::row::{Adjusted, Col, FieldError, FieldResult, Row};
 use super::timestamp::LocalAdjust;
 use super::{
@@ -30,49 +30,125 @@ use super::{
 use crate::{Error, Result};
 
 /// Row counts at which a usage export was probably cut off by connectapi's `limit`.
+///
+/// The limit applies per API endpoint, so a unified usage file (visits and Shiny sessions of
+/// two endpoints in one table) is checked per part: it warns when its session rows or its
+/// visit rows number exactly 500 or 20, not when the two together do. A unified row is a
+/// visit row when `started == ended` (as it is read); a row skipped under `--lenient` counts
+/// as a visit row when its raw `started` and `ended` text is the same non-null value, so the
+/// two parts always add up to the file's rows. Other usage kinds count all their data rows
+/// (skipped ones included); jobs, content and users never warn.
 const SUSPICIOUS_ROW_COUNTS: [u64; 2] = [500, 20];
 
-/// Reads one file into `ds`; `file` is its index in `ds.files` (pushed by the caller).
-pub fn read_file(
-    path: &Path,
-    file: u32,
+/// Reads the export file `path` into `ds` and appends its [`FileSummary`] to `ds.files`
+/// (the file's records carry `Origin::file` = its index there).
+///
+/// On error `ds` may hold some of the file's records; discard it.
+pub fn read_file(path: &Path, opts: &IngestOptions, ds: &mut Dataset) -> Result<()> {
+    read_source(reader::open(path)?, opts, ds)
+}
+
+/// Reads an export held in memory into `ds` exactly as [`read_file`] reads a file called
+/// `name`: the same header detection, row parsing, `--lenient` handling, notes and
+/// warnings; gzip when `name` ends `.gz` or the bytes start with the gzip magic. Errors
+/// name `name` as the path.
+///
+/// On error `ds` may hold some of the bytes' records; discard it.
+pub fn read_bytes(name: &str, bytes: &[u8], opts: &IngestOptions, ds: &mut Dataset) -> Result<()> {
+    read_source(reader::from_bytes(Path::new(name), bytes)?, opts, ds)
+}
+
+/// The shared body of [`read_file`] and [`read_bytes`].
+fn read_source(
+    mut src: reader::CsvSource<'_>,
     opts: &IngestOptions,
     ds: &mut Dataset,
-) -> Result<FileSummary> {
-    let mut src = reader::open(path)?;
+) -> Result<()> {
+    let path = src.path().to_path_buf();
+    let path = path.as_path();
+    let file = u32::try_from(ds.files.len())
+        .map_err(|_| Error::Usage("too many input files (more than 4 billion)".to_string()))?;
     let header = src.header()?;
     let kind = detect(&header, path)?;
     let parser = Parser::new(kind, &header, path)?;
     let zone = opts.input_tz.zone_for(kind);
     let mut rec = StringRecord::new();
     let mut adjusted = Vec::new();
-    let mut rows = 0u64;
+    let mut counts = RowCounts::default();
     while src.next_record(&mut rec)? {
-        rows += 1;
+        counts.all += 1;
         let line = src.record_line(&rec);
         adjusted.clear();
         let mut row = Row::new(&rec, zone, &mut adjusted);
-        match parser.apply(&mut row, Origin { file, line }, ds) {
-            Ok(()) => note_adjusted(&mut ds.notes, path, line, &rec, &adjusted, zone),
-            Err(e) => skip_or_fail(&mut ds.notes, path, line, e, opts.lenient)?,
-        }
+        let class = match parser.apply(&mut row, Origin { file, line }, ds) {
+            Ok(class) => {
+                note_adjusted(&mut ds.notes, path, line, &rec, &adjusted, zone);
+                class
+            }
+            Err(e) => {
+                skip_or_fail(&mut ds.notes, path, line, e, opts.lenient)?;
+                parser.raw_class(&rec)
+            }
+        };
+        counts.add(class);
     }
-    if kind.is_usage() && SUSPICIOUS_ROW_COUNTS.contains(&rows) {
-        ds.notes.warnings.push(truncation_warning(path, rows));
-    }
-    Ok(FileSummary {
+    truncation_warnings(kind, path, &counts, &mut ds.notes.warnings);
+    ds.files.push(FileSummary {
         path: path.to_path_buf(),
         kind,
-        rows,
-    })
+        rows: counts.all,
+    });
+    Ok(())
 }
 
-fn truncation_warning(path: &Path, rows: u64) -> String {
-    format!(
-        "{}: exactly {rows} rows — connectapi's default row limit may have truncated this \
-         export; re-export with limit = Inf",
-        path.display()
-    )
+/// What one row became (for the per-part truncation check of unified usage files).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RowClass {
+    /// A Shiny session row.
+    Session,
+    /// A visit (point event) row.
+    Visit,
+    /// A job, content or user row.
+    Other,
+}
+
+/// Data rows of one file: all of them, and sessions and visits among them.
+#[derive(Debug, Default)]
+struct RowCounts {
+    all: u64,
+    sessions: u64,
+    visits: u64,
+}
+
+impl RowCounts {
+    fn add(&mut self, class: RowClass) {
+        match class {
+            RowClass::Session => self.sessions += 1,
+            RowClass::Visit => self.visits += 1,
+            RowClass::Other => {}
+        }
+    }
+}
+
+/// Warns when a usage file (or a part of a unified one) holds exactly 500 or 20 rows.
+fn truncation_warnings(kind: Kind, path: &Path, counts: &RowCounts, warnings: &mut Vec<String>) {
+    let parts: &[(u64, &str)] = match kind {
+        Kind::UnifiedUsage => &[
+            (counts.sessions, "Shiny session rows"),
+            (counts.visits, "visit rows"),
+        ],
+        k if k.is_usage() => &[(counts.all, "rows")],
+        _ => &[],
+    };
+    for &(n, what) in parts {
+        if SUSPICIOUS_ROW_COUNTS.contains(&n) {
+            warnings.push(format!(
+                "{}: exactly {n} {what} — connectapi's default row limit may have truncated \
+                 this export; re-export with limit = Inf",
+                path.display()
+            ));
+        }
+    }
 }
 
 /// A bad row: an error, or under `--lenient` a counted (and maybe listed) skip.
@@ -162,13 +238,31 @@ impl Parser {
         })
     }
 
-    fn apply(&self, row: &mut Row, origin: Origin, ds: &mut Dataset) -> FieldResult<()> {
+    /// Parses one row into `ds`; says what the row became.
+    fn apply(&self, row: &mut Row, origin: Origin, ds: &mut Dataset) -> FieldResult<RowClass> {
         match self {
             Parser::Sessions { cols, unified } => cols.apply(row, origin, *unified, ds),
-            Parser::Points(cols) => cols.apply(row, origin, ds),
-            Parser::Jobs(cols) => cols.apply(row, origin, ds),
-            Parser::Content(cols) => cols.apply(row, origin, ds),
-            Parser::Users(cols) => cols.apply(row, origin, ds),
+            Parser::Points(cols) => cols.apply(row, origin, ds).map(|()| RowClass::Visit),
+            Parser::Jobs(cols) => cols.apply(row, origin, ds).map(|()| RowClass::Other),
+            Parser::Content(cols) => cols.apply(row, origin, ds).map(|()| RowClass::Other),
+            Parser::Users(cols) => cols.apply(row, origin, ds).map(|()| RowClass::Other),
+        }
+    }
+
+    /// What a row that could not be parsed would have been, from its raw text.
+    fn raw_class(&self, rec: &StringRecord) -> RowClass {
+        match self {
+            Parser::Sessions { cols, unified } => {
+                let started = rec.get(cols.started.idx).unwrap_or("").trim();
+                let ended = rec.get(cols.ended.idx).unwrap_or("").trim();
+                if *unified && !is_null(started) && started == ended {
+                    RowClass::Visit
+                } else {
+                    RowClass::Session
+                }
+            }
+            Parser::Points(_) => RowClass::Visit,
+            Parser::Jobs(_) | Parser::Content(_) | Parser::Users(_) => RowClass::Other,
         }
     }
 }
@@ -199,7 +293,7 @@ impl SessionCols {
         origin: Origin,
         unified: bool,
         ds: &mut Dataset,
-    ) -> FieldResult<()> {
+    ) -> FieldResult<RowClass> {
         let content = row.required_text(self.content)?;
         let user = row.text(self.user);
         let started = row.required_time(self.started)?;
@@ -217,6 +311,7 @@ impl SessionCols {
                 user_agent: None,
                 origin,
             });
+            Ok(RowClass::Visit)
         } else {
             ds.sessions.push(SessionRow {
                 content,
@@ -226,8 +321,8 @@ impl SessionCols {
                 data_version,
                 origin,
             });
+            Ok(RowClass::Session)
         }
-        Ok(())
     }
 }
 

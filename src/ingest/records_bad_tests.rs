@@ -160,24 +160,98 @@ fn truncated_gzip_is_an_error_naming_the_file() {
     assert!(err.contains("truncated or corrupt"), "{err}");
 }
 
+fn truncation_warning(path: &std::path::Path, n: usize, what: &str) -> String {
+    format!(
+        "{}: exactly {n} {what} — connectapi's default row limit may have truncated this \
+         export; re-export with limit = Inf",
+        path.display()
+    )
+}
+
 #[test]
 fn exactly_500_or_20_rows_warns_about_truncation() {
     for (n, warns) in [(500, true), (20, true), (501, false), (19, false)] {
         let text = shiny_rows(n);
         let (dir, res) = read_with(&[("shiny.csv", text.as_bytes())], &opts(&[], false));
         let ds = res.unwrap();
-        let expected = format!(
-            "{}: exactly {n} rows — connectapi's default row limit may have truncated this \
-             export; re-export with limit = Inf",
-            dir.path().join("shiny.csv").display()
-        );
+        let expected = truncation_warning(&dir.path().join("shiny.csv"), n, "rows");
         assert_eq!(
             ds.notes.warnings.contains(&expected),
             warns,
             "{n}: {:?}",
             ds.notes.warnings
         );
+        assert_eq!(ds.notes.warnings.len(), usize::from(warns));
     }
+}
+
+/// A unified usage file: `sessions` Shiny session rows (ended after started) then `visits`
+/// visit rows (started == ended), then `extra` raw rows.
+fn unified_rows(sessions: usize, visits: usize, extra: &str) -> String {
+    let mut text =
+        "content_guid,user_guid,variant_key,rendering_id,bundle_id,started,ended,data_version,path\n"
+            .to_string();
+    for i in 0..sessions {
+        text.push_str(&format!(
+            "s{},u{i},,,,2023-10-27T16:00:02Z,2023-10-27T16:31:47Z,1,\n",
+            i % 3
+        ));
+    }
+    for i in 0..visits {
+        text.push_str(&format!(
+            "v{},u{i},k,7,33,2023-10-27T16:19:40Z,2023-10-27T16:19:40Z,3,/\n",
+            i % 3
+        ));
+    }
+    text + extra
+}
+
+#[test]
+fn unified_usage_warns_per_part_not_on_the_total() {
+    // connectapi's limit applies per endpoint: the session part and the visit part of a
+    // unified file are checked separately. Each case: (sessions, visits, expected warnings).
+    type Case<'a> = (usize, usize, &'a [(usize, &'a str)]);
+    let cases: [Case; 6] = [
+        // 250 + 250 = 500 rows in all, but neither part is 500 or 20: no warning.
+        (250, 250, &[]),
+        // 20 sessions + 480 visits = 500: only the 20 sessions warn.
+        (20, 480, &[(20, "Shiny session rows")]),
+        (3, 500, &[(500, "visit rows")]),
+        (500, 20, &[(500, "Shiny session rows"), (20, "visit rows")]),
+        (0, 19, &[]),
+        (21, 0, &[]),
+    ];
+    for (sessions, visits, expected) in cases {
+        let text = unified_rows(sessions, visits, "");
+        let (dir, res) = read_with(&[("usage.csv", text.as_bytes())], &opts(&[], false));
+        let ds = res.unwrap();
+        assert_eq!((ds.sessions.len(), ds.visits.len()), (sessions, visits));
+        let path = dir.path().join("usage.csv");
+        let want: Vec<String> = expected
+            .iter()
+            .map(|&(n, what)| truncation_warning(&path, n, what))
+            .collect();
+        assert_eq!(ds.notes.warnings, want, "{sessions} + {visits}");
+    }
+}
+
+#[test]
+fn unified_rows_skipped_under_lenient_count_by_their_raw_text() {
+    // 19 good sessions + one bad session row (ended 'soon' != started) = 20 session rows;
+    // 499 good visits + one bad visit row (started and ended both 'x') = 500 visit rows.
+    let extra = "s1,u1,,,,2023-10-27T16:00:02Z,soon,1,\nv1,u1,,,,x,x,3,\n";
+    let text = unified_rows(19, 499, extra);
+    let (dir, res) = read_with(&[("usage.csv", text.as_bytes())], &opts(&[], true));
+    let ds = res.unwrap();
+    assert_eq!(ds.notes.skipped_rows, 2);
+    let path = dir.path().join("usage.csv");
+    assert_eq!(
+        ds.notes.warnings,
+        [
+            truncation_warning(&path, 20, "Shiny session rows"),
+            truncation_warning(&path, 500, "visit rows"),
+        ]
+    );
 }
 
 #[test]
@@ -263,4 +337,39 @@ fn crlf_line_numbers_count_multiline_fields() {
         err.starts_with(&format!("{}:3: found 1 fields", path.display())),
         "{err}"
     );
+}
+
+#[test]
+fn read_bytes_matches_reading_the_file() {
+    let plain = shiny_rows(4) + "c9,u9,2024-03-04T14:02:11Z,later,1\n";
+    let o = opts(&[], true);
+    let (_dir, res) = read_with(&[("s.csv", plain.as_bytes())], &o);
+    let from_file = res.unwrap();
+    for (name, bytes) in [
+        ("s.csv", plain.clone().into_bytes()),
+        ("s.csv.gz", gz(plain.as_bytes())),
+        ("s.csv", gz(plain.as_bytes())),
+    ] {
+        let mut ds = Dataset::default();
+        read_bytes(name, &bytes, &o, &mut ds).unwrap();
+        assert_eq!(ds.files.len(), 1);
+        assert_eq!(Path::new(name), ds.files[0].path);
+        assert_eq!((ds.files[0].kind, ds.files[0].rows), (Kind::ShinyUsage, 5));
+        assert_eq!(ds.sessions, from_file.sessions);
+        assert_eq!(ds.notes.skipped_rows, 1);
+        assert_eq!(ds.notes.skipped[0].line, 6);
+        assert_eq!(ds.notes.skipped[0].path, Path::new(name));
+    }
+    // Strict: the error names the given name, line and column.
+    let mut ds = Dataset::default();
+    let err = read_bytes("mem.csv", plain.as_bytes(), &opts(&[], false), &mut ds).unwrap_err();
+    assert!(
+        err.to_string().starts_with("mem.csv:6: column 'ended': "),
+        "{err}"
+    );
+    // A second call appends: file index 1.
+    let mut ds = Dataset::default();
+    read_bytes("a.csv", shiny_rows(1).as_bytes(), &o, &mut ds).unwrap();
+    read_bytes("b.csv", shiny_rows(1).as_bytes(), &o, &mut ds).unwrap();
+    assert_eq!(ds.sessions[1].origin, Origin { file: 1, line: 2 });
 }
