@@ -13,11 +13,23 @@ pub fn write(path: &Path, fill: impl FnOnce(&mut dyn Write) -> io::Result<()>) -
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    // tempfile's own message names its random file; the folder is what the user gave.
     let mut tmp = tempfile::Builder::new()
         .prefix(".connect-capacity-")
         .suffix(".tmp")
         .tempfile_in(dir)
-        .map_err(|e| Error::io(dir, e))?;
+        .map_err(|e| {
+            let why = match e.kind() {
+                std::io::ErrorKind::NotFound => {
+                    "this folder does not exist; create it first".into()
+                }
+                std::io::ErrorKind::PermissionDenied => {
+                    "no permission to write in this folder".into()
+                }
+                k => format!("cannot write here ({k})"),
+            };
+            Error::io(dir, std::io::Error::new(e.kind(), why))
+        })?;
     let mut buf = io::BufWriter::new(tmp.as_file_mut());
     fill(&mut buf).map_err(|e| Error::io(path, e))?;
     buf.flush().map_err(|e| Error::io(path, e))?;

@@ -604,13 +604,10 @@ impl CapacityArgs {
             p.containers = Some(true);
         }
         if let Some(d) = self.design_peak {
-            p.design_peak = Some(
-                match d {
-                    DesignPeakArg::Max => "max",
-                    DesignPeakArg::DailyP95 => "daily-p95",
-                }
-                .into(),
-            );
+            p.design_peak = Some(match d {
+                DesignPeakArg::Max => config::DesignPeakName::Max,
+                DesignPeakArg::DailyP95 => config::DesignPeakName::DailyP95,
+            });
         }
         for spec in &self.content_setting {
             let (guid, item) = parse_content_setting(spec)?;

@@ -25,6 +25,9 @@ pub struct Outcome {
 pub fn analyze(s: &AnalyzeSettings) -> Result<Outcome> {
     let data = ingest::read_inputs(&s.paths, &s.ingest)?;
     let report = model::analyze(&data, &s.model)?;
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
     emit(s.output.as_deref(), |out| {
         report::render(&report, s.format, out)
     })?;

@@ -118,7 +118,17 @@ pub struct PlanConfig {
     pub max_node_ram_gib: Option<u64>,
     pub horizon_months: Option<f64>,
     pub scale: Option<f64>,
-    pub design_peak: Option<String>,
+    pub design_peak: Option<DesignPeakName>,
+}
+
+/// `design_peak` values in the config file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DesignPeakName {
+    /// The absolute peak.
+    Max,
+    /// The 95th percentile of daily peaks.
+    DailyP95,
 }
 
 /// Sizing constants (sizing.md sections 3 and 5).
@@ -133,6 +143,8 @@ pub struct SizingConfig {
     pub high_uptime: Option<f64>,
     pub connect_cores: Option<u64>,
     pub connect_os_ram_gib: Option<f64>,
+    pub content_share_of_max_node: Option<f64>,
+    pub warm_idle_share: Option<f64>,
 }
 
 /// A duration written as `"30s"`/`"5m"` or as a number of seconds.
@@ -170,9 +182,14 @@ impl<'de> Deserialize<'de> for Duration {
     }
 }
 
-/// Reads and parses a config file.
+/// Reads and parses a config file; a file that cannot be read is a config error too.
 pub fn load(path: &Path) -> Result<Config> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Config {
+        path: path.to_path_buf(),
+        line: 0,
+        column: 0,
+        message: format!("cannot read the config file ({e})"),
+    })?;
     parse(path, &text)
 }
 
@@ -192,6 +209,15 @@ fn config_error(path: &Path, text: &str, e: &toml::de::Error) -> Error {
         line,
         column,
         message: e.message().trim().to_string(),
+    }
+}
+
+impl std::fmt::Display for DesignPeakName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DesignPeakName::Max => "max",
+            DesignPeakName::DailyP95 => "daily-p95",
+        })
     }
 }
 
@@ -228,15 +254,10 @@ impl Config {
         set(&mut o.limits.containers, p.containers);
         set(&mut o.limits.max_node_cores, p.max_node_cores);
         set(&mut o.limits.max_node_ram_gib, p.max_node_ram_gib);
-        if let Some(dp) = &p.design_peak {
-            o.design_peak = match dp.as_str() {
-                "max" => DesignPeak::Max,
-                "daily-p95" => DesignPeak::DailyP95,
-                other => {
-                    return Err(Error::Usage(format!(
-                        "design_peak '{other}': use \"max\" or \"daily-p95\""
-                    )))
-                }
+        if let Some(dp) = p.design_peak {
+            o.design_peak = match dp {
+                DesignPeakName::Max => DesignPeak::Max,
+                DesignPeakName::DailyP95 => DesignPeak::DailyP95,
             };
         }
         let z = &self.sizing;
@@ -252,6 +273,11 @@ impl Config {
         set(&mut c.high_uptime, z.high_uptime);
         set(&mut c.connect_cores, z.connect_cores);
         set(&mut c.connect_os_ram_gib, z.connect_os_ram_gib);
+        set(
+            &mut c.content_share_of_max_node,
+            z.content_share_of_max_node,
+        );
+        set(&mut c.warm_idle_share, z.warm_idle_share);
         for (guid, item) in &self.content {
             let sc = item.scheduler();
             o.overrides.insert(
@@ -276,10 +302,13 @@ impl Config {
                 );
             }
         }
-        check(o.nodes >= 1, "nodes must be 1 or more")?;
         check(
-            o.scale.is_finite() && o.scale >= 0.0 && o.scale <= 1000.0,
-            "scale must be between 0 and 1000",
+            (1..=1000).contains(&o.nodes),
+            "nodes must be between 1 and 1000",
+        )?;
+        check(
+            o.scale.is_finite() && o.scale > 0.0 && o.scale <= 1000.0,
+            "scale must be above 0 and at most 1000",
         )?;
         check(
             o.horizon_months.is_finite() && (0.0..=120.0).contains(&o.horizon_months),
@@ -293,25 +322,36 @@ impl Config {
             o.limits.max_node_cores >= 1 && o.limits.max_node_ram_gib >= 1,
             "max node cores and RAM must be 1 or more",
         )?;
+        check(
+            o.defaults.min_processes <= MAX_WARM
+                && u64::from(o.defaults.min_processes) * u64::from(o.nodes) <= 100_000,
+            &format!(
+                "min_processes must be at most {MAX_WARM}, and at most 100000 across all nodes"
+            ),
+        )?;
+        let k = &o.constants;
         for (name, v) in [
-            ("base_buffer", c_val(&o.constants.base_buffer)),
-            ("evolving_buffer", c_val(&o.constants.evolving_buffer)),
-            ("uptime_buffer", c_val(&o.constants.uptime_buffer)),
-            ("connect_os_ram_gib", c_val(&o.constants.connect_os_ram_gib)),
+            ("base_buffer", k.base_buffer),
+            ("evolving_buffer", k.evolving_buffer),
+            ("uptime_buffer", k.uptime_buffer),
+            ("growth_threshold_per_month", k.growth_threshold_per_month),
+            ("weekly_cv_threshold", k.weekly_cv_threshold),
+            ("high_uptime", k.high_uptime),
+            ("connect_os_ram_gib", k.connect_os_ram_gib),
+            ("content_share_of_max_node", k.content_share_of_max_node),
+            ("warm_idle_share", k.warm_idle_share),
         ] {
             check(
                 v.is_finite() && v >= 0.0,
-                &format!("{name} must be 0 or more"),
+                &format!("[sizing] {name} must be a number, 0 or more (got {v})"),
             )?;
         }
         Ok(o)
     }
 }
 
-/// A copy of a float, for the checks.
-fn c_val(v: &f64) -> f64 {
-    *v
-}
+/// Most warm processes per item and node the model replays.
+pub const MAX_WARM: u32 = 10_000;
 
 /// Sets `slot` when the file (or a flag) set a value.
 fn set<T>(slot: &mut T, v: Option<T>) {
@@ -381,7 +421,7 @@ memory_gib = 4.0
         assert_eq!(c.plan.nodes, Some(2));
         assert_eq!(c.plan.uptime, Some(99.95));
         assert_eq!(c.plan.containers, Some(true));
-        assert_eq!(c.plan.design_peak.as_deref(), Some("daily-p95"));
+        assert_eq!(c.plan.design_peak, Some(DesignPeakName::DailyP95));
         assert_eq!(c.sizing.base_buffer, Some(0.3));
         let item = &c.content["abc-123"];
         assert_eq!(item.min_processes, Some(1));

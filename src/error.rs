@@ -31,12 +31,12 @@ pub enum Error {
         found: String,
         accepted: String,
     },
-    /// Reading a file or directory failed.
-    #[error("{}: {source}", path.display())]
+    /// Reading or writing a file or directory failed. (The I/O error is part of the
+    /// message, not a separate cause, so it is printed once.)
+    #[error("{}: {error}", path.display())]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// No input file was found.
     #[error("no export files found in {0}; pass CSV (or .csv.gz) exports or folders holding them")]
@@ -45,7 +45,7 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
     /// A config file (`--config`) that cannot be used. Exit code 2, like a bad flag.
-    #[error("{}:{line}:{column}: {message}; see the README's config file section", path.display())]
+    #[error("{}{}: {message}; see the README's config file section", path.display(), if *line > 0 { format!(":{line}:{column}") } else { String::new() })]
     Config {
         path: PathBuf,
         line: u64,
@@ -73,10 +73,10 @@ impl Error {
         }
     }
     /// An I/O error on `path`.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            error,
         }
     }
 }

@@ -75,6 +75,6 @@ fn write_sample(args: &connect_capacity::cli::SampleArgs) -> anyhow::Result<()> 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
-            || matches!(c.downcast_ref::<Error>(), Some(Error::Io { source, .. }) if source.kind() == io::ErrorKind::BrokenPipe)
+            || matches!(c.downcast_ref::<Error>(), Some(Error::Io { error, .. }) if error.kind() == io::ErrorKind::BrokenPipe)
     })
 }

@@ -202,3 +202,140 @@ fn a_failed_run_leaves_the_previous_report_intact() {
         .code(1);
     assert_eq!(std::fs::read(&out).unwrap(), before);
 }
+
+#[test]
+fn a_reader_that_goes_away_early_is_not_an_error() {
+    // The sample's JSON report (about 250 KB) is far larger than a pipe's buffer (64 KB),
+    // so the writer meets a closed pipe once the reader has gone: exit 0, nothing on
+    // stderr. (Its terminal report fits the buffer, so it could not test this.)
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
+    {
+        let format = "json";
+        let mut child =
+            std::process::Command::new(assert_cmd::cargo::cargo_bin("connect-capacity"))
+                .args(["analyze", dir.to_str().unwrap(), "--format", format])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0u8; 16];
+        std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+        drop(stdout);
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn options_that_match_nothing_are_warned_about() {
+    let f = Fixture::new();
+    f.file("shiny.csv", SHINY_READR);
+    let out = cmd()
+        .args(["analyze", f.path().to_str().unwrap(), "--format", "json"])
+        .args(["--exclude-users", "nosuchuser"])
+        .args([
+            "--content-setting",
+            "00000000-0000-0000-0000-000000000000:max_processes=5",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning: --exclude-users 'nosuchuser' matches no user"),
+        "{err}"
+    );
+    assert!(
+        err.contains("'00000000-0000-0000-0000-000000000000'"),
+        "{err}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["warnings"].as_array().unwrap().len(), 2);
+    // A window off the data says where the data is.
+    let out = cmd()
+        .args([
+            "analyze",
+            f.path().to_str().unwrap(),
+            "--from",
+            "2030-01-01",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(
+            "nothing lies in --from/--to: the exports start between 2024-03-04T14:02:11Z"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_missing_config_file_is_a_usage_error() {
+    let f = Fixture::new();
+    f.file("shiny.csv", SHINY_READR);
+    let out = cmd()
+        .args([
+            "analyze",
+            f.path().to_str().unwrap(),
+            "--config",
+            "/no/such/capacity.toml",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("/no/such/capacity.toml: cannot read the config file"),
+        "{err}"
+    );
+    // A bad design_peak names its position.
+    let cfg = f.file("../c.toml", "[plan]\ndesign_peak = \"p95\"\n");
+    let out = cmd()
+        .args(["analyze", f.path().to_str().unwrap(), "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("c.toml:2:15: "),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Scale 0 and NaN constants are refused.
+    let out = cmd()
+        .args(["analyze", f.path().to_str().unwrap(), "--scale", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let cfg = f.file("../n.toml", "[sizing]\nhigh_uptime = nan\n");
+    let out = cmd()
+        .args(["analyze", f.path().to_str().unwrap(), "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_missing_path_is_reported_once() {
+    let out = cmd()
+        .args(["analyze", "/no/such/exports"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+}

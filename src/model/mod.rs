@@ -21,6 +21,7 @@ pub mod sizing;
 pub mod sweep;
 pub mod time;
 pub mod trend;
+pub mod warnings;
 
 pub use report::{analyze, Report};
 

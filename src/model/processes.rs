@@ -19,6 +19,9 @@ use super::time::{Timestamp, MINUTE};
 use crate::error::{Error, Result};
 use crate::ingest::{ContentRow, Dataset, Interner, VisitRow};
 
+/// Most warm processes one item may keep across all nodes in the model.
+pub const MAX_WARM: u32 = 100_000;
+
 /// Per-field scheduler overrides for one content item (config file or flag).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct SchedulerOverride {
@@ -194,6 +197,20 @@ fn resolve_one(
             _ => Error::Usage(format!("content {guid}: {m}")),
         });
     }
+    let effective = per_node.per_nodes(nodes);
+    if effective.min_processes > MAX_WARM {
+        let m = format!(
+            "min_processes {} x {nodes} nodes = {} warm processes, beyond what the model \
+             replays ({MAX_WARM})",
+            per_node.min_processes, effective.min_processes
+        );
+        return Err(
+            match (from_export.contains(&"min_processes"), from_config) {
+                (true, false) => data_err("min_processes", m),
+                _ => Error::Usage(format!("content {guid}: {m}")),
+            },
+        );
+    }
     let source = if from_config {
         SettingsSource::Config
     } else if !from_export.is_empty() {
@@ -203,7 +220,7 @@ fn resolve_one(
     };
     Ok(Resolved {
         per_node,
-        effective: per_node.per_nodes(nodes),
+        effective,
         source,
     })
 }

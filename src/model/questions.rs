@@ -183,8 +183,8 @@ fn processes_per_content(r: &Report) -> Answer {
     };
     let e = &p.estimated;
     let mut text = format!(
-        "Modelled: at most {} processes at once server-wide ({} serving connections), \
-         p95 {}",
+        "Modelled: at most {} processes at once server-wide (at most {} of them serving \
+         connections), p95 {}",
         e.peak,
         e.active.peak,
         e.p95.map_or("-".into(), |v| v.to_string())
@@ -324,13 +324,22 @@ fn history(r: &Report) -> Answer {
         ),
         _ => format!("{}: no trend (needs 3 full months with activity)", f.metric),
     };
-    let stable = match g.sessions_p95.rate_per_month {
-        Some(m) if m > 0.05 => {
-            " The workload is still growing fast: the sizes carry the evolving-workflow buffer."
-        }
-        Some(m) if m < -0.05 => " The workload is shrinking.",
-        Some(_) => " The workload is stable.",
-        None => "",
+    let evolving = r
+        .sizing
+        .as_ref()
+        .filter(|z| z.buffer_terms.evolving > 0.0)
+        .map(|z| {
+            format!(
+                " The workflow is still evolving ({}): the sizes carry the {:.0} % evolving-workflow buffer.",
+                z.buffer_terms.evolving_because.as_deref().unwrap_or(""),
+                z.buffer_terms.evolving * 100.0
+            )
+        });
+    let stable = match (evolving, g.sessions_p95.rate_per_month) {
+        (Some(e), _) => e,
+        (None, Some(m)) if m < 0.0 => " The workload is shrinking.".to_string(),
+        (None, Some(_)) => " The workload is stable enough for the base buffer alone.".to_string(),
+        (None, None) => String::new(),
     };
     let text = format!(
         "{}; {}.{stable}",

@@ -78,6 +78,8 @@ pub struct Report {
     /// How full today's server is (`--capacity-cores`/`--capacity-ram`); `None` without
     /// them or without a window.
     pub utilisation: Option<Utilisation>,
+    /// Options that matched nothing (a GUID or username typo, a window off the data).
+    pub warnings: Vec<String>,
     /// Data problems kept but worth a look (e.g. `ended` before `started`).
     pub data_problems: Vec<RowProblem>,
 }
@@ -311,6 +313,7 @@ pub fn analyze(data: &Dataset, opts: &Options) -> Result<Report> {
         questions: Vec::new(),
         recommendation: None,
         utilisation: None,
+        warnings: super::warnings::option_warnings(data, opts, &norm),
         data_problems: norm.problems.clone(),
     };
     if let Some(window) = norm.window {

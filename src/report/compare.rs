@@ -15,10 +15,7 @@ use crate::model::time::Timestamp;
 /// Writes the comparison in `format`.
 pub fn render(c: &CompareReport, format: Format, out: &mut dyn Write) -> io::Result<()> {
     match format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, c).map_err(io::Error::other)?;
-            writeln!(out)
-        }
+        Format::Json => super::json::write_json(c, out),
         _ => terminal(c, out),
     }
 }

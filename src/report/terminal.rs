@@ -93,8 +93,12 @@ fn header(r: &Report, tz: Tz, out: &mut dyn Write) -> io::Result<()> {
             w.days,
             r.assumptions.tz
         ),
-        None => writeln!(out, "Window: none (no sessions or visits in the inputs)"),
+        None => writeln!(out, "Window: none (no session or visit to analyse)"),
+    }?;
+    for w in &r.warnings {
+        writeln!(out, "warning: {w}")?;
     }
+    Ok(())
 }
 
 fn inputs(r: &Report, out: &mut dyn Write) -> io::Result<()> {

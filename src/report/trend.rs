@@ -13,10 +13,7 @@ use crate::model::trend::{Source, TrendReport, Utilisation};
 /// Writes the trend in `format`.
 pub fn render(t: &TrendReport, format: Format, out: &mut dyn Write) -> io::Result<()> {
     match format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, t).map_err(io::Error::other)?;
-            writeln!(out)
-        }
+        Format::Json => super::json::write_json(t, out),
         _ => terminal(t, out),
     }
 }

@@ -1,0 +1,59 @@
+//! Warnings about options that matched nothing: a typo in a GUID or a username must not
+//! pass silently, and neither must a `--from/--to` that misses the data.
+
+use std::collections::BTreeSet;
+
+use super::normalize::Normalized;
+use super::time::Timestamp;
+use super::Options;
+use crate::ingest::Dataset;
+
+/// Warnings about `opts` against `data`, in a fixed order.
+pub fn option_warnings(data: &Dataset, opts: &Options, norm: &Normalized) -> Vec<String> {
+    let mut out = Vec::new();
+    for u in &opts.exclude_users {
+        let known = data.user_ids.get(u).is_some()
+            || data.users.iter().any(|r| r.username.as_deref() == Some(u));
+        if !known {
+            out.push(format!(
+                "--exclude-users '{u}' matches no user in the exports (GUIDs match exactly; \
+                 usernames need a users export)"
+            ));
+        }
+    }
+    let named: BTreeSet<&String> = opts
+        .capacity
+        .overrides
+        .keys()
+        .chain(opts.capacity.resources.keys())
+        .collect();
+    for guid in named {
+        if data.content_ids.get(guid).is_none() {
+            out.push(format!(
+                "the settings for content '{guid}' (--content-setting or the config file) \
+                 match no content in the exports; check the GUID (it must match exactly)"
+            ));
+        }
+    }
+    if norm.window.is_none() && (opts.from.is_some() || opts.to.is_some()) {
+        let times = data
+            .sessions
+            .iter()
+            .map(|s| s.started)
+            .chain(data.visits.iter().map(|v| v.time));
+        let (lo, hi) = times.fold((None, None), |(lo, hi): (Option<i64>, Option<i64>), t| {
+            (
+                Some(lo.map_or(t, |l| l.min(t))),
+                Some(hi.map_or(t, |h| h.max(t))),
+            )
+        });
+        if let (Some(lo), Some(hi)) = (lo, hi) {
+            out.push(format!(
+                "nothing lies in --from/--to: the exports start between {} and {}",
+                Timestamp(lo).rfc3339(),
+                Timestamp(hi).rfc3339()
+            ));
+        }
+    }
+    out
+}
