@@ -1,12 +1,13 @@
 //! Binary: parse arguments, call the library, map errors to exit codes
 //! (0 ok, 1 runtime or data error, 2 usage error). A closed pipe exits 0 quietly.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
 use connect_capacity::cli::{Cli, Command};
 use connect_capacity::{ingest, model, report, sample, Error};
+use indicatif::{ProgressBar, ProgressStyle};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -28,21 +29,43 @@ fn main() -> ExitCode {
     }
 }
 
-/// `analyze`: read, compute, render.
+/// `analyze`: read, compute, render. A spinner on stderr (only when stderr is a
+/// terminal) shows that a long ingest is alive; stdout carries nothing but the report.
 fn analyze(args: &connect_capacity::cli::AnalyzeArgs) -> anyhow::Result<()> {
     let settings = args.settings()?;
-    let data = ingest::read_inputs(&settings.paths, &settings.ingest)?;
-    let report = model::analyze(&data, &settings.model)?;
+    let spinner = spinner("reading exports");
+    let data = ingest::read_inputs(&settings.paths, &settings.ingest);
+    spinner.set_message("analysing");
+    let report = data
+        .map_err(anyhow::Error::from)
+        .and_then(|data| model::analyze(&data, &settings.model).map_err(anyhow::Error::from));
+    spinner.finish_and_clear();
+    let report = report?;
     match &settings.output {
         Some(path) => report::write_atomically(&report, settings.format, path)?,
         None => {
             let stdout = io::stdout();
+            let color =
+                stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
             let mut out = io::BufWriter::new(stdout.lock());
-            report::render(&report, settings.format, &mut out)?;
+            report::render_styled(&report, settings.format, color, &mut out)?;
             out.flush()?;
         }
     }
     Ok(())
+}
+
+/// A ticking spinner on stderr; hidden when stderr is not a terminal.
+fn spinner(message: &'static str) -> ProgressBar {
+    if !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner().with_message(message);
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
 }
 
 /// `sample`: write the seeded sample exports.

@@ -123,6 +123,20 @@ pub struct Estimated {
     pub warm_memory_gib: f64,
     /// Per content item that holds processes, by peak processes descending, then GUID.
     pub content: Vec<ContentProcesses>,
+    /// Alive processes (server-wide, renders excluded) per calendar day of the reporting
+    /// zone, every day of the window in order.
+    pub daily: Vec<DailyProcesses>,
+}
+
+/// One calendar day of modelled processes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DailyProcesses {
+    /// `YYYY-MM-DD` in the reporting zone.
+    pub day: String,
+    /// Most processes alive at one instant of the day (its part inside the window).
+    pub peak: u32,
+    /// Time-weighted average of alive processes over the day's part inside the window.
+    pub average: f64,
 }
 
 /// One content item's estimated processes.
@@ -663,7 +677,20 @@ fn estimated(p: &Prepared, now: &Run) -> Estimated {
         warm_processes: warm.iter().map(|(n, _)| n).sum(),
         warm_memory_gib: warm.iter().map(|(n, mib)| (n * mib) as f64).sum::<f64>() / 1024.0,
         content,
+        daily: daily_processes(&now.alive, p.window, p.tz),
     }
+}
+
+/// Alive processes per calendar day of `tz`.
+fn daily_processes(alive: &[Interval], window: (Micros, Micros), tz: Tz) -> Vec<DailyProcesses> {
+    buckets(&step_series(alive, window), tz, BucketKind::Day)
+        .into_iter()
+        .map(|b| DailyProcesses {
+            day: b.label,
+            peak: b.peak,
+            average: b.average,
+        })
+        .collect()
 }
 
 /// Modelled (peak, p95) of alive processes per content id.
@@ -769,4 +796,38 @@ fn resource_lines(p: &Prepared, now: &Run) -> Vec<ResourceLine> {
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::time::{DAY, HOUR};
+    use approx::assert_relative_eq;
+
+    #[test]
+    fn daily_processes_cover_every_day_with_peak_and_average() {
+        // Window: two UTC days. Day 1: process A 00:00-12:00 and B 06:00-18:00 overlap
+        // 06:00-12:00, so the peak is 2; alive time 12 h + 12 h = 24 process-hours over
+        // 24 h gives an average of 1.0. Day 2: nothing alive, peak 0, average 0.
+        let alive = vec![(0, 12 * HOUR), (6 * HOUR, 18 * HOUR)];
+        let d = daily_processes(&alive, (0, 2 * DAY), Tz::UTC);
+        assert_eq!(d.len(), 2);
+        assert_eq!(d[0].day, "1970-01-01");
+        assert_eq!(d[0].peak, 2);
+        assert_relative_eq!(d[0].average, 1.0, epsilon = 1e-12);
+        assert_eq!(d[1].day, "1970-01-02");
+        assert_eq!(d[1].peak, 0);
+        assert_relative_eq!(d[1].average, 0.0, epsilon = 1e-12);
+    }
+
+    #[test]
+    fn daily_processes_split_a_process_across_midnight() {
+        // One process 18:00 day 1 to 06:00 day 2: each day sees peak 1 and 6 h of 24 h
+        // alive, an average of 0.25.
+        let alive = vec![(18 * HOUR, DAY + 6 * HOUR)];
+        let d = daily_processes(&alive, (0, 2 * DAY), Tz::UTC);
+        assert_eq!(d.iter().map(|x| x.peak).collect::<Vec<_>>(), vec![1, 1]);
+        assert_relative_eq!(d[0].average, 0.25, epsilon = 1e-12);
+        assert_relative_eq!(d[1].average, 0.25, epsilon = 1e-12);
+    }
 }
