@@ -271,3 +271,36 @@ fn terminal_colour_is_only_added_when_asked() {
     }
     assert_eq!(stripped, plain);
 }
+
+#[test]
+fn tiny_and_empty_inputs_render_in_every_format() {
+    let one = "content_guid,user_guid,started,ended,data_version\n\
+               c1,u1,2024-03-01T10:00:00Z,2024-03-01T10:05:00Z,1\n";
+    let zero_length = "content_guid,user_guid,started,ended,data_version\n\
+                       c1,u1,2024-03-01T10:00:00Z,2024-03-01T10:00:00Z,1\n";
+    let visits_only =
+        "content_guid,user_guid,variant_key,time,rendering_id,bundle_id,path,data_version\n\
+                       c1,u1,NA,2024-03-01 10:00:00,NA,1,/,3\n";
+    for (name, text) in [
+        ("shiny_usage.csv", one),
+        ("shiny_usage.csv", zero_length),
+        ("visits.csv", visits_only),
+    ] {
+        let f = Fixture::new();
+        f.file(name, text);
+        let data = ingest::read_inputs(&[f.path().to_path_buf()], &IngestOptions::default())
+            .expect("reads");
+        let r = model::analyze(&data, &Options::default()).expect("analyses");
+        for format in [
+            Format::Terminal,
+            Format::Json,
+            Format::Markdown,
+            Format::Html,
+        ] {
+            let out = rendered(&r, format);
+            assert!(!out.is_empty(), "{name} {format:?}");
+        }
+        let html = rendered(&r, Format::Html);
+        assert!(html.ends_with("</html>\n"), "{name}: the page is complete");
+    }
+}

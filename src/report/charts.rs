@@ -661,8 +661,12 @@ fn bars(
 ) -> Drawn {
     let n = values.len() as u32;
     let max = values.iter().copied().chain(node).fold(0.0, f64::max);
+    let caption = match node {
+        Some(v) => format!("{name} (dashed: recommended node, {v:.0})"),
+        None => name.to_string(),
+    };
     let mut chart = ChartBuilder::on(area)
-        .caption(name, title())
+        .caption(caption, title())
         .margin(8)
         .margin_right(20)
         .x_label_area_size(36)
@@ -706,25 +710,13 @@ fn bars(
         )
     }))?;
     if let Some(node) = node {
-        chart
-            .draw_series(DashedLineSeries::new(
-                [
-                    (SegmentValue::Exact(0), node),
-                    (SegmentValue::Exact(n), node),
-                ],
-                6,
-                4,
-                INK.stroke_width(1),
-            ))?
-            .label(format!("recommended node: {node:.0}"))
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], INK.stroke_width(1)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(209, 213, 219))
-            .label_font(text(13))
-            .draw()?;
+        let last = SegmentValue::Exact(n);
+        chart.draw_series(DashedLineSeries::new(
+            [(SegmentValue::Exact(0), node), (last, node)],
+            6,
+            4,
+            INK.stroke_width(1),
+        ))?;
     }
     Ok(())
 }
