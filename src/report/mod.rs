@@ -5,6 +5,7 @@
 //! types in [`markup`]) and differ only in syntax; the HTML charts come from [`charts`].
 
 pub mod charts;
+mod charts_bars;
 pub mod document;
 mod document_capacity;
 pub mod html;
