@@ -41,6 +41,10 @@ pub enum Format {
     Terminal,
     /// The documented JSON contract (schema_version 1).
     Json,
+    /// GitHub-flavoured Markdown: the report's sections and tables, for wikis and e-mail.
+    Markdown,
+    /// One self-contained HTML page with charts (opens offline, prints well).
+    Html,
 }
 
 /// Arguments of `analyze`.
@@ -49,7 +53,8 @@ pub struct AnalyzeArgs {
     /// Export files (.csv, .csv.gz) or folders to search recursively.
     #[arg(required = true, value_name = "EXPORTS")]
     pub paths: Vec<PathBuf>,
-    /// Output format; default: from the -o extension (.json), else terminal.
+    /// Output format; default: from the -o extension (.json, .md/.markdown, .html/.htm),
+    /// else terminal.
     #[arg(long, value_enum)]
     pub format: Option<Format>,
     /// Write the report to FILE (atomically) instead of stdout.
@@ -518,10 +523,17 @@ impl DataArgs {
     }
 }
 
-/// The format implied by an output file's extension.
-fn format_from_path(path: Option<&std::path::Path>) -> Format {
-    match path.and_then(|p| p.extension()).and_then(|e| e.to_str()) {
-        Some(e) if e.eq_ignore_ascii_case("json") => Format::Json,
+/// The format implied by an output file's extension (case-insensitive); terminal when
+/// there is no file or the extension is not one of the formats'.
+pub fn format_from_path(path: Option<&std::path::Path>) -> Format {
+    let ext = path
+        .and_then(|p| p.extension())
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("json") => Format::Json,
+        Some("md" | "markdown") => Format::Markdown,
+        Some("html" | "htm") => Format::Html,
         _ => Format::Terminal,
     }
 }
@@ -686,6 +698,20 @@ fn toml_string(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn output_extension_picks_the_format() {
+        use std::path::Path;
+        let f = |p: &str| format_from_path(Some(Path::new(p)));
+        assert_eq!(f("r.json"), Format::Json);
+        assert_eq!(f("r.md"), Format::Markdown);
+        assert_eq!(f("r.MARKDOWN"), Format::Markdown);
+        assert_eq!(f("out/report.html"), Format::Html);
+        assert_eq!(f("report.HTM"), Format::Html);
+        assert_eq!(f("report.txt"), Format::Terminal);
+        assert_eq!(f("report"), Format::Terminal);
+        assert_eq!(format_from_path(None), Format::Terminal);
+    }
 
     #[test]
     fn content_setting_reads_numbers_and_durations() {

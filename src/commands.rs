@@ -1,7 +1,9 @@
 //! The subcommands as library functions: read, compute, render, store. The binary only
 //! parses arguments and maps the outcome to an exit code.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
+
+use indicatif::{ProgressBar, ProgressStyle};
 use std::path::Path;
 
 use crate::cli::{AnalyzeSettings, CompareSettings, TrendSettings};
@@ -23,13 +25,18 @@ pub struct Outcome {
 
 /// `analyze`: the report, then the history, then the alert.
 pub fn analyze(s: &AnalyzeSettings) -> Result<Outcome> {
-    let data = ingest::read_inputs(&s.paths, &s.ingest)?;
-    let report = model::analyze(&data, &s.model)?;
+    let spinner = spinner("reading exports");
+    let data = ingest::read_inputs(&s.paths, &s.ingest);
+    spinner.set_message("analysing");
+    let report = data.and_then(|data| Ok((model::analyze(&data, &s.model)?, data)));
+    spinner.finish_and_clear();
+    let (report, data) = report?;
     for w in &report.warnings {
         eprintln!("warning: {w}");
     }
+    let color = s.output.is_none() && stdout_wants_colour();
     emit(s.output.as_deref(), |out| {
-        report::render(&report, s.format, out)
+        report::render_styled(&report, s.format, color, out)
     })?;
     if let Some(dir) = &s.watch.history {
         let figures = period_figures(&data, &s.model, s.watch.every)?;
@@ -115,6 +122,25 @@ pub fn trend(s: &TrendSettings) -> Result<Outcome> {
     Ok(Outcome {
         alert: t.utilisation.as_ref().and_then(alert_line),
     })
+}
+
+/// Colour only on a terminal, and never with `NO_COLOR` set (to anything but "").
+fn stdout_wants_colour() -> bool {
+    io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// A ticking spinner on stderr while a long ingest runs; hidden unless stderr is a
+/// terminal, so logs and pipes see nothing.
+fn spinner(message: &'static str) -> ProgressBar {
+    if !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner().with_message(message);
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
 }
 
 /// Writes to `path` atomically, or to stdout.

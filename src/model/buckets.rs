@@ -63,6 +63,11 @@ pub struct BucketSummary {
     /// Buckets whose peak is at least 90 % of the overall peak
     /// (`10 * bucket_peak >= 9 * overall_peak`); 0 when the overall peak is 0.
     pub at_or_above_90pct_of_peak: usize,
+    /// 90 % of the overall peak: the level those buckets reached (0 when the peak is 0).
+    pub ninety_pct_of_peak: f64,
+    /// `(peak, number of buckets with that peak)`, by peak ascending, only peaks that
+    /// occur: the distribution of bucket peaks.
+    pub peak_histogram: Vec<(u32, usize)>,
 }
 
 /// Cuts `series` into calendar buckets of `kind` in zone `tz`.
@@ -168,7 +173,18 @@ pub fn summarize(buckets: &[Bucket], overall_peak: u32) -> BucketSummary {
         average_p95: quantile_type7(&averages, 0.95),
         average_max: averages.last().copied(),
         at_or_above_90pct_of_peak: at_or_above,
+        ninety_pct_of_peak: 0.9 * f64::from(overall_peak),
+        peak_histogram: histogram(buckets),
     }
+}
+
+/// How many buckets have each peak, by peak ascending.
+fn histogram(buckets: &[Bucket]) -> Vec<(u32, usize)> {
+    let mut h = std::collections::BTreeMap::new();
+    for b in buckets {
+        *h.entry(b.peak).or_insert(0) += 1;
+    }
+    h.into_iter().collect()
 }
 
 /// Local wall-clock time of instant `t` in `tz`; `None` outside chrono's range.
@@ -361,6 +377,10 @@ mod tests {
         assert_relative_eq!(sum.peak_p50.unwrap(), 0.5);
         assert_relative_eq!(sum.peak_p95.unwrap(), 1.85, epsilon = 1e-12);
         assert_eq!(sum.at_or_above_90pct_of_peak, 1);
+        // The overall peak is 2, so the 90 % line sits at 1.8.
+        assert_relative_eq!(sum.ninety_pct_of_peak, 1.8, epsilon = 1e-12);
+        // Daily peaks 1, 2, 0, 0: two days at 0, one at 1, one at 2.
+        assert_eq!(sum.peak_histogram, vec![(0, 2), (1, 1), (2, 1)]);
         assert_relative_eq!(sum.average_max.unwrap(), 2.0 / 24.0);
     }
 
@@ -368,6 +388,7 @@ mod tests {
     fn summary_of_nothing() {
         let sum = summarize(&[], 0);
         assert_eq!((sum.count, sum.peak_max, sum.peak_p50), (0, None, None));
+        assert!(sum.peak_histogram.is_empty());
         let s = step_series(&[], (0, 10 * H));
         let b = buckets(&s, Tz::UTC, BucketKind::Day);
         assert_eq!(summarize(&b, 0).at_or_above_90pct_of_peak, 0);

@@ -133,6 +133,20 @@ pub struct Estimated {
     pub warm_memory_gib: f64,
     /// Per content item that holds processes, by peak processes descending, then GUID.
     pub content: Vec<ContentProcesses>,
+    /// Alive processes (server-wide, renders excluded) per calendar day of the reporting
+    /// zone, every day of the window in order.
+    pub daily: Vec<DailyProcesses>,
+}
+
+/// One calendar day of modelled processes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DailyProcesses {
+    /// `YYYY-MM-DD` in the reporting zone.
+    pub day: String,
+    /// Most processes alive at one instant of the day (its part inside the window).
+    pub peak: u32,
+    /// Time-weighted average of alive processes over the day's part inside the window.
+    pub average: f64,
 }
 
 /// One content item's estimated processes.
@@ -632,7 +646,20 @@ fn estimated(p: &Prepared, now: &Run) -> Estimated {
         apis_from_jobs: p.api_jobs.len() as u64,
         warm_memory_gib: warm.iter().map(|(n, mib)| (n * mib) as f64).sum::<f64>() / 1024.0,
         content,
+        daily: daily_processes(&now.alive, p.window, p.tz),
     }
+}
+
+/// Alive processes per calendar day of `tz`.
+fn daily_processes(alive: &[Interval], window: (Micros, Micros), tz: Tz) -> Vec<DailyProcesses> {
+    buckets(&step_series(alive, window), tz, BucketKind::Day)
+        .into_iter()
+        .map(|b| DailyProcesses {
+            day: b.label,
+            peak: b.peak,
+            average: b.average,
+        })
+        .collect()
 }
 
 /// Modelled (peak, p95) of alive processes per content id.

@@ -47,7 +47,25 @@ pub struct GrowthFit {
     pub rate_per_year: Option<f64>,
     /// Coefficient of determination of the fit.
     pub r_squared: Option<f64>,
+    /// The fitted curve, `exp(intercept + slope x month index)`, at every month of the
+    /// window and then at each month up to `ahead` months past the last one; empty
+    /// without a fit.
+    pub trend: Vec<TrendPoint>,
 }
+
+/// One month of a fitted growth curve.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TrendPoint {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Fitted value.
+    pub value: f64,
+    /// True past the window's last month (a projection).
+    pub projected: bool,
+}
+
+/// Most months a trend is projected ahead (keeps the curve finite and the chart legible).
+pub const MAX_TREND_AHEAD: u32 = 60;
 
 /// The monthly series from month buckets of the session series.
 pub fn monthly(
@@ -107,8 +125,9 @@ pub fn slice(series: &StepSeries, window: (Micros, Micros)) -> StepSeries {
     out
 }
 
-/// Fits ln(value) on the month index over full months with a positive value.
-pub fn fit(metric: &str, months: &[Month], value: impl Fn(&Month) -> f64) -> GrowthFit {
+/// Fits ln(value) on the month index over full months with a positive value; the trend
+/// runs `ahead` months (at most [`MAX_TREND_AHEAD`]) past the last month.
+pub fn fit(metric: &str, months: &[Month], ahead: u32, value: impl Fn(&Month) -> f64) -> GrowthFit {
     let mut points = Vec::new();
     let mut used = Vec::new();
     let mut dropped = Vec::new();
@@ -126,19 +145,55 @@ pub fn fit(metric: &str, months: &[Month], value: impl Fn(&Month) -> f64) -> Gro
     let line = (points.len() >= 3)
         .then(|| least_squares(&points))
         .flatten();
-    let rate = line.map(|(b, _)| b.exp() - 1.0);
+    let rate = line.map(|(b, _, _)| b.exp() - 1.0);
+    let trend = line
+        .map(|(b, a, _)| trend(months, a, b, ahead.min(MAX_TREND_AHEAD)))
+        .unwrap_or_default();
     GrowthFit {
         metric: metric.to_string(),
         months_used: used,
         months_dropped: dropped,
         rate_per_month: rate,
         rate_per_year: rate.map(|r| (1.0 + r).powi(12) - 1.0),
-        r_squared: line.map(|(_, r2)| r2),
+        r_squared: line.map(|(_, _, r2)| r2),
+        trend,
     }
 }
 
-/// Slope and R² of the least-squares line through `points`; `None` when x is constant.
-fn least_squares(points: &[(f64, f64)]) -> Option<(f64, f64)> {
+/// `exp(a + b i)` for every month index of the window and `ahead` months beyond.
+fn trend(months: &[Month], a: f64, b: f64, ahead: u32) -> Vec<TrendPoint> {
+    let last = months.last().map(|m| m.month.as_str()).unwrap_or("");
+    let n = months.len();
+    (0..n + ahead as usize)
+        .map(|i| TrendPoint {
+            month: match months.get(i) {
+                Some(m) => m.month.clone(),
+                None => month_after(last, (i + 1 - n) as u32),
+            },
+            value: (a + b * i as f64).exp(),
+            projected: i >= n,
+        })
+        .collect()
+}
+
+/// The label `k` months after `YYYY-MM` (`+k` when the label does not parse).
+fn month_after(label: &str, k: u32) -> String {
+    let parsed = label
+        .split_once('-')
+        .and_then(|(y, m)| Some((y.parse::<i64>().ok()?, m.parse::<i64>().ok()?)))
+        .filter(|(_, m)| (1..=12).contains(m));
+    match parsed {
+        Some((y, m)) => {
+            let idx = y * 12 + (m - 1) + i64::from(k);
+            format!("{:04}-{:02}", idx.div_euclid(12), idx.rem_euclid(12) + 1)
+        }
+        None => format!("{label}+{k}"),
+    }
+}
+
+/// Slope, intercept and R² of the least-squares line through `points`; `None` when x
+/// is constant.
+fn least_squares(points: &[(f64, f64)]) -> Option<(f64, f64, f64)> {
     let n = points.len() as f64;
     let mx = points.iter().map(|p| p.0).sum::<f64>() / n;
     let my = points.iter().map(|p| p.1).sum::<f64>() / n;
@@ -154,7 +209,7 @@ fn least_squares(points: &[(f64, f64)]) -> Option<(f64, f64)> {
     } else {
         sxy * sxy / (sxx * syy)
     };
-    Some((slope, r2))
+    Some((slope, my - slope * mx, r2))
 }
 
 #[cfg(test)]
@@ -181,7 +236,7 @@ mod tests {
         let months: Vec<Month> = (0..4)
             .map(|i| month(&format!("2024-0{}", i + 1), true, 0))
             .collect();
-        let f = fit("x", &months, |m| {
+        let f = fit("x", &months, 0, |m| {
             values[months.iter().position(|x| x.month == m.month).unwrap()]
         });
         assert_relative_eq!(f.rate_per_month.unwrap(), 0.10, epsilon = 1e-12);
@@ -201,10 +256,59 @@ mod tests {
             month("2024-03", true, 4),
             month("2024-04", true, 4),
         ];
-        let f = fit("p95", &months, |m| m.p95.unwrap_or(0) as f64);
+        let f = fit("p95", &months, 12, |m| m.p95.unwrap_or(0) as f64);
         assert_eq!(f.months_used, vec!["2024-03", "2024-04"]);
         assert_eq!(f.months_dropped.len(), 2);
         assert_eq!(f.rate_per_month, None, "fewer than 3 months gives no fit");
+        assert!(f.trend.is_empty(), "no fit, no trend");
+    }
+
+    #[test]
+    fn trend_follows_the_fit_and_projects_past_the_last_month() {
+        // Values 100, 110, 121 in months 0..2 lie exactly on 100 x 1.1^i, so the fitted
+        // curve is 100 x 1.1^i: 121 at the last month, 133.1 one month on and 146.41 two
+        // months on (2024-12 is followed by 2025-01 and 2025-02).
+        let labels = ["2024-10", "2024-11", "2024-12"];
+        let values = [100.0, 110.0, 121.0];
+        let months: Vec<Month> = labels.iter().map(|l| month(l, true, 0)).collect();
+        let f = fit("x", &months, 2, |m| {
+            values[labels.iter().position(|l| *l == m.month).unwrap()]
+        });
+        let got: Vec<(&str, bool)> = f
+            .trend
+            .iter()
+            .map(|t| (t.month.as_str(), t.projected))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("2024-10", false),
+                ("2024-11", false),
+                ("2024-12", false),
+                ("2025-01", true),
+                ("2025-02", true),
+            ]
+        );
+        for (t, want) in f.trend.iter().zip([100.0, 110.0, 121.0, 133.1, 146.41]) {
+            assert_relative_eq!(t.value, want, epsilon = 1e-9);
+        }
+    }
+
+    #[test]
+    fn trend_ahead_is_capped() {
+        let months: Vec<Month> = (1..=3)
+            .map(|i| month(&format!("2024-0{i}"), true, i))
+            .collect();
+        let f = fit("x", &months, 10_000, |m| m.p95.unwrap_or(0) as f64);
+        assert_eq!(f.trend.len(), 3 + MAX_TREND_AHEAD as usize);
+        assert!(f.trend.iter().all(|t| t.value.is_finite()));
+    }
+
+    #[test]
+    fn month_after_rolls_over_years_and_survives_odd_labels() {
+        assert_eq!(month_after("2024-12", 1), "2025-01");
+        assert_eq!(month_after("2024-01", 25), "2026-02");
+        assert_eq!(month_after("junk", 2), "junk+2");
     }
 
     #[test]

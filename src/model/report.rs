@@ -214,7 +214,7 @@ pub struct Growth {
 }
 
 /// Summary of one bucket size, serialised with unit-named keys: `days`, `peak_p50`, ...,
-/// `days_at_or_above_90pct_of_peak`, `series` (and `weeks`/`months` likewise).
+/// `days_at_or_above_90pct_of_peak`, `ninety_pct_of_peak`, `peak_histogram`, `series` (and `weeks`/`months` likewise).
 #[derive(Debug, Clone)]
 pub struct PeriodSummary {
     /// `days`, `weeks` or `months`.
@@ -228,7 +228,7 @@ pub struct PeriodSummary {
 impl Serialize for PeriodSummary {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let b = &self.summary;
-        let mut m = s.serialize_map(Some(9))?;
+        let mut m = s.serialize_map(Some(11))?;
         m.serialize_entry(self.unit, &b.count)?;
         m.serialize_entry("peak_p50", &b.peak_p50)?;
         m.serialize_entry("peak_p95", &b.peak_p95)?;
@@ -238,6 +238,8 @@ impl Serialize for PeriodSummary {
         m.serialize_entry("average_max", &b.average_max)?;
         let key = format!("{}_at_or_above_90pct_of_peak", self.unit);
         m.serialize_entry(&key, &b.at_or_above_90pct_of_peak)?;
+        m.serialize_entry("ninety_pct_of_peak", &b.ninety_pct_of_peak)?;
+        m.serialize_entry("peak_histogram", &b.peak_histogram)?;
         let series: Vec<BucketOut> = self.series.iter().map(BucketOut::from).collect();
         m.serialize_entry("series", &series)?;
         m.end()
@@ -305,8 +307,8 @@ pub fn analyze(data: &Dataset, opts: &Options) -> Result<Report> {
         content_types: content_types(data, &norm.sessions, &norm.visits),
         months: Vec::new(),
         growth: Growth {
-            sessions_p95: fit("p95 concurrent sessions", &[], |_| 0.0),
-            active_users: fit("active users", &[], |_| 0.0),
+            sessions_p95: fit("p95 concurrent sessions", &[], 0, |_| 0.0),
+            active_users: fit("active users", &[], 0, |_| 0.0),
         },
         processes: None,
         sizing: None,
@@ -383,11 +385,19 @@ fn fill_series(
     report.content = per_content(data, &norm.sessions, &norm.visits, window, tz);
     let month_buckets = buckets(&sessions, tz, BucketKind::Month);
     report.months = monthly(&month_buckets, &sessions, &norm.sessions, &norm.visits);
+    let ahead = opts
+        .capacity
+        .horizon_months
+        .max(0.0)
+        .ceil()
+        .min(f64::from(u32::MAX)) as u32;
     report.growth = Growth {
-        sessions_p95: fit("p95 concurrent sessions", &report.months, |m| {
+        sessions_p95: fit("p95 concurrent sessions", &report.months, ahead, |m| {
             f64::from(m.p95.unwrap_or(0))
         }),
-        active_users: fit("active users", &report.months, |m| m.active_users as f64),
+        active_users: fit("active users", &report.months, ahead, |m| {
+            m.active_users as f64
+        }),
     };
 }
 

@@ -243,10 +243,12 @@ pub fn trend_fits(rows: &[TrendRow]) -> (GrowthFit, GrowthFit) {
         })
         .collect();
     (
-        fit("p95 concurrent sessions", &months, |m| {
+        fit("p95 concurrent sessions", &months, 0, |m: &Month| {
             f64::from(m.p95.unwrap_or(0))
         }),
-        fit("active users", &months, |m| m.active_users as f64),
+        fit("active users", &months, 0, |m: &Month| {
+            m.active_users as f64
+        }),
     )
 }
 

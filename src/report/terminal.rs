@@ -3,6 +3,7 @@
 
 use std::io::{self, Write};
 
+use anstyle::{AnsiColor, Style};
 use chrono_tz::Tz;
 use comfy_table::presets::UTF8_BORDERS_ONLY;
 use comfy_table::{CellAlignment, Table};
@@ -15,22 +16,56 @@ use crate::model::time::Timestamp;
 /// How many content rows the terminal shows (JSON has them all).
 const TOP_CONTENT: usize = 20;
 
-/// Writes the terminal report.
+/// Writes the terminal report without colour.
 pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    render_styled(r, false, out)
+}
+
+/// Writes the terminal report; `color` makes headings bold and highlights the
+/// recommendation (the caller decides: a TTY without `NO_COLOR`).
+pub fn render_styled(r: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
     let tz: Tz = r.assumptions.tz.parse().unwrap_or(Tz::UTC);
-    header(r, tz, out)?;
-    inputs(r, out)?;
-    sessions(r, out)?;
-    concurrency(r, tz, out)?;
-    regularity(r, out)?;
-    content(r, out)?;
-    people(r, out)?;
-    growth(r, out)?;
-    processes(r, tz, out)?;
-    sizing(r, out)?;
-    questions(r, out)?;
-    recommendation(r, out)?;
-    problems(r, out)
+    let p = Paint(color);
+    header(r, tz, p, out)?;
+    inputs(r, p, out)?;
+    sessions(r, p, out)?;
+    concurrency(r, tz, p, out)?;
+    regularity(r, p, out)?;
+    content(r, p, out)?;
+    people(r, p, out)?;
+    growth(r, p, out)?;
+    processes(r, tz, p, out)?;
+    sizing(r, p, out)?;
+    questions(r, p, out)?;
+    recommendation(r, p, out)?;
+    problems(r, p, out)
+}
+
+/// Whether to colour, and how.
+#[derive(Clone, Copy)]
+struct Paint(bool);
+
+impl Paint {
+    /// `text` in `style` when colouring, else as is.
+    fn paint(self, style: Style, text: &str) -> String {
+        if self.0 {
+            format!("{style}{text}{style:#}")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn bold(self, text: &str) -> String {
+        self.paint(Style::new().bold(), text)
+    }
+
+    /// The recommendation: bold green.
+    fn highlight(self, text: &str) -> String {
+        self.paint(
+            Style::new().bold().fg_color(Some(AnsiColor::Green.into())),
+            text,
+        )
+    }
 }
 
 /// A new table with the house look.
@@ -46,8 +81,13 @@ fn table(head: &[&str]) -> Table {
 }
 
 /// A section heading.
-fn heading(out: &mut dyn Write, title: &str) -> io::Result<()> {
-    writeln!(out, "\n{title}\n{}", "─".repeat(title.chars().count()))
+fn heading(out: &mut dyn Write, p: Paint, title: &str) -> io::Result<()> {
+    writeln!(
+        out,
+        "\n{}\n{}",
+        p.bold(title),
+        "─".repeat(title.chars().count())
+    )
 }
 
 /// An instant in the reporting zone.
@@ -78,12 +118,12 @@ fn duration(s: Option<f64>) -> String {
     }
 }
 
-fn header(r: &Report, tz: Tz, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(
-        out,
+fn header(r: &Report, tz: Tz, p: Paint, out: &mut dyn Write) -> io::Result<()> {
+    let title = format!(
         "connect-capacity {} — Posit Connect capacity report",
         r.tool.version
-    )?;
+    );
+    writeln!(out, "{}", p.bold(&title))?;
     match &r.window {
         Some(w) => writeln!(
             out,
@@ -101,8 +141,8 @@ fn header(r: &Report, tz: Tz, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn inputs(r: &Report, out: &mut dyn Write) -> io::Result<()> {
-    heading(out, "Inputs")?;
+fn inputs(r: &Report, p: Paint, out: &mut dyn Write) -> io::Result<()> {
+    heading(out, p, "Inputs")?;
     let mut t = table(&["file", "kind", "rows"]);
     for f in &r.inputs.files {
         t.add_row(vec![
@@ -134,8 +174,8 @@ fn inputs(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn sessions(r: &Report, out: &mut dyn Write) -> io::Result<()> {
-    heading(out, "Sessions")?;
+fn sessions(r: &Report, p: Paint, out: &mut dyn Write) -> io::Result<()> {
+    heading(out, p, "Sessions")?;
     let s = &r.sessions;
     let mut t = table(&["", "count"]);
     let rows: [(&str, u64); 12] = [
@@ -174,8 +214,8 @@ fn stats_row(name: &str, s: &Stats, tz: Tz) -> Vec<String> {
     ]
 }
 
-fn concurrency(r: &Report, tz: Tz, out: &mut dyn Write) -> io::Result<()> {
-    heading(out, "Concurrency (exact, from an event sweep)")?;
+fn concurrency(r: &Report, tz: Tz, p: Paint, out: &mut dyn Write) -> io::Result<()> {
+    heading(out, p, "Concurrency (exact, from an event sweep)")?;
     let Some(c) = &r.concurrency else {
         return writeln!(out, "not available: no Shiny sessions in the inputs");
     };
@@ -251,11 +291,11 @@ fn period_row(series: &str, name: &str, p: &Option<PeriodSummary>) -> Option<Vec
     ])
 }
 
-fn regularity(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn regularity(r: &Report, p: Paint, out: &mut dyn Write) -> io::Result<()> {
     if r.daily.is_none() {
         return Ok(());
     }
-    heading(out, "How regularly does the peak occur?")?;
+    heading(out, p, "How regularly does the peak occur?")?;
     let mut t = table(&[
         "concurrent",
         "period",
@@ -290,8 +330,8 @@ fn regularity(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     )
 }
 
-fn content(r: &Report, out: &mut dyn Write) -> io::Result<()> {
-    heading(out, "Content (top by peak concurrent sessions)")?;
+fn content(r: &Report, p: Paint, out: &mut dyn Write) -> io::Result<()> {
+    heading(out, p, "Content (top by peak concurrent sessions)")?;
     let mut t = table(&[
         "content",
         "app_mode",
@@ -325,8 +365,8 @@ fn content(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     more(r.content.len(), out)
 }
 
-fn people(r: &Report, out: &mut dyn Write) -> io::Result<()> {
-    heading(out, "Publishers, consumers and content types")?;
+fn people(r: &Report, p: Paint, out: &mut dyn Write) -> io::Result<()> {
+    heading(out, p, "Publishers, consumers and content types")?;
     let p = &r.people;
     writeln!(
         out,
@@ -366,11 +406,11 @@ fn people(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{t}")
 }
 
-fn growth(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn growth(r: &Report, p: Paint, out: &mut dyn Write) -> io::Result<()> {
     if r.months.is_empty() {
         return Ok(());
     }
-    heading(out, "History and growth (calendar months)")?;
+    heading(out, p, "History and growth (calendar months)")?;
     let mut t = table(&[
         "month",
         "sessions",
@@ -414,12 +454,13 @@ fn growth(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn processes(r: &Report, tz: Tz, out: &mut dyn Write) -> io::Result<()> {
+fn processes(r: &Report, tz: Tz, paint: Paint, out: &mut dyn Write) -> io::Result<()> {
     let Some(p) = &r.processes else {
         return Ok(());
     };
     heading(
         out,
+        paint,
         "Processes (modelled from sessions; measured from jobs)",
     )?;
     writeln!(out, "{}", wrap(&p.model))?;
@@ -562,11 +603,11 @@ fn processes(r: &Report, tz: Tz, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn sizing(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn sizing(r: &Report, p: Paint, out: &mut dyn Write) -> io::Result<()> {
     let Some(z) = &r.sizing else {
         return Ok(());
     };
-    heading(out, "Sizing (every assumption shown)")?;
+    heading(out, p, "Sizing (every assumption shown)")?;
     let mut t = table(&[
         "scenario",
         "sessions x",
@@ -668,8 +709,8 @@ fn sizing(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{}", wrap(&z.storage_and_database))
 }
 
-fn questions(r: &Report, out: &mut dyn Write) -> io::Result<()> {
-    heading(out, "The six questions of Posit's scaling guidance")?;
+fn questions(r: &Report, p: Paint, out: &mut dyn Write) -> io::Result<()> {
+    heading(out, p, "The six questions of Posit's scaling guidance")?;
     for q in &r.questions {
         writeln!(out, "{}. {}", q.number, q.question)?;
         writeln!(out, "{}\n", wrap_indent(&q.answer, "   "))?;
@@ -677,14 +718,13 @@ fn questions(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn recommendation(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn recommendation(r: &Report, p: Paint, out: &mut dyn Write) -> io::Result<()> {
     let Some(rec) = &r.recommendation else {
         return Ok(());
     };
     let d = &rec.decision;
-    heading(out, "Recommendation")?;
-    writeln!(
-        out,
+    heading(out, p, "Recommendation")?;
+    let line = format!(
         "{}: {} node{} of {} cores and {} GiB{}.",
         arch_name(d.architecture),
         d.nodes,
@@ -696,7 +736,8 @@ fn recommendation(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         } else {
             String::new()
         }
-    )?;
+    );
+    writeln!(out, "{}", p.highlight(&line))?;
     writeln!(out, "Because:")?;
     for reason in &d.reasons {
         writeln!(out, "{}", wrap_indent(&format!("- {reason}"), "  "))?;
@@ -735,7 +776,7 @@ fn recommendation(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             sc.node.ram_gib
         )?;
     }
-    heading(out, "Pros and cons for this team")?;
+    heading(out, p, "Pros and cons for this team")?;
     let mut t = Table::new();
     t.load_preset(UTF8_BORDERS_ONLY)
         .set_header(vec!["option", "pros", "cons", "fit"]);
@@ -750,7 +791,7 @@ fn recommendation(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         ]);
     }
     writeln!(out, "{t}")?;
-    heading(out, "Scheduler settings to review")?;
+    heading(out, p, "Scheduler settings to review")?;
     if rec.settings_to_review.is_empty() {
         return writeln!(
             out,
@@ -858,11 +899,11 @@ fn wrap_indent(text: &str, indent: &str) -> String {
     lines.join("\n")
 }
 
-fn problems(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn problems(r: &Report, p: Paint, out: &mut dyn Write) -> io::Result<()> {
     if r.data_problems.is_empty() {
         return Ok(());
     }
-    heading(out, "Data problems (kept, worth a look)")?;
+    heading(out, p, "Data problems (kept, worth a look)")?;
     problem_lines(&r.data_problems, out)
 }
 

@@ -1,0 +1,340 @@
+//! Bar charts of the HTML report: top content by peak, monthly growth with its fitted
+//! trend and projection, and the sizing scenarios. Same rules as [`super::charts`]: draw
+//! the model's figures, compute nothing.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::charts::{
+    headroom, label_at, svg, text, title, Drawn, GRID, INK, MARK, PROCESSES, SESSIONS, WIDTH,
+};
+use crate::model::capacity::Scenario;
+use crate::model::Report;
+
+/// Most content items drawn in the top-content chart.
+const TOP_CONTENT: usize = 15;
+
+/// Longest title drawn on a chart axis, characters.
+const TITLE_CHARS: usize = 34;
+
+/// A content title shortened for an axis label.
+fn short(title: &str) -> String {
+    if title.chars().count() <= TITLE_CHARS {
+        title.to_string()
+    } else {
+        let cut: String = title.chars().take(TITLE_CHARS - 1).collect();
+        format!("{cut}…")
+    }
+}
+
+/// Peak concurrent sessions of the busiest content items, one horizontal bar each.
+pub fn top_content(r: &Report) -> Option<String> {
+    let items: Vec<(String, u32)> = r
+        .content
+        .iter()
+        .filter(|c| c.peak_sessions > 0)
+        .take(TOP_CONTENT)
+        .map(|c| {
+            let name = c.title.clone().unwrap_or_else(|| c.guid.clone());
+            (short(&name), c.peak_sessions)
+        })
+        .collect();
+    if items.is_empty() {
+        return None;
+    }
+    let n = items.len() as u32;
+    let max = items.iter().map(|i| i.1).max().unwrap_or(1);
+    let caption = "Top content by peak concurrent sessions";
+    let height = 90 + 30 * n;
+    svg((WIDTH, height), caption, |root| {
+        let mut chart = ChartBuilder::on(&root)
+            .caption(caption, title())
+            .margin(8)
+            .margin_right(40)
+            .x_label_area_size(40)
+            .y_label_area_size(280)
+            .build_cartesian_2d(
+                0.0..headroom(f64::from(max)),
+                (0u32..n.saturating_sub(1)).into_segmented(),
+            )?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .bold_line_style(GRID)
+            .light_line_style(WHITE)
+            .axis_style(INK)
+            .y_labels(items.len())
+            .y_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) => items
+                    .get((n - 1 - (*i).min(n - 1)) as usize)
+                    .map(|x| x.0.clone())
+                    .unwrap_or_default(),
+                _ => String::new(),
+            })
+            .x_labels(8)
+            .x_label_formatter(&|v| format!("{v:.0}"))
+            .x_desc("peak concurrent sessions")
+            .label_style(text(14))
+            .axis_desc_style(text(14))
+            .draw()?;
+        chart.draw_series(items.iter().enumerate().map(|(k, (_, peak))| {
+            let y = n - 1 - k as u32;
+            let mut bar = Rectangle::new(
+                [
+                    (0.0, SegmentValue::Exact(y)),
+                    (f64::from(*peak), SegmentValue::Exact(y + 1)),
+                ],
+                SESSIONS.mix(0.8).filled(),
+            );
+            bar.set_margin(4, 4, 0, 0);
+            bar
+        }))?;
+        chart.draw_series(items.iter().enumerate().map(|(k, (_, peak))| {
+            let y = n - 1 - k as u32;
+            Text::new(
+                peak.to_string(),
+                (f64::from(*peak), SegmentValue::CenterOf(y)),
+                text(14).pos(Pos::new(HPos::Left, VPos::Center)),
+            )
+        }))?;
+        Ok(())
+    })
+}
+
+/// Monthly p95 of concurrent sessions (bars; partial months pale), the fitted growth
+/// curve over the window and its projection (dashed) to the horizon.
+pub fn growth(r: &Report) -> Option<String> {
+    if r.months.is_empty() {
+        return None;
+    }
+    let fit = &r.growth.sessions_p95;
+    let labels: Vec<String> = if fit.trend.is_empty() {
+        r.months.iter().map(|m| m.month.clone()).collect()
+    } else {
+        fit.trend.iter().map(|t| t.month.clone()).collect()
+    };
+    let n = labels.len() as u32;
+    let max = r
+        .months
+        .iter()
+        .map(|m| f64::from(m.p95.unwrap_or(0)))
+        .chain(fit.trend.iter().map(|t| t.value))
+        .fold(0.0, f64::max);
+    let caption = "Monthly p95 of concurrent sessions, fitted trend and projection";
+    svg((WIDTH, 360), caption, |root| {
+        let mut chart = ChartBuilder::on(&root)
+            .caption(caption, title())
+            .margin(8)
+            .margin_right(24)
+            .x_label_area_size(40)
+            .y_label_area_size(56)
+            .build_cartesian_2d(
+                (0u32..n.saturating_sub(1)).into_segmented(),
+                0.0..headroom(max),
+            )?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .bold_line_style(GRID)
+            .light_line_style(WHITE)
+            .axis_style(INK)
+            .x_labels(labels.len().min(16))
+            .x_label_formatter(&|v| match v {
+                SegmentValue::CenterOf(i) => label_at(&labels, *i as i32),
+                _ => String::new(),
+            })
+            .y_desc("p95 concurrent sessions")
+            .y_labels(6)
+            .y_label_formatter(&|v| format!("{v:.0}"))
+            .label_style(text(13))
+            .axis_desc_style(text(14))
+            .draw()?;
+        chart
+            .draw_series(r.months.iter().enumerate().map(|(i, m)| {
+                let i = i as u32;
+                let color = if m.full {
+                    SESSIONS.mix(0.8)
+                } else {
+                    SESSIONS.mix(0.3)
+                };
+                let mut bar = Rectangle::new(
+                    [
+                        (SegmentValue::Exact(i), 0.0),
+                        (SegmentValue::Exact(i + 1), f64::from(m.p95.unwrap_or(0))),
+                    ],
+                    color.filled(),
+                );
+                bar.set_margin(0, 0, 6, 6);
+                bar
+            }))?
+            .label("monthly p95 (pale: partial month)")
+            .legend(|(x, y)| {
+                Rectangle::new([(x, y - 5), (x + 16, y + 5)], SESSIONS.mix(0.8).filled())
+            });
+        let point = |i: usize, v: f64| (SegmentValue::CenterOf(i as u32), v);
+        let fitted: Vec<_> = fit
+            .trend
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| !t.projected)
+            .map(|(i, t)| point(i, t.value))
+            .collect();
+        let last_fitted = fit.trend.iter().rposition(|t| !t.projected);
+        let projected: Vec<_> = fit
+            .trend
+            .iter()
+            .enumerate()
+            .filter(|(i, t)| t.projected || Some(*i) == last_fitted)
+            .map(|(i, t)| point(i, t.value))
+            .collect();
+        if !fitted.is_empty() {
+            chart
+                .draw_series(LineSeries::new(fitted, INK.stroke_width(2)))?
+                .label(match fit.rate_per_month {
+                    Some(rate) => format!("fitted trend, {:+.1} % per month", rate * 100.0),
+                    None => "fitted trend".to_string(),
+                })
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], INK.stroke_width(2)));
+        }
+        if projected.len() > 1 {
+            chart
+                .draw_series(DashedLineSeries::new(projected, 6, 4, MARK.stroke_width(2)))?
+                .label("projection")
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], MARK.stroke_width(2)));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(209, 213, 219))
+            .label_font(text(14))
+            .draw()?;
+        Ok(())
+    })
+}
+
+/// Cores and RAM of each sizing scenario side by side, with the recommended node's size
+/// as a dashed line.
+pub fn sizing(r: &Report) -> Option<String> {
+    let z = r.sizing.as_ref()?;
+    let mut scenarios: Vec<&Scenario> = vec![&z.now];
+    scenarios.extend(z.projected.as_ref());
+    scenarios.extend(z.scaled.as_ref());
+    let names: Vec<String> = scenarios
+        .iter()
+        .map(|s| match s.name.as_str() {
+            "projected" => format!("projected ({:.0} mo)", s.horizon_months.unwrap_or(0.0)),
+            "scaled" => format!("scaled x{:.1}", s.k),
+            other => other.to_string(),
+        })
+        .collect();
+    let node = r.recommendation.as_ref().map(|rec| rec.decision.node);
+    let cores: Vec<f64> = scenarios.iter().map(|s| s.size.cores as f64).collect();
+    let ram: Vec<f64> = scenarios.iter().map(|s| s.size.ram_gib as f64).collect();
+    let caption = "Sizing scenarios: CPU cores and RAM needed";
+    svg((WIDTH, 340), caption, |root| {
+        let (left, right) = root.split_horizontally(WIDTH / 2);
+        bars(
+            &left,
+            "CPU cores",
+            &names,
+            &cores,
+            node.map(|n| n.cores as f64),
+            SESSIONS,
+        )?;
+        bars(
+            &right,
+            "RAM, GiB",
+            &names,
+            &ram,
+            node.map(|n| n.ram_gib as f64),
+            PROCESSES,
+        )
+    })
+}
+
+/// One bar panel of the sizing chart.
+fn bars(
+    area: &DrawingArea<SVGBackend, Shift>,
+    name: &str,
+    names: &[String],
+    values: &[f64],
+    node: Option<f64>,
+    color: RGBColor,
+) -> Drawn {
+    let n = values.len() as u32;
+    let max = values.iter().copied().chain(node).fold(0.0, f64::max);
+    let caption = match node {
+        Some(v) => format!("{name} (dashed: recommended node, {v:.0})"),
+        None => name.to_string(),
+    };
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, title())
+        .margin(8)
+        .margin_right(20)
+        .x_label_area_size(36)
+        .y_label_area_size(50)
+        .build_cartesian_2d(
+            (0u32..n.saturating_sub(1)).into_segmented(),
+            0.0..headroom(max),
+        )?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .bold_line_style(GRID)
+        .light_line_style(WHITE)
+        .axis_style(INK)
+        .x_labels(names.len())
+        .x_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) => label_at(names, *i as i32),
+            _ => String::new(),
+        })
+        .y_labels(6)
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .label_style(text(14))
+        .draw()?;
+    chart.draw_series(values.iter().enumerate().map(|(i, v)| {
+        let i = i as u32;
+        let mut bar = Rectangle::new(
+            [
+                (SegmentValue::Exact(i), 0.0),
+                (SegmentValue::Exact(i + 1), *v),
+            ],
+            color.mix(0.8).filled(),
+        );
+        bar.set_margin(0, 0, 24, 24);
+        bar
+    }))?;
+    chart.draw_series(values.iter().enumerate().map(|(i, v)| {
+        Text::new(
+            format!("{v:.0}"),
+            (SegmentValue::CenterOf(i as u32), *v),
+            text(15).pos(Pos::new(HPos::Center, VPos::Bottom)),
+        )
+    }))?;
+    if let Some(node) = node {
+        let last = SegmentValue::Exact(n);
+        chart.draw_series(DashedLineSeries::new(
+            [(SegmentValue::Exact(0), node), (last, node)],
+            6,
+            4,
+            INK.stroke_width(1),
+        ))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_titles_keep_whole_characters() {
+        assert_eq!(short("Sales"), "Sales");
+        let long = "é".repeat(50);
+        let s = short(&long);
+        assert_eq!(s.chars().count(), TITLE_CHARS);
+        assert!(s.ends_with('…'));
+    }
+}

@@ -1,0 +1,469 @@
+//! The report as a [`Document`]: the sections the HTML and Markdown renderers share, in
+//! the order a manager reads them (the answer first, then the evidence). Only formatting
+//! and rounding happen here; every figure comes from the [`Report`].
+
+use chrono_tz::Tz;
+
+use super::document_capacity::{inputs, options, people, processes, review, sizing};
+use super::markup::{
+    arch_name, count, dec1, duration, int, local, nodes, rate, Block, Callout, Chart, ChartKind,
+    Document, Figure, Section, Span, Table,
+};
+use crate::model::report::{PeriodSummary, Stats};
+use crate::model::Report;
+
+/// Builds the shared document.
+pub fn document(r: &Report) -> Document {
+    let tz: Tz = r.assumptions.tz.parse().unwrap_or(Tz::UTC);
+    let mut sections = vec![summary(r, tz), questions(r)];
+    sections.extend(concurrency(r, tz));
+    sections.extend(hour_of_week(r));
+    sections.extend(regularity(r));
+    sections.push(content(r));
+    sections.extend(growth(r));
+    sections.extend(processes(r, tz));
+    sections.extend(sizing(r));
+    sections.extend(options(r));
+    sections.extend(review(r));
+    sections.push(people(r));
+    sections.push(inputs(r));
+    Document {
+        title: "Posit Connect capacity report".into(),
+        meta: meta(r, tz),
+        sections,
+    }
+}
+
+/// The lines under the title.
+fn meta(r: &Report, tz: Tz) -> Vec<String> {
+    let window = match &r.window {
+        Some(w) => format!(
+            "Usage from {} to {} ({:.0} days); times in {}.",
+            local(Some(w.start), tz),
+            local(Some(w.end), tz),
+            w.days,
+            r.assumptions.tz
+        ),
+        None => "No sessions or visits in the inputs: nothing to analyse.".into(),
+    };
+    vec![
+        window,
+        format!(
+            "{} Shiny sessions and {} visits from {} export files, analysed by {} {}.",
+            count(r.sessions.count),
+            count(r.visits.count),
+            r.inputs.files.len(),
+            r.tool.name,
+            r.tool.version
+        ),
+    ]
+}
+
+/// Key figures and the recommendation.
+fn summary(r: &Report, tz: Tz) -> Section {
+    let mut figures = Vec::new();
+    if let Some(rec) = &r.recommendation {
+        let d = &rec.decision;
+        figures.push(Figure {
+            label: "Recommended".into(),
+            value: format!("{} cores, {} GiB", d.node.cores, d.node.ram_gib),
+            note: format!("{}: {}", arch_name(d.architecture), nodes(d.nodes)),
+        });
+    }
+    if let Some(c) = &r.concurrency {
+        figures.push(Figure {
+            label: "Peak concurrent sessions".into(),
+            value: c.sessions.peak.to_string(),
+            note: format!(
+                "on {}; {} on average",
+                local(c.sessions.peak_at, tz),
+                dec1(c.sessions.average)
+            ),
+        });
+        figures.push(Figure {
+            label: "Peak concurrent users".into(),
+            value: c.users.peak.to_string(),
+            note: format!("{} distinct named users in all", count(r.people.consumers)),
+        });
+    }
+    if let Some(p) = &r.processes {
+        let measured = p
+            .measured
+            .as_ref()
+            .map(|m| format!("; measured from jobs: {}", m.peak))
+            .unwrap_or_default();
+        figures.push(Figure {
+            label: "Peak processes".into(),
+            value: p.estimated.peak.to_string(),
+            note: format!("modelled, alive at once{measured}"),
+        });
+    }
+    if let Some(m) = r.growth.sessions_p95.rate_per_month {
+        figures.push(Figure {
+            label: "Growth".into(),
+            value: format!("{:+.1} %/month", m * 100.0),
+            note: format!(
+                "p95 concurrent sessions, R² {}",
+                r.growth
+                    .sessions_p95
+                    .r_squared
+                    .map_or("-".into(), |v| format!("{v:.2}"))
+            ),
+        });
+    }
+    let mut blocks = vec![Block::Figures(figures)];
+    blocks.extend(recommendation(r));
+    Section {
+        id: "summary",
+        title: "Summary".into(),
+        blocks,
+    }
+}
+
+/// The recommendation box.
+fn recommendation(r: &Report) -> Option<Block> {
+    let rec = r.recommendation.as_ref()?;
+    let d = &rec.decision;
+    let spare = if d.spare_nodes > 0 {
+        " (one of them spare, so a node can fail)"
+    } else {
+        ""
+    };
+    let mut blocks = vec![
+        Block::Heading("Because".into()),
+        Block::List(d.reasons.clone()),
+        Block::Heading("It needs".into()),
+        Block::List(d.needs.clone()),
+    ];
+    if !d.considerations.is_empty() {
+        blocks.push(Block::Heading("Also consider".into()));
+        blocks.push(Block::List(d.considerations.clone()));
+    }
+    let scaled = r
+        .sizing
+        .as_ref()
+        .and_then(|z| z.scaled.as_ref())
+        .zip(rec.scaled.as_ref());
+    if let Some((z, sc)) = scaled {
+        let tail = vec![
+            Span::Text(format!(
+                "With {:.1} times the sessions (the scaled scenario): ",
+                z.k
+            )),
+            Span::Strong(format!(
+                "{}, {} of {} cores and {} GiB.",
+                arch_name(sc.architecture),
+                nodes(sc.nodes),
+                sc.node.cores,
+                sc.node.ram_gib
+            )),
+        ];
+        blocks.push(Block::Para(tail));
+    }
+    Some(Block::Callout(Callout {
+        title: format!(
+            "Recommendation: {}, {} of {} cores and {} GiB{spare}",
+            arch_name(d.architecture),
+            nodes(d.nodes),
+            d.node.cores,
+            d.node.ram_gib
+        ),
+        blocks,
+    }))
+}
+
+/// The six questions and their answers.
+fn questions(r: &Report) -> Section {
+    let mut t = Table::text(&["", "Question", "Answer"]).align(0, true);
+    for q in &r.questions {
+        t.row(vec![
+            q.number.to_string(),
+            q.question.clone(),
+            q.answer.clone(),
+        ]);
+    }
+    Section {
+        id: "questions",
+        title: "The six questions of Posit's scaling guidance".into(),
+        blocks: vec![Block::Table(t)],
+    }
+}
+
+/// A statistics row.
+fn stats_row(name: &str, s: &Stats, tz: Tz) -> Vec<String> {
+    vec![
+        name.to_string(),
+        s.peak.to_string(),
+        local(s.peak_at, tz),
+        dec1(s.average),
+        int(s.p50),
+        int(s.p95),
+        int(s.p99),
+    ]
+}
+
+/// Concurrency over time.
+fn concurrency(r: &Report, tz: Tz) -> Option<Section> {
+    let c = r.concurrency.as_ref()?;
+    let mut t = Table::numeric(&[
+        "concurrent",
+        "peak",
+        "peak at",
+        "average",
+        "p50",
+        "p95",
+        "p99",
+    ])
+    .align(2, false);
+    t.row(stats_row("sessions", &c.sessions, tz));
+    t.row(stats_row("users", &c.users, tz));
+    if let Some(p) = &r.processes {
+        let e = &p.estimated;
+        t.row(vec![
+            "processes (modelled, alive)".into(),
+            e.peak.to_string(),
+            local(e.peak_at, tz),
+            dec1(e.average),
+            "-".into(),
+            int(e.p95),
+            "-".into(),
+        ]);
+    }
+    Some(Section {
+        id: "concurrency",
+        title: "Concurrency over time".into(),
+        blocks: vec![
+            Block::Chart(Chart {
+                kind: ChartKind::Concurrency,
+                caption: "Each day's highest number at one instant (line) and its time-weighted \
+                          average (area). Sessions and users are exact, from an event sweep; \
+                          processes come from the scheduler model."
+                    .into(),
+            }),
+            Block::Table(t),
+            Block::Note(
+                "pXX: the level not exceeded XX % of the time. Users: distinct users at once \
+                 (each anonymous session counts as its own user)."
+                    .into(),
+            ),
+        ],
+    })
+}
+
+/// Weekday names, Monday first.
+const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+/// The hour-of-week heat map.
+fn hour_of_week(r: &Report) -> Option<Section> {
+    let h = r.hour_of_week.as_ref()?;
+    let b = h.sessions.busiest.as_ref()?;
+    let day = WEEKDAYS
+        .get(usize::from(b.weekday.saturating_sub(1)))
+        .unwrap_or(&"?");
+    Some(Section {
+        id: "hour-of-week",
+        title: "When the load comes".into(),
+        blocks: vec![
+            Block::Chart(Chart {
+                kind: ChartKind::HourOfWeek,
+                caption: "For each hour of the week, the highest number of concurrent sessions \
+                          in that hour, averaged over the weeks of the window."
+                    .into(),
+            }),
+            Block::Para(vec![
+                Span::Text("The busiest hour of the week is ".into()),
+                Span::Strong(format!(
+                    "{day} {:02}:00–{:02}:00 ({})",
+                    b.hour,
+                    b.hour + 1,
+                    r.assumptions.tz
+                )),
+                Span::Text(format!(
+                    ", with {:.1} concurrent sessions at its peak on average.",
+                    b.mean_peak
+                )),
+            ]),
+        ],
+    })
+}
+
+/// A row of the regularity table.
+fn period_row(series: &str, name: &str, p: &Option<PeriodSummary>) -> Option<Vec<String>> {
+    let p = p.as_ref()?;
+    let s = &p.summary;
+    Some(vec![
+        series.to_string(),
+        name.to_string(),
+        s.count.to_string(),
+        dec1(s.peak_p50),
+        dec1(s.peak_p95),
+        int(s.peak_max),
+        dec1(s.average_p50),
+        dec1(s.average_max),
+        s.at_or_above_90pct_of_peak.to_string(),
+    ])
+}
+
+/// How regularly the peak occurs.
+fn regularity(r: &Report) -> Option<Section> {
+    r.daily.as_ref()?;
+    let mut t = Table::numeric(&[
+        "concurrent",
+        "period",
+        "periods",
+        "peak p50",
+        "peak p95",
+        "peak max",
+        "average p50",
+        "average max",
+        "at ≥ 90 % of peak",
+    ])
+    .align(1, false);
+    for (series, name, p) in [
+        ("sessions", "days", &r.daily),
+        ("sessions", "weeks", &r.weekly),
+        ("sessions", "months", &r.monthly),
+        ("users", "days", &r.daily_users),
+        ("users", "weeks", &r.weekly_users),
+        ("users", "months", &r.monthly_users),
+    ] {
+        if let Some(row) = period_row(series, name, p) {
+            t.row(row);
+        }
+    }
+    let answer = r
+        .questions
+        .iter()
+        .find(|q| q.key == "load")
+        .map(|q| Block::Para(vec![Span::Text(q.answer.clone())]));
+    let mut blocks = vec![Block::Chart(Chart {
+        kind: ChartKind::DailyPeaks,
+        caption: "How many days reached each daily peak. Days right of the dashed line came \
+                  within 10 % of the highest peak of the window."
+            .into(),
+    })];
+    blocks.extend(answer);
+    blocks.push(Block::Table(t));
+    blocks.push(Block::Note(
+        "Per calendar period: its peak and time-weighted average; p50, p95 and max over the \
+         periods; the last column counts periods whose peak reached 90 % of the overall peak."
+            .into(),
+    ));
+    Some(Section {
+        id: "regularity",
+        title: "How regularly the peak occurs".into(),
+        blocks,
+    })
+}
+
+/// Per-content figures.
+fn content(r: &Report) -> Section {
+    let mut t = Table::numeric(&[
+        "content",
+        "type",
+        "sessions",
+        "users",
+        "peak",
+        "average",
+        "median duration",
+        "p95 duration",
+        "visits",
+    ])
+    .align(1, false);
+    for c in &r.content {
+        let name = match (&c.title, c.deleted) {
+            (Some(title), _) => title.clone(),
+            (None, true) => format!("[deleted] {}", c.guid),
+            (None, false) => c.guid.clone(),
+        };
+        t.row(vec![
+            name,
+            c.app_mode.clone().unwrap_or_else(|| "-".into()),
+            count(c.sessions),
+            count(c.users),
+            c.peak_sessions.to_string(),
+            dec1(c.average_sessions),
+            duration(c.duration_median_s),
+            duration(c.duration_p95_s),
+            count(c.visits),
+        ]);
+    }
+    let mut blocks = Vec::new();
+    if r.concurrency.is_some() {
+        blocks.push(Block::Chart(Chart {
+            kind: ChartKind::TopContent,
+            caption: "The content items with the most concurrent sessions at one instant.".into(),
+        }));
+    }
+    blocks.push(Block::Table(t));
+    blocks.push(Block::Note(
+        "By peak concurrent sessions. Peak and average: concurrent sessions of the item; \
+         visits: page views of static and rendered content and API requests."
+            .into(),
+    ));
+    Section {
+        id: "content",
+        title: "Content".into(),
+        blocks,
+    }
+}
+
+/// Monthly history and growth.
+fn growth(r: &Report) -> Option<Section> {
+    if r.months.is_empty() {
+        return None;
+    }
+    let mut t = Table::numeric(&[
+        "month",
+        "sessions",
+        "visits",
+        "active users",
+        "peak",
+        "p95",
+        "average",
+    ]);
+    for m in &r.months {
+        let label = if m.full {
+            m.month.clone()
+        } else {
+            format!("{} (partial)", m.month)
+        };
+        t.row(vec![
+            label,
+            count(m.sessions),
+            count(m.visits),
+            count(m.active_users),
+            m.peak.to_string(),
+            int(m.p95),
+            format!("{:.1}", m.average),
+        ]);
+    }
+    let fits: Vec<String> = [&r.growth.sessions_p95, &r.growth.active_users]
+        .iter()
+        .map(|f| match (f.rate_per_month, f.rate_per_year, f.r_squared) {
+            (Some(m), Some(y), Some(r2)) => format!(
+                "{}: {} ({:+.1} % per year), R² {:.2}, over {} full months",
+                f.metric,
+                rate(m),
+                y * 100.0,
+                r2,
+                f.months_used.len()
+            ),
+            _ => format!("{}: no trend (needs 3 full months with activity)", f.metric),
+        })
+        .collect();
+    Some(Section {
+        id: "growth",
+        title: "History and growth".into(),
+        blocks: vec![
+            Block::Chart(Chart {
+                kind: ChartKind::Growth,
+                caption: "Monthly 95th percentile of concurrent sessions; the line is a \
+                          log-linear fit over full months, dashed where it is projected ahead."
+                    .into(),
+            }),
+            Block::List(fits),
+            Block::Table(t),
+        ],
+    })
+}
