@@ -448,3 +448,45 @@ fn alerts_exit_3_and_say_so_on_one_stderr_line() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn compare_and_trend_render_in_every_format_with_data_escaped() {
+    let s = sample();
+    let periods = [
+        "--baseline",
+        "2024-02-01..2024-03-31",
+        "--current",
+        "2024-05-01..2024-06-30",
+    ];
+    for format in ["terminal", "json", "markdown", "html"] {
+        let out = cmd()
+            .args(["compare", &s])
+            .args(periods)
+            .args(["--format", format])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{format}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        // The sample's hostile title is among the risers.
+        assert!(text.contains("peak concurrent sessions"), "{format}");
+        match format {
+            "html" | "markdown" => {
+                assert!(!text.contains("<script>"), "{format} lets a title through");
+                assert!(text.contains("&lt;script&gt;"), "{format}");
+            }
+            "json" => assert!(text.contains("<script>alert(1)</script>")),
+            _ => assert!(text.contains("Test app <script>alert(1)</script>")),
+        }
+        let out = cmd()
+            .args(["trend", &s, "--format", format])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{format}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("2024-06"), "{format}");
+        if format == "html" {
+            assert!(text.starts_with("<!DOCTYPE html>"));
+            assert!(!text.contains("http://") && !text.contains("https://"));
+        }
+    }
+}

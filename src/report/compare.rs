@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use comfy_table::presets::UTF8_BORDERS_ONLY;
 use comfy_table::{CellAlignment, Table};
 
+use super::markup::{Block, Document, Section, Span, Table as MTable};
 use crate::cli::Format;
 use crate::commands::CompareReport;
 use crate::model::compare::{Change, ContentChange};
@@ -16,7 +17,96 @@ use crate::model::time::Timestamp;
 pub fn render(c: &CompareReport, format: Format, out: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Json => super::json::write_json(c, out),
-        _ => terminal(c, out),
+        Format::Markdown => super::markdown::write_document(&document(c), out),
+        Format::Html => super::html::page(
+            &document(c),
+            None,
+            env!("CARGO_PKG_NAME"),
+            env!("CARGO_PKG_VERSION"),
+            out,
+        ),
+        Format::Terminal => terminal(c, out),
+    }
+}
+
+/// The comparison as a document for Markdown and HTML.
+fn document(r: &CompareReport) -> Document {
+    let c = &r.comparison;
+    let figures_table = |list: &[Change]| {
+        let mut t = MTable::numeric(&["figure", "baseline", "current", "change", "relative"]);
+        for ch in list {
+            t.row(vec![
+                ch.name.clone(),
+                number(ch.baseline),
+                number(ch.current),
+                signed(ch.change),
+                percent(ch.relative),
+            ]);
+        }
+        t
+    };
+    let movers_table = |list: &[ContentChange]| {
+        let mut t = MTable::numeric(&["content", "baseline peak", "current peak", "change"]);
+        for m in list {
+            t.row(vec![
+                m.title.clone().unwrap_or_else(|| m.guid.clone()),
+                m.baseline_peak.to_string(),
+                m.current_peak.to_string(),
+                format!("{:+}", m.change),
+            ]);
+        }
+        t
+    };
+    let (a, b) = &c.architecture;
+    let mut sections = vec![Section {
+        id: "figures",
+        title: "Key figures".into(),
+        blocks: vec![
+            Block::Para(vec![
+                Span::Text("Recommended architecture: ".into()),
+                Span::Strong(format!(
+                    "{} then {}",
+                    a.as_deref().unwrap_or("-"),
+                    b.as_deref().unwrap_or("-")
+                )),
+            ]),
+            Block::Table(figures_table(&c.figures)),
+        ],
+    }];
+    if !c.content_mix.is_empty() {
+        sections.push(Section {
+            id: "mix",
+            title: "Content mix".into(),
+            blocks: vec![Block::Table(figures_table(&c.content_mix))],
+        });
+    }
+    let mut movers = Vec::new();
+    if !c.risers.is_empty() {
+        movers.push(Block::Heading(
+            "Top risers (peak concurrent sessions)".into(),
+        ));
+        movers.push(Block::Table(movers_table(&c.risers)));
+    }
+    if !c.fallers.is_empty() {
+        movers.push(Block::Heading(
+            "Top fallers (peak concurrent sessions)".into(),
+        ));
+        movers.push(Block::Table(movers_table(&c.fallers)));
+    }
+    if !movers.is_empty() {
+        sections.push(Section {
+            id: "movers",
+            title: "Risers and fallers".into(),
+            blocks: movers,
+        });
+    }
+    Document {
+        title: "Posit Connect capacity: comparison".into(),
+        meta: vec![
+            format!("Baseline: {}", window(&c.baseline)),
+            format!("Current: {}", window(&c.current)),
+        ],
+        sections,
     }
 }
 

@@ -6,7 +6,9 @@ use std::io::{self, Write};
 
 use super::charts;
 use super::document::document;
-use super::markup::{escape_html as esc, Block, Callout, Chart, ChartKind, Figure, Span, Table};
+use super::markup::{
+    escape_html as esc, Block, Callout, Chart, ChartKind, Document, Figure, Span, Table,
+};
 use crate::model::Report;
 
 /// The page's style sheet: a light theme, and print rules that keep figures whole.
@@ -14,7 +16,18 @@ const CSS: &str = include_str!("report.css");
 
 /// Writes the HTML report.
 pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let doc = document(r);
+    page(&document(r), Some(r), &r.tool.name, &r.tool.version, out)
+}
+
+/// Writes a document as a page; its charts are drawn from `r` (without one they are left
+/// out).
+pub fn page(
+    doc: &Document,
+    r: Option<&Report>,
+    tool: &str,
+    version: &str,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     writeln!(out, "<!DOCTYPE html>")?;
     writeln!(out, "<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">")?;
     writeln!(
@@ -42,15 +55,15 @@ pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(
         out,
-        "</main>\n<footer>{} {}: every figure above is computed from the exports listed under \
-         Inputs; the JSON output carries them at full precision.</footer>\n</body>\n</html>",
-        esc(&r.tool.name),
-        esc(&r.tool.version)
+        "</main>\n<footer>{} {}: every figure above is computed from the exports; the JSON \
+         output carries them at full precision.</footer>\n</body>\n</html>",
+        esc(tool),
+        esc(version)
     )
 }
 
 /// Writes blocks; sub-headings at level `h`.
-fn blocks(r: &Report, list: &[Block], h: u8, out: &mut dyn Write) -> io::Result<()> {
+fn blocks(r: Option<&Report>, list: &[Block], h: u8, out: &mut dyn Write) -> io::Result<()> {
     for b in list {
         match b {
             Block::Para(spans) => writeln!(out, "<p>{}</p>", inline(spans))?,
@@ -128,7 +141,7 @@ fn figures(list: &[Figure], out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "</div>")
 }
 
-fn callout(r: &Report, c: &Callout, h: u8, out: &mut dyn Write) -> io::Result<()> {
+fn callout(r: Option<&Report>, c: &Callout, h: u8, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "<div class=\"callout\">\n<p class=\"headline\">{}</p>",
@@ -138,7 +151,10 @@ fn callout(r: &Report, c: &Callout, h: u8, out: &mut dyn Write) -> io::Result<()
     writeln!(out, "</div>")
 }
 
-fn chart(r: &Report, c: &Chart, out: &mut dyn Write) -> io::Result<()> {
+fn chart(r: Option<&Report>, c: &Chart, out: &mut dyn Write) -> io::Result<()> {
+    let Some(r) = r else {
+        return Ok(());
+    };
     let svg = match c.kind {
         ChartKind::Concurrency => charts::concurrency(r),
         ChartKind::HourOfWeek => charts::hour_of_week(r),

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use comfy_table::presets::UTF8_BORDERS_ONLY;
 use comfy_table::{CellAlignment, Table};
 
+use super::markup::{Block, Document, Section, Table as MTable};
 use crate::cli::Format;
 use crate::model::growth::GrowthFit;
 use crate::model::trend::{Source, TrendReport, Utilisation};
@@ -14,7 +15,92 @@ use crate::model::trend::{Source, TrendReport, Utilisation};
 pub fn render(t: &TrendReport, format: Format, out: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Json => super::json::write_json(t, out),
-        _ => terminal(t, out),
+        Format::Markdown => super::markdown::write_document(&document(t), out),
+        Format::Html => super::html::page(
+            &document(t),
+            None,
+            env!("CARGO_PKG_NAME"),
+            env!("CARGO_PKG_VERSION"),
+            out,
+        ),
+        Format::Terminal => terminal(t, out),
+    }
+}
+
+/// One table row per period.
+fn rows(t: &TrendReport) -> (Vec<&'static str>, Vec<Vec<String>>) {
+    let head = vec![
+        t.every.name(),
+        "covered",
+        "sessions",
+        "peak",
+        "p95",
+        "avg",
+        "users peak",
+        "active users",
+        "processes",
+        "cores",
+        "RAM GiB",
+        "architecture",
+        "from",
+    ];
+    let body = t
+        .periods
+        .iter()
+        .map(|r| {
+            let f = &r.figures;
+            vec![
+                f.period.clone(),
+                format!("{:.0} %", f.coverage * 100.0),
+                f.sessions.to_string(),
+                f.peak_sessions.to_string(),
+                opt(f.p95_sessions),
+                f.average_sessions
+                    .map_or_else(|| "-".into(), |a| format!("{a:.1}")),
+                f.peak_users.to_string(),
+                f.active_users.to_string(),
+                opt(f.processes_peak),
+                opt(f.cores),
+                opt(f.ram_gib),
+                f.architecture.clone().unwrap_or_else(|| "-".into()),
+                match r.source {
+                    Source::Exports => "exports".into(),
+                    Source::History => "history".into(),
+                },
+            ]
+        })
+        .collect();
+    (head, body)
+}
+
+/// The trend as a document for Markdown and HTML.
+fn document(t: &TrendReport) -> Document {
+    let unit = t.every.name();
+    let (head, body) = rows(t);
+    let mut table = MTable::numeric(&head).align(11, false).align(12, false);
+    for r in body {
+        table.row(r);
+    }
+    let mut notes = vec![
+        growth_line(&t.growth_sessions_p95, unit),
+        growth_line(&t.growth_active_users, unit),
+    ];
+    if let Some(u) = &t.utilisation {
+        notes.push(utilisation_line(u));
+    }
+    notes.extend(
+        t.skipped_snapshots
+            .iter()
+            .map(|s| format!("skipped snapshot {s}")),
+    );
+    Document {
+        title: format!("Posit Connect capacity: trend per {unit}"),
+        meta: vec![format!("Times in {}", t.tz)],
+        sections: vec![Section {
+            id: "periods",
+            title: format!("Key figures per {unit}"),
+            blocks: vec![Block::Table(table), Block::List(notes)],
+        }],
     }
 }
 
@@ -63,48 +149,16 @@ pub fn utilisation_line(u: &Utilisation) -> String {
 fn terminal(t: &TrendReport, out: &mut dyn Write) -> io::Result<()> {
     let unit = t.every.name();
     writeln!(out, "connect-capacity trend, per {unit} ({})", t.tz)?;
+    let (head, body) = rows(t);
     let mut tab = Table::new();
-    tab.load_preset(UTF8_BORDERS_ONLY).set_header(vec![
-        unit,
-        "covered",
-        "sessions",
-        "peak",
-        "p95",
-        "avg",
-        "users peak",
-        "active users",
-        "processes",
-        "cores",
-        "RAM GiB",
-        "architecture",
-        "from",
-    ]);
-    for i in 1..12 {
+    tab.load_preset(UTF8_BORDERS_ONLY).set_header(head);
+    for i in 1..11 {
         if let Some(c) = tab.column_mut(i) {
             c.set_cell_alignment(CellAlignment::Right);
         }
     }
-    for r in &t.periods {
-        let f = &r.figures;
-        tab.add_row(vec![
-            f.period.clone(),
-            format!("{:.0} %", f.coverage * 100.0),
-            f.sessions.to_string(),
-            f.peak_sessions.to_string(),
-            opt(f.p95_sessions),
-            f.average_sessions
-                .map_or_else(|| "-".into(), |a| format!("{a:.1}")),
-            f.peak_users.to_string(),
-            f.active_users.to_string(),
-            opt(f.processes_peak),
-            opt(f.cores),
-            opt(f.ram_gib),
-            f.architecture.clone().unwrap_or_else(|| "-".into()),
-            match r.source {
-                Source::Exports => "exports".into(),
-                Source::History => "history".into(),
-            },
-        ]);
+    for r in body {
+        tab.add_row(r);
     }
     writeln!(out, "{tab}")?;
     writeln!(out, "{}", growth_line(&t.growth_sessions_p95, unit))?;
