@@ -375,3 +375,122 @@ fn terminal_report_answers_the_six_questions_and_recommends() {
         assert!(text.contains(h), "missing {h}");
     }
 }
+
+const JOBS_HEADER: &str = "\"id\",\"ppid\",\"pid\",\"key\",\"remote_id\",\"content_id\",\"content_guid\",\"app_id\",\"app_guid\",\"variant_id\",\"bundle_id\",\"start_time\",\"end_time\",\"last_heartbeat_time\",\"queued_time\",\"queue_name\",\"tag\",\"exit_code\",\"status\",\"hostname\",\"cluster\",\"image\",\"run_as\"";
+
+/// One jobs row (connectapi dialect, naive UTC times).
+fn job(id: u32, guid: &str, start: &str, end: &str, tag: &str) -> String {
+    format!(
+        "\"{id}\",\"1\",\"2\",\"k{id}\",NA,\"7\",\"{guid}\",\"7\",\"{guid}\",\"0\",\"1\",{start},{end},NA,NA,NA,\"{tag}\",0,2,\"connect01\",NA,NA,\"rstudio-connect\"\n"
+    )
+}
+
+#[test]
+fn design_peak_daily_p95_sizes_for_the_95th_percentile_of_daily_peaks() {
+    // Each session needs its own process (1 connection per process, threshold 1). Daily
+    // peaks of processes: 1 on 4 March, 1 on 5 March, 10 on 6 March. Type-7 p95 of
+    // [1, 1, 10]: position 0.95 x 2 = 1.9, so 1 + 0.9 x 9 = 9.1.
+    let f = Fixture::new();
+    tight_app(&f, "3", "NA");
+    let mut csv = String::from("content_guid,user_guid,started,ended,data_version\n");
+    csv += &format!("{APP},u0,2024-03-04T10:00:00Z,2024-03-04T10:30:00Z,1\n");
+    csv += &format!("{APP},u0,2024-03-05T10:00:00Z,2024-03-05T10:30:00Z,1\n");
+    for i in 0..10 {
+        csv += &format!("{APP},u{i},2024-03-06T10:00:00Z,2024-03-06T10:30:00Z,1\n");
+    }
+    f.file("shiny.csv", &csv);
+    let dir = f.path().to_str().unwrap();
+    let v = analyze_json(&[dir, "--design-peak", "daily-p95"]);
+    approx::assert_relative_eq!(
+        f64_at(&v, "sizing.now.design_processes"),
+        9.1,
+        epsilon = 1e-9
+    );
+    // Cores: ceil(9.1 x 1.2) + 1 = ceil(10.92) + 1 = 12; RAM: ceil((9.1 + 4) x 1.2) =
+    // ceil(15.72) = 16.
+    assert_eq!(at(&v, "sizing.now.cores"), 12);
+    assert_eq!(at(&v, "sizing.now.ram_gib"), 16);
+    // The absolute peak: 10 -> ceil(12) + 1 = 13 cores, ceil(16.8) = 17 GiB.
+    let v = analyze_json(&[dir]);
+    assert_eq!(at(&v, "sizing.now.design_processes"), 10.0);
+    assert_eq!(at(&v, "sizing.now.cores"), 13);
+    assert_eq!(at(&v, "sizing.now.ram_gib"), 17);
+}
+
+#[test]
+fn jobs_without_interactive_processes_do_not_calibrate_and_renders_count_as_measured() {
+    let f = Fixture::new();
+    tight_app(&f, "2", "NA");
+    three_sessions(&f);
+    // One render job overlapping the busiest minute, nothing interactive.
+    f.file(
+        "jobs.csv",
+        &format!(
+            "{JOBS_HEADER}\n{}",
+            job(
+                1,
+                "aaaaaaaa-0000-0000-0000-000000000001",
+                "2024-03-04 10:01:30",
+                "2024-03-04 10:04:00",
+                "build_report"
+            )
+        ),
+    );
+    let v = analyze_json(&[f.path().to_str().unwrap()]);
+    assert_eq!(at(&v, "processes.measured.peak"), 0);
+    assert!(at(&v, "sizing.calibration_factor").is_null());
+    assert!(at(&v, "sizing.notes")
+        .to_string()
+        .contains("not calibrated"));
+    // 3 app processes (limits lifted) and the render at 10:02: 4 processes, 4 cores of
+    // demand -> ceil(4.8) + 1 = 6; memory 3 x 1 GiB + 2 GiB = 5 -> ceil(9 x 1.2) = 11.
+    assert_eq!(at(&v, "sizing.now.design_processes"), 4.0);
+    assert_eq!(at(&v, "sizing.now.cores"), 6);
+    assert_eq!(at(&v, "sizing.now.ram_gib"), 11);
+}
+
+#[test]
+fn apis_take_their_processes_from_jobs() {
+    let f = Fixture::new();
+    let api = "aaaaaaaa-0000-0000-0000-0000000000a1";
+    f.file(
+        "content.csv",
+        &format!(
+            "{CONTENT_HEADER}\n\"{APP}\",\"tight\",\"Tight app\",\"shiny\",\"\",2,NA,1,1.0,0,NA,NA,NA,NA,NA,NA,NA,NA,NA\n\"{api}\",\"api\",\"Scoring API\",\"python-api\",\"\",NA,NA,NA,NA,NA,NA,NA,NA,NA,NA,NA,NA,NA,NA\n"
+        ),
+    );
+    three_sessions(&f);
+    // Five API processes from 10:01 to 10:06, as the jobs export measured them.
+    let mut jobs = format!("{JOBS_HEADER}\n");
+    for i in 0..5 {
+        jobs += &job(
+            10 + i,
+            api,
+            "2024-03-04 10:01:00",
+            "2024-03-04 10:06:00",
+            "run_api",
+        );
+    }
+    f.file("jobs.csv", &jobs);
+    let v = analyze_json(&[f.path().to_str().unwrap()]);
+    assert_eq!(at(&v, "processes.estimated.apis_from_jobs"), 1);
+    let rows = at(&v, "processes.estimated.content").as_array().unwrap();
+    let row = rows
+        .iter()
+        .find(|c| c["guid"] == api)
+        .expect("the API is listed");
+    assert_eq!(row["peak"], 5);
+    // Model = measured for the API part: 2 app processes (today's limits) + 5 at 10:02.
+    assert_eq!(at(&v, "processes.estimated.peak"), 7);
+    assert_eq!(at(&v, "processes.measured.peak"), 5);
+    // Lifted: 3 app processes + 5 API processes at 10:02, calibration 5 / 7 applies to
+    // all modelled processes (the API's included): 8 x 5/7 = 5.714...
+    let factor = f64_at(&v, "sizing.calibration_factor");
+    approx::assert_relative_eq!(factor, 5.0 / 7.0);
+    approx::assert_relative_eq!(
+        f64_at(&v, "sizing.now.design_processes"),
+        8.0 * 5.0 / 7.0,
+        // The factor is applied in millionths (exact integer sums): 0.714286 x 8.
+        epsilon = 1e-5
+    );
+}
