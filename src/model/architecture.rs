@@ -90,6 +90,9 @@ pub struct DecisionInput<'a> {
     pub content: &'a [ContentDemand],
     /// Fitted growth per month; `None` without a fit.
     pub growth_rate_per_month: Option<f64>,
+    /// Monthly growth of the needed cores and RAM as replayed (now to the projection);
+    /// when given, it times the outgrowing of a max node instead of the fitted rate.
+    pub size_growth_per_month: Option<(f64, f64)>,
     /// R versions of content active in the window (any precision; reduced to major.minor).
     pub r_versions: &'a [String],
     /// Python versions of content active in the window (reduced to major.minor).
@@ -289,6 +292,28 @@ pub fn outgrow_month(
     }
 }
 
+/// As [`outgrow_month`], with separate monthly rates for cores and RAM.
+pub fn outgrow_month_split(
+    cores: u64,
+    ram_gib: u64,
+    (rate_cores, rate_ram): (f64, f64),
+    limits: &Limits,
+) -> Option<(f64, &'static str)> {
+    let (mc, mr) = max_node(limits);
+    if cores > mc || ram_gib > mr {
+        return None;
+    }
+    let month = |have: u64, max: u64, r: f64| {
+        (have > 0 && r.is_finite() && r > 0.0).then(|| (max as f64 / have as f64).ln() / r.ln_1p())
+    };
+    match (month(cores, mc, rate_cores), month(ram_gib, mr, rate_ram)) {
+        (Some(c), Some(m)) if m < c => Some((m, "RAM")),
+        (Some(c), _) => Some((c, "cores")),
+        (None, Some(m)) => Some((m, "RAM")),
+        (None, None) => None,
+    }
+}
+
 /// Applies sizing.md section 5's rules in order: Kubernetes (containers required, or one
 /// content item at half a max node or more), then a cluster (high uptime, or the size
 /// exceeds a max node), then a single server. A Kubernetes recommendation lays out its
@@ -320,12 +345,15 @@ pub fn decide(inp: &DecisionInput) -> Recommendation {
             layout_text(inp, &layout)
         ));
     }
-    let outgrow = outgrow_month(
-        inp.size.cores,
-        inp.size.ram_gib,
-        inp.growth_rate_per_month,
-        inp.limits,
-    );
+    let outgrow = match inp.size_growth_per_month {
+        Some((c, r)) => outgrow_month_split(inp.size.cores, inp.size.ram_gib, (c, r), inp.limits),
+        None => outgrow_month(
+            inp.size.cores,
+            inp.size.ram_gib,
+            inp.growth_rate_per_month,
+            inp.limits,
+        ),
+    };
     Recommendation {
         architecture,
         reasons,
@@ -485,6 +513,22 @@ fn considerations(
 
 fn growth_text(inp: &DecisionInput, outgrow: Option<(f64, &str)>) -> String {
     let (mc, mr) = max_node(inp.limits);
+    if let (Some(g), Some((c, r))) = (inp.growth_rate_per_month, inp.size_growth_per_month) {
+        let grows = format!(
+            "sessions grow {} %/month (fitted); replayed, the needed size grows {} %/month in cores and {} %/month in RAM",
+            fmt_num(g * 100.0),
+            fmt_num(c * 100.0),
+            fmt_num(r * 100.0)
+        );
+        return match outgrow {
+            Some((m, which)) => format!(
+                "{grows}, reaching a max node ({mc} cores, {mr} GiB) in {} months ({which} first)",
+                fmt_num(m)
+            ),
+            None if exceeds_max_node(inp) => format!("{grows}; it already exceeds a max node"),
+            None => format!("{grows}: it is not growing toward a max node"),
+        };
+    }
     match (inp.growth_rate_per_month, outgrow) {
         (None, _) => "no growth fit: when the size would outgrow a max node is unknown".into(),
         (Some(g), Some((m, which))) => format!(

@@ -71,6 +71,7 @@ impl Fixture {
             limits: &self.limits,
             constants: &self.constants,
             content: &self.content,
+            size_growth_per_month: None,
             growth_rate_per_month: self.growth,
             r_versions: &self.r,
             py_versions: &self.py,

@@ -444,21 +444,24 @@ pub fn capacity(
     );
     let peaks = session_peaks(norm, window);
     let (r_versions, py_versions) = runtime_versions(&p, norm);
-    let decision_for =
-        |size: &Size, content: &[ContentDemand]| -> (Recommendation, Vec<OptionAssessment>) {
-            let input = DecisionInput {
-                size,
-                limits: &opts.limits,
-                constants: &opts.constants,
-                content,
-                growth_rate_per_month: growth_rate,
-                r_versions: &r_versions,
-                py_versions: &py_versions,
-            };
-            let d = decide(&input);
-            let o = pros_cons(&input, &d);
-            (d, o)
+    let decision_for = |size: &Size,
+                        content: &[ContentDemand],
+                        size_growth: Option<(f64, f64)>|
+     -> (Recommendation, Vec<OptionAssessment>) {
+        let input = DecisionInput {
+            size,
+            limits: &opts.limits,
+            constants: &opts.constants,
+            content,
+            growth_rate_per_month: growth_rate,
+            size_growth_per_month: size_growth,
+            r_versions: &r_versions,
+            py_versions: &py_versions,
         };
+        let d = decide(&input);
+        let o = pros_cons(&input, &d);
+        (d, o)
+    };
     let f = calibration.unwrap_or(1.0);
     let now_lifted = run(&p, 1.0, &p.settings, ReplayLimits::Lifted);
     let now_design = demand(&p, &now_lifted, 1.0).design_processes;
@@ -470,7 +473,7 @@ pub fn capacity(
      -> (
         Scenario,
         Recommendation,
-        Vec<OptionAssessment>,
+        Vec<ContentDemand>,
         Vec<ContentDemand>,
     ) {
         let (current, lifted) = if k == 1.0 {
@@ -487,7 +490,7 @@ pub fn capacity(
         let d = demand(&p, lifted, f);
         let mut size = sizing::size(&d, &buf, &opts.constants);
         let content = content_demands(&p, lifted, &peaks);
-        let (decision, options) = decision_for(&size, &content);
+        let (decision, _) = decision_for(&size, &content, None);
         size.node = decision.node;
         let s = Scenario {
             name: name.into(),
@@ -501,9 +504,9 @@ pub fn capacity(
             processes_vs_now: (now_design > 0.0).then(|| raw.design_processes / now_design),
             size,
         };
-        (s, decision, options, content_demands(&p, current, &peaks))
+        (s, decision, content_demands(&p, current, &peaks), content)
     };
-    let (now_s, decision, options, demands_now) = scenario("now", 1.0, None);
+    let (now_s, _, demands_now, lifted_now) = scenario("now", 1.0, None);
     let projected = match growth_rate {
         Some(r) => {
             let k = (1.0 + r).powf(opts.horizon_months);
@@ -535,6 +538,18 @@ pub fn capacity(
         ));
         (None, None)
     };
+    // When the size outgrows a max node follows the replayed growth of the size (cores
+    // and RAM from now to the projection), not the sessions': processes grow slower
+    // where apps share them.
+    let size_growth = projected.as_ref().and_then(|pr| {
+        let h = pr.horizon_months.filter(|h| *h > 0.0)?;
+        let rate = |a: u64, b: u64| (b as f64 / a.max(1) as f64).powf(1.0 / h) - 1.0;
+        Some((
+            rate(now_s.size.cores, pr.size.cores),
+            rate(now_s.size.ram_gib, pr.size.ram_gib),
+        ))
+    });
+    let (decision, options) = decision_for(&now_s.size, &lifted_now, size_growth);
     let review = settings_to_review(&demands_now, &opts.constants);
     let storage = decision.storage_and_database.clone();
 
