@@ -424,7 +424,7 @@ pub struct SampleArgs {
     #[arg(long, default_value_t = 20_000)]
     pub sessions: u64,
     /// Number of days covered.
-    #[arg(long, default_value_t = 212)]
+    #[arg(long, default_value_t = 244)]
     pub days: u32,
     /// Random seed: the same seed gives byte-identical files.
     #[arg(long, default_value_t = 42)]

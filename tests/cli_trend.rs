@@ -212,7 +212,8 @@ fn history_re_runs_are_idempotent() {
             "month-2024-04.json",
             "month-2024-05.json",
             "month-2024-06.json",
-            "month-2024-07.json"
+            "month-2024-07.json",
+            "month-2024-08.json"
         ]
     );
 }
@@ -314,7 +315,7 @@ fn a_damaged_snapshot_is_named_and_skipped() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("month-2023-12.json"), "{err}");
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["periods"].as_array().unwrap().len(), 7);
+    assert_eq!(v["periods"].as_array().unwrap().len(), 8);
     assert!(v["skipped_snapshots"][0]
         .as_str()
         .unwrap()
@@ -325,7 +326,7 @@ fn a_damaged_snapshot_is_named_and_skipped() {
 fn weekly_trend_fits_per_week() {
     let v = json_of(&["trend", &sample(), "--every", "week"]);
     let periods = v["periods"].as_array().unwrap();
-    assert_eq!(periods.len(), 31);
+    assert_eq!(periods.len(), 35);
     assert!(periods[1]["period"].as_str().unwrap().starts_with("2024-W"));
     assert!(v["growth_sessions_p95"]["rate_per_month"].is_number());
 }
@@ -340,7 +341,7 @@ fn a_killed_history_write_leaves_earlier_snapshots_intact() {
         .assert()
         .success();
     let before = snapshots(&dir);
-    assert_eq!(before.len(), 31);
+    assert_eq!(before.len(), 35);
     let bin = assert_cmd::cargo::cargo_bin("connect-capacity");
     // Kill re-runs (with different options, so every snapshot is rewritten) at several
     // points; every snapshot on disk must stay a complete file, old or new.
@@ -366,7 +367,7 @@ fn a_killed_history_write_leaves_earlier_snapshots_intact() {
         let now = snapshots(&dir);
         assert_eq!(
             now.len(),
-            31,
+            35,
             "no snapshot lost after a kill at {delay_ms} ms"
         );
         for (name, bytes) in &now {
@@ -451,34 +452,49 @@ fn alerts_exit_3_and_say_so_on_one_stderr_line() {
 
 #[test]
 fn compare_and_trend_render_in_every_format_with_data_escaped() {
-    let s = sample();
+    // The app of `two_months` titled with a script: its peak rises from 2 to 3, so it is
+    // a riser and its title appears in every format.
+    let f = Fixture::new();
+    two_months(&f);
+    f.file(
+        "content.csv",
+        &format!(
+            "guid,name,title,app_mode\n{APP},x,\"Test app <script>alert(1)</script>\",shiny\n"
+        ),
+    );
+    let dir = f.path().to_str().unwrap();
     let periods = [
         "--baseline",
-        "2024-02-01..2024-03-31",
+        "2024-03-01..2024-03-31",
         "--current",
-        "2024-05-01..2024-06-30",
+        "2024-04-01..2024-04-30",
     ];
     for format in ["terminal", "json", "markdown", "html"] {
         let out = cmd()
-            .args(["compare", &s])
+            .args(["compare", dir])
             .args(periods)
             .args(["--format", format])
             .output()
             .unwrap();
-        assert!(out.status.success(), "{format}");
+        assert!(
+            out.status.success(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let text = String::from_utf8(out.stdout).unwrap();
-        // The sample's hostile title is among the risers.
         assert!(text.contains("peak concurrent sessions"), "{format}");
         match format {
             "html" | "markdown" => {
                 assert!(!text.contains("<script>"), "{format} lets a title through");
                 assert!(text.contains("&lt;script&gt;"), "{format}");
             }
-            "json" => assert!(text.contains("<script>alert(1)</script>")),
-            _ => assert!(text.contains("Test app <script>alert(1)</script>")),
+            _ => assert!(
+                text.contains("Test app <script>alert(1)</script>"),
+                "{format}"
+            ),
         }
         let out = cmd()
-            .args(["trend", &s, "--format", format])
+            .args(["trend", &sample(), "--format", format])
             .output()
             .unwrap();
         assert!(out.status.success(), "{format}");

@@ -69,7 +69,7 @@ impl Default for SampleSpec {
     fn default() -> Self {
         SampleSpec {
             sessions: 20_000,
-            days: 212,
+            days: 244,
             seed: 42,
             start: chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default(),
             contents: 30,
