@@ -367,8 +367,8 @@ fn terminal_report_answers_the_six_questions_and_recommends() {
         "4. How many processes run concurrently per piece of content?",
         "5. What is the load on average and at peak, and how regularly does the peak occur?",
         "6. What do historical metrics show (growth, stability)?",
-        "Recommendation",
-        "Pros and cons for this team",
+        "Recommendation: ",
+        "Architecture options for this team",
         "Scheduler settings to review",
         "Connect does not publish its process spawn rule",
     ] {

@@ -179,7 +179,8 @@ fn markdown_of_sample_data_has_every_section_and_no_chart() {
         assert!(md.contains(h), "missing {h:?}");
     }
     assert!(!md.contains("<svg"));
-    assert!(md.contains("| 4 | How many processes run concurrently per piece of content? |"));
+    // Each question under its own heading.
+    assert!(md.contains("\n### 4. How many processes run concurrently per piece of content?\n"));
 }
 
 #[test]
@@ -229,7 +230,7 @@ fn terminal_output_to_a_pipe_has_no_colour_and_nothing_but_the_report() {
         .get_output()
         .clone();
     let stdout = String::from_utf8(out.stdout).unwrap();
-    assert!(stdout.starts_with("connect-capacity "));
+    assert!(stdout.starts_with("Posit Connect capacity report\n"));
     assert!(!stdout.contains('\x1b'), "escape codes on a pipe");
     assert!(
         out.stderr.is_empty(),
@@ -252,7 +253,7 @@ fn terminal_colour_is_only_added_when_asked() {
     assert!(!plain.contains('\x1b'));
     assert!(color.contains("\x1b[1m"), "bold headings");
     assert!(
-        color.contains("\x1b[1m\x1b[32mSingle server"),
+        color.contains("\x1b[1m\x1b[32mRecommendation: Single server"),
         "highlighted recommendation"
     );
     // Stripped of its escape codes the coloured report is the plain one.

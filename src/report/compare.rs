@@ -3,9 +3,6 @@
 
 use std::io::{self, Write};
 
-use comfy_table::presets::UTF8_BORDERS_ONLY;
-use comfy_table::{CellAlignment, Table};
-
 use super::markup::{Block, Document, Section, Span, Table as MTable};
 use crate::cli::Format;
 use crate::commands::CompareReport;
@@ -25,7 +22,7 @@ pub fn render(c: &CompareReport, format: Format, out: &mut dyn Write) -> io::Res
             env!("CARGO_PKG_VERSION"),
             out,
         ),
-        Format::Terminal => terminal(c, out),
+        Format::Terminal => super::terminal::write_document(&document(c), None, false, out),
     }
 }
 
@@ -150,68 +147,4 @@ pub fn window(w: &Option<Window>) -> String {
         ),
         None => "no data".into(),
     }
-}
-
-fn table(head: &[&str]) -> Table {
-    let mut t = Table::new();
-    t.load_preset(UTF8_BORDERS_ONLY).set_header(head.to_vec());
-    for i in 1..head.len() {
-        if let Some(c) = t.column_mut(i) {
-            c.set_cell_alignment(CellAlignment::Right);
-        }
-    }
-    t
-}
-
-fn changes(t: &mut Table, list: &[Change]) {
-    for c in list {
-        t.add_row(vec![
-            c.name.clone(),
-            number(c.baseline),
-            number(c.current),
-            signed(c.change),
-            percent(c.relative),
-        ]);
-    }
-}
-
-fn movers(title: &str, list: &[ContentChange], out: &mut dyn Write) -> io::Result<()> {
-    if list.is_empty() {
-        return Ok(());
-    }
-    writeln!(out, "\n{title}")?;
-    let mut t = table(&["content", "baseline peak", "current peak", "change"]);
-    for m in list {
-        t.add_row(vec![
-            m.title.clone().unwrap_or_else(|| m.guid.clone()),
-            m.baseline_peak.to_string(),
-            m.current_peak.to_string(),
-            format!("{:+}", m.change),
-        ]);
-    }
-    writeln!(out, "{t}")
-}
-
-fn terminal(r: &CompareReport, out: &mut dyn Write) -> io::Result<()> {
-    let c = &r.comparison;
-    writeln!(out, "connect-capacity comparison")?;
-    writeln!(out, "Baseline: {}", window(&c.baseline))?;
-    writeln!(out, "Current:  {}", window(&c.current))?;
-    let mut t = table(&["figure", "baseline", "current", "change", "relative"]);
-    changes(&mut t, &c.figures);
-    writeln!(out, "\n{t}")?;
-    let (a, b) = &c.architecture;
-    writeln!(
-        out,
-        "Recommended architecture: {} then {}",
-        a.as_deref().unwrap_or("-"),
-        b.as_deref().unwrap_or("-")
-    )?;
-    if !c.content_mix.is_empty() {
-        let mut t = table(&["content mix", "baseline", "current", "change", "relative"]);
-        changes(&mut t, &c.content_mix);
-        writeln!(out, "\n{t}")?;
-    }
-    movers("Top risers (peak concurrent sessions)", &c.risers, out)?;
-    movers("Top fallers (peak concurrent sessions)", &c.fallers, out)
 }

@@ -46,7 +46,7 @@ fn meta(r: &Report, tz: Tz) -> Vec<String> {
         ),
         None => "No sessions or visits in the inputs: nothing to analyse.".into(),
     };
-    vec![
+    let mut lines = vec![
         window,
         format!(
             "{} Shiny sessions and {} visits from {} export files, analysed by {} {}.",
@@ -56,7 +56,9 @@ fn meta(r: &Report, tz: Tz) -> Vec<String> {
             r.tool.name,
             r.tool.version
         ),
-    ]
+    ];
+    lines.extend(r.warnings.iter().map(|w| format!("Warning: {w}")));
+    lines
 }
 
 /// Key figures and the recommendation.
@@ -174,18 +176,15 @@ fn recommendation(r: &Report) -> Option<Block> {
 
 /// The six questions and their answers.
 fn questions(r: &Report) -> Section {
-    let mut t = Table::text(&["", "Question", "Answer"]).align(0, true);
+    let mut blocks = Vec::new();
     for q in &r.questions {
-        t.row(vec![
-            q.number.to_string(),
-            q.question.clone(),
-            q.answer.clone(),
-        ]);
+        blocks.push(Block::Heading(format!("{}. {}", q.number, q.question)));
+        blocks.push(Block::Para(vec![Span::Text(q.answer.clone())]));
     }
     Section {
         id: "questions",
         title: "The six questions of Posit's scaling guidance".into(),
-        blocks: vec![Block::Table(t)],
+        blocks,
     }
 }
 

@@ -135,9 +135,14 @@ pub fn processes(r: &Report, tz: Tz) -> Option<Section> {
     blocks.push(Block::Table(items));
     if !apis.is_empty() {
         blocks.push(Block::Para(vec![Span::Text(
-            "APIs record requests, not sessions: without jobs they hold only their \
-             min_processes."
-                .into(),
+            if p.estimated.apis_from_jobs > 0 {
+                "APIs record requests, not sessions: their processes are the ones the jobs \
+                 export measured."
+            } else {
+                "APIs record requests, not sessions: without a jobs export they hold only \
+                 their min_processes."
+            }
+            .into(),
         )]));
         blocks.push(Block::List(apis));
     }

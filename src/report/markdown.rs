@@ -83,7 +83,7 @@ fn blocks(list: &[Block], prefix: &str, out: &mut dyn Write) -> io::Result<()> {
         match b {
             Block::Para(spans) => writeln!(out, "{prefix}{}\n{blank}", inline(spans))?,
             Block::Note(text) => writeln!(out, "{prefix}*{}*\n{blank}", esc_inline(text))?,
-            Block::Heading(text) => writeln!(out, "{prefix}**{}**\n{blank}", esc_inline(text))?,
+            Block::Heading(text) => writeln!(out, "{prefix}### {}\n{blank}", esc_inline(text))?,
             Block::List(items) => {
                 if !items.is_empty() {
                     for i in items {

@@ -3,9 +3,6 @@
 
 use std::io::{self, Write};
 
-use comfy_table::presets::UTF8_BORDERS_ONLY;
-use comfy_table::{CellAlignment, Table};
-
 use super::markup::{Block, Document, Section, Table as MTable};
 use crate::cli::Format;
 use crate::model::growth::GrowthFit;
@@ -23,7 +20,7 @@ pub fn render(t: &TrendReport, format: Format, out: &mut dyn Write) -> io::Resul
             env!("CARGO_PKG_VERSION"),
             out,
         ),
-        Format::Terminal => terminal(t, out),
+        Format::Terminal => super::terminal::write_document(&document(t), None, false, out),
     }
 }
 
@@ -144,30 +141,4 @@ pub fn utilisation_line(u: &Utilisation) -> String {
         ));
     }
     s
-}
-
-fn terminal(t: &TrendReport, out: &mut dyn Write) -> io::Result<()> {
-    let unit = t.every.name();
-    writeln!(out, "connect-capacity trend, per {unit} ({})", t.tz)?;
-    let (head, body) = rows(t);
-    let mut tab = Table::new();
-    tab.load_preset(UTF8_BORDERS_ONLY).set_header(head);
-    for i in 1..11 {
-        if let Some(c) = tab.column_mut(i) {
-            c.set_cell_alignment(CellAlignment::Right);
-        }
-    }
-    for r in body {
-        tab.add_row(r);
-    }
-    writeln!(out, "{tab}")?;
-    writeln!(out, "{}", growth_line(&t.growth_sessions_p95, unit))?;
-    writeln!(out, "{}", growth_line(&t.growth_active_users, unit))?;
-    if let Some(u) = &t.utilisation {
-        writeln!(out, "{}", utilisation_line(u))?;
-    }
-    for s in &t.skipped_snapshots {
-        writeln!(out, "skipped snapshot {s}")?;
-    }
-    Ok(())
 }
