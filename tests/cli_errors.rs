@@ -339,3 +339,34 @@ fn a_missing_path_is_reported_once() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
 }
+
+#[test]
+fn a_killed_report_write_leaves_the_previous_report_whole() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
+    let out_dir = tempfile::tempdir().unwrap();
+    let report = out_dir.path().join("report.json");
+    cmd()
+        .args(["analyze", dir.to_str().unwrap(), "-o"])
+        .arg(&report)
+        .assert()
+        .success();
+    let bin = assert_cmd::cargo::cargo_bin("connect-capacity");
+    // Re-runs with other options (a different report) killed at several points: the
+    // file is always a whole report, the old one or the new one, never a part.
+    for delay_ms in [1, 10, 30, 60, 100, 150, 250, 400] {
+        let mut child = std::process::Command::new(&bin)
+            .args(["analyze", dir.to_str().unwrap(), "--scale", "3", "-o"])
+            .arg(&report)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let bytes = std::fs::read(&report).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|e| panic!("report damaged after a kill at {delay_ms} ms: {e}"));
+        assert_eq!(v["schema_version"], 1);
+    }
+}
