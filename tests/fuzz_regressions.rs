@@ -11,10 +11,11 @@ use std::path::{Path, PathBuf};
 
 type Target = fn(&[u8]) -> String;
 
-const TARGETS: [(&str, Target); 3] = [
+const TARGETS: [(&str, Target); 4] = [
     ("detect", harness::detect),
     ("ingest", harness::ingest),
     ("timestamp", harness::timestamp),
+    ("config", harness::config),
 ];
 
 fn fuzz_dir() -> PathBuf {

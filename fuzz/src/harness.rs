@@ -410,3 +410,31 @@ fn check_dataset(ds: &Dataset, name: &str, lenient: bool, decoded: Option<&[u8]>
         assert!(user_id(Some(u.user)));
     }
 }
+
+/// Fuzz target `config`: the input as a `--config` TOML file. Parsing never panics; a file
+/// that parses turns into capacity options or a usage error (never a panic), and every
+/// parse error names the file.
+pub fn config(data: &[u8]) -> String {
+    let text = String::from_utf8_lossy(data);
+    let path = Path::new("fuzz.toml");
+    match connect_capacity::config::parse(path, &text) {
+        Ok(c) => match c.capacity_options() {
+            Ok(o) => format!(
+                "ok nodes={} scale={} overrides={} resources={}",
+                o.nodes,
+                o.scale,
+                o.overrides.len(),
+                o.resources.len()
+            ),
+            Err(e) => {
+                assert!(matches!(e, Error::Usage(_)), "not a usage error: {e}");
+                format!("usage: {e}")
+            }
+        },
+        Err(e) => {
+            let text = e.to_string();
+            assert!(text.starts_with("fuzz.toml"), "error does not name the file: {text}");
+            format!("err: {text}")
+        }
+    }
+}
