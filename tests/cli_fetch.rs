@@ -796,6 +796,50 @@ fn dropped_connections_past_the_retries_fail_and_the_rerun_resumes_at_that_page(
 }
 
 #[test]
+fn a_stale_saved_cursor_restarts_the_pass_without_duplicates() {
+    let w = world();
+    let m = Mock::start(data_of(&w), KEY);
+    let out = tempfile::tempdir().unwrap();
+    m.set_hook(Some(Box::new(|r: &Req| {
+        (r.path.ends_with("/shiny/usage") && r.param("next") == Some("1000")).then_some(Resp::Drop)
+    })));
+    assert_eq!(
+        fetch(&m, out.path(), &["--retries", "0"]).status.code(),
+        Some(1)
+    );
+    // The server no longer knows the saved cursor (once): 400.
+    let mut once = true;
+    m.set_hook(Some(Box::new(move |r: &Req| {
+        (r.path.ends_with("/shiny/usage")
+            && r.param("next") == Some("1000")
+            && std::mem::take(&mut once))
+        .then(|| Resp::json(400, &json!({"error": "invalid cursor"})))
+    })));
+    m.clear_log();
+    let o = fetch(&m, out.path(), &[]);
+    ok(&o);
+    assert!(
+        stderr(&o).contains("starting the pass again"),
+        "{}",
+        stderr(&o)
+    );
+    let pages: Vec<Option<String>> = requests_to(&m.log(), "/shiny/usage")
+        .iter()
+        .map(|r| r.param("next").map(str::to_string))
+        .collect();
+    assert_eq!(
+        pages,
+        [
+            Some("1000".into()),
+            None,
+            Some("500".into()),
+            Some("1000".into())
+        ]
+    );
+    assert_eq!(lines(&out.path().join("shiny_usage.csv")).len(), 1234);
+}
+
+#[test]
 fn a_500_mid_pagination_is_retried() {
     let w = world();
     let m = Mock::start(data_of(&w), KEY);

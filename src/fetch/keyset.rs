@@ -81,13 +81,29 @@ pub fn run(ctx: &Ctx, spec: &Spec, state: &mut State) -> Result<Note, FetchError
     cut_journal(&journal, journal_len)?;
     let mut pages = 0u32;
     while let Some(q) = query.take() {
-        let page = match ctx.client.get(&format!("{}?{q}", spec.path), spec.needs)? {
-            Got::Json(v) => v,
-            Got::Missing if pages == 0 && !resumed => {
+        let got = ctx.client.get(&format!("{}?{q}", spec.path), spec.needs);
+        let page = match got {
+            Ok(Got::Json(v)) => v,
+            Ok(Got::Missing) if pages == 0 && !resumed => {
                 let _ = std::fs::remove_file(&journal);
                 return Ok(Note::Missing);
             }
-            Got::Missing | Got::Forbidden => return Err(missing_mid_pass(ctx, spec)),
+            Ok(Got::Missing) | Err(FetchError::Status { .. }) if pages == 0 && resumed => {
+                // The saved cursor is no longer valid: keep what the journal holds and
+                // start a new pass from the last completed one's `next_from`.
+                eprintln!(
+                    "note: {}: the saved page is gone; starting the pass again",
+                    spec.label
+                );
+                fold(ctx, spec, &journal)?;
+                es.resume = None;
+                state.endpoints.insert(spec.name.into(), es);
+                super::state::save(ctx.dir, state)?;
+                let _ = std::fs::remove_file(&journal);
+                return run(ctx, spec, state);
+            }
+            Ok(Got::Missing | Got::Forbidden) => return Err(missing_mid_pass(ctx, spec)),
+            Err(e) => return Err(e),
         };
         let (records, next) = split_page(spec, &page, &q, ctx)?;
         let rows: Vec<Row> = records
@@ -105,16 +121,7 @@ pub fn run(ctx: &Ctx, spec: &Spec, state: &mut State) -> Result<Note, FetchError
         super::state::save(ctx.dir, state)?;
         pages += 1;
     }
-    let fetched = table::load(&journal, spec.columns)?.rows;
-    let n_fetched = fetched.len() as u64;
-    let file = ctx.dir.join(spec.file);
-    let merged = table::merge(
-        table::load(&file, spec.columns)?,
-        fetched,
-        spec.merge,
-        spec.time_cols[0],
-    );
-    table::save(&file, &merged)?;
+    let (n_fetched, merged) = fold(ctx, spec, &journal)?;
     finish(&mut es, &merged, spec, ctx, reset, pass_from, mdv);
     state.endpoints.insert(spec.name.into(), es.clone());
     super::state::save(ctx.dir, state)?;
@@ -124,6 +131,22 @@ pub fn run(ctx: &Ctx, spec: &Spec, state: &mut State) -> Result<Note, FetchError
         rows: es.rows,
         open: open_sessions(&merged),
     })
+}
+
+/// Merges the journal into the endpoint's file (written atomically); returns the number
+/// of journal rows and the merged table.
+fn fold(ctx: &Ctx, spec: &Spec, journal: &Path) -> Result<(u64, Table), FetchError> {
+    let fetched = table::load(journal, spec.columns)?.rows;
+    let n = fetched.len() as u64;
+    let file = ctx.dir.join(spec.file);
+    let merged = table::merge(
+        table::load(&file, spec.columns)?,
+        fetched,
+        spec.merge,
+        spec.time_cols[0],
+    );
+    table::save(&file, &merged)?;
+    Ok((n, merged))
 }
 
 /// True when `--from` asks for earlier records than were ever fetched.
