@@ -13,6 +13,9 @@ use crate::ingest::{IngestOptions, InputTz, Micros};
 use crate::model::trend::{Every, ServerCapacity};
 use crate::model::Options;
 
+mod fetch_args;
+pub use fetch_args::{AnalyzeServerArgs, ConnectionArgs, EndpointArg, FetchArgs, KEY_VAR};
+
 /// Historical concurrency, processes and sizing for Posit Connect, from its usage exports.
 #[derive(Debug, Parser)]
 #[command(name = "connect-capacity", version, about, long_about = None)]
@@ -32,6 +35,9 @@ pub enum Command {
     Trend(Box<TrendArgs>),
     /// Write a seeded, realistic set of sample exports (the one in sample_data/).
     Sample(SampleArgs),
+    /// Fetch usage, content, users and jobs from a Connect server into CSV files
+    /// (incremental; API key in CONNECT_API_KEY).
+    Fetch(Box<FetchArgs>),
 }
 
 /// Report formats.
@@ -51,7 +57,11 @@ pub enum Format {
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
     /// Export files (.csv, .csv.gz) or folders to search recursively.
-    #[arg(required = true, value_name = "EXPORTS")]
+    #[arg(
+        required_unless_present = "server",
+        conflicts_with = "server",
+        value_name = "EXPORTS"
+    )]
     pub paths: Vec<PathBuf>,
     /// Output format; default: from the -o extension (.json, .md/.markdown, .html/.htm),
     /// else terminal.
@@ -64,6 +74,8 @@ pub struct AnalyzeArgs {
     pub data: DataArgs,
     #[command(flatten)]
     pub watch: WatchArgs,
+    #[command(flatten)]
+    pub server: AnalyzeServerArgs,
 }
 
 /// Arguments of `compare`.
@@ -443,6 +455,8 @@ pub struct AnalyzeSettings {
     pub ingest: IngestOptions,
     pub model: Options,
     pub watch: WatchSettings,
+    /// `--server`: fetch into this cache first, then analyse it.
+    pub fetch: Option<crate::fetch::FetchSettings>,
 }
 
 impl AnalyzeArgs {
@@ -454,6 +468,7 @@ impl AnalyzeArgs {
         let format = self
             .format
             .unwrap_or_else(|| format_from_path(self.output.as_deref()));
+        let fetch = self.server.settings(model.from, model.to)?;
         Ok(AnalyzeSettings {
             paths: self.paths.clone(),
             format,
@@ -461,6 +476,7 @@ impl AnalyzeArgs {
             ingest,
             model,
             watch,
+            fetch,
         })
     }
 }

@@ -23,10 +23,24 @@ pub struct Outcome {
     pub alert: Option<String>,
 }
 
-/// `analyze`: the report, then the history, then the alert.
+/// `fetch`: pull a server's data into CSV files.
+pub fn fetch(s: &crate::fetch::FetchSettings) -> Result<Outcome> {
+    crate::fetch::run(s, &mut io::stderr())?;
+    Ok(Outcome::default())
+}
+
+/// `analyze`: the report, then the history, then the alert (with `--server`, a fetch into
+/// the cache first).
 pub fn analyze(s: &AnalyzeSettings) -> Result<Outcome> {
+    let paths = match &s.fetch {
+        Some(f) => {
+            crate::fetch::run(f, &mut io::stderr())?;
+            vec![f.out.clone()]
+        }
+        None => s.paths.clone(),
+    };
     let spinner = spinner("reading exports");
-    let data = ingest::read_inputs(&s.paths, &s.ingest);
+    let data = ingest::read_inputs(&paths, &s.ingest);
     spinner.set_message("analysing");
     let report = data.and_then(|data| Ok((model::analyze(&data, &s.model)?, data)));
     spinner.finish_and_clear();

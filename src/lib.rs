@@ -13,6 +13,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod fetch;
 pub mod history;
 pub mod ingest;
 pub mod model;

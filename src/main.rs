@@ -24,6 +24,10 @@ fn main() -> ExitCode {
             .settings()
             .and_then(|s| commands::trend(&s))
             .map_err(anyhow::Error::from),
+        Command::Fetch(args) => args
+            .settings()
+            .and_then(|s| commands::fetch(&s))
+            .map_err(anyhow::Error::from),
         Command::Sample(args) => write_sample(args).map(|()| commands::Outcome::default()),
     };
     match result {

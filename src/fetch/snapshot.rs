@@ -1,0 +1,231 @@
+//! Whole-list endpoints: content (`/v1/content`, one array), users (`/v1/users`, offset
+//! pages of 500) and the jobs of on-demand content (`/v1/content/{guid}/jobs`, one array
+//! per item). Content and users are current lists, so each run replaces their files;
+//! jobs are merged by `id`, so jobs the server has since purged stay in `jobs.csv`.
+
+use serde_json::Value;
+
+use super::http::Got;
+use super::keyset::encode;
+use super::state::State;
+use super::table::{self, Column, Merge, Row, Table, Ty};
+use super::{Ctx, FetchError, Note};
+use crate::model::sizing::holds_processes;
+
+/// Columns of `content.csv`.
+pub const CONTENT: &[Column] = &[
+    ("guid", Ty::Text),
+    ("name", Ty::Text),
+    ("title", Ty::Text),
+    ("app_mode", Ty::Text),
+    ("content_category", Ty::Text),
+    ("owner_guid", Ty::Text),
+    ("min_processes", Ty::Num),
+    ("max_processes", Ty::Num),
+    ("max_conns_per_process", Ty::Num),
+    ("load_factor", Ty::Num),
+    ("idle_timeout", Ty::Num),
+    ("init_timeout", Ty::Num),
+    ("connection_timeout", Ty::Num),
+    ("read_timeout", Ty::Num),
+    ("memory_request", Ty::Num),
+    ("memory_limit", Ty::Num),
+    ("cpu_request", Ty::Num),
+    ("cpu_limit", Ty::Num),
+    ("cluster_name", Ty::Text),
+    ("image_name", Ty::Text),
+    ("r_version", Ty::Text),
+    ("py_version", Ty::Text),
+    ("quarto_version", Ty::Text),
+    ("created_time", Ty::Time),
+    ("last_deployed_time", Ty::Time),
+];
+
+/// Columns of `users.csv`.
+pub const USERS: &[Column] = &[
+    ("guid", Ty::Text),
+    ("username", Ty::Text),
+    ("email", Ty::Text),
+    ("first_name", Ty::Text),
+    ("last_name", Ty::Text),
+    ("user_role", Ty::Text),
+    ("created_time", Ty::Time),
+    ("updated_time", Ty::Time),
+    ("active_time", Ty::Time),
+    ("confirmed", Ty::Bool),
+    ("locked", Ty::Bool),
+];
+
+/// Columns of `jobs.csv`.
+pub const JOBS: &[Column] = &[
+    ("id", Ty::Text),
+    ("ppid", Ty::Text),
+    ("pid", Ty::Text),
+    ("key", Ty::Text),
+    ("remote_id", Ty::Text),
+    ("content_id", Ty::Text),
+    ("content_guid", Ty::Text),
+    ("variant_id", Ty::Text),
+    ("bundle_id", Ty::Text),
+    ("start_time", Ty::Time),
+    ("end_time", Ty::Time),
+    ("last_heartbeat_time", Ty::Time),
+    ("queued_time", Ty::Time),
+    ("queue_name", Ty::Text),
+    ("tag", Ty::Text),
+    ("exit_code", Ty::Num),
+    ("status", Ty::Num),
+    ("hostname", Ty::Text),
+    ("cluster", Ty::Text),
+    ("image", Ty::Text),
+    ("run_as", Ty::Text),
+];
+
+const NEEDS_CONTENT: &str =
+    "listing content needs the API key of a publisher or administrator (a viewer sees only \
+     content shared with them)";
+const NEEDS_USERS: &str = "listing users needs the API key of a licensed user";
+
+/// Fetches `/v1/content` into `content.csv`; returns the table (for jobs).
+pub fn content(ctx: &Ctx, state: &mut State) -> Result<(Note, Option<Table>), FetchError> {
+    let v = match ctx.client.get("/v1/content", NEEDS_CONTENT)? {
+        Got::Json(v) => v,
+        _ => return Ok((Note::Missing, None)),
+    };
+    let list = array(ctx, "/v1/content", &v)?;
+    let rows: Vec<Row> = list
+        .iter()
+        .map(|r| table::row_from_json(CONTENT, r))
+        .collect();
+    let t = sorted(CONTENT, rows);
+    replace(ctx, state, "content", "content.csv", &t)?;
+    Ok((note(&t), Some(t)))
+}
+
+/// Fetches every page of `/v1/users` into `users.csv`.
+pub fn users(ctx: &Ctx, state: &mut State) -> Result<Note, FetchError> {
+    let mut rows = Vec::new();
+    for page_number in 1u64.. {
+        let path = format!("/v1/users?page_number={page_number}&page_size=500");
+        let v = match ctx.client.get(&path, NEEDS_USERS)? {
+            Got::Json(v) => v,
+            _ if page_number == 1 => return Ok(Note::Missing),
+            _ => break,
+        };
+        let list = v
+            .get("results")
+            .and_then(Value::as_array)
+            .ok_or_else(|| malformed(ctx, &path, "expected an object with a \"results\" array"))?;
+        rows.extend(list.iter().map(|r| table::row_from_json(USERS, r)));
+        let total = v.get("total").and_then(Value::as_u64);
+        if list.is_empty() || total.is_some_and(|t| rows.len() as u64 >= t) {
+            break;
+        }
+    }
+    let t = sorted(USERS, rows);
+    replace(ctx, state, "users", "users.csv", &t)?;
+    Ok(note(&t))
+}
+
+/// Fetches the jobs of every on-demand content item and merges them into `jobs.csv`.
+pub fn jobs(ctx: &Ctx, state: &mut State, content: &Table) -> Result<Note, FetchError> {
+    let (Some(g), Some(m)) = (
+        table::col(content.columns, "guid"),
+        table::col(content.columns, "app_mode"),
+    ) else {
+        return Ok(Note::Missing);
+    };
+    let items: Vec<&str> = content
+        .rows
+        .iter()
+        .filter(|r| holds_processes(r[m].as_deref()))
+        .filter_map(|r| r[g].as_deref())
+        .collect();
+    let (mut rows, mut missing, mut forbidden) = (Vec::new(), 0usize, 0usize);
+    for guid in &items {
+        let path = format!("/v1/content/{}/jobs", encode(guid));
+        match ctx.client.get_tolerant(&path)? {
+            Got::Json(v) => {
+                let list = array(ctx, &path, &v)?;
+                rows.extend(list.iter().map(|r| table::row_from_json(JOBS, r)));
+            }
+            Got::Missing => missing += 1,
+            Got::Forbidden => forbidden += 1,
+        }
+    }
+    if !items.is_empty() && missing == items.len() {
+        return Ok(Note::Missing);
+    }
+    let fetched = rows.len() as u64;
+    let file = ctx.dir.join("jobs.csv");
+    let merged = table::merge(
+        table::load(&file, JOBS)?,
+        rows,
+        Merge::ById("id"),
+        "start_time",
+    );
+    table::save(&file, &merged)?;
+    record(state, "jobs", merged.rows.len());
+    super::state::save(ctx.dir, state)?;
+    Ok(Note::Jobs {
+        items: items.len(),
+        fetched,
+        rows: merged.rows.len() as u64,
+        skipped: missing + forbidden,
+    })
+}
+
+/// Replaces a whole-list file and records its size.
+fn replace(
+    ctx: &Ctx,
+    state: &mut State,
+    name: &str,
+    file: &str,
+    t: &Table,
+) -> Result<(), FetchError> {
+    table::save(&ctx.dir.join(file), t)?;
+    record(state, name, t.rows.len());
+    super::state::save(ctx.dir, state)
+}
+
+fn record(state: &mut State, name: &str, rows: usize) {
+    let es = state.endpoints.entry(name.to_string()).or_default();
+    es.rows = rows as u64;
+    es.passes += 1;
+}
+
+fn note(t: &Table) -> Note {
+    Note::Fetched {
+        fetched: t.rows.len() as u64,
+        rows: t.rows.len() as u64,
+        open: 0,
+    }
+}
+
+/// Rows in a stable order (by their first column, the GUID).
+fn sorted(columns: &'static [Column], mut rows: Vec<Row>) -> Table {
+    rows.sort();
+    Table { columns, rows }
+}
+
+/// A bare JSON array of objects.
+fn array<'v>(ctx: &Ctx, path: &str, v: &'v Value) -> Result<&'v [Value], FetchError> {
+    let list = v
+        .as_array()
+        .ok_or_else(|| malformed(ctx, path, "expected a JSON array"))?;
+    if list.iter().any(|r| !r.is_object()) {
+        return Err(malformed(
+            ctx,
+            path,
+            "an array element is not a JSON object",
+        ));
+    }
+    Ok(list)
+}
+
+fn malformed(ctx: &Ctx, path: &str, why: &str) -> FetchError {
+    FetchError::Malformed {
+        url: format!("{}/__api__{path}", ctx.client.base()),
+        why: why.to_string(),
+    }
+}
