@@ -433,7 +433,10 @@ pub fn config(data: &[u8]) -> String {
         },
         Err(e) => {
             let text = e.to_string();
-            assert!(text.starts_with("fuzz.toml"), "error does not name the file: {text}");
+            assert!(
+                text.starts_with("fuzz.toml"),
+                "error does not name the file: {text}"
+            );
             format!("err: {text}")
         }
     }
