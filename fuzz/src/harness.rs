@@ -111,6 +111,15 @@ pub fn detect(data: &[u8]) -> String {
                 assert_eq!((ds.files[0].kind, ds.files[0].rows), (k, 0));
             }
             (None, Err(Error::UnknownKind { .. })) => {}
+            // An empty header or a duplicated known column is refused before detection.
+            (
+                _,
+                Err(Error::Csv {
+                    line: 1,
+                    ref message,
+                    ..
+                }),
+            ) if header.check(Path::new("h.csv")).is_err() && !message.is_empty() => {}
             (k, r) => panic!("detect_kind says {k:?} but reading the header gives {r:?}"),
         }
     }

@@ -169,6 +169,35 @@ impl Header {
         self.has_index
     }
 
+    /// Checks what detection cannot: an empty file, and a column the parsers read that
+    /// appears twice (which copy is meant cannot be told). Errors name line 1.
+    pub fn check(&self, path: &Path) -> Result<()> {
+        if self.names.iter().all(|n| n.is_empty()) {
+            return Err(Error::Csv {
+                path: path.to_path_buf(),
+                line: 1,
+                message: "the file is empty (not even a header line); export it again, it may \
+                          have been cut off"
+                    .into(),
+            });
+        }
+        let start = usize::from(self.has_index);
+        for (i, name) in self.names.iter().enumerate().skip(start) {
+            let known = KNOWN_COLUMNS.contains(&name.as_str());
+            if known && self.names[start..i].contains(name) {
+                return Err(Error::Csv {
+                    path: path.to_path_buf(),
+                    line: 1,
+                    message: format!(
+                        "column '{name}' appears twice in the header; keep one copy (which one \
+                         is meant cannot be told)"
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// The data column names, comma-separated, for messages.
     pub fn display(&self) -> String {
         let start = usize::from(self.has_index);
@@ -187,12 +216,79 @@ fn normalise_name(name: &str) -> String {
 
 /// Detects the kind of a file from its normalised header.
 pub fn detect(header: &Header, path: &Path) -> Result<Kind> {
-    detect_kind(header).ok_or_else(|| Error::UnknownKind {
-        path: path.to_path_buf(),
-        found: header.display(),
-        accepted: accepted_list(),
+    detect_kind(header).ok_or_else(|| {
+        let mut found = header.display();
+        // One "column" holding the names: another separator (Excel writes ';' in locales
+        // with a decimal comma).
+        let start = usize::from(header.has_index);
+        if header.names.len() - start == 1 {
+            for (sep, name) in [(';', "semicolons"), ('\t', "tabs"), ('|', "bars")] {
+                if found.contains(sep) {
+                    found.push_str(&format!(
+                        "; the columns look separated by {name}: re-export the file \
+                         comma-separated"
+                    ));
+                    break;
+                }
+            }
+        }
+        Error::UnknownKind {
+            path: path.to_path_buf(),
+            found,
+            accepted: accepted_list(),
+        }
     })
 }
+
+/// Every column some parser reads: a duplicate of one of these is an error.
+const KNOWN_COLUMNS: &[&str] = &[
+    "content_guid",
+    "user_guid",
+    "started",
+    "ended",
+    "data_version",
+    "time",
+    "timestamp",
+    "guid",
+    "id",
+    "app_mode",
+    "username",
+    "user_role",
+    "email",
+    "locked",
+    "active_time",
+    "created_time",
+    "start_time",
+    "end_time",
+    "tag",
+    "status",
+    "hostname",
+    "cluster",
+    "key",
+    "app_guid",
+    "path",
+    "user_agent",
+    "variant_key",
+    "rendering_id",
+    "bundle_id",
+    "title",
+    "name",
+    "content_title",
+    "owner_guid",
+    "min_processes",
+    "max_processes",
+    "max_conns_per_process",
+    "load_factor",
+    "idle_timeout",
+    "cpu_limit",
+    "memory_limit",
+    "cpu_request",
+    "memory_request",
+    "r_version",
+    "py_version",
+    "first_name",
+    "last_name",
+];
 
 /// Detection without the error; checked in an order that avoids ambiguity.
 pub fn detect_kind(h: &Header) -> Option<Kind> {

@@ -69,6 +69,7 @@ fn read_source(
     let file = u32::try_from(ds.files.len())
         .map_err(|_| Error::Usage("too many input files (more than 4 billion)".to_string()))?;
     let header = src.header()?;
+    header.check(path)?;
     let kind = detect(&header, path)?;
     let parser = Parser::new(kind, &header, path)?;
     let zone = opts.input_tz.zone_for(kind);

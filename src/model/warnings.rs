@@ -1,5 +1,6 @@
-//! Warnings about options that matched nothing: a typo in a GUID or a username must not
-//! pass silently, and neither must a `--from/--to` that misses the data.
+//! Warnings about options that matched nothing (a typo in a GUID or a username must not
+//! pass silently, and neither must a `--from/--to` that misses the data), and about
+//! sessions whose recorded end lies implausibly far after their start.
 
 use std::collections::BTreeSet;
 
@@ -7,6 +8,9 @@ use super::normalize::Normalized;
 use super::time::Timestamp;
 use super::Options;
 use crate::ingest::Dataset;
+
+/// A recorded session longer than this is listed (Shiny sessions last minutes or hours).
+const LONG_SESSION: i64 = 7 * super::time::DAY;
 
 /// Warnings about `opts` against `data`, in a fixed order.
 pub fn option_warnings(data: &Dataset, opts: &Options, norm: &Normalized) -> Vec<String> {
@@ -34,6 +38,29 @@ pub fn option_warnings(data: &Dataset, opts: &Options, norm: &Normalized) -> Vec
                  match no content in the exports; check the GUID (it must match exactly)"
             ));
         }
+    }
+    let long: Vec<&crate::ingest::SessionRow> = data
+        .sessions
+        .iter()
+        .filter(|s| s.ended.is_some_and(|e| e - s.started > LONG_SESSION))
+        .collect();
+    if let Some(longest) = long.iter().max_by_key(|s| {
+        (
+            s.ended.unwrap_or(0) - s.started,
+            std::cmp::Reverse(s.origin),
+        )
+    }) {
+        let days = (longest.ended.unwrap_or(0) - longest.started) / super::time::DAY;
+        let place = data
+            .files
+            .get(longest.origin.file as usize)
+            .map(|f| format!("{}:{}", f.path.display(), longest.origin.line))
+            .unwrap_or_default();
+        out.push(format!(
+            "{} sessions last longer than 7 days (the longest {days} days, at {place}); they \
+             are kept as recorded, check their ended times",
+            long.len()
+        ));
     }
     if norm.window.is_none() && (opts.from.is_some() || opts.to.is_some()) {
         let times = data
