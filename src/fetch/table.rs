@@ -105,11 +105,34 @@ pub fn micros(s: Option<&str>) -> Option<i64> {
         .map(|t| t.timestamp_micros())
 }
 
+/// Characters that make a spreadsheet read a cell as a formula.
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A text cell safe to open in a spreadsheet: one that would start a formula gets a
+/// leading `'` (and so does one that already starts with `'` before such a character, so
+/// [`unguard`] restores every value exactly).
+fn guard(s: &str) -> std::borrow::Cow<'_, str> {
+    let risky = |t: &str| t.starts_with(FORMULA_START);
+    if risky(s) || (s.starts_with('\'') && risky(&s[1..])) {
+        format!("'{s}").into()
+    } else {
+        s.into()
+    }
+}
+
+/// The inverse of [`guard`], for files read back before a merge.
+fn unguard(s: &str) -> &str {
+    match s.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_START) || rest.starts_with('\'') => rest,
+        _ => s,
+    }
+}
+
 /// One field in the dialect.
 fn field(v: &Option<String>, ty: Ty) -> String {
     match v {
         None => "NA".into(),
-        Some(s) if ty == Ty::Text => format!("\"{}\"", s.replace('"', "\"\"")),
+        Some(s) if ty == Ty::Text => format!("\"{}\"", guard(s).replace('"', "\"\"")),
         Some(s) if needs_quotes(s) => format!("\"{}\"", s.replace('"', "\"\"")),
         Some(s) => s.clone(),
     }
@@ -174,9 +197,11 @@ pub fn load(path: &Path, columns: &'static [Column]) -> Result<Table, FetchError
         let rec = rec.map_err(bad)?;
         let row = index
             .iter()
-            .map(|i| {
+            .zip(columns)
+            .map(|(i, (_, ty))| {
                 i.and_then(|i| rec.get(i))
                     .filter(|v| !is_null(v))
+                    .map(|v| if *ty == Ty::Text { unguard(v) } else { v })
                     .map(str::to_string)
             })
             .collect();
@@ -330,6 +355,25 @@ mod tests {
     }
 
     #[test]
+    fn formula_cells_are_neutralised_and_read_back_exactly() {
+        for (raw, written) in [
+            ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"),
+            ("+1", "'+1"),
+            ("-cmd", "'-cmd"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("'=already quoted", "''=already quoted"),
+            ("'plain", "'plain"),
+            ("Sales Dashboard", "Sales Dashboard"),
+        ] {
+            assert_eq!(guard(raw), written, "{raw}");
+            assert_eq!(unguard(written), raw, "{raw}");
+        }
+        assert_eq!(field(&Some("=1+1".into()), Ty::Text), "\"'=1+1\"");
+        // Numbers are not text: a negative number stays a number.
+        assert_eq!(field(&Some("-3".into()), Ty::Num), "-3");
+    }
+
+    #[test]
     fn written_files_read_back_identically() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("x.csv");
@@ -341,8 +385,19 @@ mod tests {
                 "2024-01-01T00:00:01.5Z",
                 Some("2024-01-01T00:01:00Z"),
             ),
+            // Formula-like text is written guarded and read back as it was, however
+            // often the file is merged and saved again.
+            s(
+                "=cmd|' /C calc'!A0",
+                Some("'@x"),
+                "2024-01-01T00:00:02Z",
+                None,
+            ),
         ]);
         save(&p, &t).unwrap();
+        assert!(std::fs::read_to_string(&p).unwrap().contains("\"'=cmd|"));
+        assert_eq!(load(&p, SHINY).unwrap(), t);
+        save(&p, &load(&p, SHINY).unwrap()).unwrap();
         assert_eq!(load(&p, SHINY).unwrap(), t);
         assert!(load(&dir.path().join("none.csv"), SHINY)
             .unwrap()
