@@ -99,11 +99,13 @@ pub struct CompareReport {
 /// `trend`: fresh periods from the exports merged with the history.
 pub fn trend(s: &TrendSettings) -> Result<Outcome> {
     let every: Every = s.watch.every;
-    let fresh = if s.paths.is_empty() {
-        Vec::new()
+    let (fresh, now) = if s.paths.is_empty() {
+        (Vec::new(), None)
     } else {
         let data = ingest::read_inputs(&s.paths, &s.ingest)?;
-        period_figures(&data, &s.model, every)?
+        let whole = model::analyze(&data, &s.model)?;
+        let now = whole.sizing.map(|z| z.now.size);
+        (period_figures(&data, &s.model, every)?, now)
     };
     let (stored, damaged) = match &s.watch.history {
         Some(dir) => {
@@ -126,6 +128,7 @@ pub fn trend(s: &TrendSettings) -> Result<Outcome> {
         &stored,
         skipped,
         &s.model.capacity.server,
+        now.as_ref(),
     );
     emit(s.output.as_deref(), |out| {
         report::trend::render(&t, s.format, out)

@@ -66,7 +66,11 @@ pub fn store(dir: &Path, figures: &[PeriodFigures]) -> Result<Vec<Stored>> {
     for f in figures {
         let path = dir.join(file_name(f));
         if let Ok(Some(old)) = read_one(&path) {
-            if old.covered() > f.covered() && old.every == f.every && old.period == f.period {
+            // Keep the fuller version only when it was made with the same options: after a
+            // change (time zone, exclusions, settings) this run's figures replace it.
+            let same = old.options == f.options;
+            if same && old.covered() > f.covered() && old.every == f.every && old.period == f.period
+            {
                 out.push(Stored::Kept(path));
                 continue;
             }
@@ -181,6 +185,7 @@ mod tests {
             cores: Some(4),
             ram_gib: Some(8),
             architecture: Some("single-server".into()),
+            options: "o1".into(),
         }
     }
 
@@ -206,6 +211,19 @@ mod tests {
         assert_eq!(load(dir.path(), Every::Month).unwrap().0, vec![full]);
         // Weekly snapshots are a separate series.
         assert!(load(dir.path(), Every::Week).unwrap().0.is_empty());
+    }
+
+    #[test]
+    fn a_snapshot_made_with_other_options_is_replaced_even_when_fuller() {
+        let dir = tempfile::tempdir().unwrap();
+        store(dir.path(), &[figures("2024-03", (0, 100))]).unwrap();
+        let mut part = figures("2024-03", (60, 100));
+        part.options = "o2".into();
+        assert_eq!(
+            store(dir.path(), std::slice::from_ref(&part)).unwrap(),
+            vec![Stored::Written(dir.path().join("month-2024-03.json"))]
+        );
+        assert_eq!(load(dir.path(), Every::Month).unwrap().0, vec![part]);
     }
 
     #[test]

@@ -506,3 +506,102 @@ fn compare_and_trend_render_in_every_format_with_data_escaped() {
         }
     }
 }
+
+#[test]
+fn compare_warns_about_an_empty_period_and_unequal_lengths() {
+    let v = json_of(&[
+        "compare",
+        &sample(),
+        "--baseline",
+        "2024-03-01..2024-03-31",
+        "--current",
+        "2025-01-01..2025-01-07",
+    ]);
+    let w = v["warnings"].to_string();
+    assert!(
+        w.contains("the current period holds no session or visit"),
+        "{w}"
+    );
+    assert!(w.contains("differ in length (31.0 and 7.0 days)"), "{w}");
+    // Per-day rows make unequal periods comparable.
+    let per_day = figure(&v, "sessions per day");
+    assert_eq!(per_day["current"], 0.0);
+    approx::assert_relative_eq!(
+        per_day["baseline"].as_f64().unwrap(),
+        figure(&v, "sessions")["baseline"].as_f64().unwrap() / 31.0,
+        epsilon = 1e-9
+    );
+}
+
+#[test]
+fn trend_alerts_on_the_whole_export_not_on_a_few_hours_of_a_new_month() {
+    let s = sample();
+    // The exports end six hours into August: August is 0.8 % covered. The alert follows the
+    // "now" size of the whole export, as `analyze` does.
+    let args = ["--from", "2024-07-02", "--to", "2024-08-01T06:00:00Z"];
+    let v = analyze_json(&[&s, args[0], args[1], args[2], args[3]]);
+    let cores = at(&v, "sizing.now.cores").as_u64().unwrap();
+    let out = cmd()
+        .args(["trend", &s])
+        .args(args)
+        .args(["--capacity-cores", &cores.to_string(), "--alert-at", "0.8"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn rolling_thirty_day_exports_build_a_fittable_history() {
+    let h = Fixture::new();
+    let dir = h.path().join("history");
+    let d = dir.to_str().unwrap();
+    let s = sample();
+    // A 30-day export every 10 days from late January to the end of August.
+    let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 31).unwrap();
+    for i in 0..22 {
+        let to = start + chrono::Days::new(10 * i);
+        let from = to - chrono::Days::new(29);
+        cmd()
+            .args(["analyze", &s, "--history", d])
+            .args(["--from", &from.to_string(), "--to", &to.to_string()])
+            .assert()
+            .success();
+    }
+    let v = json_of(&["trend", "--history", d]);
+    // No 30-day export covers a 31-day month whole, but each month is nearly covered, and
+    // the fit uses them.
+    let used = v["growth_sessions_p95"]["months_used"].as_array().unwrap();
+    assert!(used.len() >= 5, "months used: {used:?}");
+    assert!(v["growth_sessions_p95"]["rate_per_month"].is_number());
+}
+
+#[test]
+fn history_made_with_other_options_is_replaced_and_mixing_is_warned_about() {
+    let h = Fixture::new();
+    let dir = h.path().join("history");
+    let d = dir.to_str().unwrap();
+    let s = sample();
+    cmd()
+        .args(["analyze", &s, "--history", d])
+        .assert()
+        .success();
+    let before = std::fs::read(dir.join("month-2024-03.json")).unwrap();
+    // Another zone, only March: March is replaced though no fuller, the rest stays.
+    cmd()
+        .args(["analyze", &s, "--tz", "America/New_York", "--history", d])
+        .args(["--from", "2024-03-01", "--to", "2024-03-31"])
+        .assert()
+        .success();
+    assert_ne!(
+        std::fs::read(dir.join("month-2024-03.json")).unwrap(),
+        before
+    );
+    let v = json_of(&["trend", "--history", d]);
+    let w = v["warnings"].to_string();
+    assert!(w.contains("different options"), "{w}");
+}

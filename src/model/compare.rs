@@ -25,6 +25,8 @@ pub struct Comparison {
     pub fallers: Vec<ContentChange>,
     /// Recommended architecture, baseline and current.
     pub architecture: (Option<String>, Option<String>),
+    /// What to keep in mind: an empty period, periods of different lengths.
+    pub warnings: Vec<String>,
 }
 
 /// One figure in both periods.
@@ -118,6 +120,18 @@ const FIGURES: &[(&str, &str, Getter)] = &[
     }),
     ("volume", "sessions", |r| Some(r.sessions.count as f64)),
     ("volume", "visits", |r| Some(r.visits.count as f64)),
+    ("volume", "sessions per day", |r| {
+        r.window
+            .as_ref()
+            .filter(|w| w.days > 0.0)
+            .map(|w| r.sessions.count as f64 / w.days)
+    }),
+    ("volume", "visits per day", |r| {
+        r.window
+            .as_ref()
+            .filter(|w| w.days > 0.0)
+            .map(|w| r.visits.count as f64 / w.days)
+    }),
     ("processes", "peak modelled processes", |r| {
         r.processes.as_ref().map(|p| f64::from(p.estimated.peak))
     }),
@@ -185,6 +199,24 @@ pub fn compare(baseline: &Report, current: &Report) -> Comparison {
                 .and_then(|v| v.as_str().map(str::to_string))
         })
     };
+    let mut warnings = Vec::new();
+    for (name, r) in [("baseline", baseline), ("current", current)] {
+        if r.sessions.count == 0 && r.visits.count == 0 {
+            warnings.push(format!(
+                "the {name} period holds no session or visit: check that the exports cover it"
+            ));
+        }
+    }
+    if let (Some(b), Some(c)) = (&baseline.window, &current.window) {
+        let (lo, hi) = (b.days.min(c.days), b.days.max(c.days));
+        if lo > 0.0 && hi > lo * 1.1 {
+            warnings.push(format!(
+                "the periods differ in length ({:.1} and {:.1} days): compare the per-day \
+                 rows, peaks and averages, not the totals",
+                b.days, c.days
+            ));
+        }
+    }
     Comparison {
         baseline: baseline.window.clone(),
         current: current.window.clone(),
@@ -193,6 +225,7 @@ pub fn compare(baseline: &Report, current: &Report) -> Comparison {
         risers,
         fallers,
         architecture: (arch(baseline), arch(current)),
+        warnings,
     }
 }
 

@@ -91,6 +91,11 @@ pub struct PeriodFigures {
     pub ram_gib: Option<u64>,
     /// Recommended architecture now.
     pub architecture: Option<String>,
+    /// Fingerprint of the options that shape the figures (zone, exclusions, session rules,
+    /// scheduler and sizing settings): snapshots made with other options are not mixed
+    /// silently. Empty in snapshots written before it existed.
+    #[serde(default)]
+    pub options: String,
 }
 
 impl PeriodFigures {
@@ -139,7 +144,38 @@ pub fn figures_of(
             .recommendation
             .as_ref()
             .map(|x| arch_key(&x.decision.architecture)),
+        options: String::new(),
     }
+}
+
+/// A stable fingerprint (FNV-1a, 64 bits, hex) of the options that shape a period's
+/// figures: not the window (`--from/--to`, `--as-of`) nor today's server.
+pub fn options_fingerprint(opts: &Options) -> String {
+    let c = &opts.capacity;
+    let text = format!(
+        "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{:?}|{}|{}|{:?}|{:?}",
+        opts.tz.name(),
+        opts.exclude_users,
+        opts.exclude_user_agents,
+        opts.min_session,
+        opts.open_cap,
+        opts.reconnect_timeout,
+        c.defaults,
+        c.overrides,
+        c.resources,
+        c.nodes,
+        c.design_peak,
+        c.horizon_months,
+        c.scale,
+        c.limits,
+        c.constants,
+    );
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
 }
 
 /// JSON name of an architecture.
@@ -168,7 +204,9 @@ pub fn period_figures(data: &Dataset, opts: &Options, every: Every) -> Result<Ve
             ..opts.clone()
         };
         let r = analyze(data, &o)?;
-        out.push(figures_of(&r, &p.label, every, (p.start, p.end), covered));
+        let mut f = figures_of(&r, &p.label, every, (p.start, p.end), covered);
+        f.options = options_fingerprint(opts);
+        out.push(f);
     }
     Ok(out)
 }
@@ -226,14 +264,19 @@ pub fn merge(fresh: &[PeriodFigures], stored: &[PeriodFigures]) -> Vec<TrendRow>
     rows
 }
 
-/// Growth fit of p95 concurrent sessions and of active users over fully covered periods
-/// (the rate is per period: per week or per month).
+/// Coverage from which a period counts as full for the trend's growth fits and for its
+/// utilisation: a rolling 30-day export never covers a 31-day month whole, and its first
+/// and last records fall a little inside the export's days.
+pub const NEARLY_FULL: f64 = 0.9;
+
+/// Growth fit of p95 concurrent sessions and of active users over periods covered at
+/// least [`NEARLY_FULL`] (the rate is per period: per week or per month).
 pub fn trend_fits(rows: &[TrendRow]) -> (GrowthFit, GrowthFit) {
     let months: Vec<Month> = rows
         .iter()
         .map(|r| Month {
             month: r.figures.period.clone(),
-            full: r.figures.coverage >= 0.999_999,
+            full: r.figures.coverage >= NEARLY_FULL,
             sessions: r.figures.sessions,
             visits: r.figures.visits,
             active_users: r.figures.active_users,
@@ -269,11 +312,18 @@ pub struct TrendReport {
     pub growth_active_users: GrowthFit,
     /// Snapshots that could not be read, as `path: why`.
     pub skipped_snapshots: Vec<String>,
-    /// Utilisation of today's server by the latest period's "now" size.
+    /// Things to know about the rows (e.g. periods made with other options).
+    pub warnings: Vec<String>,
+    /// Utilisation of today's server: by the "now" size of the exports of this run, else
+    /// by the latest nearly fully covered period's.
     pub utilisation: Option<Utilisation>,
 }
 
 /// Builds the trend report from fresh and stored figures.
+///
+/// Utilisation: `now` (the "now" size of a full analysis of this run's exports) when
+/// given, else the latest period covered at least [`NEARLY_FULL`] (a few hours of a new
+/// month must not decide an alert).
 pub fn trend_report(
     every: Every,
     tz: &str,
@@ -281,15 +331,40 @@ pub fn trend_report(
     stored: &[PeriodFigures],
     skipped_snapshots: Vec<String>,
     server: &ServerCapacity,
+    now: Option<&Size>,
 ) -> TrendReport {
     let periods = merge(fresh, stored);
     let (g, u) = trend_fits(&periods);
-    let latest = periods.iter().rev().find_map(|r| {
-        let f = &r.figures;
-        let (cores, ram_gib) = (f.cores?, f.ram_gib?);
-        Some((cores, ram_gib))
-    });
-    let utilisation = latest.and_then(|(cores, ram)| needed_vs(cores, ram, server));
+    let mut warnings = Vec::new();
+    let keys: std::collections::BTreeSet<&str> =
+        periods.iter().map(|r| r.figures.options.as_str()).collect();
+    if keys.len() > 1 {
+        let now = fresh.first().map(|f| f.options.as_str());
+        let other: Vec<&str> = periods
+            .iter()
+            .filter(|r| Some(r.figures.options.as_str()) != now)
+            .map(|r| r.figures.period.as_str())
+            .collect();
+        warnings.push(format!(
+            "periods analysed with different options (zone, exclusions, scheduler or sizing \
+             settings) sit side by side: {}; re-run them with today's options to compare like \
+             with like",
+            other.join(", ")
+        ));
+    }
+    let latest = periods
+        .iter()
+        .rev()
+        .filter(|r| r.figures.coverage >= NEARLY_FULL)
+        .find_map(|r| {
+            let f = &r.figures;
+            let (cores, ram_gib) = (f.cores?, f.ram_gib?);
+            Some((cores, ram_gib))
+        });
+    let utilisation = match now {
+        Some(size) => utilisation(size, server),
+        None => latest.and_then(|(cores, ram)| needed_vs(cores, ram, server)),
+    };
     TrendReport {
         schema_version: super::report::SCHEMA_VERSION,
         every,
@@ -298,6 +373,7 @@ pub fn trend_report(
         growth_sessions_p95: g,
         growth_active_users: u,
         skipped_snapshots,
+        warnings,
         utilisation,
     }
 }
@@ -395,6 +471,7 @@ mod tests {
             cores: None,
             ram_gib: None,
             architecture: None,
+            options: String::new(),
         }
     }
 

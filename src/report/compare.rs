@@ -99,10 +99,13 @@ fn document(r: &CompareReport) -> Document {
     }
     Document {
         title: "Posit Connect capacity: comparison".into(),
-        meta: vec![
+        meta: [
             format!("Baseline: {}", window(&c.baseline)),
             format!("Current: {}", window(&c.current)),
-        ],
+        ]
+        .into_iter()
+        .chain(c.warnings.iter().map(|w| format!("Warning: {w}")))
+        .collect(),
         sections,
     }
 }
