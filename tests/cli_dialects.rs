@@ -281,3 +281,38 @@ fn reads_connectapi_jobs_and_legacy_epoch_jobs() {
         .collect();
     assert_eq!(kinds, vec!["jobs", "jobs", "shiny_usage"]);
 }
+
+#[test]
+fn visits_and_hits_together_are_warned_about() {
+    let f = Fixture::new();
+    f.file(
+        "visits.csv",
+        "content_guid,user_guid,time,data_version
+475618c9-0000-4000-8000-000000000001,fecbd383-0000-4000-8000-000000000002,2025-04-30T12:36:13Z,3
+",
+    );
+    f.file(
+        "hits.csv",
+        "id,user_guid,content_guid,timestamp,data.path,data.user_agent
+8966214,fecbd383-0000-4000-8000-000000000002,475618c9-0000-4000-8000-000000000001,2025-04-30T12:36:13Z,/,x
+",
+    );
+    let v = analyze_json(&[f.path().to_str().unwrap()]);
+    assert!(
+        at(&v, "warnings")
+            .to_string()
+            .contains("both content visits and hits"),
+        "{}",
+        at(&v, "warnings")
+    );
+    // One source alone: no warning.
+    let g = Fixture::new();
+    g.file(
+        "visits.csv",
+        "content_guid,user_guid,time,data_version
+475618c9-0000-4000-8000-000000000001,fecbd383-0000-4000-8000-000000000002,2025-04-30T12:36:13Z,3
+",
+    );
+    let v = analyze_json(&[g.path().to_str().unwrap()]);
+    assert_eq!(at(&v, "warnings"), &json!([]));
+}

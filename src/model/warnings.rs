@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use super::normalize::Normalized;
 use super::time::Timestamp;
 use super::Options;
-use crate::ingest::Dataset;
+use crate::ingest::{Dataset, VisitSource};
 
 /// A recorded session longer than this is listed (Shiny sessions last minutes or hours).
 const LONG_SESSION: i64 = 7 * super::time::DAY;
@@ -61,6 +61,17 @@ pub fn option_warnings(data: &Dataset, opts: &Options, norm: &Normalized) -> Vec
              are kept as recorded, check their ended times",
             long.len()
         ));
+    }
+    let sources = |list: &[VisitSource]| norm.visits.iter().any(|v| list.contains(&v.source));
+    if sources(&[VisitSource::Visits, VisitSource::Unified])
+        && sources(&[VisitSource::Hits, VisitSource::Dashboard])
+    {
+        out.push(
+            "both content visits and hits (or the dashboard export) are present: they record \
+             the same requests in two ways, so visit counts may hold some twice; analyse one \
+             of them"
+                .into(),
+        );
     }
     if norm.window.is_none() && (opts.from.is_some() || opts.to.is_some()) {
         let times = data
