@@ -93,10 +93,28 @@ def series_stats_sql(con, prefix):
     }
 
 
+class Timed:
+    """A DuckDB connection that prints each statement's time when BASELINE_VERBOSE is set."""
+
+    def __init__(self, con):
+        import os
+        import time
+
+        self.con, self.time, self.verbose = con, time, bool(os.environ.get("BASELINE_VERBOSE"))
+
+    def execute(self, sql):
+        t = self.time.perf_counter()
+        r = self.con.execute(sql)
+        if self.verbose:
+            first = " ".join(sql.split())[:70]
+            print(f"{self.time.perf_counter() - t:7.2f} s  {first}", file=sys.stderr)
+        return r
+
+
 def run_duckdb(path, out):
     import duckdb
 
-    con = duckdb.connect()
+    con = Timed(duckdb.connect())
     con.execute(
         f"""
         CREATE TEMP TABLE raw AS

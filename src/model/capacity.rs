@@ -15,7 +15,7 @@ use super::architecture::{
 use super::buckets::{buckets, BucketKind};
 use super::demand::{
     content_demands, demand, replayable, resource_lines, run, runtime_versions, session_peaks,
-    Limits as ReplayLimits, Prepared, Run,
+    Base, Limits as ReplayLimits, Prepared, Run,
 };
 use super::jobs::{self, JobClass, JobIntervals, Measured, ModelVsMeasured};
 use super::normalize::Normalized;
@@ -357,7 +357,7 @@ pub fn capacity(
         rows,
         resources,
         rank_to_id,
-        base,
+        base: Base::new(base, window),
         renders,
         api_jobs,
     };
