@@ -115,6 +115,8 @@ def run_duckdb(path, out):
     import duckdb
 
     con = Timed(duckdb.connect())
+    # GUIDs as DuckDB's 128-bit UUID type (the dictionary encoding a column store gives
+    # them), timestamps as microseconds.
     con.execute(
         f"""
         CREATE TEMP TABLE raw AS
@@ -122,23 +124,28 @@ def run_duckdb(path, out):
                epoch_us(ended) AS e, coalesce(data_version, 0) AS dv
         FROM read_csv('{path}', header = true, nullstr = ['NA', ''],
                       timestampformat = '%Y-%m-%dT%H:%M:%SZ',
-                      columns = {{'content_guid': 'VARCHAR', 'user_guid': 'VARCHAR',
+                      columns = {{'content_guid': 'UUID', 'user_guid': 'UUID',
                                  'started': 'TIMESTAMP', 'ended': 'TIMESTAMP',
                                  'data_version': 'INTEGER'}})
         """
     )
     rows = con.execute("SELECT count(*) FROM raw").fetchone()[0]
-    # Exact duplicates, then open copies of closed sessions of a named user.
+    # Exact duplicates; then open copies of closed sessions of a named user (open rows
+    # are few: find those with a closed twin by a join, drop them by an anti join).
+    con.execute("CREATE TEMP TABLE d AS SELECT DISTINCT c, u, s, e, dv FROM raw")
+    con.execute("DROP TABLE raw")
     con.execute(
         """
         CREATE TEMP TABLE k AS
-        SELECT c, u, s, e FROM (
-            SELECT *, count(e) OVER (PARTITION BY c, u, s, dv) AS closed
-            FROM (SELECT DISTINCT c, u, s, e, dv FROM raw)
-        ) WHERE NOT (e IS NULL AND u IS NOT NULL AND closed > 0)
+        SELECT c, u, s, e FROM d WHERE e IS NOT NULL OR u IS NULL
+        UNION ALL
+        SELECT o.c, o.u, o.s, o.e FROM d AS o
+        WHERE o.e IS NULL AND o.u IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM d AS x
+            WHERE x.c = o.c AND x.u = o.u AND x.s = o.s AND x.dv = o.dv AND x.e IS NOT NULL)
         """
     )
-    con.execute("DROP TABLE raw")
+    con.execute("DROP TABLE d")
     con.execute(
         "CREATE TEMP TABLE w AS SELECT min(s) AS w0, max(greatest(s, coalesce(e, s))) AS w1 FROM k"
     )
@@ -175,20 +182,25 @@ def run_duckdb(path, out):
     )
     sweep_sql(con, "uiv", "u")
     users = series_stats_sql(con, "u")
-    # Daily peaks: the level holding at each day's (clipped) start, and every step inside.
+    # Daily peaks: per day the highest step starting in it and its last step; a day
+    # whose first step is after its (clipped) start also sees the level carried over
+    # from the last step before it.
     daily = con.execute(
         f"""
-        WITH days AS (
-            SELECT d, greatest(d * {DAY}, w0) AS ds, least((d + 1) * {DAY}, w1) AS de
+        WITH per_day AS (
+            SELECT t // {DAY} AS d, max(lvl) AS top, arg_max(lvl, t) AS last, min(t) AS first_t
+            FROM s_steps GROUP BY 1
+        ), days AS (
+            SELECT r.d, greatest(r.d * {DAY}, w0) AS ds, p.top, p.first_t,
+                   last_value(p.last IGNORE NULLS) OVER (
+                       ORDER BY r.d ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS carried
             FROM w, range(w0 // {DAY}, (w1 - 1) // {DAY} + 1) AS r(d)
-        ), at_start AS (
-            SELECT days.d, coalesce(st.lvl, 0) AS lvl
-            FROM days ASOF LEFT JOIN s_steps st ON days.ds >= st.t
-        ), inside AS (
-            SELECT t // {DAY} AS d, max(lvl) AS lvl FROM s_steps GROUP BY 1
+            LEFT JOIN per_day p ON p.d = r.d
         )
-        SELECT a.d, greatest(a.lvl, coalesce(i.lvl, 0))
-        FROM at_start a LEFT JOIN inside i ON a.d = i.d ORDER BY a.d
+        SELECT d, greatest(coalesce(top, 0),
+                           CASE WHEN first_t IS NULL OR first_t > ds THEN coalesce(carried, 0)
+                                ELSE 0 END)
+        FROM days ORDER BY d
         """
     ).fetchall()
     content = con.execute(
@@ -200,7 +212,7 @@ def run_duckdb(path, out):
                 SELECT c, en AS t, -1 AS d FROM sess, w WHERE s < en AND en < w1
             ) GROUP BY c, t
         )
-        SELECT c, max(l) FROM (
+        SELECT c::VARCHAR, max(l) FROM (
             SELECT c, sum(d) OVER (PARTITION BY c ORDER BY t ROWS UNBOUNDED PRECEDING) AS l
             FROM ev
         ) GROUP BY c

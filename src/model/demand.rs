@@ -12,11 +12,12 @@ use rayon::prelude::*;
 use super::architecture::ContentDemand;
 use super::capacity::{CapacityOptions, DesignPeak, ResourceLine};
 use super::normalize::Normalized;
+use super::normalize::Session;
 use super::percentile::quantile_type7;
 use super::processes::{warm_idle_fraction, ItemRun, Resolved};
 use super::scheduler::{end_order, replay_spans, weighted_series, Conn, Copies, Replay};
 use super::sizing::{self, Demand, Resource};
-use super::sweep::{step_series, Interval, Micros};
+use super::sweep::{peak_of, step_series, Interval, Micros};
 use crate::ingest::{ContentRow, Dataset};
 
 /// Most sessions a scenario replays; beyond it the scenario is reported as not available
@@ -97,24 +98,46 @@ pub struct Base {
 impl Base {
     /// Prepares `(content key, session)` pairs (any order) for replays over `window`.
     pub fn new(conns: Vec<(u32, Conn)>, window: (Micros, Micros)) -> Base {
-        let keys = conns
+        Base::from_items(&conns, |(k, c)| (*k, (c.start, c.end)), window)
+    }
+
+    /// Prepares sessions keyed by `key[content id]` (the GUID rank) for replays over
+    /// `window`, without an intermediate list.
+    pub fn from_sessions(sessions: &[Session], key: &[u32], window: (Micros, Micros)) -> Base {
+        Base::from_items(
+            sessions,
+            |s| {
+                let k = key.get(s.content as usize).copied().unwrap_or(s.content);
+                (k, (s.start, s.end))
+            },
+            window,
+        )
+    }
+
+    fn from_items<T>(
+        items: &[T],
+        item: impl Fn(&T) -> (u32, Interval),
+        window: (Micros, Micros),
+    ) -> Base {
+        let keys = items
             .iter()
-            .map(|(k, _)| *k as usize + 1)
+            .map(|x| item(x).0 as usize + 1)
             .max()
             .unwrap_or(0);
         let mut first = vec![0usize; keys + 1];
-        for (k, _) in &conns {
-            first[*k as usize + 1] += 1;
+        for x in items {
+            first[item(x).0 as usize + 1] += 1;
         }
         for i in 1..first.len() {
             first[i] += first[i - 1];
         }
         // Counting sort by key, then each group by (start, end).
         let mut next = first.clone();
-        let mut spans = vec![(0, 0); conns.len()];
-        for (k, c) in conns {
+        let mut spans = vec![(0, 0); items.len()];
+        for x in items {
+            let (k, (s, e)) = item(x);
             let slot = &mut next[k as usize];
-            spans[*slot] = (c.start.max(window.0), c.end.min(window.1));
+            spans[*slot] = (s.max(window.0), e.min(window.1));
             *slot += 1;
         }
         let items: Vec<(u32, usize)> = (0..keys)
@@ -409,10 +432,12 @@ pub fn demand(p: &Prepared, r: &Run, factor: f64) -> Demand {
 /// Peak concurrent sessions per content id in the window.
 pub fn session_peaks(norm: &Normalized, window: (Micros, Micros)) -> HashMap<u32, u32> {
     norm.sessions
-        .chunk_by(|a, b| a.content == b.content)
+        .par_chunk_by(|a, b| a.content == b.content)
         .map(|chunk| {
-            let iv: Vec<Interval> = chunk.iter().map(|s| (s.start, s.end)).collect();
-            (chunk[0].content, step_series(&iv, window).peak().0)
+            (
+                chunk[0].content,
+                peak_of(chunk, |s| (s.start, s.end), window).0,
+            )
         })
         .collect()
 }
