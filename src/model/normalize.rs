@@ -73,9 +73,9 @@ pub struct Normalized {
 /// Normalises the dataset's sessions and visits.
 pub fn normalize(data: &Dataset, opts: &Options) -> Normalized {
     let mut out = Normalized::default();
-    out.counts.rows = data.sessions.len() as u64;
+    out.counts.rows = data.session_count() as u64;
     let excluded = excluded_user_ids(data, opts);
-    let rows = dedup_sessions(&data.sessions, &mut out.counts.duplicates);
+    let rows = dedup_sessions(data, &mut out.counts.duplicates);
     let kept_before = rows.len();
     let rows: Vec<Row> = if excluded.is_empty() {
         rows
@@ -156,8 +156,22 @@ fn excluded_user_ids(data: &Dataset, opts: &Options) -> HashSet<u32> {
 
 /// Removes exact duplicates and open copies of closed sessions (metrics.md 1.4); the
 /// rows come back in de-duplication order.
-fn dedup_sessions(rows: &[SessionRow], duplicates: &mut u64) -> Vec<Row> {
-    let mut sorted: Vec<Row> = rows.par_iter().map(Row::new).collect();
+fn dedup_sessions(data: &Dataset, duplicates: &mut u64) -> Vec<Row> {
+    let mut sorted: Vec<Row> = Vec::with_capacity(data.session_count());
+    data.sessions
+        .par_iter()
+        .map(Row::new)
+        .collect_into_vec(&mut sorted);
+    let mut compact: Vec<Row> = Vec::new();
+    data.compact
+        .par_iter()
+        .map(|r| Row::new(&r))
+        .collect_into_vec(&mut compact);
+    if sorted.is_empty() {
+        sorted = compact;
+    } else {
+        sorted.extend_from_slice(&compact);
+    }
     sorted.par_sort_unstable();
     let before = sorted.len();
     sorted.dedup();
@@ -305,8 +319,8 @@ fn reversed_problems(data: &Dataset, first: &[Row]) -> Vec<RowProblem> {
     }
     let wanted: HashSet<Row> = first.iter().copied().collect();
     let mut origin: BTreeMap<Row, Origin> = BTreeMap::new();
-    for r in &data.sessions {
-        let row = Row::new(r);
+    for r in data.session_rows() {
+        let row = Row::new(&r);
         if wanted.contains(&row) {
             let o = origin.entry(row).or_insert(r.origin);
             *o = (*o).min(r.origin);
