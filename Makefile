@@ -1,5 +1,5 @@
 # Common tasks. `make test` is what CI runs (plus fmt and lint).
-.PHONY: build release fmt lint test sample analyze bench ci fuzz fuzz-cmin
+.PHONY: build release fmt lint test sample analyze bench bench-e2e ci fuzz fuzz-cmin
 
 build:
 	cargo build
@@ -25,6 +25,15 @@ analyze:
 
 ci:
 	.ci/run
+
+# criterion benches of the hot paths (10^4 and 10^6 sessions).
+bench:
+	cargo bench --bench hot_paths
+
+# End-to-end: 10^6 and 10^7 sessions, connect-capacity vs DuckDB and pandas, with checks
+# that the numbers agree (see bench/e2e.sh and BENCHMARKS.md). Needs ~1.5 GB of disk.
+bench-e2e:
+	bench/e2e.sh
 
 # Bounded fuzzing (needs a nightly toolchain and `cargo install cargo-fuzz`; see fuzz/README.md).
 # Each target runs FUZZ_TIME seconds, one after the other; new inputs land in fuzz/corpus/.

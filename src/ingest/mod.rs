@@ -5,8 +5,10 @@
 //! Times are `i64` microseconds since the Unix epoch, UTC (metrics.md section 0).
 
 pub mod catalog;
+pub mod compact;
 pub mod detect;
 pub mod discover;
+pub mod fast;
 pub mod reader;
 pub mod records;
 pub mod row;
@@ -224,7 +226,11 @@ pub struct Dataset {
     pub content_ids: Interner,
     /// User GUID interner.
     pub user_ids: Interner,
+    /// Session rows read by the general reader.
     pub sessions: Vec<SessionRow>,
+    /// Session rows of large Shiny usage files, read by the fast reader and kept in 32
+    /// bytes each. [`Dataset::session_rows`] reads these and `sessions` together.
+    pub compact: compact::CompactSessions,
     pub visits: Vec<VisitRow>,
     pub jobs: Vec<JobRow>,
     pub content: Vec<ContentRow>,
@@ -241,8 +247,18 @@ pub struct IngestOptions {
     pub lenient: bool,
 }
 
-/// The path of file `origin.file`.
 impl Dataset {
+    /// Session rows read, from both readers.
+    pub fn session_count(&self) -> usize {
+        self.sessions.len() + self.compact.len()
+    }
+
+    /// Every session row: the general reader's, then the fast reader's.
+    pub fn session_rows(&self) -> impl Iterator<Item = SessionRow> + '_ {
+        self.sessions.iter().copied().chain(self.compact.iter())
+    }
+
+    /// The path of file `origin.file`.
     pub fn path_of(&self, origin: Origin) -> &std::path::Path {
         &self.files[origin.file as usize].path
     }

@@ -45,6 +45,9 @@ const SUSPICIOUS_ROW_COUNTS: [u64; 2] = [500, 20];
 ///
 /// On error `ds` may hold some of the file's records; discard it.
 pub fn read_file(path: &Path, opts: &IngestOptions, ds: &mut Dataset) -> Result<()> {
+    if super::fast::try_file(path, opts, ds, &mut |_| {}) {
+        return Ok(());
+    }
     read_source(reader::open(path)?, opts, ds)
 }
 
@@ -55,7 +58,17 @@ pub fn read_file(path: &Path, opts: &IngestOptions, ds: &mut Dataset) -> Result<
 ///
 /// On error `ds` may hold some of the bytes' records; discard it.
 pub fn read_bytes(name: &str, bytes: &[u8], opts: &IngestOptions, ds: &mut Dataset) -> Result<()> {
-    read_source(reader::from_bytes(Path::new(name), bytes)?, opts, ds)
+    let path = Path::new(name);
+    let plain = !path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    if plain
+        && bytes.len() as u64 >= super::fast::MIN_BYTES
+        && super::fast::read(path, &mut &bytes[..], opts, ds, &mut |_| {})
+    {
+        return Ok(());
+    }
+    read_source(reader::from_bytes(path, bytes)?, opts, ds)
 }
 
 /// The shared body of [`read_file`] and [`read_bytes`].
@@ -129,6 +142,16 @@ impl RowCounts {
             RowClass::Other => {}
         }
     }
+}
+
+/// [`truncation_warnings`] for a file of `rows` rows of one kind that is not unified usage.
+pub(super) fn warn_truncated(kind: Kind, path: &Path, rows: u64, warnings: &mut Vec<String>) {
+    let counts = RowCounts {
+        all: rows,
+        sessions: rows,
+        visits: 0,
+    };
+    truncation_warnings(kind, path, &counts, warnings);
 }
 
 /// Warns when a usage file (or a part of a unified one) holds exactly 500 or 20 rows.

@@ -46,6 +46,27 @@ pub const MAX_MICROS: Micros = 4_102_444_800_000_000;
 
 const MICROS_PER_SEC: i64 = 1_000_000;
 
+/// The common shape `YYYY-MM-DDTHH:MM:SSZ` (exactly 20 bytes) without the general
+/// parser's dispatch; `None` for any other input, which [`parse_timestamp`] then reads.
+/// Where it answers it gives what [`parse_timestamp`] gives (the same checks and
+/// arithmetic, the same [2000, 2100) range).
+pub fn parse_utc_seconds(b: &[u8]) -> Option<Micros> {
+    if b.len() != 20 || b[10] != b'T' || b[13] != b':' || b[16] != b':' || b[19] != b'Z' {
+        return None;
+    }
+    let days = parse_date(&b[..10])?;
+    let two = |i: usize| -> Option<i64> {
+        let (x, y) = (b[i].wrapping_sub(b'0'), b[i + 1].wrapping_sub(b'0'));
+        (x < 10 && y < 10).then(|| i64::from(x) * 10 + i64::from(y))
+    };
+    let (h, mi, s) = (two(11)?, two(14)?, two(17)?);
+    if h > 23 || mi > 59 || s > 59 {
+        return None;
+    }
+    let micros = (days * 86_400 + h * 3600 + mi * 60 + s) * MICROS_PER_SEC;
+    (MIN_MICROS..MAX_MICROS).contains(&micros).then_some(micros)
+}
+
 /// Parses one timestamp field; naive values are read in `zone`.
 pub fn parse_timestamp(s: &str, zone: Tz) -> Result<Parsed, String> {
     let t = s.trim();

@@ -15,19 +15,19 @@ use super::architecture::{
 use super::buckets::{buckets, BucketKind};
 use super::demand::{
     content_demands, demand, replayable, resource_lines, run, runtime_versions, session_peaks,
-    Limits as ReplayLimits, Prepared, Run,
+    Base, Limits as ReplayLimits, Prepared, Run,
 };
 use super::jobs::{self, JobClass, JobIntervals, Measured, ModelVsMeasured};
 use super::normalize::Normalized;
 use super::processes::{
-    conns, guid_ranks, peak_per_minute, process_stats, resolve_settings, warm_idle_fraction,
-    ProcessStats, SchedulerOverride, SettingsSource,
+    guid_ranks, peak_per_minute, process_stats, resolve_settings, warm_idle_fraction, ProcessStats,
+    SchedulerOverride, SettingsSource,
 };
-use super::scheduler::{Conn, Settings};
+use super::scheduler::Settings;
 use super::sizing::{
     self, buffer, population_cv, Buffer, BufferInputs, Constants, Resource, ResourceOverride, Size,
 };
-use super::sweep::{step_series, Interval, Micros};
+use super::sweep::{step_series, step_series_of, Interval, Micros};
 use super::time::Timestamp;
 use crate::error::Result;
 use crate::ingest::{ContentRow, Dataset};
@@ -328,11 +328,6 @@ pub fn capacity(
     for (id, r) in content_rank.iter().enumerate() {
         rank_to_id[*r as usize] = id as u32;
     }
-    let user_rank = guid_ranks(&data.user_ids);
-    let base: Vec<(u32, Conn)> = conns(&norm.sessions, &user_rank)
-        .into_iter()
-        .map(|(c, conn)| (content_rank[c as usize], conn))
-        .collect();
     let mut resources = HashMap::new();
     for id in 0..data.content_ids.len() as u32 {
         let row = rows.get(&id);
@@ -371,7 +366,7 @@ pub fn capacity(
         rows,
         resources,
         rank_to_id,
-        base,
+        base: Base::from_sessions(&norm.sessions, &content_rank, window),
         renders,
         api_jobs,
     };
@@ -425,7 +420,7 @@ pub fn capacity(
     }
 
     let weekly: Vec<f64> = buckets(
-        &step_series(&session_intervals(norm), window),
+        &step_series_of(&norm.sessions, |s| (s.start, s.end), window),
         tz,
         BucketKind::Week,
     )
@@ -580,11 +575,6 @@ pub fn capacity(
             settings_to_review: review,
         },
     })
-}
-
-/// The sessions as intervals.
-fn session_intervals(norm: &Normalized) -> Vec<Interval> {
-    norm.sessions.iter().map(|s| (s.start, s.end)).collect()
 }
 
 /// Server-wide and per-content estimated processes of the window.

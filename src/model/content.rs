@@ -2,7 +2,7 @@
 //! distinct users, peak and average session concurrency, median and p95 duration, and
 //! visits per content and per day.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use chrono_tz::Tz;
 use rayon::prelude::*;
@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::normalize::Session;
 use super::percentile::quantile_type7;
-use super::sweep::{stats, step_series, Interval};
+use super::sweep::peak_of;
 use super::time::{Timestamp, SECOND};
 use crate::ingest::{ContentRow, Dataset, Micros, VisitRow};
 
@@ -104,14 +104,29 @@ fn one_content(
     window: (Micros, Micros),
     tz: Tz,
 ) -> ContentStats {
-    let intervals: Vec<Interval> = sessions.iter().map(|s| (s.start, s.end)).collect();
-    let st = stats(&step_series(&intervals, window));
-    let mut durations: Vec<f64> = sessions
+    let (peak, peak_at) = peak_of(sessions, |s| (s.start, s.end), window);
+    // The integral of the concurrency is the total clipped length of the intervals.
+    let integral: i128 = sessions
         .iter()
-        .map(|s| (s.end - s.start) as f64 / SECOND as f64)
+        .map(|s| {
+            let (a, b) = (s.start.max(window.0), s.end.min(window.1));
+            i128::from((b - a).max(0))
+        })
+        .sum();
+    let average = (window.0 < window.1)
+        .then(|| integral as f64 / (window.1 as i128 - window.0 as i128) as f64);
+    // Durations sorted as integers, then in seconds (the conversion keeps the order).
+    let mut micros: Vec<i64> = sessions.iter().map(|s| s.end - s.start).collect();
+    micros.par_sort_unstable();
+    let durations: Vec<f64> = micros
+        .into_iter()
+        .map(|d| d as f64 / SECOND as f64)
         .collect();
-    durations.sort_by(f64::total_cmp);
-    let users: HashSet<u32> = sessions.iter().filter_map(|s| s.user).collect();
+    // Sessions are sorted by user within the item: distinct users are runs.
+    let users = sessions
+        .chunk_by(|a, b| a.user == b.user)
+        .filter(|run| run[0].user.is_some())
+        .count();
     let days = (window.1 - window.0) as f64 / super::time::DAY as f64;
     ContentStats {
         guid: guid.to_string(),
@@ -119,15 +134,15 @@ fn one_content(
         app_mode: row.and_then(|r| r.app_mode.as_deref()).map(str::to_string),
         deleted: has_catalogue && row.is_none(),
         sessions: sessions.len() as u64,
-        users: users.len() as u64,
+        users: users as u64,
         anonymous_sessions: sessions.iter().filter(|s| s.user.is_none()).count() as u64,
-        peak_sessions: st.peak,
+        peak_sessions: peak,
         peak_at: if sessions.is_empty() {
             None
         } else {
-            st.peak_at.map(Timestamp)
+            peak_at.map(Timestamp)
         },
-        average_sessions: st.average,
+        average_sessions: average,
         duration_median_s: quantile_type7(&durations, 0.5),
         duration_p95_s: quantile_type7(&durations, 0.95),
         visits: visit_times.len() as u64,

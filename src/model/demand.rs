@@ -4,17 +4,20 @@
 //! measured render jobs and, for APIs, their measured processes.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::OnceLock;
 
 use chrono_tz::Tz;
+use rayon::prelude::*;
 
 use super::architecture::ContentDemand;
 use super::capacity::{CapacityOptions, DesignPeak, ResourceLine};
 use super::normalize::Normalized;
+use super::normalize::Session;
 use super::percentile::quantile_type7;
-use super::processes::{run_all, warm_idle_fraction, ItemRun, Resolved};
-use super::scheduler::{scale, weighted_series, Conn, Replay};
+use super::processes::{warm_idle_fraction, ItemRun, Resolved};
+use super::scheduler::{end_order, replay_spans, weighted_series, Conn, Copies, Replay};
 use super::sizing::{self, Demand, Resource};
-use super::sweep::{step_series, Interval, Micros};
+use super::sweep::{peak_of, step_series, Interval, Micros};
 use crate::ingest::{ContentRow, Dataset};
 
 /// Most sessions a scenario replays; beyond it the scenario is reported as not available
@@ -45,8 +48,8 @@ pub struct Prepared<'a> {
     pub resources: HashMap<u32, Resource>,
     /// Content id per canonical content key (GUID rank).
     pub rank_to_id: Vec<u32>,
-    /// Scheduler input of the window, keyed by content rank.
-    pub base: Vec<(u32, Conn)>,
+    /// Scheduler input of the window, by content rank.
+    pub base: Base,
     /// Measured on-host render jobs; empty without jobs.
     pub renders: Vec<Interval>,
     /// Measured on-host interactive jobs of APIs, by content id: an API records requests,
@@ -74,6 +77,205 @@ impl Prepared<'_> {
     }
 }
 
+/// The window's sessions as every replay reads them, prepared once: per content key
+/// (GUID rank), its sessions' intervals in (start, end) order (the canonical order of
+/// [`super::scheduler::scale`]; sessions with the same interval are interchangeable in a
+/// replay, so their users are not kept) and the order in which they end.
+#[derive(Debug)]
+pub struct Base {
+    window: (Micros, Micros),
+    /// Intervals clipped to the window (empty ones kept: they count in the canonical
+    /// order), grouped by key, each group sorted.
+    spans: Vec<Interval>,
+    /// Per group, indices into the group sorted by end.
+    by_end: Vec<u32>,
+    /// `(key, first index)` of each group, by key.
+    items: Vec<(u32, usize)>,
+    /// Peak concurrent sessions of the sessions replayed once.
+    peak_once: OnceLock<u32>,
+}
+
+impl Base {
+    /// Prepares `(content key, session)` pairs (any order) for replays over `window`.
+    pub fn new(conns: Vec<(u32, Conn)>, window: (Micros, Micros)) -> Base {
+        Base::from_items(&conns, |(k, c)| (*k, (c.start, c.end)), window)
+    }
+
+    /// Prepares sessions keyed by `key[content id]` (the GUID rank) for replays over
+    /// `window`, without an intermediate list.
+    pub fn from_sessions(sessions: &[Session], key: &[u32], window: (Micros, Micros)) -> Base {
+        Base::from_items(
+            sessions,
+            |s| {
+                let k = key.get(s.content as usize).copied().unwrap_or(s.content);
+                (k, (s.start, s.end))
+            },
+            window,
+        )
+    }
+
+    fn from_items<T>(
+        items: &[T],
+        item: impl Fn(&T) -> (u32, Interval),
+        window: (Micros, Micros),
+    ) -> Base {
+        let keys = items
+            .iter()
+            .map(|x| item(x).0 as usize + 1)
+            .max()
+            .unwrap_or(0);
+        let mut first = vec![0usize; keys + 1];
+        for x in items {
+            first[item(x).0 as usize + 1] += 1;
+        }
+        for i in 1..first.len() {
+            first[i] += first[i - 1];
+        }
+        // Counting sort by key, then each group by (start, end).
+        let mut next = first.clone();
+        let mut spans = vec![(0, 0); items.len()];
+        for x in items {
+            let (k, (s, e)) = item(x);
+            let slot = &mut next[k as usize];
+            spans[*slot] = (s.max(window.0), e.min(window.1));
+            *slot += 1;
+        }
+        let items: Vec<(u32, usize)> = (0..keys)
+            .filter(|&k| first[k + 1] > first[k])
+            .map(|k| (k as u32, first[k]))
+            .collect();
+        let bounds: Vec<usize> = items
+            .iter()
+            .map(|&(_, f)| f)
+            .chain(std::iter::once(spans.len()))
+            .collect();
+        let mut groups: Vec<&mut [Interval]> = Vec::with_capacity(items.len());
+        let mut rest = spans.as_mut_slice();
+        for w in bounds.windows(2) {
+            let (group, tail) = rest.split_at_mut(w[1] - w[0]);
+            groups.push(group);
+            rest = tail;
+        }
+        let orders: Vec<Vec<u32>> = groups
+            .into_par_iter()
+            .map(|g| {
+                g.par_sort_unstable();
+                end_order(g)
+            })
+            .collect();
+        Base {
+            window,
+            spans,
+            by_end: orders.concat(),
+            items,
+            peak_once: OnceLock::new(),
+        }
+    }
+
+    /// Sessions (empty ones included).
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Whether there are no sessions.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Each group: key, canonical index of its first session, its intervals and their end
+    /// order.
+    fn groups(&self) -> impl Iterator<Item = (u32, usize, &[Interval], &[u32])> + '_ {
+        self.items.iter().enumerate().map(|(i, &(key, first))| {
+            let end = self.items.get(i + 1).map_or(self.spans.len(), |n| n.1);
+            (
+                key,
+                first,
+                &self.spans[first..end],
+                &self.by_end[first..end],
+            )
+        })
+    }
+
+    /// Peak concurrent sessions when every session is replayed `copies` times: a sweep
+    /// over the sessions in which each counts as often as it is copied.
+    pub fn peak(&self, copies: Copies) -> u32 {
+        let once = || {
+            *self
+                .peak_once
+                .get_or_init(|| self.weighted_peak(Copies::ONE_EACH))
+        };
+        match copies.whole_only() {
+            Some(w) => u32::try_from(w.saturating_mul(u64::from(once()))).unwrap_or(u32::MAX),
+            None => self.weighted_peak(copies),
+        }
+    }
+
+    fn weighted_peak(&self, copies: Copies) -> u32 {
+        let (w0, w1) = self.window;
+        if w0 >= w1 {
+            return 0;
+        }
+        let whole = copies.whole();
+        let weight = |extra: u64| u128::from(whole + extra);
+        let peak = if (w1 as i128 - w0 as i128) < (1_i128 << 61) {
+            // (offset, 0 = end / 1 = start, one extra copy): ends first at an instant.
+            let mut keys: Vec<u64> = Vec::with_capacity(self.spans.len() * 2);
+            for (i, &(s, e)) in self.spans.iter().enumerate() {
+                let (s, e) = (s.max(w0), e.min(w1));
+                if s >= e {
+                    continue;
+                }
+                let extra = copies.count(i) - whole;
+                keys.push(((s - w0) as u64) << 2 | 2 | extra);
+                if e < w1 {
+                    keys.push(((e - w0) as u64) << 2 | extra);
+                }
+            }
+            keys.par_sort_unstable();
+            fold_peak(keys.iter().map(|&k| (k >> 2, k & 2 != 0, weight(k & 1))))
+        } else {
+            let mut events: Vec<(Micros, bool, u64)> = Vec::with_capacity(self.spans.len() * 2);
+            for (i, &(s, e)) in self.spans.iter().enumerate() {
+                let (s, e) = (s.max(w0), e.min(w1));
+                if s >= e {
+                    continue;
+                }
+                let extra = copies.count(i) - whole;
+                events.push((s, true, extra));
+                if e < w1 {
+                    events.push((e, false, extra));
+                }
+            }
+            events.par_sort_unstable();
+            fold_peak(
+                events
+                    .iter()
+                    .map(|&(t, start, x)| (t as u64, start, weight(x))),
+            )
+        };
+        u32::try_from(peak).unwrap_or(u32::MAX)
+    }
+}
+
+/// Highest level of sorted `(instant, is_start, weight)` events, read after all of an
+/// instant's events (ends sort before starts, so the level never goes below zero).
+fn fold_peak(events: impl Iterator<Item = (u64, bool, u128)>) -> u128 {
+    let mut level: u128 = 0;
+    let mut peak: u128 = 0;
+    let mut events = events.peekable();
+    while let Some((t, start, w)) = events.next() {
+        if start {
+            level += w;
+        } else {
+            level -= w;
+        }
+        if events.peek().is_none_or(|n| n.0 != t) {
+            peak = peak.max(level);
+        }
+    }
+    peak
+}
+
 /// One scenario's replay and demand.
 pub struct Run {
     /// Per item.
@@ -98,24 +300,8 @@ pub fn replayable(p: &Prepared, k: f64) -> bool {
 
 /// Replays the window's sessions `k` times with `limits`.
 pub fn run(p: &Prepared, k: f64, settings: &HashMap<u32, Resolved>, limits: Limits) -> Run {
-    let scaled: Vec<(u32, Conn)> = if k == 1.0 {
-        p.base.clone()
-    } else {
-        scale(&p.base, k)
-    };
-    let by_id: Vec<(u32, Conn)> = scaled
-        .iter()
-        .map(|(rank, c)| (p.rank_to_id[*rank as usize], *c))
-        .collect();
-    let peak_sessions = step_series(
-        &by_id
-            .iter()
-            .map(|(_, c)| (c.start, c.end))
-            .collect::<Vec<_>>(),
-        p.window,
-    )
-    .peak()
-    .0;
+    let copies = Copies::of_k(k);
+    let peak_sessions = p.base.peak(copies);
     let lifted;
     let used = match limits {
         Limits::Current => settings,
@@ -135,14 +321,36 @@ pub fn run(p: &Prepared, k: f64, settings: &HashMap<u32, Resolved>, limits: Limi
     if limits == Limits::Lifted {
         defaults.max_processes = u32::MAX;
     }
-    let mut runs = run_all(
-        &by_id,
-        used,
-        &defaults,
-        1,
-        |id| p.holds(id) && !p.api_jobs.contains_key(&id),
-        p.window,
-    );
+    // Items replayed: those with a session copy, and those kept warm by min_processes,
+    // that run processes on demand (APIs with jobs take their measured processes).
+    let mut work: BTreeMap<u32, (usize, &[Interval], &[u32])> = BTreeMap::new();
+    for (key, first, spans, by_end) in p.base.groups() {
+        let c = copies.starting_at(first);
+        if c.offset(spans.len()) > 0 {
+            work.insert(p.rank_to_id[key as usize], (first, spans, by_end));
+        }
+    }
+    for (id, r) in used {
+        if r.effective.min_processes > 0 {
+            work.entry(*id).or_insert((0, &[], &[]));
+        }
+    }
+    let work: Vec<_> = work
+        .into_iter()
+        .filter(|(id, _)| p.holds(*id) && !p.api_jobs.contains_key(id))
+        .collect();
+    let mut runs: Vec<ItemRun> = work
+        .into_par_iter()
+        .map(|(content, (first, spans, by_end))| {
+            let s = used.get(&content).map_or(defaults, |r| r.effective);
+            let (replay, _) = replay_spans(spans, by_end, copies.starting_at(first), &s, p.window);
+            ItemRun {
+                content,
+                settings: s,
+                replay,
+            }
+        })
+        .collect();
     for (id, jobs) in &p.api_jobs {
         let s = used.get(id).map_or(defaults, |r| r.effective);
         runs.push(ItemRun {
@@ -167,7 +375,7 @@ pub fn run(p: &Prepared, k: f64, settings: &HashMap<u32, Resolved>, limits: Limi
     }
     Run {
         runs,
-        sessions: by_id.len() as u64,
+        sessions: copies.offset(p.base.len()),
         rejected,
         peak_sessions,
         alive,
@@ -224,10 +432,12 @@ pub fn demand(p: &Prepared, r: &Run, factor: f64) -> Demand {
 /// Peak concurrent sessions per content id in the window.
 pub fn session_peaks(norm: &Normalized, window: (Micros, Micros)) -> HashMap<u32, u32> {
     norm.sessions
-        .chunk_by(|a, b| a.content == b.content)
+        .par_chunk_by(|a, b| a.content == b.content)
         .map(|chunk| {
-            let iv: Vec<Interval> = chunk.iter().map(|s| (s.start, s.end)).collect();
-            (chunk[0].content, step_series(&iv, window).peak().0)
+            (
+                chunk[0].content,
+                peak_of(chunk, |s| (s.start, s.end), window).0,
+            )
         })
         .collect()
 }

@@ -2,12 +2,15 @@
 //! half-open intervals with the reconnect timeout and the open-session cap, the window,
 //! and `--min-session`. Also filters visits by the same exclusions and window.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::Options;
-use crate::ingest::{Dataset, Micros, RowProblem, SessionRow, VisitRow, VisitSource, MAX_LISTED};
+use crate::ingest::{
+    Dataset, Micros, Origin, RowProblem, SessionRow, VisitRow, VisitSource, MAX_LISTED,
+};
 
 /// A normalised session: a half-open interval `[start, end)` inside the window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -70,25 +73,22 @@ pub struct Normalized {
 /// Normalises the dataset's sessions and visits.
 pub fn normalize(data: &Dataset, opts: &Options) -> Normalized {
     let mut out = Normalized::default();
-    out.counts.rows = data.sessions.len() as u64;
+    out.counts.rows = data.session_count() as u64;
     let excluded = excluded_user_ids(data, opts);
-    let rows = dedup_sessions(&data.sessions, &mut out.counts.duplicates);
-    let rows: Vec<SessionRow> = rows
-        .into_iter()
-        .filter(|r| !r.user.is_some_and(|u| excluded.contains(&u)))
-        .collect();
-    out.counts.excluded_users = out.counts.rows - out.counts.duplicates - rows.len() as u64;
+    let rows = dedup_sessions(data, &mut out.counts.duplicates);
+    let kept_before = rows.len();
+    let rows: Vec<Row> = if excluded.is_empty() {
+        rows
+    } else {
+        rows.into_iter()
+            .filter(|r| !r.user().is_some_and(|u| excluded.contains(&u)))
+            .collect()
+    };
+    out.counts.excluded_users = (kept_before - rows.len()) as u64;
     let visits = filter_visits(data, opts, &excluded, &mut out);
     out.window = window(&rows, &visits, opts);
     if let Some(window) = out.window {
-        out.sessions = to_sessions(
-            data,
-            &rows,
-            window,
-            opts,
-            &mut out.counts,
-            &mut out.problems,
-        );
+        out.sessions = to_sessions(data, rows, window, opts, &mut out.counts, &mut out.problems);
         // A window derived from the data includes its last instant.
         let open_end = opts.to.is_none();
         out.visits = visits
@@ -98,6 +98,48 @@ pub fn normalize(data: &Dataset, opts: &Options) -> Normalized {
     }
     count_people(&mut out);
     out
+}
+
+/// A session row reduced to what normalisation reads, in 32 bytes (the size of a
+/// [`Session`], which it becomes in place). The derived order is the de-duplication
+/// order: content, user (anonymous first), started, data_version, ended (open first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct Row {
+    /// Content id in the high half, user id (0 when anonymous) in the low half.
+    content_user: u64,
+    /// The user is known.
+    named: bool,
+    started: Micros,
+    data_version: i32,
+    /// The recorded end (`i64::MIN` when there is none).
+    ended: Micros,
+    /// An end was recorded.
+    closed: bool,
+}
+
+impl Row {
+    fn new(r: &SessionRow) -> Row {
+        Row {
+            content_user: u64::from(r.content) << 32 | u64::from(r.user.unwrap_or(0)),
+            named: r.user.is_some(),
+            started: r.started,
+            data_version: r.data_version,
+            ended: r.ended.unwrap_or(i64::MIN),
+            closed: r.ended.is_some(),
+        }
+    }
+
+    fn content(&self) -> u32 {
+        (self.content_user >> 32) as u32
+    }
+
+    fn user(&self) -> Option<u32> {
+        self.named.then_some(self.content_user as u32)
+    }
+
+    fn ended(&self) -> Option<Micros> {
+        self.closed.then_some(self.ended)
+    }
 }
 
 /// User ids named by `--exclude-users` (as GUIDs or as usernames in the users export).
@@ -112,35 +154,47 @@ fn excluded_user_ids(data: &Dataset, opts: &Options) -> HashSet<u32> {
     ids
 }
 
-/// Removes exact duplicates and open copies of closed sessions (metrics.md 1.4).
-fn dedup_sessions(rows: &[SessionRow], duplicates: &mut u64) -> Vec<SessionRow> {
-    let key = |r: &SessionRow| (r.content, r.user, r.started, r.data_version, r.ended);
-    let mut sorted: Vec<SessionRow> = rows.to_vec();
-    // Origin last so the first-read copy survives, deterministically.
-    sorted.sort_unstable_by_key(|r| (key(r), r.origin));
-    let mut out: Vec<SessionRow> = Vec::with_capacity(sorted.len());
-    for r in sorted {
-        if out.last().is_some_and(|p| key(p) == key(&r)) {
-            *duplicates += 1;
-            continue;
-        }
-        out.push(r);
+/// Removes exact duplicates and open copies of closed sessions (metrics.md 1.4); the
+/// rows come back in de-duplication order.
+fn dedup_sessions(data: &Dataset, duplicates: &mut u64) -> Vec<Row> {
+    let mut sorted: Vec<Row> = Vec::with_capacity(data.session_count());
+    data.sessions
+        .par_iter()
+        .map(Row::new)
+        .collect_into_vec(&mut sorted);
+    let mut compact: Vec<Row> = Vec::new();
+    data.compact
+        .par_iter()
+        .map(|r| Row::new(&r))
+        .collect_into_vec(&mut compact);
+    if sorted.is_empty() {
+        sorted = compact;
+    } else {
+        sorted.extend_from_slice(&compact);
     }
-    // Within (content, user, started, data_version), `None` ends sort first: drop them
+    sorted.par_sort_unstable();
+    let before = sorted.len();
+    sorted.dedup();
+    *duplicates += (before - sorted.len()) as u64;
+    // Within (content, user, started, data_version), open rows sort first: drop them
     // when a closed copy follows and the user is known.
-    let mut kept = Vec::with_capacity(out.len());
-    for (i, r) in out.iter().enumerate() {
-        let closed_follows = out.get(i + 1).is_some_and(|n| {
-            (n.content, n.user, n.started, n.data_version)
-                == (r.content, r.user, r.started, r.data_version)
-        });
-        if r.ended.is_none() && r.user.is_some() && closed_follows {
+    let same_session = |a: &Row, b: &Row| {
+        (a.content_user, a.named, a.started, a.data_version)
+            == (b.content_user, b.named, b.started, b.data_version)
+    };
+    let mut w = 0;
+    for i in 0..sorted.len() {
+        let r = sorted[i];
+        let closed_follows = sorted.get(i + 1).is_some_and(|n| same_session(n, &r));
+        if !r.closed && r.named && closed_follows {
             *duplicates += 1;
         } else {
-            kept.push(*r);
+            sorted[w] = r;
+            w += 1;
         }
     }
-    kept
+    sorted.truncate(w);
+    sorted
 }
 
 /// Deduplicates visits and applies user and user-agent exclusions.
@@ -179,17 +233,17 @@ fn agent_excluded(v: &VisitRow, opts: &Options) -> bool {
 
 /// The analysed window: `--from/--to` where given, else from the session rows
 /// (`[min started, max(max started, max ended))`), else from the visits.
-fn window(rows: &[SessionRow], visits: &[VisitRow], opts: &Options) -> Option<(Micros, Micros)> {
+fn window(rows: &[Row], visits: &[VisitRow], opts: &Options) -> Option<(Micros, Micros)> {
     let (lo, hi) = if rows.is_empty() {
         let lo = visits.iter().map(|v| v.time).min();
         // One microsecond past the last visit, so a single visit still has a window.
         let hi = visits.iter().map(|v| v.time + 1).max();
         (lo, hi)
     } else {
-        let lo = rows.iter().map(|r| r.started).min();
+        let lo = rows.par_iter().map(|r| r.started).min();
         let hi = rows
-            .iter()
-            .map(|r| r.ended.unwrap_or(r.started).max(r.started))
+            .par_iter()
+            .map(|r| r.ended().unwrap_or(r.started).max(r.started))
             .max();
         (lo, hi)
     };
@@ -199,52 +253,56 @@ fn window(rows: &[SessionRow], visits: &[VisitRow], opts: &Options) -> Option<(M
 }
 
 /// Turns kept rows into clipped intervals, counting open, capped, reversed, short and
-/// out-of-window sessions.
+/// out-of-window sessions. Rows become sessions in place (both are 32 bytes).
 fn to_sessions(
     data: &Dataset,
-    rows: &[SessionRow],
+    rows: Vec<Row>,
     window: (Micros, Micros),
     opts: &Options,
     counts: &mut SessionCounts,
     problems: &mut Vec<RowProblem>,
 ) -> Vec<Session> {
-    let mut sessions = Vec::with_capacity(rows.len());
-    for r in rows {
-        let (end, capped) = session_end(r, window, opts);
-        if r.ended.is_some_and(|e| e < r.started) {
-            counts.reversed += 1;
-            if problems.len() < MAX_LISTED {
-                problems.push(reversed_problem(data, r));
+    let mut reversed: Vec<Row> = Vec::new();
+    let mut sessions: Vec<Session> = rows
+        .into_iter()
+        .filter_map(|r| {
+            let (end, capped) = session_end(&r, window, opts);
+            if r.ended().is_some_and(|e| e < r.started) {
+                counts.reversed += 1;
+                if reversed.len() < MAX_LISTED {
+                    reversed.push(r);
+                }
             }
-        }
-        if opts.min_session.is_some_and(|m| end - r.started < m) {
-            counts.excluded_short += 1;
-            continue;
-        }
-        // Only explicit --from/--to drop sessions: a data-derived window holds them all.
-        let inside = opts.to.is_none_or(|to| r.started < to)
-            && opts.from.is_none_or(|from| end > from || r.started >= from);
-        if !inside {
-            counts.outside_window += 1;
-            continue;
-        }
-        counts.open += u64::from(r.ended.is_none());
-        counts.capped += u64::from(capped);
-        let start = r.started.max(window.0);
-        sessions.push(Session {
-            content: r.content,
-            user: r.user,
-            start,
-            end: end.min(window.1).max(start),
-        });
-    }
-    sessions.sort_unstable();
+            if opts.min_session.is_some_and(|m| end - r.started < m) {
+                counts.excluded_short += 1;
+                return None;
+            }
+            // Only explicit --from/--to drop sessions: a data-derived window holds them all.
+            let inside = opts.to.is_none_or(|to| r.started < to)
+                && opts.from.is_none_or(|from| end > from || r.started >= from);
+            if !inside {
+                counts.outside_window += 1;
+                return None;
+            }
+            counts.open += u64::from(!r.closed);
+            counts.capped += u64::from(capped);
+            let start = r.started.max(window.0);
+            Some(Session {
+                content: r.content(),
+                user: r.user(),
+                start,
+                end: end.min(window.1).max(start),
+            })
+        })
+        .collect();
+    problems.extend(reversed_problems(data, &reversed));
+    sessions.par_sort_unstable();
     sessions
 }
 
 /// The end of a session's interval and whether the open-session cap set it.
-fn session_end(r: &SessionRow, window: (Micros, Micros), opts: &Options) -> (Micros, bool) {
-    match r.ended {
+fn session_end(r: &Row, window: (Micros, Micros), opts: &Options) -> (Micros, bool) {
+    match r.ended() {
         Some(e) => ((e - opts.reconnect_timeout).max(r.started), false),
         None => match opts.open_cap {
             Some(cap) if r.started.saturating_add(cap) < window.1 => (r.started + cap, true),
@@ -253,25 +311,51 @@ fn session_end(r: &SessionRow, window: (Micros, Micros), opts: &Options) -> (Mic
     }
 }
 
-/// A listed data problem for a row with `ended < started`.
-fn reversed_problem(data: &Dataset, r: &SessionRow) -> RowProblem {
-    RowProblem {
-        path: data.path_of(r.origin).to_path_buf(),
-        line: r.origin.line,
-        column: Some("ended".into()),
-        message: "ended is before started; kept as an empty session".into(),
+/// Listed data problems for the first kept rows with `ended < started` (`first`, in
+/// de-duplication order), each at the first-read copy of the row (smallest origin).
+fn reversed_problems(data: &Dataset, first: &[Row]) -> Vec<RowProblem> {
+    if first.is_empty() {
+        return Vec::new();
     }
+    let wanted: HashSet<Row> = first.iter().copied().collect();
+    let mut origin: BTreeMap<Row, Origin> = BTreeMap::new();
+    for r in data.session_rows() {
+        let row = Row::new(&r);
+        if wanted.contains(&row) {
+            let o = origin.entry(row).or_insert(r.origin);
+            *o = (*o).min(r.origin);
+        }
+    }
+    first
+        .iter()
+        .filter_map(|r| origin.get(r))
+        .map(|o| RowProblem {
+            path: data.path_of(*o).to_path_buf(),
+            line: o.line,
+            column: Some("ended".into()),
+            message: "ended is before started; kept as an empty session".into(),
+        })
+        .collect()
 }
 
-/// Fills the people and content counters from the kept sessions.
+/// Fills the people and content counters from the kept sessions (sorted, so each
+/// content item's sessions are one run).
 fn count_people(out: &mut Normalized) {
     let c = &mut out.counts;
     c.count = out.sessions.len() as u64;
-    c.anonymous = out.sessions.iter().filter(|s| s.user.is_none()).count() as u64;
-    let users: HashSet<u32> = out.sessions.iter().filter_map(|s| s.user).collect();
-    c.users = users.len() as u64;
-    let contents: HashSet<u32> = out.sessions.iter().map(|s| s.content).collect();
-    c.contents = contents.len() as u64;
+    c.anonymous = out.sessions.par_iter().filter(|s| s.user.is_none()).count() as u64;
+    let top = out.sessions.par_iter().filter_map(|s| s.user).max();
+    let users = out.sessions.iter().filter_map(|s| s.user);
+    c.users = match top {
+        // Ids are dense for ingested data: a bitmap.
+        Some(top) if (top as usize) < 4 * out.sessions.len() + 1024 => {
+            let mut seen = vec![false; top as usize + 1];
+            users.for_each(|u| seen[u as usize] = true);
+            seen.iter().filter(|&&b| b).count() as u64
+        }
+        _ => users.collect::<HashSet<u32>>().len() as u64,
+    };
+    c.contents = out.sessions.chunk_by(|a, b| a.content == b.content).count() as u64;
 }
 
 #[cfg(test)]

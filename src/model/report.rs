@@ -14,7 +14,7 @@ use super::normalize::{normalize, Normalized, SessionCounts};
 use super::people::{content_types, people, ContentType, People};
 use super::profile::{hour_of_week, HourOfWeek};
 use super::questions::{answers, Answer};
-use super::sweep::{stats, step_series, user_intervals, ConcurrencyStats, Interval, StepSeries};
+use super::sweep::{stats, step_series_of, users_series, ConcurrencyStats, StepSeries};
 use super::time::{Timestamp, DAY, SECOND};
 use super::trend::{utilisation, Utilisation};
 use super::Options;
@@ -339,6 +339,9 @@ pub fn analyze(data: &Dataset, opts: &Options) -> Result<Report> {
 }
 
 /// Concurrency, periods, profiles, per-content figures and growth for a window.
+///
+/// One series at a time (sessions, then users), each dropped once everything it feeds
+/// is computed, so at most one full series is held.
 fn fill_series(
     report: &mut Report,
     data: &Dataset,
@@ -347,42 +350,16 @@ fn fill_series(
     opts: &Options,
 ) {
     let tz = opts.tz;
-    let intervals: Vec<Interval> = norm.sessions.iter().map(|s| (s.start, s.end)).collect();
-    let by_user: Vec<(Option<u32>, Micros, Micros)> = norm
-        .sessions
-        .iter()
-        .map(|s| (s.user, s.start, s.end))
-        .collect();
-    let (sessions, users) = rayon::join(
-        || step_series(&intervals, window),
-        || step_series(&user_intervals(&by_user), window),
-    );
-    if !norm.sessions.is_empty() {
-        report.concurrency = Some(Concurrency {
-            sessions: stats(&sessions).into(),
-            users: stats(&users).into(),
-        });
-        let period = |s: &StepSeries, kind, unit| {
-            let b = buckets(s, tz, kind);
-            let peak = s.peak().0;
-            Some(PeriodSummary {
-                unit,
-                summary: summarize(&b, peak),
-                series: b,
-            })
-        };
-        report.daily = period(&sessions, BucketKind::Day, "days");
-        report.weekly = period(&sessions, BucketKind::Week, "weeks");
-        report.monthly = period(&sessions, BucketKind::Month, "months");
-        report.daily_users = period(&users, BucketKind::Day, "days");
-        report.weekly_users = period(&users, BucketKind::Week, "weeks");
-        report.monthly_users = period(&users, BucketKind::Month, "months");
-        report.hour_of_week = Some(Profiles {
-            sessions: hour_of_week(&sessions, tz),
-            users: hour_of_week(&users, tz),
-        });
-    }
-    report.content = per_content(data, &norm.sessions, &norm.visits, window, tz);
+    let period = |s: &StepSeries, kind, unit| {
+        let b = buckets(s, tz, kind);
+        let peak = s.peak().0;
+        Some(PeriodSummary {
+            unit,
+            summary: summarize(&b, peak),
+            series: b,
+        })
+    };
+    let sessions = step_series_of(&norm.sessions, |s| (s.start, s.end), window);
     let month_buckets = buckets(&sessions, tz, BucketKind::Month);
     report.months = monthly(&month_buckets, &sessions, &norm.sessions, &norm.visits);
     let ahead = opts
@@ -399,6 +376,29 @@ fn fill_series(
             m.active_users as f64
         }),
     };
+    if norm.sessions.is_empty() {
+        drop(sessions);
+    } else {
+        let session_stats = stats(&sessions).into();
+        report.daily = period(&sessions, BucketKind::Day, "days");
+        report.weekly = period(&sessions, BucketKind::Week, "weeks");
+        report.monthly = period(&sessions, BucketKind::Month, "months");
+        let session_profile = hour_of_week(&sessions, tz);
+        drop(sessions);
+        let users = users_series(&norm.sessions, |s| (s.user, s.start, s.end), window);
+        report.concurrency = Some(Concurrency {
+            sessions: session_stats,
+            users: stats(&users).into(),
+        });
+        report.daily_users = period(&users, BucketKind::Day, "days");
+        report.weekly_users = period(&users, BucketKind::Week, "weeks");
+        report.monthly_users = period(&users, BucketKind::Month, "months");
+        report.hour_of_week = Some(Profiles {
+            sessions: session_profile,
+            users: hour_of_week(&users, tz),
+        });
+    }
+    report.content = per_content(data, &norm.sessions, &norm.visits, window, tz);
 }
 
 /// Visit counters from the normalised visits.

@@ -11,7 +11,7 @@
 //! here is pure and deterministic: results never depend on input order.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap};
+use std::collections::BinaryHeap;
 
 use chrono_tz::Tz;
 use rayon::prelude::*;
@@ -153,6 +153,88 @@ impl Replay {
     }
 }
 
+/// How often each session of one item is replayed: the sessions of the "K times the
+/// users" scenario without building them (see [`scale`]).
+///
+/// Session `i` of an item, `g + i` in the canonical order of all items, is replayed
+/// `whole + extra(g + i)` times with `extra(x) = floor((x + 1) f) - floor(x f)` for the
+/// fraction `f` of K (in millionths), exactly the copies [`scale`] makes. The copies of
+/// one session are the same interval, and sessions with the same interval are
+/// interchangeable in a replay (users only order them among themselves), so replaying
+/// the copies in place is the replay of the scaled list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Copies {
+    whole: u64,
+    /// Fraction of K in millionths.
+    frac: u128,
+    /// Canonical index of the item's first session.
+    first: u128,
+}
+
+/// One in millionths, the unit of K's fraction.
+const ONE: u128 = 1_000_000;
+
+impl Copies {
+    /// Every session once.
+    pub const ONE_EACH: Copies = Copies {
+        whole: 1,
+        frac: 0,
+        first: 0,
+    };
+
+    /// The copies for a session multiplier `k` (none for a negative or non-finite `k`).
+    pub fn of_k(k: f64) -> Copies {
+        if !k.is_finite() || k <= 0.0 {
+            return Copies {
+                whole: 0,
+                frac: 0,
+                first: 0,
+            };
+        }
+        // K in millionths, so the fraction is exact (as in `scale`).
+        let km = (k * ONE as f64).round() as u128;
+        Copies {
+            whole: (km / ONE) as u64,
+            frac: km % ONE,
+            first: 0,
+        }
+    }
+
+    /// The same K for an item whose first session has canonical index `first`.
+    pub fn starting_at(self, first: usize) -> Copies {
+        Copies {
+            first: first as u128,
+            ..self
+        }
+    }
+
+    /// Copies every session gets; some get one more when K has a fraction.
+    pub fn whole(&self) -> u64 {
+        self.whole
+    }
+
+    /// Whether every session is replayed exactly `whole` times.
+    pub fn whole_only(&self) -> Option<u64> {
+        (self.frac == 0).then_some(self.whole)
+    }
+
+    /// Copies of session `i`.
+    pub fn count(&self, i: usize) -> u64 {
+        let x = self.first + i as u128;
+        self.whole + ((x + 1) * self.frac / ONE - x * self.frac / ONE) as u64
+    }
+
+    /// Copies of the sessions before `i` (so `offset(n)` is the total of `n` sessions).
+    pub fn offset(&self, i: usize) -> u64 {
+        let x = self.first + i as u128;
+        let extra = x * self.frac / ONE - self.first * self.frac / ONE;
+        self.whole * i as u64 + extra as u64
+    }
+}
+
+/// No slot: the copy was rejected (or never started).
+const NO_SLOT: u32 = u32::MAX;
+
 /// One process slot of the simulation (slots are reused after an exit).
 #[derive(Debug, Clone)]
 struct Proc {
@@ -167,22 +249,107 @@ struct Proc {
     active_idx: Option<usize>,
 }
 
-/// Simulation state of [`replay`].
+/// Live processes in a binary min-heap on (load, spawn order) that knows where each slot
+/// sits, so the least-loaded process is at the root and one process's change of load,
+/// or its exit, costs O(log p).
+#[derive(Debug, Default)]
+struct LoadHeap {
+    /// (load, spawn order, slot).
+    heap: Vec<(u32, u64, u32)>,
+    /// Position in `heap` by slot.
+    pos: Vec<u32>,
+}
+
+impl LoadHeap {
+    fn first(&self) -> Option<(u32, u64, u32)> {
+        self.heap.first().copied()
+    }
+
+    fn push(&mut self, load: u32, seq: u64, slot: u32) {
+        let s = slot as usize;
+        if self.pos.len() <= s {
+            self.pos.resize(s + 1, u32::MAX);
+        }
+        self.heap.push((load, seq, slot));
+        let i = self.heap.len() - 1;
+        self.pos[s] = i as u32;
+        self.up(i);
+    }
+
+    fn set_load(&mut self, slot: u32, load: u32) {
+        let i = self.pos[slot as usize] as usize;
+        let old = self.heap[i].0;
+        self.heap[i].0 = load;
+        if load < old {
+            self.up(i);
+        } else {
+            self.down(i);
+        }
+    }
+
+    fn remove(&mut self, slot: u32) {
+        let i = self.pos[slot as usize] as usize;
+        let last = self.heap.len() - 1;
+        self.swap(i, last);
+        self.heap.pop();
+        if i < self.heap.len() {
+            self.up(i);
+            self.down(i);
+        }
+    }
+
+    fn swap(&mut self, a: usize, b: usize) {
+        self.heap.swap(a, b);
+        self.pos[self.heap[a].2 as usize] = a as u32;
+        self.pos[self.heap[b].2 as usize] = b as u32;
+    }
+
+    fn up(&mut self, mut i: usize) {
+        while i > 0 {
+            let parent = (i - 1) / 2;
+            if self.heap[i] >= self.heap[parent] {
+                break;
+            }
+            self.swap(i, parent);
+            i = parent;
+        }
+    }
+
+    fn down(&mut self, mut i: usize) {
+        loop {
+            let (l, r) = (2 * i + 1, 2 * i + 2);
+            let mut least = i;
+            if l < self.heap.len() && self.heap[l] < self.heap[least] {
+                least = l;
+            }
+            if r < self.heap.len() && self.heap[r] < self.heap[least] {
+                least = r;
+            }
+            if least == i {
+                break;
+            }
+            self.swap(i, least);
+            i = least;
+        }
+    }
+}
+
+/// Simulation state of a replay.
 struct Sim {
     settings: Settings,
     threshold: u32,
     window: (Micros, Micros),
     /// Live processes; `None` = free slot.
     slots: Vec<Option<Proc>>,
-    free: Vec<usize>,
+    free: Vec<u32>,
     alive_count: u64,
     next_seq: u64,
-    /// Live processes by (load, spawn order): the first is the least loaded.
-    by_load: BTreeSet<(u32, u64, usize)>,
-    /// Pending session ends: (end, slot).
-    ends: BinaryHeap<Reverse<(Micros, usize)>>,
+    /// Live processes by (load, spawn order).
+    by_load: LoadHeap,
     /// Pending idle exits: (exit instant, spawn order, slot); stale entries are skipped.
-    exits: BinaryHeap<Reverse<(Micros, u64, usize)>>,
+    exits: BinaryHeap<Reverse<(Micros, u64, u32)>>,
+    /// A session found `max_processes` running and could not start a process.
+    limited: bool,
     out: Replay,
 }
 
@@ -202,23 +369,64 @@ pub fn replay(conns: &[Conn], settings: &Settings, window: (Micros, Micros)) -> 
     if w0 >= w1 {
         return Replay::default();
     }
-    // Sort key: clipped start, then the recorded end and user (the spec's start order);
-    // the end event happens at the clipped end.
-    let mut sessions: Vec<Conn> = conns
+    // Clipped (start, end); sessions with the same interval are interchangeable, so the
+    // spec's (start, end, user) order is the order of the intervals.
+    let mut spans: Vec<Interval> = conns
         .iter()
-        .map(|c| Conn {
-            start: c.start.max(w0),
-            ..*c
-        })
-        .filter(|c| c.start < c.end.min(w1))
+        .map(|c| (c.start.max(w0), c.end.min(w1)))
+        .filter(|(s, e)| s < e)
         .collect();
-    sessions.par_sort_unstable();
-    let mut sim = Sim::new(*settings, window);
-    for c in &sessions {
-        sim.advance(c.start);
-        sim.start(c.start, c.end.min(w1));
+    spans.par_sort_unstable();
+    let by_end = end_order(&spans);
+    replay_spans(&spans, &by_end, Copies::ONE_EACH, settings, window).0
+}
+
+/// Indices of `spans` sorted by end (then index), the order in which they close.
+pub fn end_order(spans: &[Interval]) -> Vec<u32> {
+    let mut keyed: Vec<(Micros, u32)> = spans
+        .iter()
+        .enumerate()
+        .map(|(i, &(_, e))| (e, i as u32))
+        .collect();
+    keyed.par_sort_unstable();
+    keyed.into_iter().map(|(_, i)| i).collect()
+}
+
+/// The replay engine: one item's sessions `spans`, already clipped to the window and
+/// sorted by (start, end) (empty ones are skipped), `by_end` their indices by end
+/// ([`end_order`]), each replayed `copies` times. Also says whether `max_processes` ever
+/// stopped a process from starting: when it did not, the same replay with the limit
+/// lifted gives the same result.
+pub fn replay_spans(
+    spans: &[Interval],
+    by_end: &[u32],
+    copies: Copies,
+    settings: &Settings,
+    window: (Micros, Micros),
+) -> (Replay, bool) {
+    let (w0, w1) = window;
+    if w0 >= w1 {
+        return (Replay::default(), false);
     }
-    sim.finish()
+    let total = usize::try_from(copies.offset(spans.len())).unwrap_or(usize::MAX);
+    // The slot each copy joined, by copy (session i's copies from `offset(i)`).
+    let mut joined: Vec<u32> = vec![NO_SLOT; total];
+    let mut sim = Sim::new(*settings, window);
+    let mut next_end = 0;
+    for (i, &(start, end)) in spans.iter().enumerate() {
+        if start >= end || start < w0 || end > w1 {
+            continue;
+        }
+        sim.close_until(start, spans, by_end, &mut next_end, &joined, copies);
+        sim.exit_until(start);
+        let off = copies.offset(i) as usize;
+        for j in 0..copies.count(i) as usize {
+            joined[off + j] = sim.start(start);
+        }
+    }
+    sim.close_until(w1, spans, by_end, &mut next_end, &joined, copies);
+    let limited = sim.limited;
+    (sim.finish(), limited)
 }
 
 impl Sim {
@@ -232,9 +440,9 @@ impl Sim {
             free: Vec::new(),
             alive_count: 0,
             next_seq: 0,
-            by_load: BTreeSet::new(),
-            ends: BinaryHeap::new(),
+            by_load: LoadHeap::default(),
             exits: BinaryHeap::new(),
+            limited: false,
             out: Replay::default(),
         };
         for _ in 0..settings.min_processes {
@@ -243,18 +451,38 @@ impl Sim {
         sim
     }
 
-    /// Applies every session end at or before `t`, then every idle exit at or before
-    /// `t`. An exit is only ever due at or after the end that caused it, and neither
-    /// kind of event changes what the other does (an end touches a busy process, an
-    /// exit an idle one), so doing all ends first gives the time-ordered result.
-    fn advance(&mut self, t: Micros) {
-        while let Some(&Reverse((end, slot))) = self.ends.peek() {
+    /// Applies every session end at or before `t` (in end order). An exit is only ever
+    /// due at or after the end that caused it, and neither kind of event changes what
+    /// the other does (an end touches a busy process, an exit an idle one), so doing all
+    /// ends before the exits gives the time-ordered result; ends at one instant commute.
+    fn close_until(
+        &mut self,
+        t: Micros,
+        spans: &[Interval],
+        by_end: &[u32],
+        next: &mut usize,
+        joined: &[u32],
+        copies: Copies,
+    ) {
+        while let Some(&q) = by_end.get(*next) {
+            let q = q as usize;
+            let end = spans[q].1;
             if end > t {
                 break;
             }
-            self.ends.pop();
-            self.close(end, slot);
+            *next += 1;
+            let off = copies.offset(q) as usize;
+            for j in 0..copies.count(q) as usize {
+                match joined.get(off + j) {
+                    Some(&slot) if slot != NO_SLOT => self.close(end, slot),
+                    _ => {}
+                }
+            }
         }
+    }
+
+    /// Applies every idle exit at or before `t`.
+    fn exit_until(&mut self, t: Micros) {
         while let Some(&Reverse((at, seq, slot))) = self.exits.peek() {
             if at > t {
                 break;
@@ -264,31 +492,35 @@ impl Sim {
         }
     }
 
-    /// Places a session `[t, end)`: least-loaded process below the threshold, else a new
-    /// process if the limit allows, else the least-loaded one below `max_conns`, else
-    /// rejected.
-    fn start(&mut self, t: Micros, end: Micros) {
-        let least = self.by_load.first().copied();
+    /// Places a session starting at `t`: least-loaded process below the threshold, else
+    /// a new process if the limit allows, else the least-loaded one below `max_conns`,
+    /// else rejected. Returns the slot joined, or [`NO_SLOT`].
+    fn start(&mut self, t: Micros) -> u32 {
+        let least = self.by_load.first();
         let slot = match least {
             Some((load, _, slot)) if load < self.threshold => slot,
             _ if self.alive_count < u64::from(self.settings.max_processes) => {
                 self.out.spawned += 1;
                 self.spawn(t, false)
             }
-            Some((load, _, slot)) if load < self.settings.max_conns_per_process => slot,
+            Some((load, _, slot)) if load < self.settings.max_conns_per_process => {
+                self.limited = true;
+                slot
+            }
             _ => {
+                self.limited = true;
                 self.out.rejected += 1;
                 self.out.rejected_at.push(t);
-                return;
+                return NO_SLOT;
             }
         };
         self.join(t, slot);
-        self.ends.push(Reverse((end, slot)));
         self.out.connected += 1;
+        slot
     }
 
     /// Starts a process with no connection at `t` and returns its slot.
-    fn spawn(&mut self, t: Micros, warm: bool) -> usize {
+    fn spawn(&mut self, t: Micros, warm: bool) -> u32 {
         let proc = Proc {
             seq: self.next_seq,
             spawn: t,
@@ -302,24 +534,23 @@ impl Sim {
         let seq = proc.seq;
         let slot = match self.free.pop() {
             Some(slot) => {
-                self.slots[slot] = Some(proc);
+                self.slots[slot as usize] = Some(proc);
                 slot
             }
             None => {
                 self.slots.push(Some(proc));
-                self.slots.len() - 1
+                (self.slots.len() - 1) as u32
             }
         };
-        self.by_load.insert((0, seq, slot));
+        self.by_load.push(0, seq, slot);
         slot
     }
 
     /// Adds one connection to the process in `slot` at `t`.
-    fn join(&mut self, t: Micros, slot: usize) {
-        let Some(p) = self.slots[slot].as_mut() else {
+    fn join(&mut self, t: Micros, slot: u32) {
+        let Some(p) = self.slots[slot as usize].as_mut() else {
             return;
         };
-        self.by_load.remove(&(p.load, p.seq, slot));
         if p.load == 0 {
             // Reopen the previous stretch if it closed at this very instant, so stretches
             // stay maximal; otherwise begin a new one.
@@ -332,35 +563,37 @@ impl Sim {
             }
         }
         p.load += 1;
-        self.by_load.insert((p.load, p.seq, slot));
+        let load = p.load;
+        self.by_load.set_load(slot, load);
     }
 
     /// Removes one connection from the process in `slot` at `t`; an idle on-demand
     /// process is scheduled to exit `idle_timeout` later.
-    fn close(&mut self, t: Micros, slot: usize) {
-        let Some(p) = self.slots[slot].as_mut() else {
+    fn close(&mut self, t: Micros, slot: u32) {
+        let Some(p) = self.slots[slot as usize].as_mut() else {
             return;
         };
-        self.by_load.remove(&(p.load, p.seq, slot));
         p.load = p.load.saturating_sub(1);
-        self.by_load.insert((p.load, p.seq, slot));
-        if p.load > 0 {
+        let (load, seq, warm) = (p.load, p.seq, p.warm);
+        if load > 0 {
+            self.by_load.set_load(slot, load);
             return;
         }
         if let Some(i) = p.active_idx {
             self.out.active[i].1 = t;
         }
         p.idle_since = t;
-        if !p.warm {
+        self.by_load.set_load(slot, 0);
+        if !warm {
             let at = t.saturating_add(self.settings.idle_timeout.max(0));
-            self.exits.push(Reverse((at, p.seq, slot)));
+            self.exits.push(Reverse((at, seq, slot)));
         }
     }
 
     /// Ends the process in `slot` at `at` if this exit is still due: same process, still
     /// idle, and idle since the close that scheduled it.
-    fn try_exit(&mut self, at: Micros, seq: u64, slot: usize) {
-        let due = self.slots[slot].as_ref().is_some_and(|p| {
+    fn try_exit(&mut self, at: Micros, seq: u64, slot: u32) {
+        let due = self.slots[slot as usize].as_ref().is_some_and(|p| {
             p.seq == seq
                 && p.load == 0
                 && p.idle_since
@@ -373,25 +606,25 @@ impl Sim {
     }
 
     /// Ends the process in `slot` at `at` (clipped to the window end).
-    fn remove(&mut self, slot: usize, at: Micros) {
-        if let Some(p) = self.slots[slot].take() {
-            self.by_load.remove(&(p.load, p.seq, slot));
+    fn remove(&mut self, slot: u32, at: Micros) {
+        if let Some(p) = self.slots[slot as usize].take() {
+            self.by_load.remove(slot);
             self.out.alive.push((p.spawn, at.min(self.window.1)));
             self.alive_count -= 1;
             self.free.push(slot);
         }
     }
 
-    /// Closes every remaining session (all end by the window end), then stops every
-    /// process: idle ones at their exit if it comes first, the rest at the window end.
+    /// With every session closed, applies the idle exits due by the window end and stops
+    /// every remaining process there.
     fn finish(mut self) -> Replay {
         let w1 = self.window.1;
-        self.advance(w1);
+        self.exit_until(w1);
         for slot in 0..self.slots.len() {
-            self.remove(slot, w1);
+            self.remove(slot as u32, w1);
         }
-        self.out.alive.par_sort_unstable();
-        self.out.active.par_sort_unstable();
+        self.out.alive.sort_unstable();
+        self.out.active.sort_unstable();
         self.out
     }
 }

@@ -66,28 +66,38 @@ pub struct Span {
 /// start, then end-before-start) and sorted with `par_sort_unstable`: equal keys are
 /// indistinguishable, so the result is deterministic.
 pub fn step_series(intervals: &[Interval], window: (Micros, Micros)) -> StepSeries {
+    step_series_of(intervals, |&iv| iv, window)
+}
+
+/// [`step_series`] of the intervals `interval(item)` of `items`, without collecting them.
+pub fn step_series_of<T>(
+    items: &[T],
+    interval: impl Fn(&T) -> Interval,
+    window: (Micros, Micros),
+) -> StepSeries {
     let (w0, w1) = window;
     if w0 >= w1 {
         return StepSeries::empty(window);
     }
-    let clipped = intervals
+    let clipped = items
         .iter()
-        .map(|&(s, e)| (s.max(w0), e.min(w1)))
+        .map(interval)
+        .map(|(s, e)| (s.max(w0), e.min(w1)))
         .filter(|&(s, e)| s < e);
     // Packed offsets must stay below 2^62; a wider window (over 146,000 years, far past
     // anything ingest accepts) takes the slower tuple sort instead.
-    if (w1 as i128 - w0 as i128) < (1_i128 << 62) {
-        let mut keys: Vec<u64> = Vec::with_capacity(intervals.len() * 2);
+    if packable(window) {
+        // One spare slot: the series may need one more time than there are events.
+        let mut keys: Vec<u64> = Vec::with_capacity(items.len() * 2 + 1);
         for (s, e) in clipped {
             keys.push(pack(s - w0, true));
             if e < w1 {
                 keys.push(pack(e - w0, false));
             }
         }
-        keys.par_sort_unstable();
-        fold_events(window, keys.iter().map(|&k| unpack(k, w0)))
+        series_from_keys(keys, window)
     } else {
-        let mut events: Vec<(Micros, bool)> = Vec::with_capacity(intervals.len() * 2);
+        let mut events: Vec<(Micros, bool)> = Vec::with_capacity(items.len() * 2);
         for (s, e) in clipped {
             events.push((s, true));
             if e < w1 {
@@ -99,15 +109,101 @@ pub fn step_series(intervals: &[Interval], window: (Micros, Micros)) -> StepSeri
     }
 }
 
+/// Whether event offsets in `window` fit [`pack`].
+fn packable(window: (Micros, Micros)) -> bool {
+    (window.1 as i128 - window.0 as i128) < (1_i128 << 62)
+}
+
+/// The step series of packed event keys (inside the window, from [`pack`]): sorted in
+/// parallel, then folded in place, so the key buffer becomes the series' times and the
+/// sweep needs no memory beyond the keys and the levels. Equal keys are
+/// indistinguishable, so the result is deterministic.
+fn series_from_keys(mut keys: Vec<u64>, window: (Micros, Micros)) -> StepSeries {
+    keys.par_sort_unstable();
+    let w0 = window.0;
+    // Level on [w0, first recorded change): 0, or what the events at w0 leave.
+    let mut head: u32 = 0;
+    let mut levels: Vec<u32> = Vec::with_capacity(keys.len() + 1);
+    levels.push(0);
+    let mut level: u32 = 0;
+    let mut prev: u32 = 0;
+    let mut written = 0;
+    let mut i = 0;
+    while i < keys.len() {
+        let k = keys[i];
+        let offset = k >> 1;
+        // An end always follows its own start, so the level never goes below zero.
+        level = if k & 1 == 1 { level + 1 } else { level - 1 };
+        i += 1;
+        if i < keys.len() && keys[i] >> 1 == offset {
+            continue;
+        }
+        if offset == 0 {
+            head = level;
+            prev = level;
+        } else if level != prev {
+            // `written < i`: every recorded instant consumed at least one key.
+            keys[written] = offset;
+            levels.push(level);
+            written += 1;
+            prev = level;
+        }
+    }
+    levels[0] = head;
+    keys.truncate(written);
+    keys.insert(0, 0);
+    let mut times: Vec<Micros> = keys.into_iter().map(|o| w0 + o as i64).collect();
+    times.shrink_to_fit();
+    levels.shrink_to_fit();
+    StepSeries {
+        window,
+        times,
+        levels,
+    }
+}
+
+/// The highest level of the concurrency of `intervals(item)` over `window` and the first
+/// instant it is reached, without building the series: [`StepSeries::peak`] of
+/// [`step_series_of`].
+pub fn peak_of<T>(
+    items: &[T],
+    interval: impl Fn(&T) -> Interval,
+    window: (Micros, Micros),
+) -> (u32, Option<Micros>) {
+    let (w0, w1) = window;
+    if w0 >= w1 {
+        return (0, None);
+    }
+    if !packable(window) {
+        return step_series_of(items, interval, window).peak();
+    }
+    let mut keys: Vec<u64> = Vec::with_capacity(items.len() * 2);
+    for (s, e) in items.iter().map(interval) {
+        let (s, e) = (s.max(w0), e.min(w1));
+        if s < e {
+            keys.push(pack(s - w0, true));
+            if e < w1 {
+                keys.push(pack(e - w0, false));
+            }
+        }
+    }
+    keys.par_sort_unstable();
+    let mut best: (u32, Option<Micros>) = (0, Some(w0));
+    let mut level: u32 = 0;
+    for (i, &k) in keys.iter().enumerate() {
+        level = if k & 1 == 1 { level + 1 } else { level - 1 };
+        let last_at_instant = keys.get(i + 1).is_none_or(|n| n >> 1 != k >> 1);
+        if last_at_instant && level > best.0 {
+            best = (level, Some(w0 + (k >> 1) as i64));
+        }
+    }
+    best
+}
+
 /// Packs an event: offset in the high bits, 0 for an end and 1 for a start in the low bit,
 /// so at one instant ends sort first. Requires `0 <= offset < 2^62`.
 fn pack(offset: i64, is_start: bool) -> u64 {
     ((offset as u64) << 1) | u64::from(is_start)
-}
-
-/// Inverse of [`pack`], adding the window start back.
-fn unpack(key: u64, w0: Micros) -> (Micros, bool) {
-    (w0 + (key >> 1) as i64, key & 1 == 1)
 }
 
 /// Turns sorted `(time, is_start)` events (all inside the window, ends before starts at
@@ -341,6 +437,96 @@ pub fn user_intervals(sessions: &[(Option<u32>, Micros, Micros)]) -> Vec<Interva
     );
     out.par_sort_unstable();
     out
+}
+
+/// The distinct-users series of `(user, start, end)` sessions: [`step_series`] of
+/// [`user_intervals`], with the users grouped by a counting sort on their (dense) ids and
+/// every step done in one buffer of 16 bytes a session.
+pub fn users_series<T: Sync>(
+    items: &[T],
+    session: impl Fn(&T) -> (Option<u32>, Micros, Micros) + Sync,
+    window: (Micros, Micros),
+) -> StepSeries {
+    let (w0, w1) = window;
+    let top = items.par_iter().filter_map(|x| session(x).0).max();
+    let dense = top.is_none_or(|t| (t as usize) < 4 * items.len() + 1024);
+    if w0 >= w1 || !dense || !packable(window) {
+        let all: Vec<(Option<u32>, Micros, Micros)> = items.iter().map(&session).collect();
+        return step_series(&user_intervals(&all), window);
+    }
+    // Named sessions grouped by user (counting sort), anonymous ones after them.
+    let users = top.map_or(0, |t| t as usize + 1);
+    let mut first = vec![0usize; users + 1];
+    for x in items {
+        if let (Some(u), _, _) = session(x) {
+            first[u as usize + 1] += 1;
+        }
+    }
+    for u in 1..first.len() {
+        first[u] += first[u - 1];
+    }
+    let named = first[users];
+    // One spare pair: the series may need one more time than there are events.
+    let mut pairs: Vec<[i64; 2]> = vec![[0, 0]; items.len() + 1];
+    let mut next = first.clone();
+    let mut anon = named;
+    for x in items {
+        let (user, s, e) = session(x);
+        let slot = match user {
+            Some(u) => &mut next[u as usize],
+            None => &mut anon,
+        };
+        pairs[*slot] = [s, e];
+        *slot += 1;
+    }
+    // Sort each user's sessions, then merge them (touching ones stay apart, empty ones go).
+    {
+        let mut groups: Vec<&mut [[i64; 2]]> = Vec::with_capacity(users);
+        let mut rest = &mut pairs[..named];
+        for u in 0..users {
+            let (g, tail) = rest.split_at_mut(first[u + 1] - first[u]);
+            groups.push(g);
+            rest = tail;
+        }
+        groups.into_par_iter().for_each(|g| g.sort_unstable());
+    }
+    let mut w = 0;
+    for u in 0..users {
+        let group_start = w;
+        for i in first[u]..first[u + 1] {
+            let [s, e] = pairs[i];
+            if s >= e {
+                continue;
+            }
+            if w > group_start && s < pairs[w - 1][1] {
+                pairs[w - 1][1] = pairs[w - 1][1].max(e);
+            } else {
+                pairs[w] = [s, e];
+                w += 1;
+            }
+        }
+    }
+    for i in named..items.len() {
+        pairs[w] = pairs[i];
+        w += 1;
+    }
+    pairs.truncate(w);
+    // Each interval becomes its (up to) two event keys in place.
+    let mut keys: Vec<i64> = pairs.into_flattened();
+    let mut k = 0;
+    for i in 0..w {
+        let (s, e) = (keys[2 * i].max(w0), keys[2 * i + 1].min(w1));
+        if s < e {
+            keys[k] = pack(s - w0, true) as i64;
+            k += 1;
+            if e < w1 {
+                keys[k] = pack(e - w0, false) as i64;
+                k += 1;
+            }
+        }
+    }
+    keys.truncate(k);
+    series_from_keys(keys.into_iter().map(|x| x as u64).collect(), window)
 }
 
 #[cfg(test)]

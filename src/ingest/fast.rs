@@ -1,0 +1,495 @@
+//! The fast reader for large Shiny usage files: the same rows as the general reader
+//! ([`super::records`]), read in parallel blocks, GUIDs dictionary-encoded as 128-bit
+//! integers, rows kept in 32 bytes ([`super::compact`]).
+//!
+//! It takes only the plain shape every large export has: a header on the first line, no
+//! quotes, ASCII, `\n` or `\r\n` line ends, the header's field count on every row, and
+//! values the general reader accepts without a note (no DST-adjusted local times). At the
+//! first thing outside that shape it gives up and the general reader reads the file from
+//! the start, so errors, `--lenient` skips and notes are always the general reader's:
+//! nothing reaches the dataset until the whole file has been read.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::io::Read;
+use std::path::Path;
+
+use chrono_tz::Tz;
+use rayon::prelude::*;
+
+use super::compact::CompactRow;
+use super::detect::{detect, Header};
+use super::reader::{is_null, parse_int};
+use super::timestamp::{parse_timestamp, parse_utc_seconds, LocalAdjust};
+use super::{Dataset, FileSummary, IngestOptions, Kind, Micros, Origin, SessionRow};
+
+/// Files smaller than this take the general reader (the fast one pays off on big files).
+pub const MIN_BYTES: u64 = 8 << 20;
+/// Bytes per block; a block ends at a line end.
+const BLOCK: usize = 4 << 20;
+/// Blocks parsed in parallel at a time.
+const BATCH: usize = 8;
+
+/// Reads the file at `path` into `ds` if it is a large plain Shiny usage export; `false`
+/// (and `ds` untouched) when the general reader must read it. `progress` is told the
+/// bytes read.
+pub fn try_file(
+    path: &Path,
+    opts: &IngestOptions,
+    ds: &mut Dataset,
+    progress: &mut (dyn FnMut(u64) + Send),
+) -> bool {
+    let gz_name = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+    let big = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() >= MIN_BYTES);
+    if gz_name || !big {
+        return false;
+    }
+    match std::fs::File::open(path) {
+        Ok(mut f) => read(path, &mut f, opts, ds, progress),
+        Err(_) => false,
+    }
+}
+
+/// Reads an export from `input` (the file `path`) into `ds` if it is a plain Shiny usage
+/// export, whatever its size; `false` (and `ds` untouched) when the general reader must
+/// read it.
+pub fn read(
+    path: &Path,
+    input: &mut (dyn Read + Send),
+    opts: &IngestOptions,
+    ds: &mut Dataset,
+    progress: &mut (dyn FnMut(u64) + Send),
+) -> bool {
+    let Some(file) = read_file(input, opts, path, progress) else {
+        return false;
+    };
+    let Ok(index) = u32::try_from(ds.files.len()) else {
+        return false;
+    };
+    let content: Vec<u32> = file
+        .contents
+        .names
+        .iter()
+        .map(|n| ds.content_ids.intern(&n.text()))
+        .collect();
+    let user: Vec<u32> = file
+        .users
+        .names
+        .iter()
+        .map(|n| ds.user_ids.intern(&n.text()))
+        .collect();
+    let mut rows = file.rows;
+    rows.par_iter_mut().for_each(|r| r.remap(&content, &user));
+    let count = rows.len() as u64;
+    ds.compact.push_file(index, rows);
+    super::records::warn_truncated(Kind::ShinyUsage, path, count, &mut ds.notes.warnings);
+    ds.files.push(FileSummary {
+        path: path.to_path_buf(),
+        kind: Kind::ShinyUsage,
+        rows: count,
+    });
+    true
+}
+
+/// A GUID or other text, as read.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Name {
+    /// A canonical lowercase GUID (`8-4-4-4-12` hex digits), as an integer.
+    Guid(u128),
+    /// Anything else, verbatim.
+    Text(Box<str>),
+}
+
+impl Name {
+    /// The text the general reader would intern.
+    fn text(&self) -> String {
+        match self {
+            Name::Text(t) => t.to_string(),
+            Name::Guid(g) => {
+                let hex = format!("{g:032x}");
+                format!(
+                    "{}-{}-{}-{}-{}",
+                    &hex[0..8],
+                    &hex[8..12],
+                    &hex[12..16],
+                    &hex[16..20],
+                    &hex[20..32]
+                )
+            }
+        }
+    }
+}
+
+/// A canonical lowercase GUID as an integer (so it prints back to the same text).
+fn parse_guid(b: &[u8]) -> Option<u128> {
+    if b.len() != 36 {
+        return None;
+    }
+    let mut v: u128 = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if matches!(i, 8 | 13 | 18 | 23) {
+            if c != b'-' {
+                return None;
+            }
+            continue;
+        }
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            _ => return None,
+        };
+        v = v << 4 | u128::from(d);
+    }
+    Some(v)
+}
+
+/// A hasher for GUIDs (already random) and short texts: FNV-1a folded with a multiply.
+#[derive(Default)]
+struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0.wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = self.0 ^ 0xcbf2_9ce4_8422_2325;
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+    fn write_u128(&mut self, v: u128) {
+        self.0 ^= (v as u64) ^ ((v >> 64) as u64);
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 ^= v;
+    }
+    fn write_usize(&mut self, v: usize) {
+        self.0 ^= v as u64;
+    }
+}
+
+type FastMap<K> = HashMap<K, u32, BuildHasherDefault<FastHasher>>;
+
+/// Names numbered in first-seen order.
+#[derive(Default)]
+struct Dict {
+    guids: FastMap<u128>,
+    texts: FastMap<Box<str>>,
+    names: Vec<Name>,
+}
+
+impl Dict {
+    fn id(&mut self, name: Name) -> u32 {
+        let next = self.names.len() as u32;
+        let id = match &name {
+            Name::Guid(g) => *self.guids.entry(*g).or_insert(next),
+            Name::Text(t) => match self.texts.get(t) {
+                Some(&id) => id,
+                None => {
+                    self.texts.insert(t.clone(), next);
+                    next
+                }
+            },
+        };
+        if id == next {
+            self.names.push(name);
+        }
+        id
+    }
+
+    /// The id of `s` as [`Name::of`] reads it.
+    fn id_of(&mut self, s: &[u8]) -> Option<u32> {
+        match parse_guid(s) {
+            Some(g) => {
+                let next = self.names.len() as u32;
+                let id = *self.guids.entry(g).or_insert(next);
+                if id == next {
+                    self.names.push(Name::Guid(g));
+                }
+                Some(id)
+            }
+            None => Some(self.id(Name::Text(std::str::from_utf8(s).ok()?.into()))),
+        }
+    }
+}
+
+/// What one file holds, ids numbered per file.
+struct FileRows {
+    rows: Vec<CompactRow>,
+    contents: Dict,
+    users: Dict,
+}
+
+/// The columns the rows are read from.
+#[derive(Debug, Clone, Copy)]
+struct Cols {
+    fields: usize,
+    content: usize,
+    user: Option<usize>,
+    started: usize,
+    ended: usize,
+    data_version: Option<usize>,
+}
+
+/// One block's rows, ids and lines numbered within the block.
+struct Block {
+    rows: Vec<CompactRow>,
+    contents: Dict,
+    users: Dict,
+    /// Line ends in the block.
+    lines: u64,
+}
+
+fn read_file(
+    input: &mut (dyn Read + Send),
+    opts: &IngestOptions,
+    path: &Path,
+    progress: &mut (dyn FnMut(u64) + Send),
+) -> Option<FileRows> {
+    let mut buf = vec![0u8; BLOCK];
+    let filled = fill(input, &mut buf)?;
+    progress(filled as u64);
+    if filled >= 2 && buf[0] == 0x1f && buf[1] == 0x8b {
+        return None; // gzip
+    }
+    // The header: the whole first line, plain.
+    let end = buf[..filled].iter().position(|&b| b == b'\n')?;
+    let line = buf[..end].strip_suffix(b"\r").unwrap_or(&buf[..end]);
+    let text = std::str::from_utf8(line).ok()?;
+    if text.is_empty() || text.contains(['"', '\r']) {
+        return None;
+    }
+    let header = Header::new(text.split(','));
+    if detect(&header, path).ok()? != Kind::ShinyUsage {
+        return None;
+    }
+    let cols = Cols {
+        fields: text.split(',').count(),
+        content: header.index("content_guid")?,
+        user: header.index("user_guid"),
+        started: header.index("started")?,
+        ended: header.index("ended")?,
+        data_version: header.index("data_version"),
+    };
+    let zone = opts.input_tz.zone_for(Kind::ShinyUsage);
+    let mut out = FileRows {
+        rows: Vec::new(),
+        contents: Dict::default(),
+        users: Dict::default(),
+    };
+    // Line of the first byte of the next block (the header is line 1).
+    let mut line_no: u64 = 2;
+    let mut reader = Blocks {
+        input,
+        carry: buf[end + 1..filled].to_vec(),
+        eof: filled < BLOCK,
+        progress,
+    };
+    drop(buf);
+    // Read the next batch while this one is parsed.
+    let mut batch = reader.batch()?;
+    while !batch.is_empty() {
+        let (next, parsed) = rayon::join(
+            || reader.batch(),
+            || {
+                batch
+                    .par_iter()
+                    .map(|b| parse_block(b, &cols, zone))
+                    .collect::<Vec<Option<Block>>>()
+            },
+        );
+        for block in parsed {
+            merge(&mut out, block?, &mut line_no)?;
+        }
+        batch = next?;
+    }
+    Some(out)
+}
+
+/// The input cut into blocks of whole lines.
+struct Blocks<'a> {
+    input: &'a mut (dyn Read + Send),
+    /// Bytes read after the last line end handed out.
+    carry: Vec<u8>,
+    eof: bool,
+    progress: &'a mut (dyn FnMut(u64) + Send),
+}
+
+impl Blocks<'_> {
+    /// Up to [`BATCH`] blocks, each ending at a line end (the last one at the end of
+    /// input); empty at the end. `None` on a read error.
+    fn batch(&mut self) -> Option<Vec<Vec<u8>>> {
+        let mut blocks = Vec::with_capacity(BATCH);
+        while blocks.len() < BATCH && !(self.eof && self.carry.is_empty()) {
+            let mut block = std::mem::take(&mut self.carry);
+            if !self.eof {
+                let start = block.len();
+                block.reserve(BLOCK);
+                let n = (&mut *self.input)
+                    .take(BLOCK as u64)
+                    .read_to_end(&mut block)
+                    .ok()?;
+                (self.progress)(n as u64);
+                self.eof = n < BLOCK;
+                debug_assert_eq!(block.len(), start + n);
+            }
+            if !self.eof {
+                let cut = block.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+                self.carry = block[cut..].to_vec();
+                block.truncate(cut);
+            }
+            if !block.is_empty() {
+                blocks.push(block);
+            }
+        }
+        Some(blocks)
+    }
+}
+
+/// Fills `buf` from `input` as far as it goes; the bytes read (fewer only at the end).
+fn fill(input: &mut dyn Read, buf: &mut [u8]) -> Option<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match input.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    Some(n)
+}
+
+/// Adds a block's rows to the file's, renumbering ids and lines.
+fn merge(out: &mut FileRows, block: Block, line_no: &mut u64) -> Option<()> {
+    let content: Vec<u32> = block
+        .contents
+        .names
+        .into_iter()
+        .map(|n| out.contents.id(n))
+        .collect();
+    let user: Vec<u32> = block
+        .users
+        .names
+        .into_iter()
+        .map(|n| out.users.id(n))
+        .collect();
+    let first = u32::try_from(*line_no).ok()?;
+    // Lines must stay below 2^32 (a 4-billion-line file takes the general reader).
+    u32::try_from(*line_no + block.lines).ok()?;
+    out.rows.reserve(block.rows.len());
+    for mut r in block.rows {
+        r.remap(&content, &user);
+        r.shift_line(first);
+        out.rows.push(r);
+    }
+    *line_no += block.lines;
+    Some(())
+}
+
+/// Parses whole lines; `None` at anything the fast reader does not take.
+fn parse_block(buf: &[u8], cols: &Cols, zone: Tz) -> Option<Block> {
+    // ASCII without quotes (one branch-free pass the compiler vectorises).
+    let (mut high, mut quotes) = (0u8, 0usize);
+    for &b in buf {
+        high |= b;
+        quotes += usize::from(b == b'"');
+    }
+    if high >= 0x80 || quotes > 0 {
+        return None;
+    }
+    let mut block = Block {
+        rows: Vec::with_capacity(buf.len() / 100),
+        contents: Dict::default(),
+        users: Dict::default(),
+        lines: 0,
+    };
+    let mut fields: [&[u8]; 64] = [&[]; 64];
+    if cols.fields > fields.len() {
+        return None;
+    }
+    let mut rest = buf;
+    while !rest.is_empty() {
+        let (line, next, ended) = match rest.iter().position(|&b| b == b'\n') {
+            Some(i) => (&rest[..i], &rest[i + 1..], true),
+            None => (rest, &rest[rest.len()..], false),
+        };
+        let rel = block.lines;
+        block.lines += u64::from(ended);
+        rest = next;
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            continue;
+        }
+        // Fields, in one pass (a bare CR is a line end to the general reader).
+        let mut n = 0;
+        let mut start = 0;
+        for (i, &b) in line.iter().enumerate() {
+            if b == b',' {
+                if n + 1 >= cols.fields {
+                    return None;
+                }
+                fields[n] = &line[start..i];
+                n += 1;
+                start = i + 1;
+            } else if b == b'\r' {
+                return None;
+            }
+        }
+        fields[n] = &line[start..];
+        if n + 1 != cols.fields {
+            return None;
+        }
+        let content = fields[cols.content];
+        if null(content) {
+            return None;
+        }
+        let started = time(fields[cols.started], zone)??;
+        let ended = time(fields[cols.ended], zone)?;
+        let data_version = match cols.data_version.map(|i| fields[i]) {
+            None => 0,
+            Some(s) if null(s) => 0,
+            Some(s) => i32::try_from(parse_int(std::str::from_utf8(s).ok()?).ok()?).ok()?,
+        };
+        let content = block.contents.id_of(content)?;
+        let user = match cols.user.map(|i| fields[i]) {
+            Some(u) if !null(u) => Some(block.users.id_of(u)?),
+            _ => None,
+        };
+        let row = SessionRow {
+            content,
+            user,
+            started,
+            ended,
+            data_version,
+            origin: Origin { file: 0, line: rel },
+        };
+        block.rows.push(CompactRow::new(&row)?);
+    }
+    Some(block)
+}
+
+/// [`is_null`] of a field.
+fn null(s: &[u8]) -> bool {
+    s == b"NA" || std::str::from_utf8(s).is_ok_and(is_null)
+}
+
+/// A timestamp field: `Some(None)` when null, `None` when the fast reader cannot take it
+/// (unparseable, or a local time that needed a DST adjustment).
+fn time(s: &[u8], zone: Tz) -> Option<Option<Micros>> {
+    if let Some(t) = parse_utc_seconds(s) {
+        return Some(Some(t));
+    }
+    if null(s) {
+        return Some(None);
+    }
+    let p = parse_timestamp(std::str::from_utf8(s).ok()?, zone).ok()?;
+    (p.adjust == LocalAdjust::None).then_some(Some(p.micros))
+}
+
+#[cfg(test)]
+#[path = "fast_tests.rs"]
+mod tests;

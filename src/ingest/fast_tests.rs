@@ -1,0 +1,240 @@
+//! The fast reader against the general one: the same dataset for every file it takes,
+//! and nothing at all (the general reader's turn) for every file it does not.
+
+use super::*;
+use crate::ingest::{read_bytes, InputTz};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+fn opts(zone: &str) -> IngestOptions {
+    IngestOptions {
+        input_tz: InputTz::parse(&[zone.to_string()]).unwrap(),
+        lenient: false,
+    }
+}
+
+/// Everything a reader leaves in a dataset, comparable.
+fn summary(ds: &Dataset) -> String {
+    let names = |ids: &crate::ingest::Interner| -> Vec<String> {
+        (0..ids.len() as u32)
+            .map(|i| ids.name(i).to_string())
+            .collect()
+    };
+    format!(
+        "files {:?}\ncontent {:?}\nusers {:?}\nrows {:?}\nnotes {:?}",
+        ds.files,
+        names(&ds.content_ids),
+        names(&ds.user_ids),
+        ds.session_rows().collect::<Vec<_>>(),
+        ds.notes
+    )
+}
+
+/// Reads `text` with both readers; the fast one must take it.
+fn both(text: &str, zone: &str) -> (String, String) {
+    let o = opts(zone);
+    let mut general = Dataset::default();
+    read_bytes("s.csv", text.as_bytes(), &o, &mut general).unwrap();
+    assert!(
+        general.compact.is_empty(),
+        "small input: the general reader"
+    );
+    let mut fast = Dataset::default();
+    let took = read(
+        Path::new("s.csv"),
+        &mut text.as_bytes(),
+        &o,
+        &mut fast,
+        &mut |_| {},
+    );
+    assert!(took, "the fast reader gave up on:\n{text}");
+    assert!(fast.sessions.is_empty());
+    (summary(&general), summary(&fast))
+}
+
+/// The fast reader must give up (and leave the dataset as it was).
+fn refused(text: &str) {
+    let mut ds = Dataset::default();
+    let took = read(
+        Path::new("s.csv"),
+        &mut text.as_bytes(),
+        &opts("UTC"),
+        &mut ds,
+        &mut |_| {},
+    );
+    assert!(!took, "the fast reader took:\n{text}");
+    assert_eq!(summary(&ds), summary(&Dataset::default()));
+}
+
+const GUID_A: &str = "6d908134-e447-44f4-a93d-ec22d984dad3";
+const GUID_B: &str = "0b6a0e56-3a1c-4b6e-9c3e-7a1f2d3c4b5a";
+
+#[test]
+fn plain_rows_read_the_same() {
+    // Hand-made: anonymous spellings, an open session, CRLF, a blank line, a row without
+    // a final line end, uppercase and non-GUID ids kept verbatim.
+    let text = format!(
+        "content_guid,user_guid,started,ended,data_version\r\n\
+         {GUID_A},{GUID_B},2024-03-04T14:02:11Z,2024-03-04T15:00:00Z,1\r\n\
+         {GUID_B},NA,2024-03-04T14:02:12Z,NA,\r\n\
+         \r\n\
+         {GUID_A},null,2024-03-04 14:02:13,2024-03-04T14:30:00+01:00,3.0\n\
+         ABC,{},2024-03-05,1709251200,2\n\
+         {GUID_A}, spaced ,2024-03-04T14:02:11.123456Z,2024-03-04T16:00:00Z,1",
+        GUID_B.to_uppercase()
+    );
+    let (general, fast) = both(&text, "UTC");
+    assert_eq!(general, fast);
+    assert!(
+        fast.contains("line: 6"),
+        "lines count the blank line: {fast}"
+    );
+}
+
+#[test]
+fn random_files_read_the_same() {
+    let mut rng = StdRng::seed_from_u64(7);
+    let guid = |rng: &mut StdRng| -> String {
+        let v: u128 = rng.gen::<u128>() % 5; // few distinct ids, so they repeat
+        let hex = format!(
+            "{:032x}",
+            v.wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835)
+        );
+        format!(
+            "{}-{}-{}-{}-{}",
+            &hex[..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..]
+        )
+    };
+    for case in 0..200 {
+        // Column order, an index column and an extra column vary with the case.
+        let mut cols = vec![
+            "content_guid",
+            "user_guid",
+            "started",
+            "ended",
+            "data_version",
+        ];
+        if case % 3 == 1 {
+            cols.swap(0, 3);
+            cols.push("extra");
+        }
+        let index = case % 4 == 2;
+        let mut text = String::new();
+        if index {
+            text.push(',');
+        }
+        text.push_str(&cols.join(","));
+        text.push_str(if case % 2 == 0 { "\n" } else { "\r\n" });
+        for i in 0..rng.gen_range(0..40) {
+            let start = 1_709_251_200 + rng.gen_range(0..86_400 * 30);
+            let ts = |t: i64, rng: &mut StdRng| -> String {
+                let d = chrono::DateTime::from_timestamp(t, 0).unwrap();
+                match rng.gen_range(0..6) {
+                    0 => d.format("%Y-%m-%d %H:%M:%S").to_string(),
+                    1 => d.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+                    2 => t.to_string(),
+                    _ => d.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                }
+            };
+            let user = match rng.gen_range(0..10) {
+                0 => "NA".to_string(),
+                1 => String::new(),
+                2 => "u-1".to_string(),
+                _ => guid(&mut rng),
+            };
+            let ended = if rng.gen_range(0..10) == 0 {
+                "NA".to_string()
+            } else {
+                ts(start + rng.gen_range(-60..7200), &mut rng)
+            };
+            let values: Vec<String> = cols
+                .iter()
+                .map(|c| match *c {
+                    "content_guid" => guid(&mut rng),
+                    "user_guid" => user.clone(),
+                    "started" => ts(start, &mut rng),
+                    "ended" => ended.clone(),
+                    "data_version" => ["1", "", "2.0", "NA"][rng.gen_range(0..4)].to_string(),
+                    _ => "x y".to_string(),
+                })
+                .collect();
+            if index {
+                text.push_str(&format!("{},", i + 1));
+            }
+            text.push_str(&values.join(","));
+            text.push_str(if rng.gen_range(0..8) == 0 {
+                "\n\n"
+            } else {
+                "\n"
+            });
+        }
+        let zone = ["UTC", "Europe/Berlin"][case % 2];
+        let (general, fast) = both(&text, zone);
+        assert_eq!(general, fast, "case {case}:\n{text}");
+    }
+}
+
+#[test]
+fn unusual_files_are_left_to_the_general_reader() {
+    let h = "content_guid,user_guid,started,ended,data_version\n";
+    let ok = format!("{GUID_A},{GUID_B},2024-03-04T14:02:11Z,2024-03-04T15:00:00Z,1\n");
+    // Quotes, a lone CR, a short row, a missing content GUID, a bad timestamp, a bad
+    // data_version, a DST gap time, non-ASCII bytes, another kind, a header-only file
+    // with no line end, a leading blank line, gzip magic.
+    for bad in [
+        format!("{h}{ok}\"{GUID_A}\",u,2024-03-04T14:02:11Z,NA,1\n"),
+        format!("{h}{ok}{GUID_A},u,2024-03-04T14:02:11Z,NA,1\rx,u,2024-03-04T14:02:11Z,NA,1\n"),
+        format!("{h}{ok}{GUID_A},u,2024-03-04T14:02:11Z,NA\n"),
+        format!("{h}{ok},u,2024-03-04T14:02:11Z,NA,1\n"),
+        format!("{h}{ok}{GUID_A},u,2024-13-04T14:02:11Z,NA,1\n"),
+        format!("{h}{ok}{GUID_A},u,2024-03-04T14:02:11Z,NA,1.5\n"),
+        format!("{h}{ok}{GUID_A},u,2024-03-04T14:02:11Z,NA,99999999999\n"),
+        format!("{h}{ok}{GUID_A},ü,2024-03-04T14:02:11Z,NA,1\n"),
+        format!("content_guid,user_guid,time,data_version\n{GUID_A},u,2024-03-04T14:02:11Z,1\n"),
+        h.trim_end().to_string(),
+        format!("\n{h}{ok}"),
+        "\u{1f}\u{8b}rest".to_string(),
+    ] {
+        refused(&bad);
+    }
+    let mut ds = Dataset::default();
+    let gap = format!("{h}{GUID_A},u,2024-03-31 02:30:00,NA,1\n");
+    let took = read(
+        Path::new("s.csv"),
+        &mut gap.as_bytes(),
+        &opts("Europe/Berlin"),
+        &mut ds,
+        &mut |_| {},
+    );
+    assert!(!took, "a DST-adjusted time is noted by the general reader");
+}
+
+#[test]
+fn guids_round_trip_and_others_do_not_parse() {
+    assert_eq!(
+        parse_guid(GUID_A.as_bytes()).map(|g| Name::Guid(g).text()),
+        Some(GUID_A.to_string())
+    );
+    assert_eq!(parse_guid(GUID_A.to_uppercase().as_bytes()), None);
+    assert_eq!(parse_guid(b"6d908134-e447-44f4-a93d-ec22d984dad"), None);
+    assert_eq!(parse_guid(b"6d908134+e447-44f4-a93d-ec22d984dad3"), None);
+}
+
+#[test]
+fn large_files_take_the_fast_reader_through_read_bytes() {
+    let mut text = String::from("content_guid,user_guid,started,ended,data_version\n");
+    let row = format!("{GUID_A},{GUID_B},2024-03-04T14:02:11Z,2024-03-04T15:00:00Z,1\n");
+    while (text.len() as u64) < MIN_BYTES {
+        text.push_str(&row);
+    }
+    let mut ds = Dataset::default();
+    read_bytes("big.csv", text.as_bytes(), &opts("UTC"), &mut ds).unwrap();
+    assert!(ds.sessions.is_empty());
+    assert_eq!(ds.compact.len() as u64, ds.files[0].rows);
+    let last = ds.session_rows().last().unwrap();
+    assert_eq!(last.origin.line, ds.files[0].rows + 1);
+}
