@@ -27,11 +27,14 @@ pub struct FetchArgs {
     /// Folder for the CSV files and the state file (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// Only records from this time on (first run, or to fetch further back): RFC 3339 or a
-    /// date (UTC midnight).
+    /// Only records from this time on: RFC 3339 or a date (UTC midnight). Only the parts of
+    /// the window not fetched before are asked for. A later run without --from asks for
+    /// everything, so it also fetches the records before this time (give --from again to
+    /// stay within it).
     #[arg(long, value_name = "TIME")]
     pub from: Option<String>,
-    /// Only records up to this time: RFC 3339 or a date (that day included, UTC).
+    /// Only records up to this time: RFC 3339 or a date (that day included, UTC). Windows
+    /// fetched in any order leave no gaps: each run asks only for what is missing.
     #[arg(long, value_name = "TIME")]
     pub to: Option<String>,
     /// Also fetch content hits (Connect 2025.04+) into content_hits.csv. They overlap the
@@ -70,6 +73,10 @@ pub struct ConnectionArgs {
     /// Accept any TLS certificate (self-signed test servers only).
     #[arg(long)]
     pub insecure: bool,
+    /// Trust the certificates in this PEM file (your internal CA, or the server's
+    /// self-signed certificate) instead of the built-in roots.
+    #[arg(long, value_name = "FILE", conflicts_with = "insecure")]
+    pub ca_cert: Option<PathBuf>,
     /// Timeout of one request.
     #[arg(long, default_value = "60s", value_name = "DURATION")]
     pub timeout: String,
@@ -90,6 +97,7 @@ impl ConnectionArgs {
         }
         Ok(HttpOptions {
             insecure: self.insecure,
+            ca_cert: self.ca_cert.clone(),
             timeout,
             retries: self.retries,
             retry_wait: micros_to_duration(parse_duration("--retry-wait", &self.retry_wait)?),

@@ -1,14 +1,17 @@
 //! The HTTP side of `fetch`: one GET with a timeout, retries with exponential backoff on
 //! 429 (honouring `Retry-After`), 5xx and dropped connections, and an error in words for
-//! everything else. TLS is rustls with the webpki roots; verification is off only with
-//! `--insecure`.
+//! everything else. TLS is rustls with the webpki roots (or the PEM bundle of
+//! `--ca-cert`); verification is off only with `--insecure`. A certificate that does not
+//! verify is not retried (no wait makes it verify); the error says what to pass.
 //!
 //! The API key lives in [`ApiKey`], which has no `Display`, prints as `<redacted>` in
 //! `Debug`, and is scrubbed from any text the server sends back before that text can reach
-//! an error message. Redirects are not followed (a redirect is reported with its target),
+//! an error message: every message that leaves `fetch` goes through [`ApiKey::redact`]
+//! ([`Client::note`] for notes, [`super::FetchError::redact`] for errors). Redirects are not followed (a redirect is reported with its target),
 //! so the key is only ever sent to the `--server` host.
 
 use std::io::Read;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -49,6 +52,9 @@ impl std::fmt::Debug for ApiKey {
 pub struct HttpOptions {
     /// Accept any TLS certificate (`--insecure`).
     pub insecure: bool,
+    /// Trust the certificates of this PEM file instead of the built-in roots
+    /// (`--ca-cert`).
+    pub ca_cert: Option<PathBuf>,
     /// Whole-request timeout.
     pub timeout: Duration,
     /// Retries after the first attempt.
@@ -61,6 +67,7 @@ impl Default for HttpOptions {
     fn default() -> Self {
         HttpOptions {
             insecure: false,
+            ca_cert: None,
             timeout: Duration::from_secs(60),
             retries: 5,
             retry_wait: Duration::from_secs(1),
@@ -101,10 +108,13 @@ enum Attempt {
 
 impl Client {
     /// A client for `base` (`https://host[:port][/prefix]`, no trailing slash).
-    pub fn new(base: &str, key: ApiKey, opts: HttpOptions) -> Self {
-        let tls = ureq::tls::TlsConfig::builder()
-            .disable_verification(opts.insecure)
-            .build();
+    /// Fails only when `--ca-cert` cannot be read or holds no certificate.
+    pub fn new(base: &str, key: ApiKey, opts: HttpOptions) -> Result<Self, FetchError> {
+        let mut tls = ureq::tls::TlsConfig::builder().disable_verification(opts.insecure);
+        if let Some(path) = &opts.ca_cert {
+            tls = tls.root_certs(ureq::tls::RootCerts::from(read_pem(path)?));
+        }
+        let tls = tls.build();
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
@@ -114,12 +124,22 @@ impl Client {
             .user_agent(concat!("connect-capacity/", env!("CARGO_PKG_VERSION")))
             .build()
             .into();
-        Client {
+        Ok(Client {
             agent,
             base: base.to_string(),
             key,
             opts,
-        }
+        })
+    }
+
+    /// The key (for redacting).
+    pub fn key(&self) -> &ApiKey {
+        &self.key
+    }
+
+    /// Prints a note line on stderr with the key redacted.
+    pub fn note(&self, text: &str) {
+        eprintln!("{}", self.key.redact(text));
     }
 
     /// The server address.
@@ -158,12 +178,12 @@ impl Client {
                         .retry_wait
                         .saturating_mul(1 << (attempt - 1).min(16));
                     let wait = wait.unwrap_or(backoff).min(MAX_WAIT);
-                    eprintln!(
+                    self.note(&format!(
                         "note: {}: {why}; retrying in {:.1}s ({attempt}/{})",
                         path_query,
                         wait.as_secs_f64(),
                         self.opts.retries
-                    );
+                    ));
                     std::thread::sleep(wait);
                 }
             }
@@ -238,9 +258,60 @@ fn read_body(body: &mut ureq::Body) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// Transport errors: connection refused or reset, timeouts, TLS ... all retried, except
-/// the ones a retry cannot fix.
+/// Reads the certificates of a PEM file (`--ca-cert`).
+fn read_pem(path: &std::path::Path) -> Result<Vec<ureq::tls::Certificate<'static>>, FetchError> {
+    let bad = |why: String| FetchError::State {
+        path: path.to_path_buf(),
+        why,
+    };
+    let bytes = std::fs::read(path).map_err(|e| bad(format!("--ca-cert: cannot read it ({e})")))?;
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(&bytes) {
+        match item {
+            Ok(ureq::tls::PemItem::Certificate(c)) => certs.push(c),
+            Ok(_) => {}
+            Err(e) => return Err(bad(format!("--ca-cert: not a PEM file ({e})"))),
+        }
+    }
+    if certs.is_empty() {
+        return Err(bad(
+            "--ca-cert: no certificate in it; give a PEM file with -----BEGIN CERTIFICATE----- blocks"
+                .into(),
+        ));
+    }
+    Ok(certs)
+}
+
+/// True for an error text of a failed TLS handshake or certificate check (rustls reports
+/// them through ureq as its own error or as an I/O error carrying the rustls text).
+pub fn is_tls_failure(text: &str) -> bool {
+    let t = text.to_ascii_lowercase();
+    ["certificate", "rustls", "tls", "handshake", "alert"]
+        .iter()
+        .any(|w| t.contains(w))
+}
+
+/// What to do about a TLS failure.
+pub const TLS_ADVICE: &str = "the TLS certificate check failed; if the server uses an \
+    internal certificate authority or a self-signed certificate, pass --ca-cert FILE with \
+    that certificate (PEM); --insecure turns the check off (only for testing)";
+
+/// Transport errors: connection refused or reset, timeouts ... retried, except the ones a
+/// retry cannot fix (bad addresses, TLS certificate failures).
 fn transport(url: &str, e: ureq::Error) -> Attempt {
+    let tls = matches!(
+        e,
+        ureq::Error::Tls(_)
+            | ureq::Error::Rustls(_)
+            | ureq::Error::Pem(_)
+            | ureq::Error::TlsRequired
+    ) || matches!(&e, ureq::Error::Io(io) if is_tls_failure(&io.to_string()));
+    if tls {
+        return Attempt::Fail(FetchError::Network {
+            url: url.to_string(),
+            why: format!("{TLS_ADVICE} ({e})"),
+        });
+    }
     let why = match &e {
         ureq::Error::BadUri(_) | ureq::Error::Http(_) | ureq::Error::InvalidProxyUrl => {
             return Attempt::Fail(FetchError::Network {

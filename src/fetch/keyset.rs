@@ -1,16 +1,27 @@
 //! Incremental endpoints: the keyset-paged instrumentation endpoints (Shiny usage,
 //! content visits) and the unpaged hits endpoint.
 //!
-//! A *pass* asks for everything from `from` on (`limit=500`, following `paging.next`).
+//! The state records the time ranges fetched completely ([`super::state`]). A run asks
+//! only for the parts of its window (`--from`/`--to`, else everything) outside them, one
+//! *pass* per part: `from`/`to` the part's ends, `limit=500`, following `paging.next`.
 //! Each page is appended to a journal (`.FILE.partial`, fsynced) and the state file then
 //! records the next page's query and the journal length it vouches for; a killed run
 //! resumes from that page after cutting the journal back to that length, so no page is
 //! lost or kept twice. When the last page is in, the journal is merged into the file
 //! ([`super::table::merge`]: re-fetched records replace their stored copies, open sessions
-//! are replaced by their closed copies) and written atomically; then the state moves
-//! `next_from` on to the newest time seen less [`LOOKBACK`], or to the start of the
-//! oldest session still open within [`OPEN_HORIZON`], whichever is earlier.
+//! are replaced by their closed copies) and written atomically; then the pass's range is
+//! recorded as covered up to its settled end ([`settled_end`]): its `to` when that is over
+//! an hour ago, else the newest time seen less [`LOOKBACK`]; either held back to the start
+//! of the oldest session still open within [`OPEN_HORIZON`] of it. Times after the local
+//! clock never count.
+//!
+//! Records are checked against the API's types ([`table::row_checked`]); bad ones are
+//! skipped, counted and named in a note, never written. A server whose paging does not
+//! end is stopped: a cursor or a page of records seen before in the pass, a page going
+//! back in time, or more than [`MAX_PAGES`] pages is a malformed-response error (exit 1),
+//! with the state still pointing at the last good page.
 
+use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -18,17 +29,24 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::http::Got;
-use super::state::{EndpointState, Resume, State};
+use super::state::{self, gaps, EndpointState, Resume, State};
 use super::table::{self, Column, Merge, Row, Table};
 use super::{Ctx, FetchError, Note};
 
+pub use super::state::rfc3339;
+
 /// Re-asked overlap before the newest record: covers records the server commits late.
 pub const LOOKBACK: i64 = 3_600_000_000;
-/// Sessions still open this long after the newest record are taken as lost ends and no
-/// longer hold `next_from` back.
+/// Sessions still open this long before the settled end are taken as lost ends and no
+/// longer hold it back.
 pub const OPEN_HORIZON: i64 = 48 * 3_600_000_000;
 /// Page size asked for (the API's maximum).
 pub const PAGE: u32 = 500;
+/// Most pages one pass follows (500 million records) before it is taken as a server
+/// whose paging never ends.
+pub const MAX_PAGES: u64 = 1_000_000;
+/// Malformed records named in the note (the rest are only counted).
+const SHOW_BAD: usize = 3;
 
 /// One incremental endpoint.
 #[derive(Debug)]
@@ -45,7 +63,7 @@ pub struct Spec {
     pub columns: &'static [Column],
     /// How re-fetched rows replace stored ones.
     pub merge: Merge,
-    /// Columns whose latest value is "how far we got".
+    /// Columns whose latest value is "how far we got" (the first orders the pages).
     pub time_cols: &'static [&'static str],
     /// Documented default `min_data_version` (`None`: the endpoint has none).
     pub min_data_version: Option<i64>,
@@ -53,174 +71,309 @@ pub struct Spec {
     pub paged: bool,
     /// Role the endpoint needs, for a 403.
     pub needs: &'static str,
+    /// Fields a record must have (not null).
+    pub required: &'static [&'static str],
 }
 
-/// Runs one pass of `spec` (resuming an interrupted one) and merges it into its file.
+/// Where a pass starts.
+enum Start {
+    New { from: i64, to: i64 },
+    Resume(Resume),
+}
+
+/// How a pass ended.
+enum PassEnd {
+    /// Every page in, merged: journal rows, malformed records skipped, the merged table.
+    Done(u64, u64, Table),
+    /// 404 on the first page of a new pass.
+    Missing,
+    /// The resumed cursor is gone: what the journal held is merged; ask again.
+    Stale,
+}
+
+/// Runs an interrupted pass to its end, then one pass per uncovered part of the window,
+/// and merges each into the endpoint's file.
 pub fn run(ctx: &Ctx, spec: &Spec, state: &mut State) -> Result<Note, FetchError> {
     let mut es = state.endpoints.get(spec.name).cloned().unwrap_or_default();
     let mdv = ctx.min_data_version.or(spec.min_data_version);
-    let reset = es.passes > 0 && (es.min_data_version != mdv || backfill(ctx.from, &es));
     let journal = ctx.dir.join(format!(".{}.partial", spec.file));
-    let resume = es
-        .resume
-        .clone()
-        .filter(|r| !reset && journal_holds(&journal, r));
-    let resumed = resume.is_some();
-    let (mut query, pass_from, mut journal_len) = match resume {
-        Some(r) => (r.query, r.pass_from, r.journal_len),
-        None => {
-            let from = pass_start(ctx.from, &es, reset);
-            let len = start_journal(&journal, spec.columns)?;
-            (
-                Some(initial_query(spec, from.as_deref(), ctx, mdv)),
-                from,
-                len,
-            )
+    if es.passes > 0 && es.min_data_version != mdv {
+        // Another min_data_version: what is stored says nothing about the new one.
+        es.covered.clear();
+        es.resume = None;
+    }
+    // Journal rows fetched, malformed records skipped, the last merged table.
+    let mut sum: (u64, u64, Option<Table>) = (0, 0, None);
+    let done = |end: PassEnd, sum: &mut (u64, u64, Option<Table>)| {
+        if let PassEnd::Done(n, b, t) = end {
+            sum.0 += n;
+            sum.1 += b;
+            sum.2 = Some(t);
         }
     };
-    cut_journal(&journal, journal_len)?;
-    let mut pages = 0u32;
+    // Ranges asked for in this run are not asked again in it (their unsettled tail is
+    // asked again by the next run).
+    let mut asked: Vec<state::Range> = Vec::new();
+    if let Some(r) = es.resume.clone().filter(|r| journal_holds(&journal, r)) {
+        let t = |s: &Option<String>| s.as_deref().and_then(|s| table::micros(Some(s)));
+        let range = (
+            t(&r.pass_from).unwrap_or(i64::MIN),
+            t(&r.pass_to).unwrap_or(i64::MAX),
+        );
+        let end = pass(ctx, spec, state, &mut es, &journal, Start::Resume(r), mdv)?;
+        if matches!(end, PassEnd::Done(..)) {
+            asked.push(range);
+        }
+        done(end, &mut sum);
+    }
+    es.resume = None;
+    let want = (ctx.from.unwrap_or(i64::MIN), ctx.to.unwrap_or(i64::MAX));
+    let mut skip = es.ranges();
+    skip.extend(asked);
+    skip.sort_unstable();
+    for (from, to) in gaps(want, &state::normalised(skip)) {
+        match pass(
+            ctx,
+            spec,
+            state,
+            &mut es,
+            &journal,
+            Start::New { from, to },
+            mdv,
+        )? {
+            PassEnd::Missing if sum.2.is_none() => return Ok(Note::Missing),
+            PassEnd::Missing => return Err(missing_mid_pass(ctx, spec)),
+            end => done(end, &mut sum),
+        }
+    }
+    let (fetched, bad, last) = sum;
+    let merged = match last {
+        Some(t) => t,
+        None => table::load(&ctx.dir.join(spec.file), spec.columns)?,
+    };
+    Ok(Note::Fetched {
+        fetched,
+        rows: merged.rows.len() as u64,
+        open: open_sessions(&merged),
+        bad,
+    })
+}
+
+/// One pass: pages into the journal, then merged; the state saved after every page.
+fn pass(
+    ctx: &Ctx,
+    spec: &Spec,
+    state: &mut State,
+    es: &mut EndpointState,
+    journal: &Path,
+    start: Start,
+    mdv: Option<i64>,
+) -> Result<PassEnd, FetchError> {
+    let resumed = matches!(start, Start::Resume(_));
+    let (mut query, pass_from, pass_to, mut journal_len) = match start {
+        Start::Resume(r) => (
+            r.query,
+            r.pass_from.as_deref().and_then(|s| table::micros(Some(s))),
+            r.pass_to.as_deref().and_then(|s| table::micros(Some(s))),
+            r.journal_len,
+        ),
+        Start::New { from, to } => {
+            let from = (from != i64::MIN).then_some(from);
+            let to = (to != i64::MAX).then_some(to);
+            let len = start_journal(journal, spec.columns)?;
+            (Some(initial_query(spec, from, to, mdv)), from, to, len)
+        }
+    };
+    cut_journal(journal, journal_len)?;
+    let mut pages = 0u64;
+    let mut seen_queries: HashSet<String> = HashSet::new();
+    let mut seen_pages: HashSet<Vec<Row>> = HashSet::new();
+    let mut last_time: Option<i64> = None;
+    let mut bad: Vec<String> = Vec::new();
+    let order = table::col(spec.columns, spec.time_cols[0]);
     while let Some(q) = query.take() {
+        let url = format!("{}/__api__{}?{q}", ctx.client.base(), spec.path);
+        let looping = |why: String| FetchError::Malformed {
+            url: url.clone(),
+            why: format!(
+                "{why}: its paging does not end; fetch stopped here (a later run resumes at \
+                 this page)"
+            ),
+        };
+        if pages >= MAX_PAGES {
+            return Err(looping(format!("more than {MAX_PAGES} pages in one pass")));
+        }
+        seen_queries.insert(q.clone());
         let got = ctx.client.get(&format!("{}?{q}", spec.path), spec.needs);
         let page = match got {
             Ok(Got::Json(v)) => v,
             Ok(Got::Missing) if pages == 0 && !resumed => {
-                let _ = std::fs::remove_file(&journal);
-                return Ok(Note::Missing);
+                let _ = std::fs::remove_file(journal);
+                return Ok(PassEnd::Missing);
             }
             Ok(Got::Missing) | Err(FetchError::Status { .. }) if pages == 0 && resumed => {
-                // The saved cursor is no longer valid: keep what the journal holds and
-                // start a new pass from the last completed one's `next_from`.
-                eprintln!(
+                // The saved cursor is no longer valid: keep what the journal holds; the
+                // range is asked for again as an uncovered part.
+                ctx.client.note(&format!(
                     "note: {}: the saved page is gone; starting the pass again",
                     spec.label
-                );
-                fold(ctx, spec, &journal)?;
+                ));
+                fold(ctx, spec, journal)?;
                 es.resume = None;
-                state.endpoints.insert(spec.name.into(), es);
+                state.endpoints.insert(spec.name.into(), es.clone());
                 super::state::save(ctx.dir, state)?;
-                let _ = std::fs::remove_file(&journal);
-                return run(ctx, spec, state);
+                let _ = std::fs::remove_file(journal);
+                return Ok(PassEnd::Stale);
             }
             Ok(Got::Missing | Got::Forbidden) => return Err(missing_mid_pass(ctx, spec)),
             Err(e) => return Err(e),
         };
         let (records, next) = split_page(spec, &page, &q, ctx)?;
-        let rows: Vec<Row> = records
-            .iter()
-            .map(|r| table::row_from_json(spec.columns, r))
-            .collect();
-        journal_len = append(&journal, spec.columns, &rows)?;
-        query = next.filter(|_| !records.is_empty());
+        let mut rows: Vec<Row> = Vec::with_capacity(records.len());
+        for r in records {
+            match table::row_checked(spec.columns, r, spec.required) {
+                Ok(row) => rows.push(row),
+                Err(why) => bad.push(why),
+            }
+        }
+        if !rows.is_empty() {
+            if !seen_pages.insert(rows.clone()) {
+                return Err(looping(
+                    "the server sent a page of records it had already sent in this pass".into(),
+                ));
+            }
+            if spec.paged {
+                let times: Vec<i64> = order
+                    .map(|i| {
+                        rows.iter()
+                            .filter_map(|r| table::micros(r[i].as_deref()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if let (Some(prev), Some(first)) = (last_time, times.iter().min()) {
+                    if *first < prev {
+                        return Err(looping(format!(
+                            "this page goes back in time ({} after {})",
+                            rfc3339(*first),
+                            rfc3339(prev)
+                        )));
+                    }
+                }
+                last_time = times.iter().max().copied().or(last_time);
+            }
+        }
+        let next = next.filter(|_| !records.is_empty());
+        if let Some(n) = &next {
+            if seen_queries.contains(n) {
+                return Err(looping(
+                    "the next-page cursor repeats one already followed in this pass".into(),
+                ));
+            }
+        }
+        journal_len = append(journal, spec.columns, &rows)?;
+        query = next;
         es.resume = Some(Resume {
             query: query.clone(),
-            pass_from: pass_from.clone(),
+            pass_from: pass_from.map(rfc3339),
+            pass_to: pass_to.map(rfc3339),
             journal_len,
         });
         state.endpoints.insert(spec.name.into(), es.clone());
         super::state::save(ctx.dir, state)?;
         pages += 1;
     }
-    let (n_fetched, merged) = fold(ctx, spec, &journal)?;
-    finish(&mut es, &merged, spec, ctx, reset, pass_from, mdv);
-    state.endpoints.insert(spec.name.into(), es.clone());
-    super::state::save(ctx.dir, state)?;
-    let _ = std::fs::remove_file(&journal);
-    Ok(Note::Fetched {
-        fetched: n_fetched,
-        rows: es.rows,
-        open: open_sessions(&merged),
-    })
-}
-
-/// Merges the journal into the endpoint's file (written atomically); returns the number
-/// of journal rows and the merged table.
-fn fold(ctx: &Ctx, spec: &Spec, journal: &Path) -> Result<(u64, Table), FetchError> {
-    let fetched = table::load(journal, spec.columns)?.rows;
-    let n = fetched.len() as u64;
-    let file = ctx.dir.join(spec.file);
-    let merged = table::merge(
-        table::load(&file, spec.columns)?,
-        fetched,
-        spec.merge,
-        spec.time_cols[0],
-    );
-    table::save(&file, &merged)?;
-    Ok((n, merged))
-}
-
-/// True when `--from` asks for earlier records than were ever fetched.
-fn backfill(from: Option<i64>, es: &EndpointState) -> bool {
-    match (from, table::micros(es.covered_from.as_deref())) {
-        (_, None) if es.covered_from.is_none() => false,
-        (None, _) => true,
-        (Some(f), Some(c)) => f < c,
-        (Some(_), None) => false,
+    if !bad.is_empty() {
+        let shown: Vec<&str> = bad.iter().take(SHOW_BAD).map(String::as_str).collect();
+        ctx.client.note(&format!(
+            "note: {}: skipped {} malformed records from the server (not stored): {}{}",
+            spec.label,
+            bad.len(),
+            shown.join("; "),
+            if bad.len() > SHOW_BAD { "; ..." } else { "" }
+        ));
     }
-}
-
-/// The `from` of a new pass: `--from` on a first or reset pass, else the later of
-/// `next_from` and `--from`.
-fn pass_start(from: Option<i64>, es: &EndpointState, reset: bool) -> Option<String> {
-    let asked = from.map(rfc3339);
-    if es.passes == 0 || reset {
-        return asked;
+    let (fetched_rows, merged) = fold(ctx, spec, journal)?;
+    if let Some(end) = settled_end(
+        &fetched_rows,
+        spec.columns,
+        spec.time_cols,
+        pass_to,
+        ctx.now,
+    ) {
+        es.cover(pass_from.unwrap_or(i64::MIN), end);
     }
-    match (table::micros(es.next_from.as_deref()), from) {
-        (Some(n), Some(f)) => Some(rfc3339(n.max(f))),
-        (Some(n), None) => Some(rfc3339(n)),
-        (None, _) => asked,
-    }
-}
-
-/// The state after a completed pass.
-fn finish(
-    es: &mut EndpointState,
-    merged: &Table,
-    spec: &Spec,
-    ctx: &Ctx,
-    reset: bool,
-    pass_from: Option<String>,
-    mdv: Option<i64>,
-) {
-    if es.passes == 0 || reset {
-        es.covered_from = ctx.from.map(rfc3339);
-    }
-    es.next_from = next_from(merged, spec.time_cols).map(rfc3339).or(pass_from);
     es.min_data_version = mdv;
     es.rows = merged.rows.len() as u64;
     es.passes += 1;
     es.resume = None;
+    state.endpoints.insert(spec.name.into(), es.clone());
+    super::state::save(ctx.dir, state)?;
+    let _ = std::fs::remove_file(journal);
+    Ok(PassEnd::Done(
+        fetched_rows.len() as u64,
+        bad.len() as u64,
+        merged,
+    ))
 }
 
-/// Newest time less [`LOOKBACK`], held back to the oldest recent open session.
-fn next_from(t: &Table, time_cols: &[&str]) -> Option<i64> {
-    let idx: Vec<usize> = time_cols
-        .iter()
-        .filter_map(|c| table::col(t.columns, c))
-        .collect();
-    let newest = t
-        .rows
-        .iter()
-        .flat_map(|r| idx.iter().filter_map(|&i| table::micros(r[i].as_deref())))
-        .max()?;
-    let mut next = newest - LOOKBACK;
-    if let (Some(s), Some(e)) = (
-        table::col(t.columns, "started"),
-        table::col(t.columns, "ended"),
-    ) {
-        let oldest_open = t
-            .rows
+/// Merges the journal into the endpoint's file (written atomically); returns the
+/// journal's rows and the merged table.
+fn fold(ctx: &Ctx, spec: &Spec, journal: &Path) -> Result<(Vec<Row>, Table), FetchError> {
+    let fetched = table::load(journal, spec.columns)?.rows;
+    let file = ctx.dir.join(spec.file);
+    let merged = table::merge(
+        table::load(&file, spec.columns)?,
+        fetched.clone(),
+        spec.merge,
+        spec.time_cols[0],
+    );
+    table::save(&file, &merged)?;
+    Ok((fetched, merged))
+}
+
+/// How far a finished pass with `to` (`None`: open-ended) and these rows is complete:
+/// `to` when it is [`LOOKBACK`] or more before `now`, else the newest time in the rows (up
+/// to `to` and `now`; later times are not trusted) less [`LOOKBACK`]; then held back to the
+/// start of the oldest session still open that started within [`OPEN_HORIZON`] before it.
+/// `None` when nothing is known to be complete (no rows in a recent window).
+pub fn settled_end(
+    rows: &[Row],
+    columns: &[Column],
+    time_cols: &[&str],
+    to: Option<i64>,
+    now: i64,
+) -> Option<i64> {
+    let cap = to.map_or(now, |t| t.min(now));
+    let mut end = match to {
+        Some(t) if t <= now.saturating_sub(LOOKBACK) => t,
+        _ => {
+            let cols: Vec<usize> = time_cols
+                .iter()
+                .filter_map(|c| table::col(columns, c))
+                .collect();
+            let newest = rows
+                .iter()
+                .flat_map(|r| {
+                    cols.iter()
+                        .filter_map(|&i| table::micros(r.get(i)?.as_deref()))
+                })
+                .filter(|&t| t <= cap)
+                .max()?;
+            newest.saturating_sub(LOOKBACK)
+        }
+    };
+    if let (Some(s), Some(e)) = (table::col(columns, "started"), table::col(columns, "ended")) {
+        let oldest_open = rows
             .iter()
-            .filter(|r| r[e].is_none())
-            .filter_map(|r| table::micros(r[s].as_deref()))
-            .filter(|&st| st >= newest - OPEN_HORIZON)
+            .filter(|r| r.get(e).is_some_and(|v| v.is_none()))
+            .filter_map(|r| table::micros(r.get(s)?.as_deref()))
+            .filter(|&st| st >= end.saturating_sub(OPEN_HORIZON) && st < end)
             .min();
         if let Some(o) = oldest_open {
-            next = next.min(o);
+            end = end.min(o);
         }
     }
-    Some(next)
+    Some(end)
 }
 
 /// Rows with no end (sessions only).
@@ -230,23 +383,16 @@ fn open_sessions(t: &Table) -> u64 {
         .unwrap_or(0)
 }
 
-/// RFC 3339 UTC text of microseconds.
-pub fn rfc3339(us: i64) -> String {
-    chrono::DateTime::from_timestamp_micros(us)
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
-        .unwrap_or_default()
-}
-
 /// The first page's query.
-fn initial_query(spec: &Spec, from: Option<&str>, ctx: &Ctx, mdv: Option<i64>) -> String {
+fn initial_query(spec: &Spec, from: Option<i64>, to: Option<i64>, mdv: Option<i64>) -> String {
     let mut q: Vec<(String, String)> = Vec::new();
     if spec.paged {
         q.push(("limit".into(), PAGE.to_string()));
     }
     if let Some(f) = from {
-        q.push(("from".into(), encode(f)));
+        q.push(("from".into(), encode(&rfc3339(f))));
     }
-    if let Some(t) = ctx.to {
+    if let Some(t) = to {
         q.push(("to".into(), encode(&rfc3339(t))));
     }
     if let Some(m) = mdv {
@@ -443,52 +589,56 @@ mod tests {
         vec![Some("c".into()), Some(st.into()), en.map(Into::into)]
     }
 
-    #[test]
-    fn next_from_is_newest_less_an_hour_or_the_oldest_recent_open_session() {
-        let t = |rows| Table {
-            columns: SHINY,
-            rows,
-        };
-        let cols = &["started", "ended"];
-        // Newest time 12:00 (an end) → 11:00.
-        let closed = t(vec![row(
-            "2024-01-02T10:00:00Z",
-            Some("2024-01-02T12:00:00Z"),
-        )]);
-        assert_eq!(
-            next_from(&closed, cols).map(rfc3339).as_deref(),
-            Some("2024-01-02T11:00:00Z")
-        );
-        // A session open since 09:00 holds it back to 09:00.
-        let mut rows = closed.rows.clone();
-        rows.push(row("2024-01-02T09:00:00Z", None));
-        assert_eq!(
-            next_from(&t(rows.clone()), cols).map(rfc3339).as_deref(),
-            Some("2024-01-02T09:00:00Z")
-        );
-        // One open for more than 48 h before the newest time no longer does.
-        rows.pop();
-        rows.push(row("2023-12-31T11:59:59Z", None));
-        assert_eq!(
-            next_from(&t(rows), cols).map(rfc3339).as_deref(),
-            Some("2024-01-02T11:00:00Z")
-        );
-        assert_eq!(next_from(&t(vec![]), cols), None);
+    fn at(s: &str) -> i64 {
+        table::micros(Some(s)).unwrap()
     }
 
     #[test]
-    fn backfill_only_when_asking_for_earlier_than_covered() {
-        let es = |c: Option<&str>| EndpointState {
-            covered_from: c.map(Into::into),
-            passes: 1,
-            ..Default::default()
-        };
-        let jan = table::micros(Some("2024-01-01T00:00:00Z"));
-        let feb = table::micros(Some("2024-02-01T00:00:00Z"));
-        assert!(!backfill(None, &es(None)));
-        assert!(!backfill(jan, &es(None)));
-        assert!(backfill(None, &es(Some("2024-02-01T00:00:00Z"))));
-        assert!(backfill(jan, &es(Some("2024-02-01T00:00:00Z"))));
-        assert!(!backfill(feb, &es(Some("2024-01-01T00:00:00Z"))));
+    fn settled_end_is_newest_less_an_hour_or_the_oldest_recent_open_session() {
+        let cols = &["started", "ended"];
+        let now = at("2025-01-01T00:00:00Z");
+        let end =
+            |rows: &[Row], to: Option<i64>| settled_end(rows, SHINY, cols, to, now).map(rfc3339);
+        // Open-ended pass, newest time 12:00 (an end) → 11:00.
+        let closed = vec![row("2024-01-02T10:00:00Z", Some("2024-01-02T12:00:00Z"))];
+        assert_eq!(end(&closed, None).as_deref(), Some("2024-01-02T11:00:00Z"));
+        // A session open since 09:00 holds it back to 09:00.
+        let mut rows = closed.clone();
+        rows.push(row("2024-01-02T09:00:00Z", None));
+        assert_eq!(end(&rows, None).as_deref(), Some("2024-01-02T09:00:00Z"));
+        // One open for more than 48 h before 11:00 no longer does.
+        rows.pop();
+        rows.push(row("2023-12-31T10:59:59Z", None));
+        assert_eq!(end(&rows, None).as_deref(), Some("2024-01-02T11:00:00Z"));
+        // Nothing fetched in an open-ended pass: nothing is known.
+        assert_eq!(end(&[], None), None);
+        // A window over an hour ago is complete up to its `to`, rows or not.
+        let to = at("2024-01-05T00:00:00Z");
+        assert_eq!(end(&[], Some(to)).as_deref(), Some("2024-01-05T00:00:00Z"));
+        assert_eq!(
+            end(&closed, Some(to)).as_deref(),
+            Some("2024-01-05T00:00:00Z")
+        );
+        // ... held back by a session open within 48 h before it (starting 2024-01-04 20:00).
+        let open = vec![row("2024-01-04T20:00:00Z", None)];
+        assert_eq!(
+            end(&open, Some(to)).as_deref(),
+            Some("2024-01-04T20:00:00Z")
+        );
+        // A far-future time does not count: the newest trusted time is 12:00 → 11:00.
+        let mut future = closed.clone();
+        future.push(row("2099-01-01T00:00:00Z", Some("2099-01-01T01:00:00Z")));
+        assert_eq!(end(&future, None).as_deref(), Some("2024-01-02T11:00:00Z"));
+        // A window reaching into the last hour (to = 23:30): the newest time up to `to`
+        // (23:20; the end at 23:40 is after `to`) less an hour.
+        let recent_to = now - LOOKBACK / 2;
+        let recent = vec![
+            row("2024-12-31T23:00:00Z", Some("2024-12-31T23:20:00Z")),
+            row("2024-12-31T23:10:00Z", Some("2024-12-31T23:40:00Z")),
+        ];
+        assert_eq!(
+            end(&recent, Some(recent_to)).as_deref(),
+            Some("2024-12-31T22:20:00Z")
+        );
     }
 }

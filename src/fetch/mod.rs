@@ -83,6 +83,54 @@ pub enum FetchError {
     Local(Box<crate::Error>),
 }
 
+impl FetchError {
+    /// The error with every occurrence of the key in its texts replaced by `<redacted>`:
+    /// the one place errors are scrubbed before they leave [`run`].
+    pub fn redact(self, key: &ApiKey) -> FetchError {
+        let r = |s: String| key.redact(&s);
+        use FetchError::*;
+        match self {
+            Unauthorized { url } => Unauthorized { url: r(url) },
+            Forbidden { url, needs } => Forbidden {
+                url: r(url),
+                needs: r(needs),
+            },
+            NotConnect { url, why } => NotConnect {
+                url: r(url),
+                why: r(why),
+            },
+            Malformed { url, why } => Malformed {
+                url: r(url),
+                why: r(why),
+            },
+            Redirect { url, location } => Redirect {
+                url: r(url),
+                location: r(location),
+            },
+            Status {
+                url,
+                status,
+                detail,
+            } => Status {
+                url: r(url),
+                status,
+                detail: r(detail),
+            },
+            GaveUp { url, why, attempts } => GaveUp {
+                url: r(url),
+                why: r(why),
+                attempts,
+            },
+            Network { url, why } => Network {
+                url: r(url),
+                why: r(why),
+            },
+            State { path, why } => State { path, why: r(why) },
+            Local(e) => Local(e),
+        }
+    }
+}
+
 impl From<crate::Error> for FetchError {
     fn from(e: crate::Error) -> Self {
         FetchError::Local(Box::new(e))
@@ -146,13 +194,22 @@ pub struct Ctx<'a> {
     pub to: Option<Micros>,
     /// `--min-data-version`.
     pub min_data_version: Option<i64>,
+    /// The local clock when the run started (µs): record times after it are not trusted to
+    /// move the incremental cursor.
+    pub now: Micros,
 }
 
 /// The outcome of one endpoint.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Note {
-    /// Records fetched this run, rows now in the file, sessions still open.
-    Fetched { fetched: u64, rows: u64, open: u64 },
+    /// Records fetched this run, rows now in the file, sessions still open, records the
+    /// server sent that were malformed and not stored.
+    Fetched {
+        fetched: u64,
+        rows: u64,
+        open: u64,
+        bad: u64,
+    },
     /// Jobs: items asked, jobs fetched, rows in the file, items skipped (404/403).
     Jobs {
         items: usize,
@@ -188,6 +245,7 @@ pub const SHINY: Spec = Spec {
     min_data_version: Some(1),
     paged: true,
     needs: NEEDS_USAGE,
+    required: &["content_guid", "started", "data_version"],
 };
 
 /// Content visits.
@@ -212,6 +270,7 @@ pub const VISITS: Spec = Spec {
     min_data_version: Some(3),
     paged: true,
     needs: NEEDS_USAGE,
+    required: &["content_guid", "time", "data_version"],
 };
 
 /// Content hits (the header is the flattened `id, user_guid, content_guid, timestamp,
@@ -234,23 +293,51 @@ pub const HITS: Spec = Spec {
     min_data_version: None,
     paged: false,
     needs: NEEDS_USAGE,
+    required: &["id", "content_guid", "timestamp"],
 };
 
 /// First Connect version with the hits endpoint.
 const HITS_SINCE: (u32, u32) = (2025, 4);
 
 /// Runs every asked endpoint into `s.out`, printing one line per endpoint to `log`.
+/// Every error and line is scrubbed of the key here.
 pub fn run(s: &FetchSettings, log: &mut dyn Write) -> Result<(), FetchError> {
+    let mut log = Redacting {
+        inner: log,
+        key: &s.key,
+    };
+    run_inner(s, &mut log).map_err(|e| e.redact(&s.key))
+}
+
+/// A log writer that scrubs the key from each line.
+struct Redacting<'a> {
+    inner: &'a mut dyn Write,
+    key: &'a ApiKey,
+}
+
+impl Write for Redacting<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        self.inner
+            .write_all(self.key.redact(&text).as_bytes())
+            .map(|_| buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+fn run_inner(s: &FetchSettings, log: &mut dyn Write) -> Result<(), FetchError> {
     std::fs::create_dir_all(&s.out).map_err(|e| crate::Error::io(&s.out, e))?;
-    let client = Client::new(&s.server, s.key.clone(), s.http.clone());
+    let client = Client::new(&s.server, s.key.clone(), s.http.clone())?;
     let version = server_version(&client)?;
-    let _ = writeln!(
-        log,
+    let head = format!(
         "fetching from {} (Connect {}) into {}",
         s.server,
         version.as_deref().unwrap_or("version hidden"),
         s.out.display()
     );
+    let _ = writeln!(log, "{head}");
     let mut st = state::load(&s.out, &s.server)?;
     let ctx = Ctx {
         client: &client,
@@ -258,6 +345,7 @@ pub fn run(s: &FetchSettings, log: &mut dyn Write) -> Result<(), FetchError> {
         from: s.from,
         to: s.to,
         min_data_version: s.min_data_version,
+        now: chrono::Utc::now().timestamp_micros(),
     };
     let want = |e: Endpoint| s.endpoints.contains(&e);
     if want(Endpoint::Shiny) {
@@ -306,13 +394,19 @@ fn line(log: &mut dyn Write, label: &str, file: &str, note: &Note) {
             fetched,
             rows,
             open,
+            bad,
         } => {
             let open = if *open > 0 {
                 format!(" ({open} sessions still open: asked for again next run)")
             } else {
                 String::new()
             };
-            format!("{label}: {fetched} records fetched, {rows} rows in {file}{open}")
+            let bad = if *bad > 0 {
+                format!("; {bad} malformed records skipped (not stored)")
+            } else {
+                String::new()
+            };
+            format!("{label}: {fetched} records fetched, {rows} rows in {file}{open}{bad}")
         }
         Note::Jobs {
             items,
@@ -475,5 +569,36 @@ mod tests {
             Some(false)
         );
         assert_eq!(version_tuple(None), None);
+    }
+
+    #[test]
+    fn every_error_text_is_scrubbed_of_the_key() {
+        let k = ApiKey::new("s3cr3t-key");
+        let errs = vec![
+            FetchError::Network {
+                url: "u".into(),
+                why: "io: bad header s3cr3t-key".into(),
+            },
+            FetchError::NotConnect {
+                url: "u".into(),
+                why: "it answered with text/plain; x=Key s3cr3t-key".into(),
+            },
+            FetchError::GaveUp {
+                url: "u?s3cr3t-key".into(),
+                why: "s3cr3t-key".into(),
+                attempts: 2,
+            },
+            FetchError::Malformed {
+                url: "u".into(),
+                why: "s3cr3t-key".into(),
+            },
+        ];
+        for e in errs {
+            let text = e.redact(&k).to_string();
+            assert!(
+                !text.contains("s3cr3t-key") && text.contains("<redacted>"),
+                "{text}"
+            );
+        }
     }
 }

@@ -3,6 +3,8 @@
 //! per item). Content and users are current lists, so each run replaces their files;
 //! jobs are merged by `id`, so jobs the server has since purged stay in `jobs.csv`.
 
+use std::collections::HashSet;
+
 use serde_json::Value;
 
 use super::http::Got;
@@ -93,20 +95,31 @@ pub fn content(ctx: &Ctx, state: &mut State) -> Result<(Note, Option<Table>), Fe
         _ => return Ok((Note::Missing, None)),
     };
     let list = array(ctx, "/v1/content", &v)?;
-    let rows: Vec<Row> = list
-        .iter()
-        .map(|r| table::row_from_json(CONTENT, r))
-        .collect();
+    let rows = checked(ctx, "content", CONTENT, &["guid"], list);
     let t = sorted(CONTENT, rows);
     replace(ctx, state, "content", "content.csv", &t)?;
     Ok((note(&t), Some(t)))
 }
 
-/// Fetches every page of `/v1/users` into `users.csv`.
+/// Most pages of users asked for (50 million users) before the paging is taken as
+/// never ending.
+pub const MAX_USER_PAGES: u64 = 100_000;
+
+/// Fetches every page of `/v1/users` into `users.csv`. Stops at an empty page, at
+/// `total` users or `total_pages` pages, or at a page with no user not seen before (a
+/// server that ignores `page_number`); users are kept once per GUID.
 pub fn users(ctx: &Ctx, state: &mut State) -> Result<Note, FetchError> {
-    let mut rows = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
+    let mut guids: HashSet<String> = HashSet::new();
     for page_number in 1u64.. {
         let path = format!("/v1/users?page_number={page_number}&page_size=500");
+        if page_number > MAX_USER_PAGES {
+            return Err(malformed(
+                ctx,
+                &path,
+                &format!("more than {MAX_USER_PAGES} pages of users: its paging does not end"),
+            ));
+        }
         let v = match ctx.client.get(&path, NEEDS_USERS)? {
             Got::Json(v) => v,
             _ if page_number == 1 => return Ok(Note::Missing),
@@ -116,9 +129,28 @@ pub fn users(ctx: &Ctx, state: &mut State) -> Result<Note, FetchError> {
             .get("results")
             .and_then(Value::as_array)
             .ok_or_else(|| malformed(ctx, &path, "expected an object with a \"results\" array"))?;
-        rows.extend(list.iter().map(|r| table::row_from_json(USERS, r)));
+        let mut new = 0usize;
+        for row in checked(ctx, "users", USERS, &["guid"], list) {
+            if let Some(g) = row[0].clone() {
+                if guids.insert(g) {
+                    rows.push(row);
+                    new += 1;
+                }
+            }
+        }
         let total = v.get("total").and_then(Value::as_u64);
-        if list.is_empty() || total.is_some_and(|t| rows.len() as u64 >= t) {
+        let pages = v.get("total_pages").and_then(Value::as_u64);
+        if list.is_empty()
+            || total.is_some_and(|t| rows.len() as u64 >= t)
+            || pages.is_some_and(|p| page_number >= p)
+        {
+            break;
+        }
+        if new == 0 {
+            ctx.client.note(&format!(
+                "note: users: page {page_number} holds no user not already seen (the server \
+                 seems to ignore page_number); stopped there"
+            ));
             break;
         }
     }
@@ -147,7 +179,7 @@ pub fn jobs(ctx: &Ctx, state: &mut State, content: &Table) -> Result<Note, Fetch
         match ctx.client.get_tolerant(&path)? {
             Got::Json(v) => {
                 let list = array(ctx, &path, &v)?;
-                rows.extend(list.iter().map(|r| table::row_from_json(JOBS, r)));
+                rows.extend(checked(ctx, "jobs", JOBS, &["id", "content_guid"], list));
             }
             Got::Missing => missing += 1,
             Got::Forbidden => forbidden += 1,
@@ -199,6 +231,7 @@ fn note(t: &Table) -> Note {
         fetched: t.rows.len() as u64,
         rows: t.rows.len() as u64,
         open: 0,
+        bad: 0,
     }
 }
 
@@ -221,6 +254,34 @@ fn array<'v>(ctx: &Ctx, path: &str, v: &'v Value) -> Result<&'v [Value], FetchEr
         ));
     }
     Ok(list)
+}
+
+/// The records that pass [`table::row_checked`]; the others are counted in a note.
+fn checked(
+    ctx: &Ctx,
+    label: &str,
+    columns: &[Column],
+    required: &[&str],
+    list: &[Value],
+) -> Vec<Row> {
+    let mut bad = Vec::new();
+    let mut rows = Vec::new();
+    for r in list {
+        match table::row_checked(columns, r, required) {
+            Ok(row) => rows.push(row),
+            Err(why) => bad.push(why),
+        }
+    }
+    if !bad.is_empty() {
+        let shown: Vec<&str> = bad.iter().take(3).map(String::as_str).collect();
+        ctx.client.note(&format!(
+            "note: {label}: skipped {} malformed records from the server (not stored): {}{}",
+            bad.len(),
+            shown.join("; "),
+            if bad.len() > 3 { "; ..." } else { "" }
+        ));
+    }
+    rows
 }
 
 fn malformed(ctx: &Ctx, path: &str, why: &str) -> FetchError {

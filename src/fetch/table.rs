@@ -67,6 +67,81 @@ pub fn row_from_json(columns: &[Column], obj: &Value) -> Row {
         .collect()
 }
 
+/// Integer columns (the API documents them as int32/int64).
+const INTEGER: [&str; 13] = [
+    "data_version",
+    "exit_code",
+    "status",
+    "min_processes",
+    "max_processes",
+    "max_conns_per_process",
+    "idle_timeout",
+    "init_timeout",
+    "connection_timeout",
+    "read_timeout",
+    "memory_request",
+    "memory_limit",
+    "id",
+];
+
+/// A JSON record checked against the API's documented types and rendered to a row, or
+/// why it cannot be stored: `required` fields present and not null; GUIDs (`*guid`)
+/// strings of letters, digits and `-`; times RFC 3339 strings; text strings (or numbers,
+/// which some servers send for ids); numbers numbers ([`INTEGER`] columns whole
+/// numbers); booleans booleans.
+pub fn row_checked(columns: &[Column], obj: &Value, required: &[&str]) -> Result<Row, String> {
+    if !obj.is_object() {
+        return Err("not a JSON object".into());
+    }
+    for (name, ty) in columns {
+        let v = match name.split_once('.') {
+            Some((outer, inner)) => obj.get(outer).and_then(|o| o.get(inner)),
+            None => obj.get(*name),
+        };
+        let v = v.filter(|v| !v.is_null());
+        let Some(v) = v else {
+            if required.contains(name) {
+                return Err(format!("{name} is missing"));
+            }
+            continue;
+        };
+        let ok = if name.ends_with("guid") {
+            v.as_str().is_some_and(|s| {
+                !s.is_empty()
+                    && s.len() <= 64
+                    && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            })
+        } else {
+            match ty {
+                Ty::Time => v
+                    .as_str()
+                    .is_some_and(|s| DateTime::parse_from_rfc3339(s.trim()).is_ok()),
+                Ty::Text if INTEGER.contains(name) => v.is_string() || v.is_i64() || v.is_u64(),
+                Ty::Text => v.is_string() || v.is_number(),
+                Ty::Num if INTEGER.contains(name) => v.is_i64() || v.is_u64(),
+                Ty::Num => v.is_number(),
+                Ty::Bool => v.is_boolean(),
+            }
+        };
+        if !ok {
+            let shown: String = v.to_string().chars().take(40).collect();
+            let what = if name.ends_with("guid") {
+                "a GUID"
+            } else {
+                match ty {
+                    Ty::Time => "an RFC 3339 time",
+                    Ty::Num if INTEGER.contains(name) => "a whole number",
+                    Ty::Num => "a number",
+                    Ty::Bool => "true or false",
+                    Ty::Text => "text",
+                }
+            };
+            return Err(format!("{name} is {shown}, not {what}"));
+        }
+    }
+    Ok(row_from_json(columns, obj))
+}
+
 /// The canonical text of one JSON value in a column of type `ty`.
 fn value_text(v: &Value, ty: Ty) -> Option<String> {
     let s = match v {
@@ -505,5 +580,61 @@ mod tests {
                 vec![Some("1".into()), Some("2024-01-02T00:00:00Z".into())],
             ]
         );
+    }
+
+    #[test]
+    fn records_of_the_wrong_shape_are_refused_with_why() {
+        let req = &["content_guid", "started", "data_version"];
+        let ok = serde_json::json!({"content_guid": "c-1", "user_guid": null,
+            "started": "2024-03-01T00:00:00+05:00", "ended": null, "data_version": 1});
+        assert_eq!(
+            row_checked(SHINY, &ok, req).unwrap(),
+            vec![
+                Some("c-1".into()),
+                None,
+                Some("2024-02-29T19:00:00Z".into()),
+                None,
+                Some("1".into())
+            ]
+        );
+        let bad = |v: Value| row_checked(SHINY, &v, req).unwrap_err();
+        let e = bad(
+            serde_json::json!({"content_guid": 5, "started": "2024-03-01T00:00:00Z", "data_version": 1}),
+        );
+        assert!(e.contains("content_guid is 5, not a GUID"), "{e}");
+        let e = bad(
+            serde_json::json!({"user_guid": "u", "started": "2024-03-01T00:00:00Z", "data_version": 1}),
+        );
+        assert_eq!(e, "content_guid is missing");
+        let e = bad(
+            serde_json::json!({"content_guid": "c", "started": "not a time", "data_version": 1}),
+        );
+        assert!(e.contains("not an RFC 3339 time"), "{e}");
+        let e =
+            bad(serde_json::json!({"content_guid": "c", "started": 1709251200, "data_version": 1}));
+        assert!(e.contains("started"), "{e}");
+        let e = bad(
+            serde_json::json!({"content_guid": "c", "started": "2024-03-01T00:00:00Z", "data_version": 1.5}),
+        );
+        assert!(e.contains("not a whole number"), "{e}");
+        let e = bad(
+            serde_json::json!({"content_guid": "c,\"\n", "started": "2024-03-01T00:00:00Z", "data_version": 1}),
+        );
+        assert!(e.contains("not a GUID"), "{e}");
+        let e = bad(
+            serde_json::json!({"content_guid": "c", "user_guid": {"o": 1}, "started": "2024-03-01T00:00:00Z", "data_version": 1}),
+        );
+        assert!(e.contains("user_guid"), "{e}");
+        assert!(bad(serde_json::json!([1])).contains("not a JSON object"));
+        // Text columns take numbers (hits ids), booleans must be booleans.
+        const U: &[Column] = &[("id", Ty::Text), ("locked", Ty::Bool)];
+        assert!(row_checked(
+            U,
+            &serde_json::json!({"id": 8966707, "locked": false}),
+            &["id"]
+        )
+        .is_ok());
+        assert!(row_checked(U, &serde_json::json!({"id": "x", "locked": "no"}), &["id"]).is_err());
+        assert!(row_checked(U, &serde_json::json!({"id": 1.5}), &["id"]).is_err());
     }
 }

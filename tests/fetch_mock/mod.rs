@@ -66,6 +66,8 @@ pub enum Resp {
     },
     /// Close the connection without answering.
     Drop,
+    /// These bytes as the whole answer (status line and headers included).
+    Bytes(String),
     /// Hold the connection open this long, then close it without answering.
     Hang(Duration),
 }
@@ -202,6 +204,10 @@ fn serve(mut conn: TcpStream, addr: SocketAddr, shared: &Mutex<Shared>) {
     };
     match resp {
         Resp::Drop => {}
+        Resp::Bytes(b) => {
+            let _ = conn.write_all(b.as_bytes());
+            let _ = conn.flush();
+        }
         Resp::Hang(d) => thread::sleep(d),
         Resp::Full {
             status,
