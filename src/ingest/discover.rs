@@ -9,7 +9,8 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::records::read_file;
+use super::progress::Progress;
+use super::records::read_file_with_progress;
 use super::{Dataset, IngestOptions, VisitSource};
 use crate::{Error, Result};
 
@@ -20,10 +21,22 @@ pub fn read_inputs(paths: &[PathBuf], opts: &IngestOptions) -> Result<Dataset> {
         let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         return Err(Error::NoInputs(shown.join(", ")));
     }
+    let total = files
+        .iter()
+        .filter_map(|p| fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    let progress = Progress::new(total);
     let mut ds = Dataset::default();
     for path in &files {
-        read_file(path, opts, &mut ds)?;
+        progress.file(path);
+        let read = read_file_with_progress(path, opts, &mut ds, &progress);
+        if read.is_err() {
+            progress.finish();
+        }
+        read?;
     }
+    progress.finish();
     warn_overlapping_visits(&mut ds);
     Ok(ds)
 }

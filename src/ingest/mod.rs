@@ -9,6 +9,7 @@ pub mod compact;
 pub mod detect;
 pub mod discover;
 pub mod fast;
+pub mod progress;
 pub mod reader;
 pub mod records;
 pub mod row;

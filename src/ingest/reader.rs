@@ -20,6 +20,7 @@ use csv::StringRecord;
 use flate2::read::MultiGzDecoder;
 
 use super::detect::Header;
+use super::progress::{Counted, Progress};
 use crate::{Error, Result};
 
 /// An open CSV export (a file, or bytes held in memory for the lifetime `'a`).
@@ -140,6 +141,13 @@ impl<R: Read> Read for LineMap<R> {
 pub fn open(path: &Path) -> Result<CsvSource<'static>> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     from_buf_read(path, BufReader::with_capacity(256 * 1024, file))
+}
+
+/// [`open`], telling `progress` the bytes read from the file.
+pub fn open_counted<'a>(path: &Path, progress: &'a Progress) -> Result<CsvSource<'a>> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let counted = Counted::new(file, progress);
+    from_buf_read(path, BufReader::with_capacity(256 * 1024, counted))
 }
 
 /// Reads an export held in memory as if it were the file `path` (gzip by the name's `.gz`

@@ -20,6 +20,7 @@ use csv::StringRecord;
 
 use super::catalog::{ContentCols, JobCols, UserCols};
 use super::detect::{detect, Header};
+use super::progress::Progress;
 use super::reader::{self, is_null};
 use super::row::{Adjusted, Col, FieldError, FieldResult, Row};
 use super::timestamp::LocalAdjust;
@@ -45,10 +46,23 @@ const SUSPICIOUS_ROW_COUNTS: [u64; 2] = [500, 20];
 ///
 /// On error `ds` may hold some of the file's records; discard it.
 pub fn read_file(path: &Path, opts: &IngestOptions, ds: &mut Dataset) -> Result<()> {
-    if super::fast::try_file(path, opts, ds, &mut |_| {}) {
+    read_file_with_progress(path, opts, ds, &Progress::hidden())
+}
+
+/// [`read_file`], telling `progress` the bytes read.
+pub fn read_file_with_progress(
+    path: &Path,
+    opts: &IngestOptions,
+    ds: &mut Dataset,
+    progress: &Progress,
+) -> Result<()> {
+    let before = progress.position();
+    if super::fast::try_file(path, opts, ds, &mut |n| progress.add(n)) {
         return Ok(());
     }
-    read_source(reader::open(path)?, opts, ds)
+    // The fast reader gave up (maybe part way): the general reader starts over.
+    progress.set_position(before);
+    read_source(reader::open_counted(path, progress)?, opts, ds)
 }
 
 /// Reads an export held in memory into `ds` exactly as [`read_file`] reads a file called

@@ -4,7 +4,7 @@
 //! measured render jobs and, for APIs, their measured processes.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use chrono_tz::Tz;
 use rayon::prelude::*;
@@ -93,6 +93,8 @@ pub struct Base {
     items: Vec<(u32, usize)>,
     /// Peak concurrent sessions of the sessions replayed once.
     peak_once: OnceLock<u32>,
+    /// Peaks of the fractional K asked for so far.
+    peaks: Mutex<Vec<(Copies, u32)>>,
 }
 
 impl Base {
@@ -169,6 +171,7 @@ impl Base {
             by_end: orders.concat(),
             items,
             peak_once: OnceLock::new(),
+            peaks: Mutex::new(Vec::new()),
         }
     }
 
@@ -197,19 +200,32 @@ impl Base {
     }
 
     /// Peak concurrent sessions when every session is replayed `copies` times: a sweep
-    /// over the sessions in which each counts as often as it is copied.
+    /// over the sessions in which each counts as often as it is copied (remembered per
+    /// K, as both replays of a scenario ask).
     pub fn peak(&self, copies: Copies) -> u32 {
         let once = || {
             *self
                 .peak_once
                 .get_or_init(|| self.weighted_peak(Copies::ONE_EACH))
         };
-        match copies.whole_only() {
-            Some(w) => u32::try_from(w.saturating_mul(u64::from(once()))).unwrap_or(u32::MAX),
-            None => self.weighted_peak(copies),
+        if let Some(w) = copies.whole_only() {
+            return u32::try_from(w.saturating_mul(u64::from(once()))).unwrap_or(u32::MAX);
         }
+        let known =
+            |peaks: &Vec<(Copies, u32)>| peaks.iter().find(|(c, _)| *c == copies).map(|(_, p)| *p);
+        if let Some(p) = self.peaks.lock().ok().and_then(|g| known(&g)) {
+            return p;
+        }
+        let p = self.weighted_peak(copies);
+        if let Ok(mut g) = self.peaks.lock() {
+            g.push((copies, p));
+        }
+        p
     }
 
+    /// The weighted sweep, in time slices: each slice sorts only its own events and
+    /// starts from the weight open across its start, so the keys of all sessions are
+    /// never held at once.
     fn weighted_peak(&self, copies: Copies) -> u32 {
         let (w0, w1) = self.window;
         if w0 >= w1 {
@@ -217,23 +233,7 @@ impl Base {
         }
         let whole = copies.whole();
         let weight = |extra: u64| u128::from(whole + extra);
-        let peak = if (w1 as i128 - w0 as i128) < (1_i128 << 61) {
-            // (offset, 0 = end / 1 = start, one extra copy): ends first at an instant.
-            let mut keys: Vec<u64> = Vec::with_capacity(self.spans.len() * 2);
-            for (i, &(s, e)) in self.spans.iter().enumerate() {
-                let (s, e) = (s.max(w0), e.min(w1));
-                if s >= e {
-                    continue;
-                }
-                let extra = copies.count(i) - whole;
-                keys.push(((s - w0) as u64) << 2 | 2 | extra);
-                if e < w1 {
-                    keys.push(((e - w0) as u64) << 2 | extra);
-                }
-            }
-            keys.par_sort_unstable();
-            fold_peak(keys.iter().map(|&k| (k >> 2, k & 2 != 0, weight(k & 1))))
-        } else {
+        if (w1 as i128 - w0 as i128) >= (1_i128 << 61) {
             let mut events: Vec<(Micros, bool, u64)> = Vec::with_capacity(self.spans.len() * 2);
             for (i, &(s, e)) in self.spans.iter().enumerate() {
                 let (s, e) = (s.max(w0), e.min(w1));
@@ -247,20 +247,82 @@ impl Base {
                 }
             }
             events.par_sort_unstable();
-            fold_peak(
+            let peak = fold_peak(
+                0,
                 events
                     .iter()
                     .map(|&(t, start, x)| (t as u64, start, weight(x))),
-            )
+            );
+            return u32::try_from(peak).unwrap_or(u32::MAX);
+        }
+        // Which sessions get one more copy (all of them or none without a fraction).
+        let extra: Vec<bool> = (0..self.spans.len())
+            .into_par_iter()
+            .map(|i| copies.count(i) > whole)
+            .collect();
+        let len = (w1 - w0) as u64;
+        const SLICES: usize = 32;
+        const AT_ONCE: usize = 4;
+        let width = len.div_ceil(SLICES as u64).max(1);
+        let slice = |off: u64| (off / width) as usize;
+        let live = || {
+            self.spans.iter().zip(&extra).filter_map(|(&(s, e), &x)| {
+                let (s, e) = (s.max(w0), e.min(w1));
+                (s < e).then(|| ((s - w0) as u64, (e < w1).then(|| (e - w0) as u64), x))
+            })
         };
+        // Weight open across each slice's start: started in an earlier slice, not ended
+        // before the slice starts.
+        let mut open = vec![0i128; SLICES + 1];
+        for (s, e, x) in live() {
+            let w = weight(u64::from(x)) as i128;
+            open[slice(s) + 1] += w;
+            if let Some(e) = e {
+                open[slice(e) + 1] -= w;
+            }
+        }
+        for j in 1..open.len() {
+            open[j] += open[j - 1];
+        }
+        let mut peak: u128 = 0;
+        for first in (0..SLICES).step_by(AT_ONCE) {
+            let mut keys: Vec<Vec<u64>> = vec![Vec::new(); AT_ONCE];
+            for (s, e, x) in live() {
+                let x = u64::from(x);
+                let j = slice(s);
+                if (first..first + AT_ONCE).contains(&j) {
+                    keys[j - first].push(s << 2 | 2 | x);
+                }
+                if let Some(e) = e {
+                    let j = slice(e);
+                    if (first..first + AT_ONCE).contains(&j) {
+                        keys[j - first].push(e << 2 | x);
+                    }
+                }
+            }
+            let top = keys
+                .into_par_iter()
+                .enumerate()
+                .map(|(i, mut k)| {
+                    k.par_sort_unstable();
+                    let start = open[first + i].max(0) as u128;
+                    fold_peak(
+                        start,
+                        k.iter().map(|&k| (k >> 2, k & 2 != 0, weight(k & 1))),
+                    )
+                })
+                .max()
+                .unwrap_or(0);
+            peak = peak.max(top);
+        }
         u32::try_from(peak).unwrap_or(u32::MAX)
     }
 }
 
 /// Highest level of sorted `(instant, is_start, weight)` events, read after all of an
 /// instant's events (ends sort before starts, so the level never goes below zero).
-fn fold_peak(events: impl Iterator<Item = (u64, bool, u128)>) -> u128 {
-    let mut level: u128 = 0;
+fn fold_peak(start: u128, events: impl Iterator<Item = (u64, bool, u128)>) -> u128 {
+    let mut level: u128 = start;
     let mut peak: u128 = 0;
     let mut events = events.peekable();
     while let Some((t, start, w)) = events.next() {
