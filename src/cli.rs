@@ -184,16 +184,9 @@ pub struct TrendArgs {
     pub watch: WatchArgs,
 }
 
-/// Validated `trend` settings.
-#[derive(Debug, Clone)]
-pub struct TrendSettings {
-    pub paths: Vec<PathBuf>,
-    pub format: Format,
-    pub output: Option<PathBuf>,
-    pub ingest: IngestOptions,
-    pub model: Options,
-    pub watch: WatchSettings,
-}
+/// Validated `trend` settings: the same as `analyze`'s (paths may be empty when a
+/// history is given).
+pub type TrendSettings = AnalyzeSettings;
 
 impl TrendArgs {
     /// Validates the arguments.
@@ -206,7 +199,7 @@ impl TrendArgs {
         let (ingest, mut model) = self.data.options()?;
         let watch = self.watch.settings()?;
         model.capacity.server = watch.server;
-        Ok(TrendSettings {
+        Ok(AnalyzeSettings {
             paths: self.paths.clone(),
             format: self
                 .format
