@@ -200,6 +200,7 @@ impl TrendArgs {
         let watch = self.watch.settings()?;
         model.capacity.server = watch.server;
         Ok(AnalyzeSettings {
+            fetch: None,
             paths: self.paths.clone(),
             format: self
                 .format
