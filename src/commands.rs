@@ -39,12 +39,12 @@ pub fn analyze(s: &AnalyzeSettings) -> Result<Outcome> {
         }
         None => s.paths.clone(),
     };
-    let spinner = spinner("reading exports");
-    let data = ingest::read_inputs(&paths, &s.ingest);
-    spinner.set_message("analysing");
-    let report = data.and_then(|data| Ok((model::analyze(&data, &s.model)?, data)));
+    // Ingest draws its own progress bar for large inputs; the spinner covers the analysis.
+    let data = ingest::read_inputs(&paths, &s.ingest)?;
+    let spinner = spinner("analysing");
+    let report = model::analyze(&data, &s.model);
     spinner.finish_and_clear();
-    let (report, data) = report?;
+    let report = report?;
     for w in &report.warnings {
         eprintln!("warning: {w}");
     }
@@ -146,7 +146,7 @@ fn stdout_wants_colour() -> bool {
     io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-/// A ticking spinner on stderr while a long ingest runs; hidden unless stderr is a
+/// A ticking spinner on stderr while a long analysis runs; hidden unless stderr is a
 /// terminal, so logs and pipes see nothing.
 fn spinner(message: &'static str) -> ProgressBar {
     if !io::stderr().is_terminal() {
