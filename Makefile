@@ -38,7 +38,7 @@ bench-e2e:
 # Bounded fuzzing (needs a nightly toolchain and `cargo install cargo-fuzz`; see fuzz/README.md).
 # Each target runs FUZZ_TIME seconds, one after the other; new inputs land in fuzz/corpus/.
 FUZZ_TIME ?= 300
-FUZZ_TARGETS ?= detect ingest timestamp config
+FUZZ_TARGETS ?= detect ingest timestamp config fast
 fuzz:
 	cd fuzz && for t in $(FUZZ_TARGETS); do \
 		cargo +nightly fuzz run -s none $$t corpus/$$t -- \

@@ -450,3 +450,65 @@ pub fn config(data: &[u8]) -> String {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// fast
+
+/// Target `fast`: the bytes as a Shiny usage file read by the fast reader (whatever its
+/// size) and by the general one. When the fast reader takes the file, the general reader
+/// must read it too and give the same file summary, the same rows (content and user by
+/// GUID, times, data version, line) and the same warnings; when it declines, the dataset
+/// must be untouched. Byte 0 picks the input zone as in [`ZONES`].
+pub fn fast(data: &[u8]) -> String {
+    let Some((&z, body)) = data.split_first() else {
+        return "empty".into();
+    };
+    let zone = ZONES[usize::from(z) % ZONES.len()];
+    let input_tz = InputTz::parse(&[zone.to_string()]).unwrap_or_default();
+    let opts = IngestOptions {
+        input_tz,
+        lenient: false,
+    };
+    let path = Path::new("f.csv");
+    let mut a = Dataset::default();
+    let mut input: &[u8] = body;
+    let took = connect_capacity::ingest::fast::read(path, &mut input, &opts, &mut a, &mut |_| {});
+    if !took {
+        assert!(
+            a.files.is_empty() && a.sessions.is_empty() && a.compact.len() == 0,
+            "declined but wrote rows"
+        );
+        return "general".into();
+    }
+    let mut b = Dataset::default();
+    let read = read_bytes("f.csv", body, &opts, &mut b);
+    assert!(
+        read.is_ok(),
+        "the fast reader took a file the general one refuses: {read:?}"
+    );
+    assert_eq!(
+        (a.files[0].kind, a.files[0].rows),
+        (b.files[0].kind, b.files[0].rows)
+    );
+    let rows = |d: &Dataset| -> Vec<(String, Option<String>, i64, Option<i64>, i32, u64)> {
+        // The fast reader keeps its rows compact, the general one as `SessionRow`s.
+        d.sessions
+            .iter()
+            .cloned()
+            .chain(d.compact.iter())
+            .map(|s| {
+                (
+                    d.content_ids.name(s.content).to_string(),
+                    s.user.map(|u| d.user_ids.name(u).to_string()),
+                    s.started,
+                    s.ended,
+                    s.data_version,
+                    s.origin.line,
+                )
+            })
+            .collect()
+    };
+    assert_eq!(rows(&a), rows(&b), "fast and general readers disagree");
+    assert_eq!(a.notes.warnings, b.notes.warnings);
+    format!("fast rows={}", a.compact.len())
+}

@@ -263,6 +263,8 @@ fn read_file(
         return None;
     }
     let header = Header::new(text.split(','));
+    // A header the general reader refuses (a duplicated column) is its to report.
+    header.check(path).ok()?;
     if detect(&header, path).ok()? != Kind::ShinyUsage {
         return None;
     }
