@@ -475,7 +475,7 @@ pub fn fast(data: &[u8]) -> String {
     let took = connect_capacity::ingest::fast::read(path, &mut input, &opts, &mut a, &mut |_| {});
     if !took {
         assert!(
-            a.files.is_empty() && a.sessions.is_empty() && a.compact.len() == 0,
+            a.files.is_empty() && a.sessions.is_empty() && a.compact.is_empty(),
             "declined but wrote rows"
         );
         return "general".into();
@@ -490,7 +490,8 @@ pub fn fast(data: &[u8]) -> String {
         (a.files[0].kind, a.files[0].rows),
         (b.files[0].kind, b.files[0].rows)
     );
-    let rows = |d: &Dataset| -> Vec<(String, Option<String>, i64, Option<i64>, i32, u64)> {
+    type Row = (String, Option<String>, i64, Option<i64>, i32, u64);
+    let rows = |d: &Dataset| -> Vec<Row> {
         // The fast reader keeps its rows compact, the general one as `SessionRow`s.
         d.sessions
             .iter()
