@@ -124,26 +124,41 @@ impl Name {
 
 /// A canonical lowercase GUID as an integer (so it prints back to the same text).
 fn parse_guid(b: &[u8]) -> Option<u128> {
-    if b.len() != 36 {
+    if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
         return None;
     }
+    // Branch-free: every digit through a table, one check at the end.
     let mut v: u128 = 0;
-    for (i, &c) in b.iter().enumerate() {
-        if matches!(i, 8 | 13 | 18 | 23) {
-            if c != b'-' {
-                return None;
-            }
-            continue;
-        }
-        let d = match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => c - b'a' + 10,
-            _ => return None,
-        };
-        v = v << 4 | u128::from(d);
+    let mut bad: u8 = 0;
+    for &p in &HEX_POSITIONS {
+        let d = HEX[usize::from(b[p])];
+        bad |= d;
+        v = v << 4 | u128::from(d & 15);
     }
-    Some(v)
+    (bad & 0x80 == 0).then_some(v)
 }
+
+/// Where the 32 hex digits of a GUID are.
+const HEX_POSITIONS: [usize; 32] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 14, 15, 16, 17, 19, 20, 21, 22, 24, 25, 26, 27, 28, 29,
+    30, 31, 32, 33, 34, 35,
+];
+
+/// Value of a lowercase hex digit; 0x80 for anything else.
+const HEX: [u8; 256] = {
+    let mut t = [0x80u8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
 
 /// A hasher for GUIDs (already random) and short texts: FNV-1a folded with a multiply.
 #[derive(Default)]

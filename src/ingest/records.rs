@@ -85,6 +85,17 @@ pub fn read_bytes(name: &str, bytes: &[u8], opts: &IngestOptions, ds: &mut Datas
     read_source(reader::from_bytes(path, bytes)?, opts, ds)
 }
 
+/// [`read_bytes`] with the general reader only, whatever the size (to compare the two
+/// readers in benchmarks and tests).
+pub fn read_bytes_general(
+    name: &str,
+    bytes: &[u8],
+    opts: &IngestOptions,
+    ds: &mut Dataset,
+) -> Result<()> {
+    read_source(reader::from_bytes(Path::new(name), bytes)?, opts, ds)
+}
+
 /// The shared body of [`read_file`] and [`read_bytes`].
 fn read_source(
     mut src: reader::CsvSource<'_>,

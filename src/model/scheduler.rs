@@ -220,15 +220,29 @@ impl Copies {
 
     /// Copies of session `i`.
     pub fn count(&self, i: usize) -> u64 {
+        if self.frac == 0 {
+            return self.whole;
+        }
         let x = self.first + i as u128;
-        self.whole + ((x + 1) * self.frac / ONE - x * self.frac / ONE) as u64
+        self.whole + (self.floor_frac(x + 1) - self.floor_frac(x))
+    }
+
+    /// `floor(x f)` for the fraction `f` (in millionths): in 64 bits while `x f` fits
+    /// (a division by a constant the compiler turns into a multiplication).
+    fn floor_frac(&self, x: u128) -> u64 {
+        match u64::try_from(x * self.frac) {
+            Ok(p) => p / ONE as u64,
+            Err(_) => (x * self.frac / ONE) as u64,
+        }
     }
 
     /// Copies of the sessions before `i` (so `offset(n)` is the total of `n` sessions).
     pub fn offset(&self, i: usize) -> u64 {
+        if self.frac == 0 {
+            return self.whole * i as u64;
+        }
         let x = self.first + i as u128;
-        let extra = x * self.frac / ONE - self.first * self.frac / ONE;
-        self.whole * i as u64 + extra as u64
+        self.whole * i as u64 + (self.floor_frac(x) - self.floor_frac(self.first))
     }
 }
 

@@ -1,0 +1,102 @@
+//! criterion benches of the hot paths at 10^4 and 10^6 generated sessions (10^7 is the
+//! end-to-end script's, bench/e2e.sh): parsing (the general and the fast reader),
+//! normalisation, the concurrency sweep, the distinct-user merge and one scheduler replay.
+//!
+//! `cargo bench --bench hot_paths` (or `make bench`); `-- parse` runs one group.
+
+use std::path::Path;
+
+use connect_capacity::ingest::records::read_bytes_general;
+use connect_capacity::ingest::{fast, Dataset, IngestOptions};
+use connect_capacity::model::normalize::{normalize, Normalized};
+use connect_capacity::model::processes::{conns, guid_ranks};
+use connect_capacity::model::scheduler::{replay, Conn, Settings};
+use connect_capacity::model::sweep::{step_series_of, users_series};
+use connect_capacity::model::Options;
+use connect_capacity::sample::{generate_shiny_usage_only, SampleSpec};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+
+/// A generated Shiny usage export of about `sessions` rows, as bytes.
+fn export(sessions: u64) -> Vec<u8> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("shiny_usage.csv");
+    let spec = SampleSpec {
+        sessions,
+        days: 365,
+        ..SampleSpec::default()
+    };
+    generate_shiny_usage_only(&spec, &path).expect("generate");
+    std::fs::read(&path).expect("read back")
+}
+
+fn read_fast(bytes: &[u8]) -> Dataset {
+    let mut ds = Dataset::default();
+    let took = fast::read(
+        Path::new("s.csv"),
+        &mut &bytes[..],
+        &IngestOptions::default(),
+        &mut ds,
+        &mut |_| {},
+    );
+    assert!(took, "the fast reader takes generated exports");
+    ds
+}
+
+/// The largest content item's sessions, as the scheduler sees them.
+fn busiest_item(norm: &Normalized, ds: &Dataset) -> Vec<Conn> {
+    let users = guid_ranks(&ds.user_ids);
+    let all = conns(&norm.sessions, &users);
+    let mut best: Vec<Conn> = Vec::new();
+    for chunk in all.chunk_by(|a, b| a.0 == b.0) {
+        if chunk.len() > best.len() {
+            best = chunk.iter().map(|(_, c)| *c).collect();
+        }
+    }
+    best
+}
+
+fn hot_paths(c: &mut Criterion) {
+    for n in [10_000u64, 1_000_000] {
+        let bytes = export(n);
+        let rows = bytes.iter().filter(|&&b| b == b'\n').count() as u64 - 1;
+        let opts = IngestOptions::default();
+        let ds = read_fast(&bytes);
+        let model = Options::default();
+        let norm = normalize(&ds, &model);
+        let window = norm.window.expect("a window");
+        let item = busiest_item(&norm, &ds);
+
+        let mut g = c.benchmark_group("hot_paths");
+        if n >= 1_000_000 {
+            g.sample_size(10);
+        }
+        g.throughput(Throughput::Elements(rows));
+        g.bench_function(BenchmarkId::new("parse_general", n), |b| {
+            b.iter(|| {
+                let mut ds = Dataset::default();
+                read_bytes_general("s.csv", &bytes, &opts, &mut ds).expect("parse");
+                ds
+            })
+        });
+        g.bench_function(BenchmarkId::new("parse_fast", n), |b| {
+            b.iter(|| read_fast(&bytes))
+        });
+        g.bench_function(BenchmarkId::new("normalize", n), |b| {
+            b.iter(|| normalize(&ds, &model))
+        });
+        g.bench_function(BenchmarkId::new("sweep", n), |b| {
+            b.iter(|| step_series_of(&norm.sessions, |s| (s.start, s.end), window))
+        });
+        g.bench_function(BenchmarkId::new("user_merge", n), |b| {
+            b.iter(|| users_series(&norm.sessions, |s| (s.user, s.start, s.end), window))
+        });
+        g.throughput(Throughput::Elements(item.len() as u64));
+        g.bench_function(BenchmarkId::new("scheduler_replay", n), |b| {
+            b.iter(|| replay(&item, &Settings::default(), window))
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(benches, hot_paths);
+criterion_main!(benches);
