@@ -441,3 +441,26 @@ fn more_sessions_can_mean_fewer_processes() {
     assert_eq!(peak(1.5), (6, 4));
     assert_eq!(peak(2.0), (8, 3));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+    /// With `max_processes` lifted (`u32::MAX`) the engine keeps no heap of processes at or
+    /// above the threshold; a finite limit that never binds must give the same replay.
+    #[test]
+    fn a_lifted_limit_replays_like_one_that_never_binds(
+        raw in proptest::collection::vec((0..200_i64, 1..80_i64, 0..3_u64), 0..120),
+        conns in 1..6_u32,
+        pct in 0..=100_u32,
+        idle in 0..20_i64,
+        min in 0..3_u32,
+    ) {
+        let list: Vec<Conn> = raw.iter().map(|&(s, len, u)| c(s, s + len, u)).collect();
+        let lifted = set(min, u32::MAX, conns, f64::from(pct) / 100.0, idle);
+        let roomy = Settings { max_processes: 1_000, ..lifted };
+        let w = (0, 300);
+        let a = replay(&list, &lifted, w);
+        let b = replay(&list, &roomy, w);
+        proptest::prop_assert_eq!(a, b);
+    }
+}
