@@ -63,13 +63,8 @@ pub struct AnalyzeArgs {
         value_name = "EXPORTS"
     )]
     pub paths: Vec<PathBuf>,
-    /// Output format; default: from the -o extension (.json, .md/.markdown, .html/.htm),
-    /// else terminal.
-    #[arg(long, value_enum)]
-    pub format: Option<Format>,
-    /// Write the report to FILE (atomically) instead of stdout.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputArgs,
     #[command(flatten)]
     pub data: DataArgs,
     #[command(flatten)]
@@ -91,12 +86,8 @@ pub struct CompareArgs {
     /// The current period, FROM..TO.
     #[arg(long, value_name = "FROM..TO", requires = "baseline")]
     pub current: Option<String>,
-    /// Output format; default: from the -o extension, else terminal.
-    #[arg(long, value_enum)]
-    pub format: Option<Format>,
-    /// Write the comparison to FILE (atomically) instead of stdout.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputArgs,
     #[command(flatten)]
     pub data: DataArgs,
 }
@@ -118,9 +109,7 @@ impl CompareArgs {
     /// Validates the arguments.
     pub fn settings(&self) -> Result<CompareSettings> {
         let (ingest, model) = self.data.options()?;
-        let format = self
-            .format
-            .unwrap_or_else(|| format_from_path(self.output.as_deref()));
+        let format = self.out.format();
         let (baseline, current) = match (&self.baseline, &self.current) {
             (Some(b), Some(c)) => {
                 if model.from.is_some() || model.to.is_some() {
@@ -161,8 +150,28 @@ impl CompareArgs {
             current,
             ingest,
             format,
-            output: self.output.clone(),
+            output: self.out.output.clone(),
         })
+    }
+}
+
+/// Where and how a command writes its result (shared by `analyze`, `compare`, `trend`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct OutputArgs {
+    /// Output format; default: from the -o extension (.json, .md/.markdown, .html/.htm),
+    /// else terminal.
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Write the result to FILE (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+impl OutputArgs {
+    /// The format: as given, else from the output file's extension.
+    pub fn format(&self) -> Format {
+        self.format
+            .unwrap_or_else(|| format_from_path(self.output.as_deref()))
     }
 }
 
@@ -172,12 +181,8 @@ pub struct TrendArgs {
     /// Export files or folders (optional when --history already holds snapshots).
     #[arg(value_name = "EXPORTS")]
     pub paths: Vec<PathBuf>,
-    /// Output format; default: from the -o extension, else terminal.
-    #[arg(long, value_enum)]
-    pub format: Option<Format>,
-    /// Write the trend to FILE (atomically) instead of stdout.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputArgs,
     #[command(flatten)]
     pub data: DataArgs,
     #[command(flatten)]
@@ -202,10 +207,8 @@ impl TrendArgs {
         Ok(AnalyzeSettings {
             fetch: None,
             paths: self.paths.clone(),
-            format: self
-                .format
-                .unwrap_or_else(|| format_from_path(self.output.as_deref())),
-            output: self.output.clone(),
+            format: self.out.format(),
+            output: self.out.output.clone(),
             ingest,
             model,
             watch,
@@ -459,14 +462,12 @@ impl AnalyzeArgs {
         let (ingest, mut model) = self.data.options()?;
         let watch = self.watch.settings()?;
         model.capacity.server = watch.server;
-        let format = self
-            .format
-            .unwrap_or_else(|| format_from_path(self.output.as_deref()));
+        let format = self.out.format();
         let fetch = self.server.settings(model.from, model.to)?;
         Ok(AnalyzeSettings {
             paths: self.paths.clone(),
             format,
-            output: self.output.clone(),
+            output: self.out.output.clone(),
             ingest,
             model,
             watch,
