@@ -176,6 +176,35 @@ proptest! {
         prop_assert_eq!(r.alive.len() as u64, r.spawned + warm);
     }
 
+    /// A busy item: up to 150 sessions on 1 to 3 connections a process, so dozens of
+    /// processes live at once, spawn and exit (the engine repacks its process table as
+    /// they do), with a limit that binds or one that is lifted.
+    #[test]
+    fn busy_replay_matches_brute_force(
+        raw in prop::collection::vec((0..120_i64, 1..60_i64, user()), 0..150),
+        conns in 1..4_u32,
+        pct in 0..=100_u64,
+        idle in 0..6_i64,
+        min in 0..4_u32,
+        limit in prop_oneof![Just(u32::MAX), 4..40_u32],
+    ) {
+        let list: Vec<Conn> = raw.iter().map(|&(start, len, user)| Conn {
+            start,
+            end: start + len,
+            user,
+        }).collect();
+        let s = Settings {
+            min_processes: min,
+            max_processes: limit,
+            max_conns_per_process: conns,
+            load_factor: pct as f64 / 100.0,
+            idle_timeout: idle,
+        };
+        let window = (0, 200);
+        let r = replay(&list, &s, window);
+        prop_assert_eq!(from_replay(&r, window), brute(&list, &s, pct, window));
+    }
+
     #[test]
     fn replay_ignores_input_order(
         (conns, shuffled) in prop::collection::vec(conn(), 0..40)

@@ -14,8 +14,8 @@ use super::architecture::{
 };
 use super::buckets::{buckets, BucketKind};
 use super::demand::{
-    content_demands, demand, replayable, resource_lines, run, runtime_versions, session_peaks,
-    Base, Limits as ReplayLimits, Prepared, Run,
+    content_demands, demand, replayable, resource_lines, run, runtime_versions, Base,
+    Limits as ReplayLimits, Prepared, Run,
 };
 use super::jobs::{self, JobClass, JobIntervals, Measured, ModelVsMeasured};
 use super::normalize::Normalized;
@@ -23,11 +23,11 @@ use super::processes::{
     guid_ranks, peak_per_minute, process_stats, resolve_settings, warm_idle_fraction, ProcessStats,
     SchedulerOverride, SettingsSource,
 };
-use super::scheduler::Settings;
+use super::scheduler::{Copies, Settings};
 use super::sizing::{
     self, buffer, population_cv, Buffer, BufferInputs, Constants, Resource, ResourceOverride, Size,
 };
-use super::sweep::{step_series, step_series_of, Interval, Micros};
+use super::sweep::{step_series, Interval, Micros};
 use super::time::Timestamp;
 use crate::error::Result;
 use crate::ingest::{ContentRow, Dataset};
@@ -305,6 +305,20 @@ pub struct CapacityReport {
     pub recommendation: RecommendationSection,
 }
 
+/// Figures the report has already swept from the same sessions over the same window,
+/// handed over so that the capacity model does not sweep every session again for them.
+#[derive(Debug, Clone, Default)]
+pub struct Swept {
+    /// Monthly growth rate of the p95 concurrent sessions, when fitted.
+    pub growth_rate: Option<f64>,
+    /// Peak concurrent sessions of the window.
+    pub peak_sessions: u32,
+    /// Peak concurrent sessions of each full week (reporting zone), in order.
+    pub full_week_peaks: Vec<f64>,
+    /// Peak concurrent sessions per content id (items with sessions).
+    pub content_peaks: HashMap<u32, u32>,
+}
+
 /// Computes processes, sizes and the recommendation.
 pub fn capacity(
     data: &Dataset,
@@ -312,9 +326,10 @@ pub fn capacity(
     window: (Micros, Micros),
     tz: Tz,
     opts: &CapacityOptions,
-    growth_rate: Option<f64>,
+    swept: &Swept,
     open_cap: Option<Micros>,
 ) -> Result<CapacityReport> {
+    let growth_rate = swept.growth_rate;
     let nodes = opts.nodes.max(1);
     let rows: HashMap<u32, &ContentRow> = data.content.iter().map(|c| (c.content, c)).collect();
     let modes: HashMap<u32, Option<&str>> = rows
@@ -366,7 +381,8 @@ pub fn capacity(
         rows,
         resources,
         rank_to_id,
-        base: Base::from_sessions(&norm.sessions, &content_rank, window),
+        base: Base::from_sessions(&norm.sessions, &content_rank, window)
+            .knowing_peak(swept.peak_sessions),
         renders,
         api_jobs,
     };
@@ -419,16 +435,7 @@ pub fn capacity(
         }
     }
 
-    let weekly: Vec<f64> = buckets(
-        &step_series_of(&norm.sessions, |s| (s.start, s.end), window),
-        tz,
-        BucketKind::Week,
-    )
-    .iter()
-    .filter(|b| b.full)
-    .map(|b| f64::from(b.peak))
-    .collect();
-    let weekly_cv = population_cv(&weekly);
+    let weekly_cv = population_cv(&swept.full_week_peaks);
     let buf = buffer(
         &BufferInputs {
             growth_rate_per_month: growth_rate,
@@ -437,7 +444,7 @@ pub fn capacity(
         },
         &opts.constants,
     );
-    let peaks = session_peaks(norm, window);
+    let peaks = &swept.content_peaks;
     let (r_versions, py_versions) = runtime_versions(&p, norm);
     let decision_for = |size: &Size,
                         content: &[ContentDemand],
@@ -474,17 +481,21 @@ pub fn capacity(
         let (current, lifted) = if k == 1.0 {
             (None, None)
         } else {
-            (
-                Some(run(&p, k, &p.settings, ReplayLimits::Current)),
-                Some(run(&p, k, &p.settings, ReplayLimits::Lifted)),
-            )
+            // Both replays share the scenario's session peak: sweep it once, then run
+            // them side by side (the busiest item's replay keeps one core busy alone).
+            p.base.peak(Copies::of_k(k));
+            let (current, lifted) = rayon::join(
+                || run(&p, k, &p.settings, ReplayLimits::Current),
+                || run(&p, k, &p.settings, ReplayLimits::Lifted),
+            );
+            (Some(current), Some(lifted))
         };
         let current = current.as_ref().unwrap_or(&now);
         let lifted = lifted.as_ref().unwrap_or(&now_lifted);
         let raw = demand(&p, lifted, 1.0);
         let d = demand(&p, lifted, f);
         let mut size = sizing::size(&d, &buf, &opts.constants);
-        let content = content_demands(&p, lifted, &peaks);
+        let content = content_demands(&p, lifted, peaks);
         let (decision, _) = decision_for(&size, &content, None);
         size.node = decision.node;
         let s = Scenario {
@@ -499,7 +510,7 @@ pub fn capacity(
             processes_vs_now: (now_design > 0.0).then(|| raw.design_processes / now_design),
             size,
         };
-        (s, decision, content_demands(&p, current, &peaks), content)
+        (s, decision, content_demands(&p, current, peaks), content)
     };
     let (now_s, _, demands_now, lifted_now) = scenario("now", 1.0, None);
     let projected = match growth_rate {

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::normalize::Session;
-use super::percentile::quantile_type7;
+use super::percentile::quantile_type7_selected;
 use super::sweep::peak_of;
 use super::time::{Timestamp, SECOND};
 use crate::ingest::{ContentRow, Dataset, Micros, VisitRow};
@@ -115,13 +115,11 @@ fn one_content(
         .sum();
     let average = (window.0 < window.1)
         .then(|| integral as f64 / (window.1 as i128 - window.0 as i128) as f64);
-    // Durations sorted as integers, then in seconds (the conversion keeps the order).
+    // Durations as integers; the two quantiles are selected, then taken in seconds.
     let mut micros: Vec<i64> = sessions.iter().map(|s| s.end - s.start).collect();
-    micros.par_sort_unstable();
-    let durations: Vec<f64> = micros
-        .into_iter()
-        .map(|d| d as f64 / SECOND as f64)
-        .collect();
+    let seconds = |d: i64| d as f64 / SECOND as f64;
+    let duration_median_s = quantile_type7_selected(&mut micros, 0.5, seconds);
+    let duration_p95_s = quantile_type7_selected(&mut micros, 0.95, seconds);
     // Sessions are sorted by user within the item: distinct users are runs.
     let users = sessions
         .chunk_by(|a, b| a.user == b.user)
@@ -143,8 +141,8 @@ fn one_content(
             peak_at.map(Timestamp)
         },
         average_sessions: average,
-        duration_median_s: quantile_type7(&durations, 0.5),
-        duration_p95_s: quantile_type7(&durations, 0.95),
+        duration_median_s,
+        duration_p95_s,
         visits: visit_times.len() as u64,
         visits_per_day: (days > 0.0).then(|| visit_times.len() as f64 / days),
         visits_peak_day: peak_day_count(visit_times, tz),

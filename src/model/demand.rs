@@ -17,7 +17,7 @@ use super::percentile::quantile_type7;
 use super::processes::{warm_idle_fraction, ItemRun, Resolved};
 use super::scheduler::{end_order, replay_spans, weighted_series, Conn, Copies, Replay};
 use super::sizing::{self, Demand, Resource};
-use super::sweep::{peak_of, step_series, Interval, Micros};
+use super::sweep::{step_series, Interval, Micros};
 use crate::ingest::{ContentRow, Dataset};
 
 /// Most sessions a scenario replays; beyond it the scenario is reported as not available
@@ -173,6 +173,13 @@ impl Base {
             peak_once: OnceLock::new(),
             peaks: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The same sessions with their peak concurrency (replayed once) already known, as
+    /// the report's sessions series has it; the weighted sweep then never runs for K = 1.
+    pub fn knowing_peak(self, peak: u32) -> Base {
+        let _ = self.peak_once.set(peak);
+        self
     }
 
     /// Sessions (empty ones included).
@@ -489,19 +496,6 @@ pub fn demand(p: &Prepared, r: &Run, factor: f64) -> Demand {
         active_millicores: design(&active_mc),
         alive_mib: design(&alive_mib),
     }
-}
-
-/// Peak concurrent sessions per content id in the window.
-pub fn session_peaks(norm: &Normalized, window: (Micros, Micros)) -> HashMap<u32, u32> {
-    norm.sessions
-        .par_chunk_by(|a, b| a.content == b.content)
-        .map(|chunk| {
-            (
-                chunk[0].content,
-                peak_of(chunk, |s| (s.start, s.end), window).0,
-            )
-        })
-        .collect()
 }
 
 /// Per-content demand of one scenario, for the decision and the review table. Settings

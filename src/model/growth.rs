@@ -2,8 +2,7 @@
 //! session concurrency per calendar month, and a least-squares fit of
 //! ln(monthly p95 concurrency) on the month index.
 
-use std::collections::HashSet;
-
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::buckets::Bucket;
@@ -68,37 +67,101 @@ pub struct TrendPoint {
 pub const MAX_TREND_AHEAD: u32 = 60;
 
 /// The monthly series from month buckets of the session series.
+///
+/// One parallel pass over the sessions and one over the visits: each is placed in its
+/// month by a binary search over the (sorted, disjoint) buckets, and users are marked in
+/// one bitset per month, so the cost does not grow with the number of months.
 pub fn monthly(
     months: &[Bucket],
     series: &StepSeries,
     sessions: &[Session],
     visits: &[VisitRow],
 ) -> Vec<Month> {
+    let month_of = |t: Micros| -> Option<usize> {
+        let i = months.partition_point(|b| b.start <= t).checked_sub(1)?;
+        (t < months[i].end).then_some(i)
+    };
+    let users = sessions
+        .par_iter()
+        .filter_map(|s| s.user)
+        .chain(visits.par_iter().filter_map(|v| v.user))
+        .max()
+        .map_or(0, |u| u as usize + 1);
+    let words = users.div_ceil(64);
+    // Per month: sessions, visits and the users seen, as a bitset.
+    let tally = || {
+        (
+            vec![0_u64; months.len()],
+            vec![0_u64; months.len()],
+            vec![0_u64; months.len() * words],
+        )
+    };
+    let merge = |mut a: Tally, b: Tally| {
+        for (x, y) in a.0.iter_mut().zip(&b.0) {
+            *x += y;
+        }
+        for (x, y) in a.1.iter_mut().zip(&b.1) {
+            *x += y;
+        }
+        for (x, y) in a.2.iter_mut().zip(&b.2) {
+            *x |= y;
+        }
+        a
+    };
+    let mark = |seen: &mut [u64], m: usize, u: Option<u32>| {
+        if let Some(u) = u {
+            seen[m * words + u as usize / 64] |= 1 << (u % 64);
+        }
+    };
+    const CHUNK: usize = 1 << 18;
+    let from_sessions = sessions
+        .par_chunks(CHUNK)
+        .map(|chunk| {
+            let mut t = tally();
+            for s in chunk {
+                if let Some(m) = month_of(s.start) {
+                    t.0[m] += 1;
+                    mark(&mut t.2, m, s.user);
+                }
+            }
+            t
+        })
+        .reduce(tally, merge);
+    let from_visits = visits
+        .par_chunks(CHUNK)
+        .map(|chunk| {
+            let mut t = tally();
+            for v in chunk {
+                if let Some(m) = month_of(v.time) {
+                    t.1[m] += 1;
+                    mark(&mut t.2, m, v.user);
+                }
+            }
+            t
+        })
+        .reduce(tally, merge);
+    let (n_sessions, n_visits, seen) = merge(from_sessions, from_visits);
     months
         .iter()
-        .map(|b| {
-            let inside = |t: Micros| t >= b.start && t < b.end;
-            let mut users: HashSet<u32> = HashSet::new();
-            let mut n_sessions = 0;
-            for s in sessions.iter().filter(|s| inside(s.start)) {
-                n_sessions += 1;
-                users.extend(s.user);
-            }
-            let month_visits: Vec<&VisitRow> = visits.iter().filter(|v| inside(v.time)).collect();
-            users.extend(month_visits.iter().filter_map(|v| v.user));
-            Month {
-                month: b.label.clone(),
-                full: b.full,
-                sessions: n_sessions,
-                visits: month_visits.len() as u64,
-                active_users: users.len() as u64,
-                peak: b.peak,
-                p95: stats(&slice(series, (b.start, b.end))).p95,
-                average: b.average,
-            }
+        .enumerate()
+        .map(|(m, b)| Month {
+            month: b.label.clone(),
+            full: b.full,
+            sessions: n_sessions[m],
+            visits: n_visits[m],
+            active_users: seen[m * words..(m + 1) * words]
+                .iter()
+                .map(|w| u64::from(w.count_ones()))
+                .sum(),
+            peak: b.peak,
+            p95: stats(&slice(series, (b.start, b.end))).p95,
+            average: b.average,
         })
         .collect()
 }
+
+/// Sessions, visits and user bitsets per month, while they are counted.
+type Tally = (Vec<u64>, Vec<u64>, Vec<u64>);
 
 /// The part of a step series inside `window` (which must lie inside the series' window).
 pub fn slice(series: &StepSeries, window: (Micros, Micros)) -> StepSeries {

@@ -7,7 +7,7 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
 use super::buckets::{buckets, summarize, Bucket, BucketKind, BucketSummary};
-use super::capacity::{capacity, Processes, RecommendationSection, Sizing};
+use super::capacity::{capacity, Processes, RecommendationSection, Sizing, Swept};
 use super::content::{per_content, ContentStats};
 use super::growth::{fit, monthly, GrowthFit, Month};
 use super::normalize::{normalize, Normalized, SessionCounts};
@@ -319,14 +319,14 @@ pub fn analyze(data: &Dataset, opts: &Options) -> Result<Report> {
         data_problems: norm.problems.clone(),
     };
     if let Some(window) = norm.window {
-        fill_series(&mut report, data, &norm, window, opts);
+        let swept = fill_series(&mut report, data, &norm, window, opts);
         let c = capacity(
             data,
             &norm,
             window,
             opts.tz,
             &opts.capacity,
-            report.growth.sessions_p95.rate_per_month,
+            &swept,
             opts.open_cap,
         )?;
         report.utilisation = utilisation(&c.sizing.now.size, &opts.capacity.server);
@@ -341,14 +341,15 @@ pub fn analyze(data: &Dataset, opts: &Options) -> Result<Report> {
 /// Concurrency, periods, profiles, per-content figures and growth for a window.
 ///
 /// One series at a time (sessions, then users), each dropped once everything it feeds
-/// is computed, so at most one full series is held.
+/// is computed, so at most one full series is held. Returns what the capacity model
+/// needs from these sweeps.
 fn fill_series(
     report: &mut Report,
     data: &Dataset,
     norm: &Normalized,
     window: (Micros, Micros),
     opts: &Options,
-) {
+) -> Swept {
     let tz = opts.tz;
     let period = |s: &StepSeries, kind, unit| {
         let b = buckets(s, tz, kind);
@@ -376,12 +377,27 @@ fn fill_series(
             m.active_users as f64
         }),
     };
+    let week_peaks = |b: &[Bucket]| {
+        b.iter()
+            .filter(|b| b.full)
+            .map(|b| f64::from(b.peak))
+            .collect()
+    };
+    let mut swept = Swept {
+        growth_rate: report.growth.sessions_p95.rate_per_month,
+        peak_sessions: sessions.peak().0,
+        ..Swept::default()
+    };
     if norm.sessions.is_empty() {
+        swept.full_week_peaks = week_peaks(&buckets(&sessions, tz, BucketKind::Week));
         drop(sessions);
     } else {
         let session_stats = stats(&sessions).into();
         report.daily = period(&sessions, BucketKind::Day, "days");
         report.weekly = period(&sessions, BucketKind::Week, "weeks");
+        if let Some(w) = &report.weekly {
+            swept.full_week_peaks = week_peaks(&w.series);
+        }
         report.monthly = period(&sessions, BucketKind::Month, "months");
         let session_profile = hour_of_week(&sessions, tz);
         drop(sessions);
@@ -399,6 +415,12 @@ fn fill_series(
         });
     }
     report.content = per_content(data, &norm.sessions, &norm.visits, window, tz);
+    swept.content_peaks = report
+        .content
+        .iter()
+        .filter_map(|c| Some((data.content_ids.get(&c.guid)?, c.peak_sessions)))
+        .collect();
+    swept
 }
 
 /// Visit counters from the normalised visits.

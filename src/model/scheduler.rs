@@ -10,8 +10,7 @@
 //! Connect does not publish its spawn rule; this is the model the spec fixes. Everything
 //! here is pure and deterministic: results never depend on input order.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::VecDeque;
 
 use chrono_tz::Tz;
 use rayon::prelude::*;
@@ -263,88 +262,133 @@ struct Proc {
     active_idx: Option<usize>,
 }
 
-/// Live processes in a binary min-heap on (load, spawn order) that knows where each slot
-/// sits, so the least-loaded process is at the root and one process's change of load,
-/// or its exit, costs O(log p).
-#[derive(Debug, Default)]
-struct LoadHeap {
-    /// (load, spawn order, slot).
-    heap: Vec<(u32, u64, u32)>,
-    /// Position in `heap` by slot.
+/// Live processes in spawn order, as the leaves of a tree whose every node holds the
+/// least load below it: the least-loaded process, the earliest spawned among equals, is
+/// found by walking down the tree (always to the left on a tie), and a change of load
+/// walks up only while it changes a node's minimum. Positions are handed out in spawn
+/// order; when they run out, the live processes are packed to the left (keeping their
+/// order) into a tree twice their number, so memory follows the live processes, not
+/// the spawns.
+#[derive(Debug)]
+struct LoadTree {
+    /// Leaves (a power of two, at least 2).
+    cap: usize,
+    /// `tree[cap + pos]` is the load of the process at `pos` (`FREE` for none); node `i`
+    /// holds the least of `2i` and `2i + 1`; `tree[0]` is unused.
+    tree: Vec<u32>,
+    /// Slot at each position (`NO_SLOT` for none).
+    slot_at: Vec<u32>,
+    /// Position by slot.
     pos: Vec<u32>,
+    /// Positions handed out so far.
+    used: usize,
+    /// Live processes.
+    live: usize,
 }
 
-impl LoadHeap {
-    fn first(&self) -> Option<(u32, u64, u32)> {
-        self.heap.first().copied()
+/// The load of a free position: above any real load (one process never holds more
+/// than the sessions replayed, far below `u32::MAX`).
+const FREE: u32 = u32::MAX;
+
+impl Default for LoadTree {
+    fn default() -> Self {
+        LoadTree::with_capacity(2)
+    }
+}
+
+impl LoadTree {
+    fn with_capacity(cap: usize) -> LoadTree {
+        let cap = cap.next_power_of_two().max(2);
+        LoadTree {
+            cap,
+            tree: vec![FREE; 2 * cap],
+            slot_at: vec![NO_SLOT; cap],
+            pos: Vec::new(),
+            used: 0,
+            live: 0,
+        }
     }
 
-    fn push(&mut self, load: u32, seq: u64, slot: u32) {
+    /// The least-loaded live process (the earliest spawned among equals): (load, slot).
+    fn first(&self) -> Option<(u32, u32)> {
+        let least = self.tree[1];
+        if least == FREE {
+            return None;
+        }
+        let mut i = 1;
+        while i < self.cap {
+            i *= 2;
+            if self.tree[i] != least {
+                i += 1;
+            }
+        }
+        Some((least, self.slot_at[i - self.cap]))
+    }
+
+    /// Adds a process (spawned after every live one) with load 0.
+    fn push(&mut self, slot: u32) {
+        if self.used == self.cap {
+            self.repack();
+        }
         let s = slot as usize;
         if self.pos.len() <= s {
             self.pos.resize(s + 1, u32::MAX);
         }
-        self.heap.push((load, seq, slot));
-        let i = self.heap.len() - 1;
-        self.pos[s] = i as u32;
-        self.up(i);
+        let at = self.used;
+        self.used += 1;
+        self.live += 1;
+        self.pos[s] = at as u32;
+        self.slot_at[at] = slot;
+        self.set(at, 0);
     }
 
     fn set_load(&mut self, slot: u32, load: u32) {
-        let i = self.pos[slot as usize] as usize;
-        let old = self.heap[i].0;
-        self.heap[i].0 = load;
-        if load < old {
-            self.up(i);
-        } else {
-            self.down(i);
-        }
+        let at = self.pos[slot as usize] as usize;
+        self.set(at, load);
     }
 
     fn remove(&mut self, slot: u32) {
-        let i = self.pos[slot as usize] as usize;
-        let last = self.heap.len() - 1;
-        self.swap(i, last);
-        self.heap.pop();
-        if i < self.heap.len() {
-            self.up(i);
-            self.down(i);
-        }
+        let at = self.pos[slot as usize] as usize;
+        self.slot_at[at] = NO_SLOT;
+        self.live -= 1;
+        self.set(at, FREE);
     }
 
-    fn swap(&mut self, a: usize, b: usize) {
-        self.heap.swap(a, b);
-        self.pos[self.heap[a].2 as usize] = a as u32;
-        self.pos[self.heap[b].2 as usize] = b as u32;
-    }
-
-    fn up(&mut self, mut i: usize) {
-        while i > 0 {
-            let parent = (i - 1) / 2;
-            if self.heap[i] >= self.heap[parent] {
+    /// Sets the leaf at `at` and mends the minima above it, stopping at the first node
+    /// that keeps its value.
+    fn set(&mut self, at: usize, load: u32) {
+        let mut i = self.cap + at;
+        self.tree[i] = load;
+        while i > 1 {
+            i /= 2;
+            let least = self.tree[2 * i].min(self.tree[2 * i + 1]);
+            if self.tree[i] == least {
                 break;
             }
-            self.swap(i, parent);
-            i = parent;
+            self.tree[i] = least;
         }
     }
 
-    fn down(&mut self, mut i: usize) {
-        loop {
-            let (l, r) = (2 * i + 1, 2 * i + 2);
-            let mut least = i;
-            if l < self.heap.len() && self.heap[l] < self.heap[least] {
-                least = l;
+    /// Packs the live processes to the left, in order, into a tree with room for as
+    /// many again.
+    fn repack(&mut self) {
+        let mut next = LoadTree::with_capacity(2 * self.live.max(1));
+        next.pos = std::mem::take(&mut self.pos);
+        for at in 0..self.used {
+            let slot = self.slot_at[at];
+            if slot != NO_SLOT {
+                let to = next.used;
+                next.used += 1;
+                next.live += 1;
+                next.pos[slot as usize] = to as u32;
+                next.slot_at[to] = slot;
+                next.tree[next.cap + to] = self.tree[self.cap + at];
             }
-            if r < self.heap.len() && self.heap[r] < self.heap[least] {
-                least = r;
-            }
-            if least == i {
-                break;
-            }
-            self.swap(i, least);
-            i = least;
         }
+        for i in (1..next.cap).rev() {
+            next.tree[i] = next.tree[2 * i].min(next.tree[2 * i + 1]);
+        }
+        *self = next;
     }
 }
 
@@ -359,9 +403,10 @@ struct Sim {
     alive_count: u64,
     next_seq: u64,
     /// Live processes by (load, spawn order).
-    by_load: LoadHeap,
-    /// Pending idle exits: (exit instant, spawn order, slot); stale entries are skipped.
-    exits: BinaryHeap<Reverse<(Micros, u64, u32)>>,
+    by_load: LoadTree,
+    /// Pending idle exits in time order (closes come in time order and the timeout is
+    /// one for the item): (exit instant, spawn order, slot); stale entries are skipped.
+    exits: VecDeque<(Micros, u64, u32)>,
     /// A session found `max_processes` running and could not start a process.
     limited: bool,
     out: Replay,
@@ -454,8 +499,8 @@ impl Sim {
             free: Vec::new(),
             alive_count: 0,
             next_seq: 0,
-            by_load: LoadHeap::default(),
-            exits: BinaryHeap::new(),
+            by_load: LoadTree::default(),
+            exits: VecDeque::new(),
             limited: false,
             out: Replay::default(),
         };
@@ -497,11 +542,11 @@ impl Sim {
 
     /// Applies every idle exit at or before `t`.
     fn exit_until(&mut self, t: Micros) {
-        while let Some(&Reverse((at, seq, slot))) = self.exits.peek() {
+        while let Some(&(at, seq, slot)) = self.exits.front() {
             if at > t {
                 break;
             }
-            self.exits.pop();
+            self.exits.pop_front();
             self.try_exit(at, seq, slot);
         }
     }
@@ -512,12 +557,12 @@ impl Sim {
     fn start(&mut self, t: Micros) -> u32 {
         let least = self.by_load.first();
         let slot = match least {
-            Some((load, _, slot)) if load < self.threshold => slot,
+            Some((load, slot)) if load < self.threshold => slot,
             _ if self.alive_count < u64::from(self.settings.max_processes) => {
                 self.out.spawned += 1;
                 self.spawn(t, false)
             }
-            Some((load, _, slot)) if load < self.settings.max_conns_per_process => {
+            Some((load, slot)) if load < self.settings.max_conns_per_process => {
                 self.limited = true;
                 slot
             }
@@ -545,7 +590,6 @@ impl Sim {
         };
         self.next_seq += 1;
         self.alive_count += 1;
-        let seq = proc.seq;
         let slot = match self.free.pop() {
             Some(slot) => {
                 self.slots[slot as usize] = Some(proc);
@@ -556,7 +600,7 @@ impl Sim {
                 (self.slots.len() - 1) as u32
             }
         };
-        self.by_load.push(0, seq, slot);
+        self.by_load.push(slot);
         slot
     }
 
@@ -600,7 +644,7 @@ impl Sim {
         self.by_load.set_load(slot, 0);
         if !warm {
             let at = t.saturating_add(self.settings.idle_timeout.max(0));
-            self.exits.push(Reverse((at, seq, slot)));
+            self.exits.push_back((at, seq, slot));
         }
     }
 

@@ -445,8 +445,8 @@ fn more_sessions_can_mean_fewer_processes() {
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
 
-    /// With `max_processes` lifted (`u32::MAX`) the engine keeps no heap of processes at or
-    /// above the threshold; a finite limit that never binds must give the same replay.
+    /// With `max_processes` lifted (`u32::MAX`) a process always starts when every live
+    /// one is at the threshold; a finite limit that never binds must give the same replay.
     #[test]
     fn a_lifted_limit_replays_like_one_that_never_binds(
         raw in proptest::collection::vec((0..200_i64, 1..80_i64, 0..3_u64), 0..120),
