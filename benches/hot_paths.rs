@@ -10,7 +10,7 @@ use connect_capacity::ingest::records::read_bytes_general;
 use connect_capacity::ingest::{fast, Dataset, IngestOptions};
 use connect_capacity::model::normalize::{normalize, Normalized};
 use connect_capacity::model::processes::{conns, guid_ranks};
-use connect_capacity::model::scheduler::{replay, Conn, Settings};
+use connect_capacity::model::scheduler::{end_order, replay, replay_spans, Conn, Copies, Settings};
 use connect_capacity::model::sweep::{step_series_of, users_series};
 use connect_capacity::model::Options;
 use connect_capacity::sample::{generate_shiny_usage_only, SampleSpec};
@@ -93,6 +93,19 @@ fn hot_paths(c: &mut Criterion) {
         g.throughput(Throughput::Elements(item.len() as u64));
         g.bench_function(BenchmarkId::new("scheduler_replay", n), |b| {
             b.iter(|| replay(&item, &Settings::default(), window))
+        });
+        // The sizing replays: twice the sessions, `max_processes` lifted, so hundreds of
+        // processes live at once (the scaled scenario's busiest item).
+        let mut spans: Vec<(i64, i64)> = item.iter().map(|c| (c.start, c.end)).collect();
+        spans.sort_unstable();
+        let by_end = end_order(&spans);
+        let lifted = Settings {
+            max_processes: u32::MAX,
+            ..Settings::default()
+        };
+        g.throughput(Throughput::Elements(2 * item.len() as u64));
+        g.bench_function(BenchmarkId::new("scheduler_replay_lifted_x2", n), |b| {
+            b.iter(|| replay_spans(&spans, &by_end, Copies::of_k(2.0), &lifted, window))
         });
         g.finish();
     }

@@ -205,6 +205,34 @@ proptest! {
         prop_assert_eq!(from_replay(&r, window), brute(&list, &s, pct, window));
     }
 
+    /// A crowded item: up to 200 sessions in a short stretch on 60 to 69 connections a
+    /// process, so loads pass 63 and the replay's process table switches from one bitset
+    /// per load to the tree of minimum loads (both sides of the switch are drawn).
+    #[test]
+    fn crowded_replay_matches_brute_force(
+        raw in prop::collection::vec((0..30_i64, 1..80_i64, user()), 0..200),
+        conns in 60..70_u32,
+        pct in 0..=100_u64,
+        idle in 0..6_i64,
+        limit in prop_oneof![Just(u32::MAX), 1..4_u32],
+    ) {
+        let list: Vec<Conn> = raw.iter().map(|&(start, len, user)| Conn {
+            start,
+            end: start + len,
+            user,
+        }).collect();
+        let s = Settings {
+            min_processes: 0,
+            max_processes: limit,
+            max_conns_per_process: conns,
+            load_factor: pct as f64 / 100.0,
+            idle_timeout: idle,
+        };
+        let window = (0, 120);
+        let r = replay(&list, &s, window);
+        prop_assert_eq!(from_replay(&r, window), brute(&list, &s, pct, window));
+    }
+
     #[test]
     fn replay_ignores_input_order(
         (conns, shuffled) in prop::collection::vec(conn(), 0..40)

@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod normalize;
 pub mod people;
 pub mod percentile;
+pub mod proc_table;
 pub mod processes;
 pub mod profile;
 pub mod questions;

@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::buckets::{buckets, BucketKind};
+use super::proc_table::{LevelSets, LoadTree, ProcTable, MAX_LEVELS};
 use super::sweep::{step_series, Interval, Micros, StepSeries};
 use super::time::SECOND;
 
@@ -262,138 +263,8 @@ struct Proc {
     active_idx: Option<usize>,
 }
 
-/// Live processes in spawn order, as the leaves of a tree whose every node holds the
-/// least load below it: the least-loaded process, the earliest spawned among equals, is
-/// found by walking down the tree (always to the left on a tie), and a change of load
-/// walks up only while it changes a node's minimum. Positions are handed out in spawn
-/// order; when they run out, the live processes are packed to the left (keeping their
-/// order) into a tree twice their number, so memory follows the live processes, not
-/// the spawns.
-#[derive(Debug)]
-struct LoadTree {
-    /// Leaves (a power of two, at least 2).
-    cap: usize,
-    /// `tree[cap + pos]` is the load of the process at `pos` (`FREE` for none); node `i`
-    /// holds the least of `2i` and `2i + 1`; `tree[0]` is unused.
-    tree: Vec<u32>,
-    /// Slot at each position (`NO_SLOT` for none).
-    slot_at: Vec<u32>,
-    /// Position by slot.
-    pos: Vec<u32>,
-    /// Positions handed out so far.
-    used: usize,
-    /// Live processes.
-    live: usize,
-}
-
-/// The load of a free position: above any real load (one process never holds more
-/// than the sessions replayed, far below `u32::MAX`).
-const FREE: u32 = u32::MAX;
-
-impl Default for LoadTree {
-    fn default() -> Self {
-        LoadTree::with_capacity(2)
-    }
-}
-
-impl LoadTree {
-    fn with_capacity(cap: usize) -> LoadTree {
-        let cap = cap.next_power_of_two().max(2);
-        LoadTree {
-            cap,
-            tree: vec![FREE; 2 * cap],
-            slot_at: vec![NO_SLOT; cap],
-            pos: Vec::new(),
-            used: 0,
-            live: 0,
-        }
-    }
-
-    /// The least-loaded live process (the earliest spawned among equals): (load, slot).
-    fn first(&self) -> Option<(u32, u32)> {
-        let least = self.tree[1];
-        if least == FREE {
-            return None;
-        }
-        let mut i = 1;
-        while i < self.cap {
-            i *= 2;
-            if self.tree[i] != least {
-                i += 1;
-            }
-        }
-        Some((least, self.slot_at[i - self.cap]))
-    }
-
-    /// Adds a process (spawned after every live one) with load 0.
-    fn push(&mut self, slot: u32) {
-        if self.used == self.cap {
-            self.repack();
-        }
-        let s = slot as usize;
-        if self.pos.len() <= s {
-            self.pos.resize(s + 1, u32::MAX);
-        }
-        let at = self.used;
-        self.used += 1;
-        self.live += 1;
-        self.pos[s] = at as u32;
-        self.slot_at[at] = slot;
-        self.set(at, 0);
-    }
-
-    fn set_load(&mut self, slot: u32, load: u32) {
-        let at = self.pos[slot as usize] as usize;
-        self.set(at, load);
-    }
-
-    fn remove(&mut self, slot: u32) {
-        let at = self.pos[slot as usize] as usize;
-        self.slot_at[at] = NO_SLOT;
-        self.live -= 1;
-        self.set(at, FREE);
-    }
-
-    /// Sets the leaf at `at` and mends the minima above it, stopping at the first node
-    /// that keeps its value.
-    fn set(&mut self, at: usize, load: u32) {
-        let mut i = self.cap + at;
-        self.tree[i] = load;
-        while i > 1 {
-            i /= 2;
-            let least = self.tree[2 * i].min(self.tree[2 * i + 1]);
-            if self.tree[i] == least {
-                break;
-            }
-            self.tree[i] = least;
-        }
-    }
-
-    /// Packs the live processes to the left, in order, into a tree with room for as
-    /// many again.
-    fn repack(&mut self) {
-        let mut next = LoadTree::with_capacity(2 * self.live.max(1));
-        next.pos = std::mem::take(&mut self.pos);
-        for at in 0..self.used {
-            let slot = self.slot_at[at];
-            if slot != NO_SLOT {
-                let to = next.used;
-                next.used += 1;
-                next.live += 1;
-                next.pos[slot as usize] = to as u32;
-                next.slot_at[to] = slot;
-                next.tree[next.cap + to] = self.tree[self.cap + at];
-            }
-        }
-        for i in (1..next.cap).rev() {
-            next.tree[i] = next.tree[2 * i].min(next.tree[2 * i + 1]);
-        }
-        *self = next;
-    }
-}
-
-/// Simulation state of a replay.
-struct Sim {
+/// Simulation state of a replay, with its table of live processes.
+struct Sim<T: ProcTable> {
     settings: Settings,
     threshold: u32,
     window: (Micros, Micros),
@@ -403,7 +274,7 @@ struct Sim {
     alive_count: u64,
     next_seq: u64,
     /// Live processes by (load, spawn order).
-    by_load: LoadTree,
+    by_load: T,
     /// Pending idle exits in time order (closes come in time order and the timeout is
     /// one for the item): (exit instant, spawn order, slot); stale entries are skipped.
     exits: VecDeque<(Micros, u64, u32)>,
@@ -467,13 +338,36 @@ pub fn replay_spans(
     if w0 >= w1 {
         return (Replay::default(), false);
     }
+    // Loads never pass the threshold while a process can always start, and never pass
+    // max_conns: with few loads, one bitset per load is the faster table.
+    let top_load = if settings.max_processes == u32::MAX {
+        settings.threshold()
+    } else {
+        settings.max_conns_per_process.max(settings.threshold())
+    };
+    if top_load < MAX_LEVELS {
+        replay_with::<LevelSets>(spans, by_end, copies, settings, window)
+    } else {
+        replay_with::<LoadTree>(spans, by_end, copies, settings, window)
+    }
+}
+
+/// [`replay_spans`] with a given table of live processes.
+fn replay_with<T: ProcTable>(
+    spans: &[Interval],
+    by_end: &[u32],
+    copies: Copies,
+    settings: &Settings,
+    window: (Micros, Micros),
+) -> (Replay, bool) {
+    let w1 = window.1;
     let total = usize::try_from(copies.offset(spans.len())).unwrap_or(usize::MAX);
     // The slot each copy joined, by copy (session i's copies from `offset(i)`).
     let mut joined: Vec<u32> = vec![NO_SLOT; total];
-    let mut sim = Sim::new(*settings, window);
+    let mut sim = Sim::<T>::new(*settings, window);
     let mut next_end = 0;
     for (i, &(start, end)) in spans.iter().enumerate() {
-        if start >= end || start < w0 || end > w1 {
+        if start >= end || start < window.0 || end > w1 {
             continue;
         }
         sim.close_until(start, spans, by_end, &mut next_end, &joined, copies);
@@ -488,9 +382,9 @@ pub fn replay_spans(
     (sim.finish(), limited)
 }
 
-impl Sim {
+impl<T: ProcTable> Sim<T> {
     /// Starts the warm processes at the window start.
-    fn new(settings: Settings, window: (Micros, Micros)) -> Sim {
+    fn new(settings: Settings, window: (Micros, Micros)) -> Sim<T> {
         let mut sim = Sim {
             settings,
             threshold: settings.threshold(),
@@ -499,7 +393,7 @@ impl Sim {
             free: Vec::new(),
             alive_count: 0,
             next_seq: 0,
-            by_load: LoadTree::default(),
+            by_load: T::new(),
             exits: VecDeque::new(),
             limited: false,
             out: Replay::default(),
@@ -622,7 +516,7 @@ impl Sim {
         }
         p.load += 1;
         let load = p.load;
-        self.by_load.set_load(slot, load);
+        self.by_load.set_load(slot, load - 1, load);
     }
 
     /// Removes one connection from the process in `slot` at `t`; an idle on-demand
@@ -631,17 +525,17 @@ impl Sim {
         let Some(p) = self.slots[slot as usize].as_mut() else {
             return;
         };
-        p.load = p.load.saturating_sub(1);
+        let old = p.load;
+        p.load = old.saturating_sub(1);
         let (load, seq, warm) = (p.load, p.seq, p.warm);
+        self.by_load.set_load(slot, old, load);
         if load > 0 {
-            self.by_load.set_load(slot, load);
             return;
         }
         if let Some(i) = p.active_idx {
             self.out.active[i].1 = t;
         }
         p.idle_since = t;
-        self.by_load.set_load(slot, 0);
         if !warm {
             let at = t.saturating_add(self.settings.idle_timeout.max(0));
             self.exits.push_back((at, seq, slot));
@@ -666,7 +560,7 @@ impl Sim {
     /// Ends the process in `slot` at `at` (clipped to the window end).
     fn remove(&mut self, slot: u32, at: Micros) {
         if let Some(p) = self.slots[slot as usize].take() {
-            self.by_load.remove(slot);
+            self.by_load.remove(slot, p.load);
             self.out.alive.push((p.spawn, at.min(self.window.1)));
             self.alive_count -= 1;
             self.free.push(slot);
