@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 
 use chrono_tz::Tz;
+use connect_capacity::model::demand::Base;
 use connect_capacity::model::scheduler::*;
 use connect_capacity::model::sweep::{Interval, Micros};
 use connect_capacity::model::time::{DAY, HOUR};
@@ -388,5 +389,75 @@ proptest! {
             day += DAY;
         }
         prop_assert_eq!(w.daily_peaks(Tz::UTC), want);
+    }
+}
+
+/// Sessions of the scaled list live at `t`, counted directly.
+fn live_at(scaled: &[(u32, Conn)], window: (Micros, Micros), t: Micros) -> usize {
+    scaled
+        .iter()
+        .filter(|(_, c)| c.start.max(window.0) <= t && t < c.end.min(window.1))
+        .count()
+}
+
+/// The peak of the scaled list: the level only rises at a start, so the most live at
+/// any (clipped) start in the window.
+fn scaled_peak_oracle(conns: &[(u32, Conn)], k: f64, window: (Micros, Micros)) -> usize {
+    let scaled = scale(conns, k);
+    scaled
+        .iter()
+        .map(|(_, c)| c.start.max(window.0))
+        .filter(|&t| t < window.1)
+        .map(|t| live_at(&scaled, window, t))
+        .max()
+        .unwrap_or(0)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    /// The sessions peak of "K times the users", swept in time slices from the prepared
+    /// sessions, against the scaled list counted directly; windows from a few instants
+    /// (slices of one instant) to a thousand (slices of many).
+    #[test]
+    fn scaled_peak_matches_direct_count(
+        conns in prop::collection::vec(
+            (0..4_u32, (-20..1000_i64, -3..300_i64, user())),
+            0..40,
+        ),
+        k in 0_u64..3_500_000,
+        (w0, len) in (-10..50_i64, 0..1100_i64),
+    ) {
+        // Clipped to the window, as normalisation leaves sessions: the canonical order
+        // is that of the clipped intervals.
+        let window = (w0, w0 + len);
+        let conns: Vec<(u32, Conn)> = conns
+            .into_iter()
+            .map(|(key, (start, len, user))| {
+                let (start, end) = (start.max(window.0), (start + len).min(window.1));
+                (key, Conn { start, end, user })
+            })
+            .collect();
+        let k = k as f64 / 1e6;
+        let base = Base::new(conns.clone(), window);
+        prop_assert_eq!(
+            base.peak(Copies::of_k(k)) as usize,
+            scaled_peak_oracle(&conns, k, window)
+        );
+    }
+
+    /// The same over a window too wide to pack instants with flag bits.
+    #[test]
+    fn scaled_peak_over_a_huge_window(
+        conns in prop::collection::vec((0..3_u32, conn()), 0..30),
+        k in 0_u64..3_500_000,
+    ) {
+        let k = k as f64 / 1e6;
+        let window = (-(1_i64 << 61), 1_i64 << 61);
+        let base = Base::new(conns.clone(), window);
+        prop_assert_eq!(
+            base.peak(Copies::of_k(k)) as usize,
+            scaled_peak_oracle(&conns, k, window)
+        );
     }
 }

@@ -99,6 +99,9 @@ pub struct Base {
 
 impl Base {
     /// Prepares `(content key, session)` pairs (any order) for replays over `window`.
+    /// The canonical order is that of the intervals clipped to the window, the order of
+    /// [`super::scheduler::scale`] for sessions already clipped (as normalisation leaves
+    /// them).
     pub fn new(conns: Vec<(u32, Conn)>, window: (Micros, Micros)) -> Base {
         Base::from_items(&conns, |(k, c)| (*k, (c.start, c.end)), window)
     }
@@ -230,98 +233,122 @@ impl Base {
         p
     }
 
-    /// The weighted sweep, in time slices: each slice sorts only its own events and
-    /// starts from the weight open across its start, so the keys of all sessions are
-    /// never held at once.
+    /// The weighted sweep, in time slices swept side by side. Each group's sessions are
+    /// sorted by start and indexed by end, so a slice's events are found by binary
+    /// search, not by a pass over every session; each slice sorts only its own events
+    /// and finds its highest level relative to the weight open across its start, which
+    /// the slices' totals then give.
     fn weighted_peak(&self, copies: Copies) -> u32 {
         let (w0, w1) = self.window;
         if w0 >= w1 {
             return 0;
         }
+        if (w1 as i128 - w0 as i128) >= (1_i128 << 61) {
+            return self.weighted_peak_wide(copies);
+        }
+        let len = (w1 - w0) as u64;
+        const SLICES: u64 = 64;
+        let width = len.div_ceil(SLICES).max(1);
+        let slices: Vec<(Micros, Micros)> = (0..SLICES)
+            .map(|j| {
+                (
+                    w0 + (j * width).min(len) as i64,
+                    w0 + ((j + 1) * width).min(len) as i64,
+                )
+            })
+            .filter(|(a, b)| a < b)
+            .collect();
+        // Per slice: weight started, weight ended, and the highest level reached
+        // relative to the level at its start (`None` without events).
+        let per_slice: Vec<(u128, u128, Option<i128>)> = slices
+            .par_iter()
+            .map(|&(a, b)| self.slice_events(copies, (a, b)))
+            .collect();
+        let mut open: i128 = 0;
+        let mut peak: i128 = 0;
+        for (started, ended, top) in per_slice {
+            if let Some(top) = top {
+                peak = peak.max(open + top);
+            }
+            open += started as i128 - ended as i128;
+        }
+        u32::try_from(peak.max(0)).unwrap_or(u32::MAX)
+    }
+
+    /// One slice `[a, b)` of [`Base::weighted_peak`]: its starts and its ends before the
+    /// window end, of non-empty sessions, each weighted by its copies.
+    fn slice_events(&self, copies: Copies, (a, b): (Micros, Micros)) -> (u128, u128, Option<i128>) {
+        let (w0, w1) = self.window;
+        let whole = copies.whole();
+        let mut keys: Vec<u64> = Vec::new();
+        for (_, first, spans, by_end) in self.groups() {
+            let c = copies.starting_at(first);
+            let extra = |i: usize| u64::from(c.count(i) > whole);
+            let from = spans.partition_point(|s| s.0 < a);
+            let to = spans.partition_point(|s| s.0 < b);
+            for (i, &(s, e)) in spans.iter().enumerate().take(to).skip(from) {
+                if s < e {
+                    keys.push(((s - w0) as u64) << 2 | 2 | extra(i));
+                }
+            }
+            let end = |k: &u32| spans[*k as usize].1;
+            let from = by_end.partition_point(|k| end(k) < a);
+            let to = by_end.partition_point(|k| end(k) < b.min(w1));
+            for &k in &by_end[from..to] {
+                let (s, e) = spans[k as usize];
+                if s < e {
+                    keys.push(((e - w0) as u64) << 2 | extra(k as usize));
+                }
+            }
+        }
+        keys.sort_unstable();
+        let weight = |k: u64| i128::from(whole + (k & 1));
+        let (mut started, mut ended) = (0_u128, 0_u128);
+        let mut level: i128 = 0;
+        let mut top: Option<i128> = None;
+        for (n, &k) in keys.iter().enumerate() {
+            let w = weight(k);
+            if k & 2 != 0 {
+                level += w;
+                started += w as u128;
+            } else {
+                level -= w;
+                ended += w as u128;
+            }
+            if keys.get(n + 1).is_none_or(|next| next >> 2 != k >> 2) {
+                top = Some(top.map_or(level, |t| t.max(level)));
+            }
+        }
+        (started, ended, top)
+    }
+
+    /// [`Base::weighted_peak`] for windows too wide to pack instants with two flag bits:
+    /// one sort of every event.
+    fn weighted_peak_wide(&self, copies: Copies) -> u32 {
+        let w1 = self.window.1;
         let whole = copies.whole();
         let weight = |extra: u64| u128::from(whole + extra);
-        if (w1 as i128 - w0 as i128) >= (1_i128 << 61) {
-            let mut events: Vec<(Micros, bool, u64)> = Vec::with_capacity(self.spans.len() * 2);
-            for (i, &(s, e)) in self.spans.iter().enumerate() {
-                let (s, e) = (s.max(w0), e.min(w1));
+        let mut events: Vec<(Micros, bool, u64)> = Vec::with_capacity(self.spans.len() * 2);
+        for (_, first, spans, _) in self.groups() {
+            let c = copies.starting_at(first);
+            for (i, &(s, e)) in spans.iter().enumerate() {
                 if s >= e {
                     continue;
                 }
-                let extra = copies.count(i) - whole;
+                let extra = c.count(i) - whole;
                 events.push((s, true, extra));
                 if e < w1 {
                     events.push((e, false, extra));
                 }
             }
-            events.par_sort_unstable();
-            let peak = fold_peak(
-                0,
-                events
-                    .iter()
-                    .map(|&(t, start, x)| (t as u64, start, weight(x))),
-            );
-            return u32::try_from(peak).unwrap_or(u32::MAX);
         }
-        // Which sessions get one more copy (all of them or none without a fraction).
-        let extra: Vec<bool> = (0..self.spans.len())
-            .into_par_iter()
-            .map(|i| copies.count(i) > whole)
-            .collect();
-        let len = (w1 - w0) as u64;
-        const SLICES: usize = 32;
-        const AT_ONCE: usize = 4;
-        let width = len.div_ceil(SLICES as u64).max(1);
-        let slice = |off: u64| (off / width) as usize;
-        let live = || {
-            self.spans.iter().zip(&extra).filter_map(|(&(s, e), &x)| {
-                let (s, e) = (s.max(w0), e.min(w1));
-                (s < e).then(|| ((s - w0) as u64, (e < w1).then(|| (e - w0) as u64), x))
-            })
-        };
-        // Weight open across each slice's start: started in an earlier slice, not ended
-        // before the slice starts.
-        let mut open = vec![0i128; SLICES + 1];
-        for (s, e, x) in live() {
-            let w = weight(u64::from(x)) as i128;
-            open[slice(s) + 1] += w;
-            if let Some(e) = e {
-                open[slice(e) + 1] -= w;
-            }
-        }
-        for j in 1..open.len() {
-            open[j] += open[j - 1];
-        }
-        let mut peak: u128 = 0;
-        for first in (0..SLICES).step_by(AT_ONCE) {
-            let mut keys: Vec<Vec<u64>> = vec![Vec::new(); AT_ONCE];
-            for (s, e, x) in live() {
-                let x = u64::from(x);
-                let j = slice(s);
-                if (first..first + AT_ONCE).contains(&j) {
-                    keys[j - first].push(s << 2 | 2 | x);
-                }
-                if let Some(e) = e {
-                    let j = slice(e);
-                    if (first..first + AT_ONCE).contains(&j) {
-                        keys[j - first].push(e << 2 | x);
-                    }
-                }
-            }
-            let top = keys
-                .into_par_iter()
-                .enumerate()
-                .map(|(i, mut k)| {
-                    k.par_sort_unstable();
-                    let start = open[first + i].max(0) as u128;
-                    fold_peak(
-                        start,
-                        k.iter().map(|&k| (k >> 2, k & 2 != 0, weight(k & 1))),
-                    )
-                })
-                .max()
-                .unwrap_or(0);
-            peak = peak.max(top);
-        }
+        events.par_sort_unstable();
+        let peak = fold_peak(
+            0,
+            events
+                .iter()
+                .map(|&(t, start, x)| (t as u64, start, weight(x))),
+        );
         u32::try_from(peak).unwrap_or(u32::MAX)
     }
 }
