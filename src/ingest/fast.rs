@@ -306,11 +306,16 @@ fn read_file(
         progress,
     };
     drop(buf);
-    // Read the next batch while this one is parsed.
+    // Read the next batch and merge the previous one while this one is parsed.
     let mut batch = reader.batch()?;
+    let mut parsed: Vec<Option<Block>> = Vec::new();
     while !batch.is_empty() {
-        let (next, parsed) = rayon::join(
-            || reader.batch(),
+        let previous = std::mem::take(&mut parsed);
+        let ((next, merged), now) = rayon::join(
+            || {
+                let merged = merge_all(&mut out, previous, &mut line_no);
+                (reader.batch(), merged)
+            },
             || {
                 batch
                     .par_iter()
@@ -318,12 +323,20 @@ fn read_file(
                     .collect::<Vec<Option<Block>>>()
             },
         );
-        for block in parsed {
-            merge(&mut out, block?, &mut line_no)?;
-        }
+        merged?;
+        parsed = now;
         batch = next?;
     }
+    merge_all(&mut out, parsed, &mut line_no)?;
     Some(out)
+}
+
+/// Merges parsed blocks in order; `None` if one could not be parsed.
+fn merge_all(out: &mut FileRows, blocks: Vec<Option<Block>>, line_no: &mut u64) -> Option<()> {
+    for block in blocks {
+        merge(out, block?, line_no)?;
+    }
+    Some(())
 }
 
 /// The input cut into blocks of whole lines.
@@ -491,6 +504,13 @@ fn parse_block(buf: &[u8], cols: &Cols, zone: Tz) -> Option<Block> {
 
 /// [`is_null`] of a field.
 fn null(s: &[u8]) -> bool {
+    // Null words have at most 4 letters once trimmed, and blocks are ASCII: a longer
+    // field with no whitespace at either end (vertical tab included, as `str::trim`
+    // trims it) is a value, without a UTF-8 check.
+    let space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+    if s.len() > 4 && !s.first().is_some_and(space) && !s.last().is_some_and(space) {
+        return false;
+    }
     s == b"NA" || std::str::from_utf8(s).is_ok_and(is_null)
 }
 

@@ -238,3 +238,38 @@ fn large_files_take_the_fast_reader_through_read_bytes() {
     let last = ds.session_rows().last().unwrap();
     assert_eq!(last.origin.line, ds.files[0].rows + 1);
 }
+
+proptest::proptest! {
+    /// The shortcut for long fields never disagrees with the general null test, on
+    /// ASCII fields built from null words, whitespace (vertical tab included) and text.
+    #[test]
+    fn null_shortcut_agrees_with_is_null(
+        parts in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::strategy::Just("NA"),
+                proptest::strategy::Just("null"),
+                proptest::strategy::Just("NULL"),
+                proptest::strategy::Just("None"),
+                proptest::strategy::Just("NaN"),
+                proptest::strategy::Just(" "),
+                proptest::strategy::Just("\t"),
+                proptest::strategy::Just("\u{b}"),
+                proptest::strategy::Just("\u{c}"),
+                proptest::strategy::Just("x"),
+                proptest::strategy::Just("1a2b"),
+            ],
+            0..5,
+        ),
+    ) {
+        let field = parts.concat();
+        proptest::prop_assert_eq!(null(field.as_bytes()), is_null(&field), "{:?}", field);
+    }
+}
+
+#[test]
+fn padded_null_words_are_null_and_guids_are_not() {
+    assert!(null(b"  NA \x0b"));
+    assert!(null(b"\tNULL "));
+    assert!(!null(b"4b5c4a9e-8e2b-4d4e-9f5c-0c6b1a2d3e4f"));
+    assert!(!null(b" NA x"));
+}
