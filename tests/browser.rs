@@ -206,3 +206,48 @@ fn chromium_screenshot_is_not_blank() {
     assert!(mean > 180.0, "a light page: mean luminance {mean:.1}");
     assert!(inked > 0.02, "too little drawn: {:.3} of pixels", inked);
 }
+
+/// The summary cards hold their values: at common window widths no card's value is wider
+/// than its card. A copy of the page gets a small script that measures every value after
+/// layout and writes what overflows into the DOM, which Chromium then dumps.
+#[test]
+fn summary_card_values_fit_their_cards() {
+    let Some(bin) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let page = sample_page(dir.path());
+    let html = std::fs::read_to_string(&page).expect("page reads");
+    let probe = "<script>addEventListener('load', () => {\
+        const bad = [...document.querySelectorAll('.figure')].filter(f => \
+          f.querySelector('.value').scrollWidth > f.querySelector('.value').clientWidth \
+          || f.scrollWidth > f.clientWidth).map(f => f.textContent.trim());\
+        document.body.setAttribute('data-cards', document.querySelectorAll('.figure').length);\
+        document.body.setAttribute('data-overflow', JSON.stringify(bad));});</script>";
+    let measured = dir.path().join("measured.html");
+    std::fs::write(
+        &measured,
+        html.replace("</body>", &format!("{probe}</body>")),
+    )
+    .unwrap();
+    for width in [1200, 800, 420] {
+        let out = run_chromium(
+            &bin,
+            &dir.path().join(format!("profile-{width}")),
+            &[format!("--window-size={width},900"), "--dump-dom".into()],
+            &measured,
+        );
+        let dom = String::from_utf8_lossy(&out.stdout);
+        assert!(dom.contains("data-cards=\""), "the probe ran at {width} px");
+        assert!(
+            !dom.contains("data-cards=\"0\""),
+            "cards found at {width} px"
+        );
+        assert!(
+            dom.contains("data-overflow=\"[]\""),
+            "a card's value overflows at {width} px: {}",
+            dom.split("data-overflow=\"")
+                .nth(1)
+                .and_then(|s| s.split('"').next())
+                .unwrap_or("?")
+        );
+    }
+}

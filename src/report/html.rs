@@ -134,11 +134,27 @@ fn figures(list: &[Figure], out: &mut dyn Write) -> io::Result<()> {
             "<div class=\"figure\"><div class=\"label\">{}</div><div class=\"value\">{}</div>\
              <div class=\"fnote\">{}</div></div>",
             esc(&f.label),
-            esc(&f.value),
+            keep_units(&esc(&f.value)),
             esc(&f.note)
         )?;
     }
     writeln!(out, "</div>")
+}
+
+/// Joins each number to the word after it with a no-break space, so a card's value wraps
+/// between figures ("32 cores, / 40 GiB"), never between a figure and its unit.
+fn keep_units(escaped: &str) -> String {
+    let mut out = String::with_capacity(escaped.len());
+    let mut after_digit = false;
+    for c in escaped.chars() {
+        if c == ' ' && after_digit {
+            out.push_str("&nbsp;");
+        } else {
+            out.push(c);
+        }
+        after_digit = c.is_ascii_digit();
+    }
+    out
 }
 
 fn callout(r: Option<&Report>, c: &Callout, h: u8, out: &mut dyn Write) -> io::Result<()> {
@@ -173,5 +189,17 @@ fn chart(r: Option<&Report>, c: &Chart, out: &mut dyn Write) -> io::Result<()> {
             out,
             "<p class=\"note\">Chart not available: not enough data.</p>"
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keep_units;
+
+    #[test]
+    fn numbers_keep_their_units() {
+        assert_eq!(keep_units("32 cores, 40 GiB"), "32&nbsp;cores, 40&nbsp;GiB");
+        assert_eq!(keep_units("+4.6 %/month"), "+4.6&nbsp;%/month");
+        assert_eq!(keep_units("Single server"), "Single server");
     }
 }
