@@ -149,6 +149,33 @@ fn settings() -> impl Strategy<Value = (Settings, u64)> {
     )
 }
 
+/// Replays `(start, length, user)` sessions with `(min, max, conns, load %, idle)`
+/// settings and compares with the brute force.
+fn matches_brute(
+    raw: &[(i64, i64, u64)],
+    (min, max, conns, pct, idle): (u32, u32, u32, u64, i64),
+    window: (Micros, Micros),
+) -> Result<(), TestCaseError> {
+    let list: Vec<Conn> = raw
+        .iter()
+        .map(|&(start, len, user)| Conn {
+            start,
+            end: start + len,
+            user,
+        })
+        .collect();
+    let s = Settings {
+        min_processes: min,
+        max_processes: max,
+        max_conns_per_process: conns,
+        load_factor: pct as f64 / 100.0,
+        idle_timeout: idle,
+    };
+    let r = replay(&list, &s, window);
+    prop_assert_eq!(from_replay(&r, window), brute(&list, &s, pct, window));
+    Ok(())
+}
+
 fn window() -> impl Strategy<Value = (Micros, Micros)> {
     (-5..10_i64, 0..70_i64).prop_map(|(w0, len)| (w0, w0 + len))
 }
@@ -189,21 +216,7 @@ proptest! {
         min in 0..4_u32,
         limit in prop_oneof![Just(u32::MAX), 4..40_u32],
     ) {
-        let list: Vec<Conn> = raw.iter().map(|&(start, len, user)| Conn {
-            start,
-            end: start + len,
-            user,
-        }).collect();
-        let s = Settings {
-            min_processes: min,
-            max_processes: limit,
-            max_conns_per_process: conns,
-            load_factor: pct as f64 / 100.0,
-            idle_timeout: idle,
-        };
-        let window = (0, 200);
-        let r = replay(&list, &s, window);
-        prop_assert_eq!(from_replay(&r, window), brute(&list, &s, pct, window));
+        matches_brute(&raw, (min, limit, conns, pct, idle), (0, 200))?;
     }
 
     /// A crowded item: up to 200 sessions in a short stretch on 60 to 69 connections a
@@ -217,21 +230,7 @@ proptest! {
         idle in 0..6_i64,
         limit in prop_oneof![Just(u32::MAX), 1..4_u32],
     ) {
-        let list: Vec<Conn> = raw.iter().map(|&(start, len, user)| Conn {
-            start,
-            end: start + len,
-            user,
-        }).collect();
-        let s = Settings {
-            min_processes: 0,
-            max_processes: limit,
-            max_conns_per_process: conns,
-            load_factor: pct as f64 / 100.0,
-            idle_timeout: idle,
-        };
-        let window = (0, 120);
-        let r = replay(&list, &s, window);
-        prop_assert_eq!(from_replay(&r, window), brute(&list, &s, pct, window));
+        matches_brute(&raw, (0, limit, conns, pct, idle), (0, 120))?;
     }
 
     #[test]

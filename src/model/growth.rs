@@ -77,10 +77,6 @@ pub fn monthly(
     sessions: &[Session],
     visits: &[VisitRow],
 ) -> Vec<Month> {
-    let month_of = |t: Micros| -> Option<usize> {
-        let i = months.partition_point(|b| b.start <= t).checked_sub(1)?;
-        (t < months[i].end).then_some(i)
-    };
     let users = sessions
         .par_iter()
         .filter_map(|s| s.user)
@@ -88,59 +84,13 @@ pub fn monthly(
         .max()
         .map_or(0, |u| u as usize + 1);
     let words = users.div_ceil(64);
-    // Per month: sessions, visits and the users seen, as a bitset.
-    let tally = || {
-        (
-            vec![0_u64; months.len()],
-            vec![0_u64; months.len()],
-            vec![0_u64; months.len() * words],
-        )
-    };
-    let merge = |mut a: Tally, b: Tally| {
-        for (x, y) in a.0.iter_mut().zip(&b.0) {
-            *x += y;
-        }
-        for (x, y) in a.1.iter_mut().zip(&b.1) {
-            *x += y;
-        }
-        for (x, y) in a.2.iter_mut().zip(&b.2) {
-            *x |= y;
-        }
-        a
-    };
-    let mark = |seen: &mut [u64], m: usize, u: Option<u32>| {
-        if let Some(u) = u {
-            seen[m * words + u as usize / 64] |= 1 << (u % 64);
-        }
-    };
-    const CHUNK: usize = 1 << 18;
-    let from_sessions = sessions
-        .par_chunks(CHUNK)
-        .map(|chunk| {
-            let mut t = tally();
-            for s in chunk {
-                if let Some(m) = month_of(s.start) {
-                    t.0[m] += 1;
-                    mark(&mut t.2, m, s.user);
-                }
-            }
-            t
-        })
-        .reduce(tally, merge);
-    let from_visits = visits
-        .par_chunks(CHUNK)
-        .map(|chunk| {
-            let mut t = tally();
-            for v in chunk {
-                if let Some(m) = month_of(v.time) {
-                    t.1[m] += 1;
-                    mark(&mut t.2, m, v.user);
-                }
-            }
-            t
-        })
-        .reduce(tally, merge);
-    let (n_sessions, n_visits, seen) = merge(from_sessions, from_visits);
+    let from_sessions = tally(months, words, sessions, |s| (s.start, s.user), true);
+    let from_visits = tally(months, words, visits, |v| (v.time, v.user), false);
+    let Tally {
+        sessions: n_sessions,
+        visits: n_visits,
+        seen,
+    } = from_sessions.merge(from_visits);
     months
         .iter()
         .enumerate()
@@ -161,7 +111,67 @@ pub fn monthly(
 }
 
 /// Sessions, visits and user bitsets per month, while they are counted.
-type Tally = (Vec<u64>, Vec<u64>, Vec<u64>);
+struct Tally {
+    sessions: Vec<u64>,
+    visits: Vec<u64>,
+    /// `words` per month: bit `u` set when user `u` was active in the month.
+    seen: Vec<u64>,
+}
+
+impl Tally {
+    fn new(months: usize, words: usize) -> Tally {
+        Tally {
+            sessions: vec![0; months],
+            visits: vec![0; months],
+            seen: vec![0; months * words],
+        }
+    }
+
+    fn merge(mut self, other: Tally) -> Tally {
+        let add = |a: &mut [u64], b: &[u64]| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        add(&mut self.sessions, &other.sessions);
+        add(&mut self.visits, &other.visits);
+        for (x, y) in self.seen.iter_mut().zip(&other.seen) {
+            *x |= y;
+        }
+        self
+    }
+}
+
+/// Counts `items` (sessions when `are_sessions`, else visits) by the month of their
+/// instant and marks their users, in parallel chunks.
+fn tally<T: Sync>(
+    months: &[Bucket],
+    words: usize,
+    items: &[T],
+    at: impl Fn(&T) -> (Micros, Option<u32>) + Sync,
+    are_sessions: bool,
+) -> Tally {
+    let month_of = |t: Micros| -> Option<usize> {
+        let i = months.partition_point(|b| b.start <= t).checked_sub(1)?;
+        (t < months[i].end).then_some(i)
+    };
+    const CHUNK: usize = 1 << 18;
+    items
+        .par_chunks(CHUNK)
+        .map(|chunk| {
+            let mut t = Tally::new(months.len(), words);
+            for item in chunk {
+                let (time, user) = at(item);
+                let Some(m) = month_of(time) else { continue };
+                if are_sessions {
+                    t.sessions[m] += 1;
+                } else {
+                    t.visits[m] += 1;
+                }
+                if let Some(u) = user {
+                    t.seen[m * words + u as usize / 64] |= 1 << (u % 64);
+                }
+            }
+            t
+        })
+        .reduce(|| Tally::new(months.len(), words), Tally::merge)
+}
 
 /// The part of a step series inside `window` (which must lie inside the series' window).
 pub fn slice(series: &StepSeries, window: (Micros, Micros)) -> StepSeries {
