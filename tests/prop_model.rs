@@ -123,5 +123,11 @@ proptest! {
         let c = r.concurrency.expect("sessions present");
         prop_assert_eq!(c.sessions.peak, peak);
         prop_assert_eq!(r.sessions.count as usize, uniq.len());
+        // The capacity model takes its session peaks from the report's sweep: today's
+        // scenario has the same peak, and "twice the users" (the default --scale 2) twice.
+        let sizing = r.sizing.expect("sizing with sessions");
+        prop_assert_eq!(sizing.now.peak_sessions, peak);
+        let scaled = sizing.scaled.expect("the scaled scenario");
+        prop_assert_eq!(scaled.peak_sessions, 2 * peak);
     }
 }

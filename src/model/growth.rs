@@ -77,13 +77,30 @@ pub fn monthly(
     sessions: &[Session],
     visits: &[VisitRow],
 ) -> Vec<Month> {
+    monthly_with(months, series, sessions, visits, BITSET_WORDS)
+}
+
+/// Most 64-bit words of user bitsets (months x users) one tally may hold (8 MB); with more
+/// (millions of users over years) the distinct (month, user) pairs are sorted instead,
+/// so memory stays linear in the rows.
+const BITSET_WORDS: usize = 1 << 20;
+
+/// [`monthly`] with the bitset limit as a parameter (tests take both ways).
+fn monthly_with(
+    months: &[Bucket],
+    series: &StepSeries,
+    sessions: &[Session],
+    visits: &[VisitRow],
+    bitset_words: usize,
+) -> Vec<Month> {
     let users = sessions
         .par_iter()
         .filter_map(|s| s.user)
         .chain(visits.par_iter().filter_map(|v| v.user))
         .max()
         .map_or(0, |u| u as usize + 1);
-    let words = users.div_ceil(64);
+    let bitsets = months.len().saturating_mul(users.div_ceil(64)) <= bitset_words;
+    let words = if bitsets { users.div_ceil(64) } else { 0 };
     let from_sessions = tally(months, words, sessions, |s| (s.start, s.user), true);
     let from_visits = tally(months, words, visits, |v| (v.time, v.user), false);
     let Tally {
@@ -91,6 +108,18 @@ pub fn monthly(
         visits: n_visits,
         seen,
     } = from_sessions.merge(from_visits);
+    let active: Vec<u64> = if bitsets {
+        (0..months.len())
+            .map(|m| {
+                seen[m * words..(m + 1) * words]
+                    .iter()
+                    .map(|w| u64::from(w.count_ones()))
+                    .sum()
+            })
+            .collect()
+    } else {
+        active_by_sorting(months, sessions, visits)
+    };
     months
         .iter()
         .enumerate()
@@ -99,10 +128,7 @@ pub fn monthly(
             full: b.full,
             sessions: n_sessions[m],
             visits: n_visits[m],
-            active_users: seen[m * words..(m + 1) * words]
-                .iter()
-                .map(|w| u64::from(w.count_ones()))
-                .sum(),
+            active_users: active[m],
             peak: b.peak,
             p95: stats(&slice(series, (b.start, b.end))).p95,
             average: b.average,
@@ -138,6 +164,30 @@ impl Tally {
     }
 }
 
+/// The month of `t` among the sorted, disjoint `months`.
+fn month_of(months: &[Bucket], t: Micros) -> Option<usize> {
+    let i = months.partition_point(|b| b.start <= t).checked_sub(1)?;
+    (t < months[i].end).then_some(i)
+}
+
+/// Distinct named users per month from the sorted, deduplicated (month, user) pairs.
+fn active_by_sorting(months: &[Bucket], sessions: &[Session], visits: &[VisitRow]) -> Vec<u64> {
+    let pair =
+        |t: Micros, u: Option<u32>| Some((month_of(months, t)? as u64) << 32 | u64::from(u?));
+    let mut pairs: Vec<u64> = sessions
+        .par_iter()
+        .filter_map(|s| pair(s.start, s.user))
+        .chain(visits.par_iter().filter_map(|v| pair(v.time, v.user)))
+        .collect();
+    pairs.par_sort_unstable();
+    pairs.dedup();
+    let mut active = vec![0_u64; months.len()];
+    for p in pairs {
+        active[(p >> 32) as usize] += 1;
+    }
+    active
+}
+
 /// Counts `items` (sessions when `are_sessions`, else visits) by the month of their
 /// instant and marks their users, in parallel chunks.
 fn tally<T: Sync>(
@@ -147,10 +197,6 @@ fn tally<T: Sync>(
     at: impl Fn(&T) -> (Micros, Option<u32>) + Sync,
     are_sessions: bool,
 ) -> Tally {
-    let month_of = |t: Micros| -> Option<usize> {
-        let i = months.partition_point(|b| b.start <= t).checked_sub(1)?;
-        (t < months[i].end).then_some(i)
-    };
     const CHUNK: usize = 1 << 18;
     items
         .par_chunks(CHUNK)
@@ -158,13 +204,15 @@ fn tally<T: Sync>(
             let mut t = Tally::new(months.len(), words);
             for item in chunk {
                 let (time, user) = at(item);
-                let Some(m) = month_of(time) else { continue };
+                let Some(m) = month_of(months, time) else {
+                    continue;
+                };
                 if are_sessions {
                     t.sessions[m] += 1;
                 } else {
                     t.visits[m] += 1;
                 }
-                if let Some(u) = user {
+                if let Some(u) = user.filter(|_| words > 0) {
                     t.seen[m * words + u as usize / 64] |= 1 << (u % 64);
                 }
             }
@@ -394,5 +442,77 @@ mod tests {
         let cut = slice(&s, (20, 60));
         assert_eq!(cut.times, vec![20, 50]);
         assert_eq!(cut.levels, vec![2, 1]);
+    }
+
+    /// Three months of 100 instants each, the window starting at 50 (the first partial).
+    fn three_months() -> Vec<Bucket> {
+        [(50, 100, false), (100, 200, true), (200, 300, true)]
+            .iter()
+            .enumerate()
+            .map(|(i, &(start, end, full))| Bucket {
+                label: format!("m{i}"),
+                start,
+                end,
+                full,
+                peak: 0,
+                average: 0.0,
+            })
+            .collect()
+    }
+
+    proptest::proptest! {
+        /// Sessions, visits and distinct active users per month against a direct count,
+        /// with the user bitsets and with the sorted pairs (few users, ids up to 200,000).
+        #[test]
+        fn monthly_counts_match_a_direct_count(
+            sessions in proptest::collection::vec(
+                (0..4_u32, proptest::option::of(proptest::prop_oneof![0..6_u32, 199_990..200_000_u32]), 0..320_i64),
+                0..60,
+            ),
+            visits in proptest::collection::vec(
+                (0..4_u32, proptest::option::of(proptest::prop_oneof![0..6_u32, 199_990..200_000_u32]), 0..320_i64),
+                0..30,
+            ),
+        ) {
+            let months = three_months();
+            let sessions: Vec<Session> = sessions
+                .iter()
+                .map(|&(content, user, t)| Session { content, user, start: t, end: t + 5 })
+                .collect();
+            let visits: Vec<VisitRow> = visits
+                .iter()
+                .map(|&(content, user, time)| VisitRow {
+                    source: crate::ingest::VisitSource::Visits,
+                    content,
+                    user,
+                    time,
+                    data_version: 3,
+                    user_agent: None,
+                    origin: crate::ingest::Origin { file: 0, line: 2 },
+                })
+                .collect();
+            let series = StepSeries { window: (50, 300), times: vec![50], levels: vec![0] };
+            let bits = monthly_with(&months, &series, &sessions, &visits, usize::MAX);
+            let sorted = monthly_with(&months, &series, &sessions, &visits, 0);
+            proptest::prop_assert_eq!(&bits, &sorted);
+            for (m, b) in months.iter().enumerate() {
+                let inside = |t: Micros| b.start <= t && t < b.end;
+                let users: std::collections::BTreeSet<u32> = sessions
+                    .iter()
+                    .filter(|s| inside(s.start))
+                    .filter_map(|s| s.user)
+                    .chain(visits.iter().filter(|v| inside(v.time)).filter_map(|v| v.user))
+                    .collect();
+                proptest::prop_assert_eq!(
+                    bits[m].sessions,
+                    sessions.iter().filter(|s| inside(s.start)).count() as u64
+                );
+                proptest::prop_assert_eq!(
+                    bits[m].visits,
+                    visits.iter().filter(|v| inside(v.time)).count() as u64
+                );
+                proptest::prop_assert_eq!(bits[m].active_users, users.len() as u64);
+            }
+        }
     }
 }

@@ -397,7 +397,25 @@ mod tests {
         Ok(())
     }
 
+    /// Few processes and mostly joins: loads climb to the top (63 for the bitsets).
+    fn crowding_op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            1 => Just(Op::Start),
+            14 => (0..1000_usize).prop_map(Op::Join),
+            3 => (0..1000_usize).prop_map(Op::Leave),
+            1 => (0..1000_usize).prop_map(Op::End),
+        ]
+    }
+
     proptest! {
+        #[test]
+        fn crowded_tables_pick_the_first_least_loaded(
+            ops in prop::collection::vec(crowding_op(), 0..1500),
+        ) {
+            check::<LevelSets>(&ops, MAX_LEVELS)?;
+            check::<LoadTree>(&ops, 200)?;
+        }
+
         #[test]
         fn level_sets_pick_the_first_least_loaded(ops in prop::collection::vec(op(), 0..600)) {
             check::<LevelSets>(&ops, MAX_LEVELS)?;

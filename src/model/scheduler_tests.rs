@@ -3,6 +3,7 @@
 //! derived in the comment above it.
 
 use super::*;
+use crate::model::proc_table::{LevelSets, LoadTree};
 use chrono::{TimeZone, Utc};
 
 fn c(start: Micros, end: Micros, user: u64) -> Conn {
@@ -462,5 +463,33 @@ proptest::proptest! {
         let a = replay(&list, &lifted, w);
         let b = replay(&list, &roomy, w);
         proptest::prop_assert_eq!(a, b);
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+    /// Both process tables give the same replay on busy items: hundreds of sessions on
+    /// one to three connections a process, so up to a hundred processes live at once
+    /// and the tree repacks (the brute-force tests cover the bitsets directly).
+    #[test]
+    fn both_process_tables_replay_alike(
+        raw in proptest::collection::vec((0..400_i64, 1..120_i64), 0..400),
+        conns in 1..4_u32,
+        pct in 0..=100_u32,
+        idle in 0..6_i64,
+        min in 0..3_u32,
+        lifted in proptest::bool::ANY,
+        k in 1_000_000_u64..2_500_000,
+    ) {
+        let mut spans: Vec<Interval> = raw.iter().map(|&(s, len)| (s, s + len)).collect();
+        spans.sort_unstable();
+        let by_end = end_order(&spans);
+        let s = set(min, if lifted { u32::MAX } else { 40 }, conns, f64::from(pct) / 100.0, idle);
+        let copies = Copies::of_k(k as f64 / 1e6);
+        let w = (0, 600);
+        let bits = replay_with::<LevelSets>(&spans, &by_end, copies, &s, w);
+        let tree = replay_with::<LoadTree>(&spans, &by_end, copies, &s, w);
+        proptest::prop_assert_eq!(bits, tree);
     }
 }
