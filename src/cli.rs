@@ -103,6 +103,8 @@ pub struct CompareSettings {
     pub ingest: IngestOptions,
     pub format: Format,
     pub output: Option<PathBuf>,
+    /// `--anonymize`: pseudonyms for user names, e-mails and GUIDs.
+    pub anonymize: bool,
 }
 
 impl CompareArgs {
@@ -151,6 +153,7 @@ impl CompareArgs {
             ingest,
             format,
             output: self.out.output.clone(),
+            anonymize: self.data.anonymize,
         })
     }
 }
@@ -212,6 +215,7 @@ impl TrendArgs {
             ingest,
             model,
             watch,
+            anonymize: self.data.anonymize,
         })
     }
 }
@@ -273,6 +277,10 @@ pub struct DataArgs {
     /// The instant reports treat as "now" (default: the window end).
     #[arg(long, value_name = "TIME")]
     pub as_of: Option<String>,
+    /// Replace user names, e-mails and GUIDs by stable pseudonyms in every output, for
+    /// reports that travel (content titles and file paths stay).
+    #[arg(long)]
+    pub anonymize: bool,
     #[command(flatten)]
     pub capacity: CapacityArgs,
 }
@@ -454,6 +462,8 @@ pub struct AnalyzeSettings {
     pub watch: WatchSettings,
     /// `--server`: fetch into this cache first, then analyse it.
     pub fetch: Option<crate::fetch::FetchSettings>,
+    /// `--anonymize`: pseudonyms for user names, e-mails and GUIDs.
+    pub anonymize: bool,
 }
 
 impl AnalyzeArgs {
@@ -472,6 +482,7 @@ impl AnalyzeArgs {
             model,
             watch,
             fetch,
+            anonymize: self.data.anonymize,
         })
     }
 }

@@ -4,8 +4,9 @@
 use std::io::{self, IsTerminal, Write};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use crate::anonymize::Pseudonyms;
 use crate::cli::{AnalyzeSettings, CompareSettings, TrendSettings};
 use crate::error::Result;
 use crate::history::{self, Stored};
@@ -40,9 +41,9 @@ pub fn analyze(s: &AnalyzeSettings) -> Result<Outcome> {
         None => s.paths.clone(),
     };
     // Ingest draws its own progress bar for large inputs; the spinner covers the analysis.
-    let data = ingest::read_inputs(&paths, &s.ingest)?;
+    let (data, [opts]) = read_data(&paths, &s.ingest, s.anonymize, [&s.model])?;
     let spinner = spinner("analysing");
-    let report = model::analyze(&data, &s.model);
+    let report = model::analyze(&data, &opts);
     spinner.finish_and_clear();
     let report = report?;
     for w in &report.warnings {
@@ -53,7 +54,7 @@ pub fn analyze(s: &AnalyzeSettings) -> Result<Outcome> {
         report::render_styled(&report, s.format, color, out)
     })?;
     if let Some(dir) = &s.watch.history {
-        let figures = period_figures(&data, &s.model, s.watch.every)?;
+        let figures = period_figures(&data, &opts, s.watch.every)?;
         note_stored(dir, &history::store(dir, &figures)?);
     }
     Ok(Outcome {
@@ -63,16 +64,14 @@ pub fn analyze(s: &AnalyzeSettings) -> Result<Outcome> {
 
 /// `compare`: two reports and their differences.
 pub fn compare_periods(s: &CompareSettings) -> Result<Outcome> {
-    let read = |(paths, opts): &(Vec<std::path::PathBuf>, Options)| -> Result<model::Report> {
-        let data = ingest::read_inputs(paths, &s.ingest)?;
-        model::analyze(&data, opts)
+    let read = |(paths, opts): &(Vec<PathBuf>, Options)| -> Result<model::Report> {
+        let (data, [opts]) = read_data(paths, &s.ingest, s.anonymize, [opts])?;
+        model::analyze(&data, &opts)
     };
     let (b, c) = if s.baseline.0 == s.current.0 {
-        let data = ingest::read_inputs(&s.baseline.0, &s.ingest)?;
-        (
-            model::analyze(&data, &s.baseline.1)?,
-            model::analyze(&data, &s.current.1)?,
-        )
+        let both = [&s.baseline.1, &s.current.1];
+        let (data, [b, c]) = read_data(&s.baseline.0, &s.ingest, s.anonymize, both)?;
+        (model::analyze(&data, &b)?, model::analyze(&data, &c)?)
     } else {
         (read(&s.baseline)?, read(&s.current)?)
     };
@@ -102,10 +101,10 @@ pub fn trend(s: &TrendSettings) -> Result<Outcome> {
     let (fresh, now) = if s.paths.is_empty() {
         (Vec::new(), None)
     } else {
-        let data = ingest::read_inputs(&s.paths, &s.ingest)?;
-        let whole = model::analyze(&data, &s.model)?;
+        let (data, [opts]) = read_data(&s.paths, &s.ingest, s.anonymize, [&s.model])?;
+        let whole = model::analyze(&data, &opts)?;
         let now = whole.sizing.map(|z| z.now.size);
-        (period_figures(&data, &s.model, every)?, now)
+        (period_figures(&data, &opts, every)?, now)
     };
     let (stored, damaged) = match &s.watch.history {
         Some(dir) => {
@@ -139,6 +138,23 @@ pub fn trend(s: &TrendSettings) -> Result<Outcome> {
     Ok(Outcome {
         alert: t.utilisation.as_ref().and_then(alert_line),
     })
+}
+
+/// Reads the inputs; with `--anonymize`, replaces every name by its pseudonym and maps
+/// each of `opts` the same way, so options naming users or content still match.
+fn read_data<const N: usize>(
+    paths: &[PathBuf],
+    ingest: &ingest::IngestOptions,
+    anonymize: bool,
+    opts: [&Options; N],
+) -> Result<(ingest::Dataset, [Options; N])> {
+    let mut data = ingest::read_inputs(paths, ingest)?;
+    if !anonymize {
+        return Ok((data, opts.map(Options::clone)));
+    }
+    let p = Pseudonyms::new(&data, &opts);
+    p.apply(&mut data);
+    Ok((data, opts.map(|o| p.options(o))))
 }
 
 /// Colour only on a terminal, and never with `NO_COLOR` set (to anything but "").

@@ -8,6 +8,7 @@
 //!   concurrency is computed by an exact event sweep, then bucketed and summarised.
 //! - [`report`] renders a [`model::Report`] as a terminal report or JSON; it never computes.
 
+pub mod anonymize;
 pub mod atomic;
 pub mod cli;
 pub mod commands;

@@ -71,6 +71,16 @@ impl Interner {
     pub fn is_empty(&self) -> bool {
         self.names.is_empty()
     }
+    /// Replaces every string by `f(string)`, keeping ids and their order (`--anonymize`).
+    /// `f` must map distinct strings to distinct strings, or lookups by name find only one.
+    pub fn rename(&mut self, mut f: impl FnMut(&str) -> String) {
+        for name in &mut self.names {
+            *name = f(name).into_boxed_str();
+        }
+        self.ids = (0..self.names.len() as u32)
+            .map(|id| (self.names[id as usize].clone(), id))
+            .collect();
+    }
 }
 
 /// One file that was read.
