@@ -126,10 +126,16 @@ fn figures_do_not_move_and_runs_repeat_byte_for_byte() {
         "sizing.now.ram_gib",
         "sizing.scaled.cores",
         "sizing.scaled.ram_gib",
+        "sizing.projected.cores",
+        "sizing.projected.ram_gib",
+        "sizing.projected.design_processes",
+        "sizing.projected.modelled_peak_processes",
+        "sizing.projected.rejected",
         "recommendation.architecture",
         "recommendation.nodes",
         "recommendation.node.cores",
         "recommendation.node.ram_gib",
+        "recommendation.outgrows_max_node_in_months",
     ] {
         assert_eq!(at(&plain, path), at(&anon, path), "{path}");
     }

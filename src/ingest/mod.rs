@@ -42,6 +42,9 @@ pub struct Origin {
 pub struct Interner {
     ids: HashMap<Box<str>, u32>,
     names: Vec<Box<str>>,
+    /// Rank of each id among the names as first interned, kept across [`Interner::rename`]
+    /// so that the model's canonical order (by GUID) survives `--anonymize`.
+    ranks: Option<Vec<u32>>,
 }
 
 impl Interner {
@@ -53,6 +56,8 @@ impl Interner {
         let id = self.names.len() as u32;
         self.names.push(s.into());
         self.ids.insert(s.into(), id);
+        // A name added after a rename has no original rank: order by the names again.
+        self.ranks = None;
         id
     }
     /// The id of `s`, if it was interned.
@@ -71,9 +76,24 @@ impl Interner {
     pub fn is_empty(&self) -> bool {
         self.names.is_empty()
     }
-    /// Replaces every string by `f(string)`, keeping ids and their order (`--anonymize`).
+    /// Each id's rank in the sorted names (the names as interned, before any rename).
+    pub fn ranks(&self) -> Vec<u32> {
+        if let Some(r) = &self.ranks {
+            return r.clone();
+        }
+        let mut order: Vec<u32> = (0..self.names.len() as u32).collect();
+        order.sort_unstable_by(|a, b| self.names[*a as usize].cmp(&self.names[*b as usize]));
+        let mut rank = vec![0; order.len()];
+        for (r, id) in order.into_iter().enumerate() {
+            rank[id as usize] = r as u32;
+        }
+        rank
+    }
+    /// Replaces every string by `f(string)`, keeping ids and their order (`--anonymize`)
+    /// and the ranks of the original names ([`Interner::ranks`]).
     /// `f` must map distinct strings to distinct strings, or lookups by name find only one.
     pub fn rename(&mut self, mut f: impl FnMut(&str) -> String) {
+        self.ranks = Some(self.ranks());
         for name in &mut self.names {
             *name = f(name).into_boxed_str();
         }

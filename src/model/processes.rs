@@ -226,15 +226,10 @@ fn resolve_one(
 }
 
 /// Rank of every interned GUID in sorted GUID order (the scheduler's tie-break and the
-/// scaled replay's canonical order use GUID order, never first-seen order).
+/// scaled replay's canonical order use GUID order, never first-seen order); under
+/// `--anonymize`, the order of the original GUIDs.
 pub fn guid_ranks(ids: &Interner) -> Vec<u32> {
-    let mut order: Vec<u32> = (0..ids.len() as u32).collect();
-    order.sort_unstable_by(|a, b| ids.name(*a).cmp(ids.name(*b)));
-    let mut rank = vec![0; order.len()];
-    for (r, id) in order.into_iter().enumerate() {
-        rank[id as usize] = r as u32;
-    }
-    rank
+    ids.ranks()
 }
 
 /// The scheduler's view of sessions: `(content id, conn)` with user GUID ranks.
@@ -473,6 +468,15 @@ mod tests {
             ids.intern(g);
         }
         assert_eq!(guid_ranks(&ids), vec![2, 0, 1]);
+        // Renamed (as --anonymize does) so that the new names sort the other way round:
+        // the ranks stay those of the original names.
+        ids.rename(|n| format!("z{}", 9 - (n.as_bytes()[0] - b'a')));
+        assert_eq!(ids.name(0), "z7");
+        assert_eq!(guid_ranks(&ids), vec![2, 0, 1]);
+        // A name interned after the rename has no original rank: the names order again,
+        // "a" (id 3) < "z7" (id 0) < "z8" (id 2) < "z9" (id 1).
+        ids.intern("a");
+        assert_eq!(guid_ranks(&ids), vec![1, 3, 2, 0]);
     }
 
     #[test]
