@@ -9,7 +9,8 @@
 //!
 //! A pseudonym is a pure function of the original text: the 64-bit FNV-1a hash (written out
 //! here with its fixed constants, so it never changes with the Rust version) of a fixed tag
-//! for the kind followed by the text, printed as 12 hex digits:
+//! for the kind followed by the text, mixed by MurmurHash3's 64-bit finaliser, printed as
+//! 12 hex digits:
 //!
 //! | original | tag | pseudonym |
 //! |---|---|---|
@@ -91,9 +92,20 @@ pub fn fnv1a64(bytes: impl IntoIterator<Item = u8>) -> u64 {
     h
 }
 
-/// The hash behind a pseudonym: FNV-1a of the kind's tag, then the text.
+/// The hash behind a pseudonym: FNV-1a of the kind's tag, then the text, through
+/// MurmurHash3's 64-bit finaliser, so texts that differ in one character (`user1`,
+/// `user2`) get unrelated pseudonyms (FNV-1a alone changes one or two hex digits).
 pub fn hash(kind: Kind, text: &str) -> u64 {
-    fnv1a64(kind.tag().bytes().chain(text.bytes()))
+    mix(fnv1a64(kind.tag().bytes().chain(text.bytes())))
+}
+
+/// MurmurHash3's `fmix64`: every input bit flips about half of the output bits.
+fn mix(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
 }
 
 /// The pseudonym of `text` when nothing in its dataset collides with it.

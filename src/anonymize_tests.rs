@@ -58,15 +58,20 @@ fn fnv1a_matches_the_published_test_vectors() {
 
 #[test]
 fn pseudonyms_are_fixed_functions_of_kind_and_text() {
-    // Expected values computed outside Rust (a 5-line Python FNV-1a over the tag, NUL and
-    // text): they pin the tag, the constants and the 12-digit prefix for good.
+    // Expected values computed outside Rust (a few lines of Python: FNV-1a over the tag,
+    // NUL and text, then MurmurHash3's fmix64): they pin the tag, the constants, the
+    // finaliser and the 12-digit prefix for good.
     let g = "a2764a24-8d2c-4256-8ea9-106f32cb5271";
-    assert_eq!(pseudonym(Kind::Content, g), "content-0a1206dd5df9");
-    assert_eq!(pseudonym(Kind::User, "dnguyen0"), "user-a9655e69b0da");
+    assert_eq!(pseudonym(Kind::Content, g), "content-c99a6c94ddc6");
+    assert_eq!(pseudonym(Kind::User, "dnguyen0"), "user-265f3f0a6875");
     assert_eq!(
         pseudonym(Kind::Email, "dnguyen0@connect.example"),
-        "user-6988e16101f1@example.invalid"
+        "user-e1864fee3cd3@example.invalid"
     );
+    // Neighbouring texts get unrelated pseudonyms (FNV-1a alone gave user-425bd415b2c5
+    // and user-425bd315b2c5 here).
+    assert_eq!(pseudonym(Kind::User, "zz-user1"), "user-c5ab0fbec812");
+    assert_eq!(pseudonym(Kind::User, "zz-user2"), "user-87d7704e9a15");
     // Same text, other kind: another pseudonym.
     assert_ne!(pseudonym(Kind::User, g), pseudonym(Kind::Content, g));
 }

@@ -277,8 +277,10 @@ pub struct DataArgs {
     /// The instant reports treat as "now" (default: the window end).
     #[arg(long, value_name = "TIME")]
     pub as_of: Option<String>,
-    /// Replace user names, e-mails and GUIDs by stable pseudonyms in every output, for
-    /// reports that travel (content titles and file paths stay).
+    /// Replace usernames, e-mails, first and last names and all GUIDs by stable
+    /// pseudonyms in every output, for reports that travel (content titles and file paths
+    /// stay; options still take the real names; an error that stops the run quotes its
+    /// input as read).
     #[arg(long)]
     pub anonymize: bool,
     #[command(flatten)]

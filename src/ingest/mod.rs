@@ -89,6 +89,16 @@ impl Interner {
         }
         rank
     }
+    /// A sort key for names: the original name's rank ([`Interner::ranks`]), so lists
+    /// ordered by GUID keep their order under `--anonymize`; names never interned sort
+    /// last, by text.
+    pub fn order_key(&self) -> impl Fn(&str) -> (u32, String) + '_ {
+        let ranks = self.ranks();
+        move |name| match self.get(name) {
+            Some(id) => (ranks[id as usize], String::new()),
+            None => (u32::MAX, name.to_string()),
+        }
+    }
     /// Replaces every string by `f(string)`, keeping ids and their order (`--anonymize`)
     /// and the ranks of the original names ([`Interner::ranks`]).
     /// `f` must map distinct strings to distinct strings, or lookups by name find only one.

@@ -630,7 +630,12 @@ fn estimated(p: &Prepared, now: &Run) -> Estimated {
             }
         })
         .collect();
-    content.sort_by(|a, b| b.peak.cmp(&a.peak).then_with(|| a.guid.cmp(&b.guid)));
+    let key = p.data.content_ids.order_key();
+    content.sort_by(|a, b| {
+        b.peak
+            .cmp(&a.peak)
+            .then_with(|| key(&a.guid).cmp(&key(&b.guid)))
+    });
     let warm: Vec<(u64, u64)> = now
         .runs
         .iter()

@@ -86,10 +86,12 @@ pub fn per_content(
             )
         })
         .collect();
+    // Ties by GUID (the original GUID under --anonymize).
+    let key = data.content_ids.order_key();
     out.sort_by(|a, b| {
         b.peak_sessions
             .cmp(&a.peak_sessions)
-            .then_with(|| a.guid.cmp(&b.guid))
+            .then_with(|| key(&a.guid).cmp(&key(&b.guid)))
     });
     out
 }
