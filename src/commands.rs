@@ -79,6 +79,9 @@ pub fn compare_periods(s: &CompareSettings) -> Result<Outcome> {
         schema_version: SCHEMA_VERSION,
         comparison: compare(&b, &c),
     };
+    for w in &cmp.comparison.warnings {
+        eprintln!("warning: {w}");
+    }
     emit(s.output.as_deref(), |out| {
         report::compare::render(&cmp, s.format, out)
     })?;
@@ -98,12 +101,14 @@ pub struct CompareReport {
 /// `trend`: fresh periods from the exports merged with the history.
 pub fn trend(s: &TrendSettings) -> Result<Outcome> {
     let every: Every = s.watch.every;
+    let mut option_warnings = Vec::new();
     let (fresh, now) = if s.paths.is_empty() {
         (Vec::new(), None)
     } else {
         let (data, [opts]) = read_data(&s.paths, &s.ingest, s.anonymize, [&s.model])?;
         let whole = model::analyze(&data, &opts)?;
         let now = whole.sizing.map(|z| z.now.size);
+        option_warnings = whole.warnings;
         (period_figures(&data, &opts, every)?, now)
     };
     let (stored, damaged) = match &s.watch.history {
@@ -120,7 +125,7 @@ pub fn trend(s: &TrendSettings) -> Result<Outcome> {
     for line in &skipped {
         eprintln!("warning: skipped snapshot {line}");
     }
-    let t: TrendReport = trend_report(
+    let mut t: TrendReport = trend_report(
         every,
         s.model.tz.name(),
         &fresh,
@@ -129,6 +134,10 @@ pub fn trend(s: &TrendSettings) -> Result<Outcome> {
         &s.model.capacity.server,
         now.as_ref(),
     );
+    t.warnings.splice(0..0, option_warnings);
+    for w in &t.warnings {
+        eprintln!("warning: {w}");
+    }
     emit(s.output.as_deref(), |out| {
         report::trend::render(&t, s.format, out)
     })?;

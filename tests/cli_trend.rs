@@ -604,4 +604,43 @@ fn history_made_with_other_options_is_replaced_and_mixing_is_warned_about() {
     let v = json_of(&["trend", "--history", d]);
     let w = v["warnings"].to_string();
     assert!(w.contains("different options"), "{w}");
+    // Not only in JSON: the Markdown report and stderr say it too.
+    let out = cmd()
+        .args(["trend", "--history", d, "--format", "markdown"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout)
+        .contains("Warning: periods analysed with different options"));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("warning: periods analysed with different options"));
+}
+
+#[test]
+fn compare_and_trend_warn_about_an_option_that_matches_nothing() {
+    let s = sample();
+    let typo = "svc-health-chek";
+    for args in [
+        vec![
+            "compare",
+            &s,
+            "--baseline",
+            "2024-02-01..2024-03-31",
+            "--current",
+            "2024-06-01..2024-07-31",
+        ],
+        vec!["trend", &s],
+    ] {
+        let out = cmd()
+            .args(&args)
+            .args(["--exclude-users", typo, "--format", "markdown"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        let said = format!("'{typo}' matches no user");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // Once in the report (both periods of a comparison share it) and once on stderr.
+        assert_eq!(stdout.matches(&said).count(), 1, "{args:?}: {stdout}");
+        assert_eq!(stderr.matches(&said).count(), 1, "{args:?}: {stderr}");
+    }
 }

@@ -207,6 +207,22 @@ pub fn compare(baseline: &Report, current: &Report) -> Comparison {
             ));
         }
     }
+    // Each report's own warnings (an option that matched nothing, a window off the
+    // data ...): once when both have it, else marked with its period.
+    for w in &baseline.warnings {
+        if current.warnings.contains(w) {
+            warnings.push(w.clone());
+        } else {
+            warnings.push(format!("baseline: {w}"));
+        }
+    }
+    for w in current
+        .warnings
+        .iter()
+        .filter(|w| !baseline.warnings.contains(w))
+    {
+        warnings.push(format!("current: {w}"));
+    }
     if let (Some(b), Some(c)) = (&baseline.window, &current.window) {
         let (lo, hi) = (b.days.min(c.days), b.days.max(c.days));
         if lo > 0.0 && hi > lo * 1.1 {
@@ -281,5 +297,22 @@ mod tests {
         assert_eq!(c.relative, None);
         let c = change("g", "n", None, Some(5.0));
         assert_eq!((c.change, c.relative), (None, None));
+    }
+
+    #[test]
+    fn report_warnings_come_once_and_one_sided_ones_name_their_period() {
+        let empty = crate::model::analyze(
+            &crate::ingest::Dataset::default(),
+            &crate::model::Options::default(),
+        )
+        .unwrap();
+        let (mut b, mut c) = (empty.clone(), empty);
+        b.warnings = vec!["shared".into(), "only here".into()];
+        c.warnings = vec!["shared".into(), "only there".into()];
+        let w = compare(&b, &c).warnings;
+        assert_eq!(w.iter().filter(|x| x.contains("shared")).count(), 1);
+        assert!(w.contains(&"shared".to_string()), "{w:?}");
+        assert!(w.contains(&"baseline: only here".to_string()), "{w:?}");
+        assert!(w.contains(&"current: only there".to_string()), "{w:?}");
     }
 }

@@ -92,7 +92,9 @@ fn document(t: &TrendReport) -> Document {
     );
     Document {
         title: format!("Posit Connect capacity: trend per {unit}"),
-        meta: vec![format!("Times in {}", t.tz)],
+        meta: std::iter::once(format!("Times in {}", t.tz))
+            .chain(t.warnings.iter().map(|w| format!("Warning: {w}")))
+            .collect(),
         sections: vec![Section {
             id: "periods",
             title: format!("Key figures per {unit}"),
