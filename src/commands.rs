@@ -13,7 +13,9 @@ use crate::history::{self, Stored};
 use crate::ingest;
 use crate::model::compare::{compare, Comparison};
 use crate::model::report::SCHEMA_VERSION;
-use crate::model::trend::{period_figures, trend_report, Every, TrendReport, Utilisation};
+use crate::model::trend::{
+    options_fingerprint, period_figures, trend_report, Every, TrendReport, Utilisation,
+};
 use crate::model::{self, Options};
 use crate::report;
 
@@ -54,7 +56,7 @@ pub fn analyze(s: &AnalyzeSettings) -> Result<Outcome> {
         report::render_styled(&report, s.format, color, out)
     })?;
     if let Some(dir) = &s.watch.history {
-        let figures = period_figures(&data, &opts, s.watch.every)?;
+        let figures = snapshot_figures(&data, &opts, &s.model, s.watch.every)?;
         note_stored(dir, &history::store(dir, &figures)?);
     }
     Ok(Outcome {
@@ -109,7 +111,7 @@ pub fn trend(s: &TrendSettings) -> Result<Outcome> {
         let whole = model::analyze(&data, &opts)?;
         let now = whole.sizing.map(|z| z.now.size);
         option_warnings = whole.warnings;
-        (period_figures(&data, &opts, every)?, now)
+        (snapshot_figures(&data, &opts, &s.model, every)?, now)
     };
     let (stored, damaged) = match &s.watch.history {
         Some(dir) => {
@@ -147,6 +149,23 @@ pub fn trend(s: &TrendSettings) -> Result<Outcome> {
     Ok(Outcome {
         alert: t.utilisation.as_ref().and_then(alert_line),
     })
+}
+
+/// The figures of every period, analysed with `used` (the options as mapped for
+/// `--anonymize`) but fingerprinted by `given` (as typed), so that plain and anonymised runs
+/// with the same options share one history.
+fn snapshot_figures(
+    data: &ingest::Dataset,
+    used: &Options,
+    given: &Options,
+    every: Every,
+) -> Result<Vec<crate::model::trend::PeriodFigures>> {
+    let mut figures = period_figures(data, used, every)?;
+    let fingerprint = options_fingerprint(given);
+    for f in &mut figures {
+        f.options.clone_from(&fingerprint);
+    }
+    Ok(figures)
 }
 
 /// Reads the inputs; with `--anonymize`, replaces every name by its pseudonym and maps

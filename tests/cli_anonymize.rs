@@ -259,3 +259,31 @@ fn compare_and_trend_name_no_real_user_or_content() {
     }
     assert!(snapshots > 0);
 }
+
+#[test]
+fn plain_and_anonymised_runs_with_the_same_options_share_one_history() {
+    let data = sample();
+    let data = data.to_str().unwrap();
+    let history = tempfile::tempdir().unwrap();
+    let h = history.path().to_str().unwrap();
+    let fingerprints = |extra: &[&str]| -> BTreeSet<String> {
+        let mut args = vec!["analyze", data, "--history", h, "--exclude-users", SVC_USER];
+        args.extend_from_slice(extra);
+        run(&args);
+        std::fs::read_dir(history.path())
+            .unwrap()
+            .map(|e| {
+                let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+                let v: Value = serde_json::from_str(&text).unwrap();
+                v["figures"]["options"].as_str().unwrap().to_string()
+            })
+            .collect()
+    };
+    let plain = fingerprints(&[]);
+    let anon = fingerprints(&["--anonymize"]);
+    assert_eq!(plain.len(), 1, "{plain:?}");
+    assert_eq!(plain, anon);
+    // And trend sees one set of options: no warning about mixing them.
+    let (_, err) = run(&["trend", "--history", h, "--anonymize"]);
+    assert!(!err.contains("different options"), "{err}");
+}
