@@ -82,15 +82,7 @@ impl Kind {
     }
 }
 
-/// 64-bit FNV-1a of `bytes` (offset basis 0xcbf29ce484222325, prime 0x100000001b3).
-pub fn fnv1a64(bytes: impl IntoIterator<Item = u8>) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
-}
+pub use crate::model::trend::fnv1a64;
 
 /// The hash behind a pseudonym: FNV-1a of the kind's tag, then the text, through
 /// MurmurHash3's 64-bit finaliser, so texts that differ in one character (`user1`,

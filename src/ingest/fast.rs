@@ -107,17 +107,7 @@ impl Name {
     fn text(&self) -> String {
         match self {
             Name::Text(t) => t.to_string(),
-            Name::Guid(g) => {
-                let hex = format!("{g:032x}");
-                format!(
-                    "{}-{}-{}-{}-{}",
-                    &hex[0..8],
-                    &hex[8..12],
-                    &hex[12..16],
-                    &hex[16..20],
-                    &hex[20..32]
-                )
-            }
+            Name::Guid(g) => super::guid_text(*g),
         }
     }
 }

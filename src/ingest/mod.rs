@@ -37,6 +37,19 @@ pub struct Origin {
     pub line: u64,
 }
 
+/// The canonical text of a GUID held as an integer: lowercase `8-4-4-4-12` hex digits.
+pub fn guid_text(g: u128) -> String {
+    let hex = format!("{g:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
 /// Interns strings (GUIDs) to dense `u32` ids, in first-seen order.
 #[derive(Debug, Default, Clone)]
 pub struct Interner {

@@ -170,12 +170,18 @@ pub fn options_fingerprint(opts: &Options) -> String {
         c.limits,
         c.constants,
     );
+    format!("{:016x}", fnv1a64(text.bytes()))
+}
+
+/// 64-bit FNV-1a of `bytes` (offset basis 0xcbf29ce484222325, prime 0x100000001b3),
+/// written out so fingerprints and pseudonyms never change with the Rust version.
+pub fn fnv1a64(bytes: impl IntoIterator<Item = u8>) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
+    for b in bytes {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
-    format!("{h:016x}")
+    h
 }
 
 /// JSON name of an architecture.

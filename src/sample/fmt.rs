@@ -16,15 +16,7 @@ pub fn guid<R: Rng>(rng: &mut R) -> String {
     let lo: u64 = rng.gen();
     let hi = (hi & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
     let lo = (lo & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
-    let hex = format!("{hi:016x}{lo:016x}");
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    crate::ingest::guid_text(u128::from(hi) << 64 | u128::from(lo))
 }
 
 /// A random alphanumeric key of `len` characters (job keys, variant keys).
