@@ -23,7 +23,7 @@ use super::processes::{
     guid_ranks, peak_per_minute, process_stats, resolve_settings, warm_idle_fraction, ProcessStats,
     SchedulerOverride, SettingsSource,
 };
-use super::scheduler::Settings;
+use super::scheduler::{Copies, Settings};
 use super::sizing::{
     self, buffer, population_cv, Buffer, BufferInputs, Constants, Resource, ResourceOverride, Size,
 };
@@ -481,10 +481,14 @@ pub fn capacity(
         let (current, lifted) = if k == 1.0 {
             (None, None)
         } else {
-            (
-                Some(run(&p, k, &p.settings, ReplayLimits::Current)),
-                Some(run(&p, k, &p.settings, ReplayLimits::Lifted)),
-            )
+            // Both replays share the scenario's session peak: sweep it once, then run
+            // them side by side (the busiest item's replay keeps one core busy alone).
+            p.base.peak(Copies::of_k(k));
+            let (current, lifted) = rayon::join(
+                || run(&p, k, &p.settings, ReplayLimits::Current),
+                || run(&p, k, &p.settings, ReplayLimits::Lifted),
+            );
+            (Some(current), Some(lifted))
         };
         let current = current.as_ref().unwrap_or(&now);
         let lifted = lifted.as_ref().unwrap_or(&now_lifted);
