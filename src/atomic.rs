@@ -3,12 +3,37 @@
 //! kill) sees the old file or the new one, never half of one.
 
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+/// A failed write: the file or folder, and what went wrong. Each caller's error type takes
+/// it as an I/O error on that path.
+#[derive(Debug)]
+pub struct WriteError {
+    /// The target file, or the folder the temporary file could not be made in.
+    pub path: PathBuf,
+    /// What went wrong.
+    pub error: io::Error,
+}
+
+impl From<WriteError> for crate::Error {
+    fn from(e: WriteError) -> Self {
+        crate::Error::io(e.path, e.error)
+    }
+}
+
+/// An I/O error on `path`.
+fn failed(path: &Path, error: io::Error) -> WriteError {
+    WriteError {
+        path: path.to_path_buf(),
+        error,
+    }
+}
 
 /// Writes `path` atomically with whatever `fill` writes.
-pub fn write(path: &Path, fill: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
+pub fn write(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), WriteError> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -28,13 +53,13 @@ pub fn write(path: &Path, fill: impl FnOnce(&mut dyn Write) -> io::Result<()>) -
                 }
                 k => format!("cannot write here ({k})"),
             };
-            Error::io(dir, std::io::Error::new(e.kind(), why))
+            failed(dir, std::io::Error::new(e.kind(), why))
         })?;
     let mut buf = io::BufWriter::new(tmp.as_file_mut());
-    fill(&mut buf).map_err(|e| Error::io(path, e))?;
-    buf.flush().map_err(|e| Error::io(path, e))?;
+    fill(&mut buf).map_err(|e| failed(path, e))?;
+    buf.flush().map_err(|e| failed(path, e))?;
     drop(buf);
-    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    tmp.as_file().sync_all().map_err(|e| failed(path, e))?;
+    tmp.persist(path).map_err(|e| failed(path, e.error))?;
     Ok(())
 }

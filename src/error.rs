@@ -52,9 +52,6 @@ pub enum Error {
         column: u64,
         message: String,
     },
-    /// Talking to a Connect server failed (`fetch`, `analyze --server`).
-    #[error(transparent)]
-    Fetch(#[from] crate::fetch::FetchError),
 }
 
 /// Library result type.

@@ -11,7 +11,7 @@
 pub mod anonymize;
 pub mod atomic;
 pub mod cli;
-pub mod commands;
+pub mod cmd;
 pub mod config;
 pub mod error;
 pub mod fetch;
@@ -20,5 +20,6 @@ pub mod ingest;
 pub mod model;
 pub mod report;
 pub mod sample;
+pub mod vocab;
 
 pub use error::{Error, Result};

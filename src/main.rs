@@ -1,4 +1,4 @@
-//! Binary: parse arguments, call the library, map errors to exit codes
+//! Binary: parse arguments, run the command, map the outcome to an exit code
 //! (0 ok, 1 runtime or data error, 2 usage error, 3 utilisation alert). A closed pipe
 //! exits 0 quietly.
 
@@ -6,32 +6,12 @@ use std::io;
 use std::process::ExitCode;
 
 use clap::Parser;
-use connect_capacity::cli::{Cli, Command};
-use connect_capacity::{commands, sample, Error};
+use connect_capacity::cmd::{self, Cli, Outcome};
+use connect_capacity::Error;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match &cli.command {
-        Command::Analyze(args) => args
-            .settings()
-            .and_then(|s| commands::analyze(&s))
-            .map_err(anyhow::Error::from),
-        Command::Compare(args) => args
-            .settings()
-            .and_then(|s| commands::compare_periods(&s))
-            .map_err(anyhow::Error::from),
-        Command::Trend(args) => args
-            .settings()
-            .and_then(|s| commands::trend(&s))
-            .map_err(anyhow::Error::from),
-        Command::Fetch(args) => args
-            .settings()
-            .and_then(|s| commands::fetch(&s))
-            .map_err(anyhow::Error::from),
-        Command::Sample(args) => write_sample(args).map(|()| commands::Outcome::default()),
-    };
-    match result {
-        Ok(commands::Outcome { alert: Some(line) }) => {
+    match cmd::run(&Cli::parse()) {
+        Ok(Outcome { alert: Some(line) }) => {
             eprintln!("{line}");
             ExitCode::from(3)
         }
@@ -46,33 +26,6 @@ fn main() -> ExitCode {
             ExitCode::from(if usage { 2 } else { 1 })
         }
     }
-}
-
-/// `sample`: write the seeded sample exports.
-fn write_sample(args: &connect_capacity::cli::SampleArgs) -> anyhow::Result<()> {
-    let spec = sample::SampleSpec {
-        sessions: args.sessions,
-        days: args.days,
-        seed: args.seed,
-        ..Default::default()
-    };
-    std::fs::create_dir_all(&args.out).map_err(|e| Error::io(&args.out, e))?;
-    if args.shiny_only {
-        let path = args.out.join("shiny_usage.csv");
-        let n = sample::generate_shiny_usage_only(&spec, &path).map_err(|e| Error::io(&path, e))?;
-        eprintln!("wrote {n} sessions to {}", path.display());
-    } else {
-        let s = sample::generate(&spec, &args.out).map_err(|e| Error::io(&args.out, e))?;
-        eprintln!(
-            "wrote {} files to {} ({} sessions, {} visits, {} jobs)",
-            s.files.len(),
-            args.out.display(),
-            s.sessions_written,
-            s.visits_written,
-            s.jobs_written
-        );
-    }
-    Ok(())
 }
 
 /// True when the error is a write to a closed pipe (`| head`).

@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use connect_capacity::cli::Format;
 use connect_capacity::ingest::{self, IngestOptions};
 use connect_capacity::model::{self, Options};
 use connect_capacity::report;
+use connect_capacity::report::Format;
 
 /// How long one Chromium run may take.
 const TIMEOUT: Duration = Duration::from_secs(90);

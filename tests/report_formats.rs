@@ -6,10 +6,10 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::*;
-use connect_capacity::cli::Format;
 use connect_capacity::ingest::{self, IngestOptions};
 use connect_capacity::model::{self, Options, Report};
 use connect_capacity::report;
+use connect_capacity::report::Format;
 
 /// The report of `dir` (relative to the crate root, so paths in it are stable).
 fn report_of(dir: &str) -> Report {
@@ -22,7 +22,7 @@ fn report_of(dir: &str) -> Report {
 
 fn rendered(r: &Report, format: Format) -> String {
     let mut out = Vec::new();
-    report::render(r, format, &mut out).expect("renders");
+    report::render(r, format, false, &mut out).expect("renders");
     String::from_utf8(out).expect("UTF-8")
 }
 
@@ -243,9 +243,9 @@ fn terminal_output_to_a_pipe_has_no_colour_and_nothing_but_the_report() {
 fn terminal_colour_is_only_added_when_asked() {
     let r = report_of("tests/fixtures/hostile_titles");
     let mut plain = Vec::new();
-    report::render_styled(&r, Format::Terminal, false, &mut plain).unwrap();
+    report::render(&r, Format::Terminal, false, &mut plain).unwrap();
     let mut color = Vec::new();
-    report::render_styled(&r, Format::Terminal, true, &mut color).unwrap();
+    report::render(&r, Format::Terminal, true, &mut color).unwrap();
     let (plain, color) = (
         String::from_utf8(plain).unwrap(),
         String::from_utf8(color).unwrap(),

@@ -24,7 +24,7 @@
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 
@@ -540,7 +540,7 @@ fn append(path: &Path, columns: &[Column], rows: &[Row]) -> Result<u64, FetchErr
 }
 
 fn io(path: &Path, e: std::io::Error) -> FetchError {
-    crate::Error::io(PathBuf::from(path), e).into()
+    FetchError::io(path, e)
 }
 
 #[cfg(test)]

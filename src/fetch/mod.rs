@@ -78,9 +78,12 @@ pub enum FetchError {
     /// The output folder's state or files cannot be used.
     #[error("{}: {why}", path.display())]
     State { path: PathBuf, why: String },
-    /// Writing the output failed.
-    #[error(transparent)]
-    Local(Box<crate::Error>),
+    /// Reading or writing a local file failed.
+    #[error("{}: {error}", path.display())]
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
 }
 
 impl FetchError {
@@ -126,14 +129,24 @@ impl FetchError {
                 why: r(why),
             },
             State { path, why } => State { path, why: r(why) },
-            Local(e) => Local(e),
+            Io { path, error } => Io { path, error },
         }
     }
 }
 
-impl From<crate::Error> for FetchError {
-    fn from(e: crate::Error) -> Self {
-        FetchError::Local(Box::new(e))
+impl FetchError {
+    /// An I/O error on `path`.
+    pub fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
+        FetchError::Io {
+            path: path.into(),
+            error,
+        }
+    }
+}
+
+impl From<crate::atomic::WriteError> for FetchError {
+    fn from(e: crate::atomic::WriteError) -> Self {
+        FetchError::io(e.path, e.error)
     }
 }
 
@@ -328,7 +341,7 @@ impl Write for Redacting<'_> {
 }
 
 fn run_inner(s: &FetchSettings, log: &mut dyn Write) -> Result<(), FetchError> {
-    std::fs::create_dir_all(&s.out).map_err(|e| crate::Error::io(&s.out, e))?;
+    std::fs::create_dir_all(&s.out).map_err(|e| FetchError::io(&s.out, e))?;
     let client = Client::new(&s.server, s.key.clone(), s.http.clone())?;
     let version = server_version(&client)?;
     let head = format!(

@@ -12,7 +12,7 @@ use super::keyset::encode;
 use super::state::State;
 use super::table::{self, Column, Merge, Row, Table, Ty};
 use super::{Ctx, FetchError, Note};
-use crate::model::sizing::holds_processes;
+use crate::vocab::holds_processes;
 
 /// Columns of `content.csv`.
 pub const CONTENT: &[Column] = &[

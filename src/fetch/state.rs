@@ -218,7 +218,7 @@ pub fn load(dir: &Path, server: &str) -> Result<State, FetchError> {
                 endpoints: BTreeMap::new(),
             })
         }
-        Err(e) => return Err(crate::Error::io(&p, e).into()),
+        Err(e) => return Err(FetchError::io(&p, e)),
     };
     let mut state: State = serde_json::from_str(&text).map_err(|e| FetchError::State {
         path: p.clone(),

@@ -256,7 +256,7 @@ pub fn load(path: &Path, columns: &'static [Column]) -> Result<Table, FetchError
     let file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(table),
-        Err(e) => return Err(crate::Error::io(path, e).into()),
+        Err(e) => return Err(FetchError::io(path, e)),
     };
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(file);
     let bad = |e: csv::Error| FetchError::State {

@@ -316,3 +316,13 @@ mod tests {
         assert!(w.contains(&"current: only there".to_string()), "{w:?}");
     }
 }
+
+/// The `compare` output: the comparison under the JSON contract's version.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CompareReport {
+    /// JSON contract version.
+    pub schema_version: u32,
+    /// The comparison.
+    #[serde(flatten)]
+    pub comparison: Comparison,
+}

@@ -107,26 +107,7 @@ pub const API: Resource = Resource::table(1000, 512);
 /// Render jobs (reports and sites executed when published or scheduled): 1 core, 2 GiB.
 pub const RENDER: Resource = Resource::table(1000, 2048);
 
-/// Modes that never hold a process: static and rendered content (metrics.md section 4).
-const STATIC_MODES: [&str; 4] = ["static", "rmd-static", "quarto-static", "jupyter-static"];
-/// API modes of sizing.md section 2.
-const API_MODES: [&str; 4] = [
-    "api",
-    "python-api",
-    "python-fastapi",
-    "tensorflow-saved-model",
-];
-
-/// True unless the mode is static or rendered; a missing or unknown mode counts as an
-/// application, so it is sized rather than ignored.
-pub fn holds_processes(app_mode: Option<&str>) -> bool {
-    !app_mode.is_some_and(|m| STATIC_MODES.contains(&m))
-}
-
-/// True for the API modes (`api`, `python-api`, `python-fastapi`, `tensorflow-saved-model`).
-pub fn is_api(app_mode: Option<&str>) -> bool {
-    app_mode.is_some_and(|m| API_MODES.contains(&m))
-}
+pub use crate::vocab::{holds_processes, is_api};
 
 /// The section 2 table: APIs 1 core / 512 MiB; static and rendered modes the render-job
 /// figure 1 core / 2 GiB (plain `static` content never runs, so it only matters if a job

@@ -1,33 +1,14 @@
 //! Renders `compare`: key figures side by side with absolute and relative change, the
 //! content mix, and the top risers and fallers by content peak.
 
-use std::io::{self, Write};
-
 use super::markup::{Block, Document, Section, Span, Table as MTable};
-use crate::cli::Format;
-use crate::commands::CompareReport;
+use crate::model::compare::CompareReport;
 use crate::model::compare::{Change, ContentChange};
 use crate::model::report::Window;
 use crate::model::time::Timestamp;
 
-/// Writes the comparison in `format`.
-pub fn render(c: &CompareReport, format: Format, out: &mut dyn Write) -> io::Result<()> {
-    match format {
-        Format::Json => super::json::write_json(c, out),
-        Format::Markdown => super::markdown::write_document(&document(c), out),
-        Format::Html => super::html::page(
-            &document(c),
-            None,
-            env!("CARGO_PKG_NAME"),
-            env!("CARGO_PKG_VERSION"),
-            out,
-        ),
-        Format::Terminal => super::terminal::write_document(&document(c), None, false, out),
-    }
-}
-
 /// The comparison as a document for Markdown and HTML.
-fn document(r: &CompareReport) -> Document {
+pub fn document(r: &CompareReport) -> Document {
     let c = &r.comparison;
     let figures_table = |list: &[Change]| {
         let mut t = MTable::numeric(&["figure", "baseline", "current", "change", "relative"]);

@@ -5,7 +5,6 @@
 use std::io::{self, Write};
 
 use super::charts;
-use super::document::document;
 use super::markup::{
     escape_html as esc, Block, Callout, Chart, ChartKind, Document, Figure, Span, Table,
 };
@@ -14,20 +13,9 @@ use crate::model::Report;
 /// The page's style sheet: a light theme, and print rules that keep figures whole.
 const CSS: &str = include_str!("report.css");
 
-/// Writes the HTML report.
-pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
-    page(&document(r), Some(r), &r.tool.name, &r.tool.version, out)
-}
-
 /// Writes a document as a page; its charts are drawn from `r` (without one they are left
 /// out).
-pub fn page(
-    doc: &Document,
-    r: Option<&Report>,
-    tool: &str,
-    version: &str,
-    out: &mut dyn Write,
-) -> io::Result<()> {
+pub fn page(doc: &Document, r: Option<&Report>, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "<!DOCTYPE html>")?;
     writeln!(out, "<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">")?;
     writeln!(
@@ -57,8 +45,8 @@ pub fn page(
         out,
         "</main>\n<footer>{} {}: every figure above is computed from the exports; the JSON \
          output carries them at full precision.</footer>\n</body>\n</html>",
-        esc(tool),
-        esc(version)
+        env!("CARGO_PKG_NAME"),
+        env!("CARGO_PKG_VERSION")
     )
 }
 

@@ -4,13 +4,6 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::model::Report;
-
-/// Writes the report as pretty-printed JSON followed by a newline.
-pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    write_json(report, out)
-}
-
 /// Writes any value as pretty-printed JSON and a newline. An I/O error keeps its kind,
 /// so a closed pipe (`| head`) is recognised as one.
 pub fn write_json<T: Serialize>(value: &T, out: &mut dyn Write) -> io::Result<()> {

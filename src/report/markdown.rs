@@ -5,15 +5,7 @@
 
 use std::io::{self, Write};
 
-use super::document::document;
 use super::markup::{Block, Callout, Document, Figure, Span, Table};
-use crate::model::Report;
-
-/// Writes the Markdown report.
-pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
-    write_document(&document(r), out)
-}
-
 /// Writes any document as Markdown.
 pub fn write_document(doc: &Document, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "# {}\n", esc(&doc.title))?;

@@ -1,5 +1,6 @@
-//! Renderers: one per format, each `render(&Report, &mut dyn Write)`. They format and
-//! round; they never compute. [`write_atomically`] gives `-o FILE` its all-or-nothing write.
+//! Renderers: one per format behind one entry point, [`render`], for anything
+//! [`Renderable`] (the analysis report, `compare`, `trend`). They format and round; they
+//! never compute. [`write_atomically`] gives `-o FILE` its all-or-nothing write.
 //!
 //! HTML and Markdown share one description of the sections ([`document`], built from the
 //! types in [`markup`]) and differ only in syntax; the HTML charts come from [`charts`].
@@ -16,36 +17,100 @@ pub mod markup;
 pub mod terminal;
 pub mod trend;
 
-use std::io::Write;
+use std::io::{self, Write};
 use std::path::Path;
 
-use crate::cli::Format;
-use crate::error::Result;
-use crate::model::Report;
+use serde::Serialize;
 
-/// Renders `report` in `format` to `out`, without terminal colour.
-pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> std::io::Result<()> {
-    render_styled(report, format, false, out)
+use crate::error::Result;
+use crate::model::compare::CompareReport;
+use crate::model::trend::TrendReport;
+use crate::model::Report;
+use markup::Document;
+
+/// Output formats. The command line maps its own flag values onto these, so the
+/// renderers never see clap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned tables for a terminal.
+    Terminal,
+    /// The documented JSON contract.
+    Json,
+    /// GitHub-flavoured Markdown.
+    Markdown,
+    /// One self-contained HTML page with charts.
+    Html,
 }
 
-/// Renders `report` in `format` to `out`; `color` styles the terminal format (headings
-/// bold, the recommendation highlighted) and is ignored by the file formats.
-pub fn render_styled(
-    report: &Report,
-    format: Format,
-    color: bool,
-    out: &mut dyn Write,
-) -> std::io::Result<()> {
-    match format {
-        Format::Terminal => terminal::render_styled(report, color, out),
-        Format::Json => json::render(report, out),
-        Format::Markdown => markdown::render(report, out),
-        Format::Html => html::render(report, out),
+impl Format {
+    /// The format implied by an output file's extension (case-insensitive); terminal when
+    /// there is no file or the extension is not one of the formats'.
+    pub fn from_path(path: Option<&Path>) -> Format {
+        let ext = path
+            .and_then(|p| p.extension())
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match ext.as_deref() {
+            Some("json") => Format::Json,
+            Some("md" | "markdown") => Format::Markdown,
+            Some("html" | "htm") => Format::Html,
+            _ => Format::Terminal,
+        }
     }
 }
 
-/// Writes `report` to `path` through a temporary file in the same folder, renamed into
+/// What the renderers can show: a JSON tree (the value itself) and a [`Document`] of
+/// sections for the terminal, Markdown and HTML.
+pub trait Renderable: Serialize {
+    /// The sections, tables and prose.
+    fn document(&self) -> Document;
+    /// The full report whose charts the HTML and terminal formats draw, if any.
+    fn charts(&self) -> Option<&Report> {
+        None
+    }
+}
+
+impl Renderable for Report {
+    fn document(&self) -> Document {
+        document::document(self)
+    }
+    fn charts(&self) -> Option<&Report> {
+        Some(self)
+    }
+}
+
+impl Renderable for CompareReport {
+    fn document(&self) -> Document {
+        compare::document(self)
+    }
+}
+
+impl Renderable for TrendReport {
+    fn document(&self) -> Document {
+        trend::document(self)
+    }
+}
+
+/// The one render entry point: `item` in `format` to `out`. `color` styles the terminal
+/// format (headings bold, the recommendation highlighted) and is ignored by the others.
+pub fn render<T: Renderable>(
+    item: &T,
+    format: Format,
+    color: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        Format::Json => json::write_json(item, out),
+        Format::Markdown => markdown::write_document(&item.document(), out),
+        Format::Html => html::page(&item.document(), item.charts(), out),
+        Format::Terminal => terminal::write_document(&item.document(), item.charts(), color, out),
+    }
+}
+
+/// Writes `item` to `path` through a temporary file in the same folder, renamed into
 /// place only when complete, so a reader never sees a half-written report.
-pub fn write_atomically(report: &Report, format: Format, path: &Path) -> Result<()> {
-    crate::atomic::write(path, |out| render(report, format, out))
+pub fn write_atomically<T: Renderable>(item: &T, format: Format, path: &Path) -> Result<()> {
+    Ok(crate::atomic::write(path, |out| {
+        render(item, format, false, out)
+    })?)
 }

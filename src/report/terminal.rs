@@ -10,7 +10,6 @@ use anstyle::{AnsiColor, Style};
 use comfy_table::presets::UTF8_BORDERS_ONLY;
 use comfy_table::{CellAlignment, ContentArrangement, Table as Grid};
 
-use super::document::document;
 use super::markup::{Block, Callout, ChartKind, Document, Figure, Span, Table};
 use crate::model::profile::HourOfWeek;
 use crate::model::Report;
@@ -20,17 +19,6 @@ const WIDTH: usize = 100;
 
 /// Tables are fitted to this many columns where their text cells can wrap.
 const TABLE_WIDTH: u16 = 120;
-
-/// Writes the terminal report without colour.
-pub fn render(r: &Report, out: &mut dyn Write) -> io::Result<()> {
-    render_styled(r, false, out)
-}
-
-/// Writes the terminal report; `color` makes headings bold and highlights the
-/// recommendation.
-pub fn render_styled(r: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
-    write_document(&document(r), Some(r), color, out)
-}
 
 /// Writes any document as terminal text; charts are drawn from `r` where the terminal can.
 pub fn write_document(

@@ -1,28 +1,9 @@
 //! Renders `trend`: one row per week or month (from the exports or the snapshot history),
 //! the growth fits over fully covered periods, and utilisation of today's server.
 
-use std::io::{self, Write};
-
 use super::markup::{Block, Document, Section, Table as MTable};
-use crate::cli::Format;
 use crate::model::growth::GrowthFit;
 use crate::model::trend::{Source, TrendReport, Utilisation};
-
-/// Writes the trend in `format`.
-pub fn render(t: &TrendReport, format: Format, out: &mut dyn Write) -> io::Result<()> {
-    match format {
-        Format::Json => super::json::write_json(t, out),
-        Format::Markdown => super::markdown::write_document(&document(t), out),
-        Format::Html => super::html::page(
-            &document(t),
-            None,
-            env!("CARGO_PKG_NAME"),
-            env!("CARGO_PKG_VERSION"),
-            out,
-        ),
-        Format::Terminal => super::terminal::write_document(&document(t), None, false, out),
-    }
-}
 
 /// One table row per period.
 fn rows(t: &TrendReport) -> (Vec<&'static str>, Vec<Vec<String>>) {
@@ -71,7 +52,7 @@ fn rows(t: &TrendReport) -> (Vec<&'static str>, Vec<Vec<String>>) {
 }
 
 /// The trend as a document for Markdown and HTML.
-fn document(t: &TrendReport) -> Document {
+pub fn document(t: &TrendReport) -> Document {
     let unit = t.every.name();
     let (head, body) = rows(t);
     let mut table = MTable::numeric(&head).align(11, false).align(12, false);

@@ -1,70 +1,21 @@
-//! Arguments of `fetch` and of `analyze --server` (clap derive, part of [`crate::cli`]),
-//! validated into [`FetchSettings`]. The API key is read from `CONNECT_API_KEY` only:
-//! there is deliberately no flag for it (flags show in process lists and shell history).
+//! Talking to a server: the connection flags shared by `fetch` and `analyze --server`,
+//! the server address and the API key, validated into [`FetchSettings`]. The API key is
+//! read from `CONNECT_API_KEY` only: there is deliberately no flag for it (flags show in
+//! process lists and shell history).
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use chrono_tz::Tz;
-use clap::{Args, ValueEnum};
+use clap::Args;
 
-use super::{parse_duration, parse_time};
+use super::parse::parse_duration;
 use crate::error::{Error, Result};
 use crate::fetch::http::{ApiKey, HttpOptions};
-use crate::fetch::{self, Endpoint, FetchSettings};
+use crate::fetch::{self, FetchSettings};
 use crate::ingest::Micros;
 
 /// The environment variable holding the API key.
 pub const KEY_VAR: &str = "CONNECT_API_KEY";
-
-/// Arguments of `fetch`.
-#[derive(Debug, Args)]
-pub struct FetchArgs {
-    /// Connect server address, e.g. https://connect.example.com.
-    #[arg(long, env = "CONNECT_SERVER", value_name = "URL")]
-    pub server: Option<String>,
-    /// Folder for the CSV files and the state file (created if missing).
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
-    /// Only records from this time on: RFC 3339 or a date (UTC midnight). Only the parts of
-    /// the window not fetched before are asked for. A later run without --from asks for
-    /// everything, so it also fetches the records before this time (give --from again to
-    /// stay within it).
-    #[arg(long, value_name = "TIME")]
-    pub from: Option<String>,
-    /// Only records up to this time: RFC 3339 or a date (that day included, UTC). Windows
-    /// fetched in any order leave no gaps: each run asks only for what is missing.
-    #[arg(long, value_name = "TIME")]
-    pub to: Option<String>,
-    /// Also fetch content hits (Connect 2025.04+) into content_hits.csv. They overlap the
-    /// content visits, so analyse one of the two.
-    #[arg(long)]
-    pub hits: bool,
-    /// Endpoints to leave out (comma-separated).
-    #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
-    pub skip: Vec<EndpointArg>,
-    /// min_data_version for Shiny usage and visits [default: the API's, 1 and 3].
-    #[arg(long, value_name = "N")]
-    pub min_data_version: Option<i64>,
-    #[command(flatten)]
-    pub connection: ConnectionArgs,
-}
-
-/// `--skip` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum EndpointArg {
-    /// Shiny usage.
-    Shiny,
-    /// Content visits.
-    Visits,
-    /// Content list (jobs need it; it is still read for them).
-    Content,
-    /// Users.
-    Users,
-    /// Jobs of on-demand content.
-    Jobs,
-}
 
 /// Timeouts, retries and TLS (`fetch` and `analyze --server`).
 #[derive(Debug, Clone, Args)]
@@ -125,52 +76,6 @@ pub fn server_and_key(server: Option<&str>) -> Result<(String, ApiKey)> {
         eprintln!("warning: {base} is plain http: the API key crosses the network unencrypted");
     }
     Ok((base, key))
-}
-
-impl FetchArgs {
-    /// Validates the arguments (usage errors exit 2).
-    pub fn settings(&self) -> Result<FetchSettings> {
-        let (server, key) = server_and_key(self.server.as_deref())?;
-        let utc: Tz = chrono_tz::UTC;
-        let from = self
-            .from
-            .as_deref()
-            .map(|s| parse_time("--from", s, utc, false))
-            .transpose()?;
-        let to = self
-            .to
-            .as_deref()
-            .map(|s| parse_time("--to", s, utc, true))
-            .transpose()?;
-        if let (Some(f), Some(t)) = (from, to) {
-            if f >= t {
-                return Err(Error::Usage("--from must be before --to".into()));
-            }
-        }
-        let mut endpoints: BTreeSet<Endpoint> = fetch::default_endpoints();
-        if self.hits {
-            endpoints.insert(Endpoint::Hits);
-        }
-        for s in &self.skip {
-            endpoints.remove(&match s {
-                EndpointArg::Shiny => Endpoint::Shiny,
-                EndpointArg::Visits => Endpoint::Visits,
-                EndpointArg::Content => Endpoint::Content,
-                EndpointArg::Users => Endpoint::Users,
-                EndpointArg::Jobs => Endpoint::Jobs,
-            });
-        }
-        Ok(FetchSettings {
-            server,
-            key,
-            out: self.out.clone(),
-            from,
-            to,
-            endpoints,
-            min_data_version: self.min_data_version,
-            http: self.connection.options()?,
-        })
-    }
 }
 
 /// `analyze --server`: fetch into a cache folder first.

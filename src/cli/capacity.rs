@@ -1,0 +1,238 @@
+//! Scheduler, sizing and architecture flags (`--config`, `--max-processes`, ...), laid over
+//! the config file.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::parse::parse_duration;
+use crate::config::{self, Config, ContentConfig};
+use crate::error::{Error, Result};
+
+/// Scheduler, sizing and architecture inputs (flags win over `--config`, which wins over
+/// the built-in defaults).
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Processes, sizing and architecture")]
+pub struct CapacityArgs {
+    /// TOML file with scheduler defaults, per-content overrides, sizing constants and
+    /// plan inputs (see the README).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Server default Max processes per content [default: 3].
+    #[arg(long, value_name = "N")]
+    pub max_processes: Option<u32>,
+    /// Server default Min processes per content [default: 0].
+    #[arg(long, value_name = "N")]
+    pub min_processes: Option<u32>,
+    /// Server default Max connections per process [default: 20].
+    #[arg(long, value_name = "N")]
+    pub max_conns_per_process: Option<u32>,
+    /// Server default Load factor, 0 to 1 [default: 0.5].
+    #[arg(long, value_name = "F")]
+    pub load_factor: Option<f64>,
+    /// Server default Idle timeout per process [default: 5s].
+    #[arg(long, value_name = "DURATION")]
+    pub idle_timeout: Option<String>,
+    /// Per-content override, e.g. `GUID:max_processes=6,min_processes=1,memory_gib=2`
+    /// (keys as in the config file's [content."GUID"] table). Repeatable.
+    #[arg(long, value_name = "GUID:KEY=VALUE,...")]
+    pub content_setting: Vec<String>,
+    /// Nodes of the existing server (process limits are per node) [default: 1].
+    #[arg(long, value_name = "N")]
+    pub nodes: Option<u32>,
+    /// Size for the absolute peak, or the 95th percentile of daily peaks [default: max].
+    #[arg(long, value_enum, value_name = "WHICH")]
+    pub design_peak: Option<DesignPeakArg>,
+    /// Months ahead for the projected scenario [default: 12].
+    #[arg(long, value_name = "MONTHS")]
+    pub horizon: Option<f64>,
+    /// Factor for the scaled scenario ("the team doubles") [default: 2].
+    #[arg(long, value_name = "K")]
+    pub scale: Option<f64>,
+    /// Availability target in percent [default: 99.0].
+    #[arg(long, value_name = "PERCENT")]
+    pub uptime: Option<f64>,
+    /// The organisation requires container deployment.
+    #[arg(long)]
+    pub containers: bool,
+    /// Largest node the organisation will run, cores [default: 64].
+    #[arg(long, value_name = "CORES")]
+    pub max_node_cores: Option<u64>,
+    /// Largest node the organisation will run, GiB of RAM [default: 512].
+    #[arg(long, value_name = "GIB")]
+    pub max_node_ram: Option<u64>,
+}
+
+/// `--design-peak` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DesignPeakArg {
+    /// The absolute peak of the window.
+    Max,
+    /// The 95th percentile of daily peaks.
+    DailyP95,
+}
+
+impl CapacityArgs {
+    /// The config file (if any) with every flag laid over it.
+    pub fn merged_config(&self) -> Result<Config> {
+        let mut c = match &self.config {
+            Some(path) => config::load(path)?,
+            None => Config::default(),
+        };
+        let s = &mut c.scheduler;
+        overlay(&mut s.max_processes, self.max_processes);
+        overlay(&mut s.min_processes, self.min_processes);
+        overlay(&mut s.max_conns_per_process, self.max_conns_per_process);
+        overlay(&mut s.load_factor, self.load_factor);
+        if let Some(t) = &self.idle_timeout {
+            s.idle_timeout = Some(config::Duration(parse_duration("--idle-timeout", t)?));
+        }
+        let p = &mut c.plan;
+        overlay(&mut p.nodes, self.nodes);
+        overlay(&mut p.horizon_months, self.horizon);
+        overlay(&mut p.scale, self.scale);
+        overlay(&mut p.uptime, self.uptime);
+        overlay(&mut p.max_node_cores, self.max_node_cores);
+        overlay(&mut p.max_node_ram_gib, self.max_node_ram);
+        if self.containers {
+            p.containers = Some(true);
+        }
+        if let Some(d) = self.design_peak {
+            p.design_peak = Some(match d {
+                DesignPeakArg::Max => config::DesignPeakName::Max,
+                DesignPeakArg::DailyP95 => config::DesignPeakName::DailyP95,
+            });
+        }
+        for spec in &self.content_setting {
+            let (guid, item) = parse_content_setting(spec)?;
+            let e = c.content.entry(guid).or_default();
+            overlay(&mut e.min_processes, item.min_processes);
+            overlay(&mut e.max_processes, item.max_processes);
+            overlay(&mut e.max_conns_per_process, item.max_conns_per_process);
+            overlay(&mut e.load_factor, item.load_factor);
+            overlay(&mut e.idle_timeout, item.idle_timeout);
+            overlay(&mut e.cpu_cores, item.cpu_cores);
+            overlay(&mut e.memory_gib, item.memory_gib);
+        }
+        Ok(c)
+    }
+}
+
+/// Sets `slot` when the flag was given.
+fn overlay<T>(slot: &mut Option<T>, flag: Option<T>) {
+    if flag.is_some() {
+        *slot = flag;
+    }
+}
+
+/// Parses `GUID:key=value,key=value` with the config file's keys and value syntax.
+fn parse_content_setting(spec: &str) -> Result<(String, ContentConfig)> {
+    let usage = |why: String| {
+        Error::Usage(format!(
+            "--content-setting '{spec}': {why}; write GUID:key=value[,key=value], e.g. \
+             GUID:max_processes=6,idle_timeout=30s"
+        ))
+    };
+    let (guid, pairs) = spec
+        .split_once(':')
+        .ok_or_else(|| usage("no ':' after the GUID".into()))?;
+    let guid = guid.trim();
+    if guid.is_empty() {
+        return Err(usage("the GUID is empty".into()));
+    }
+    let mut toml_text = String::new();
+    for pair in pairs.split(',').filter(|p| !p.trim().is_empty()) {
+        let (k, v) = pair
+            .split_once('=')
+            .ok_or_else(|| usage(format!("'{pair}' has no '='")))?;
+        let (k, v) = (k.trim(), v.trim());
+        if k.is_empty() || !k.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_') {
+            return Err(usage(format!("'{k}' is not a setting name")));
+        }
+        // Numbers and booleans as TOML literals, anything else (e.g. 30s) as a string.
+        let literal = v.parse::<f64>().is_ok() || v == "true" || v == "false";
+        if literal {
+            toml_text.push_str(&format!("{k} = {v}\n"));
+        } else {
+            toml_text.push_str(&format!("{k} = {}\n", toml_string(v)));
+        }
+    }
+    let item: ContentConfig =
+        toml::from_str(&toml_text).map_err(|e| usage(e.message().trim().to_string()))?;
+    Ok((guid.to_string(), item))
+}
+
+/// A TOML basic string holding `s`.
+fn toml_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn content_setting_reads_numbers_and_durations() {
+        let (guid, c) =
+            parse_content_setting("abc-1:max_processes=6, idle_timeout=30s,memory_gib=2.5")
+                .unwrap();
+        assert_eq!(guid, "abc-1");
+        assert_eq!(c.max_processes, Some(6));
+        assert_eq!(c.idle_timeout, Some(config::Duration(30_000_000)));
+        assert_eq!(c.memory_gib, Some(2.5));
+        assert_eq!(c.min_processes, None);
+    }
+
+    #[test]
+    fn content_setting_rejects_unknown_keys_and_bad_shapes() {
+        for bad in [
+            "abc-1",
+            ":max_processes=1",
+            "abc-1:max_processes",
+            "abc-1:max_procs=2",
+            "abc-1:max_processes=-1",
+            "abc-1:a b=1",
+        ] {
+            let e = parse_content_setting(bad).unwrap_err();
+            assert!(matches!(e, Error::Usage(_)), "{bad}");
+            assert!(e.to_string().contains("GUID:key=value"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn flags_win_over_the_config_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            "[scheduler]\nmax_processes = 5\nmin_processes = 1\n[plan]\nuptime = 99.0\n\
+             [content.g1]\nmax_processes = 2\nmemory_gib = 1.0\n",
+        )
+        .unwrap();
+        let args = CapacityArgs {
+            config: Some(path),
+            max_processes: Some(8),
+            uptime: Some(99.95),
+            containers: true,
+            content_setting: vec!["g1:max_processes=4".into(), "g2:cpu_cores=2".into()],
+            ..Default::default()
+        };
+        let c = args.merged_config().unwrap();
+        assert_eq!(c.scheduler.max_processes, Some(8));
+        assert_eq!(c.scheduler.min_processes, Some(1));
+        assert_eq!(c.plan.uptime, Some(99.95));
+        assert_eq!(c.plan.containers, Some(true));
+        assert_eq!(c.content["g1"].max_processes, Some(4));
+        assert_eq!(c.content["g1"].memory_gib, Some(1.0));
+        assert_eq!(c.content["g2"].cpu_cores, Some(2.0));
+    }
+}
