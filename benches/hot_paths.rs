@@ -8,10 +8,12 @@ use std::path::Path;
 
 use connect_capacity::ingest::records::read_bytes_general;
 use connect_capacity::ingest::{fast, Dataset, IngestOptions};
-use connect_capacity::model::normalize::{normalize, Normalized};
-use connect_capacity::model::processes::{conns, guid_ranks};
-use connect_capacity::model::scheduler::{end_order, replay, replay_spans, Conn, Copies, Settings};
-use connect_capacity::model::sweep::{step_series_of, users_series};
+use connect_capacity::model::capacity::processes::{conns, guid_ranks};
+use connect_capacity::model::capacity::scheduler::{
+    end_order, replay, replay_spans, Conn, Copies, Settings,
+};
+use connect_capacity::model::usage::normalize::{normalize, Normalized};
+use connect_capacity::model::usage::sweep::{step_series_of, users_series};
 use connect_capacity::model::Options;
 use connect_capacity::sample::{generate_shiny_usage_only, SampleSpec};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};

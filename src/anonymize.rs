@@ -82,7 +82,7 @@ impl Kind {
     }
 }
 
-pub use crate::model::trend::fnv1a64;
+pub use crate::model::over_time::trend::fnv1a64;
 
 /// The hash behind a pseudonym: FNV-1a of the kind's tag, then the text, through
 /// MurmurHash3's 64-bit finaliser, so texts that differ in one character (`user1`,

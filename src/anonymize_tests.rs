@@ -2,9 +2,9 @@ use std::collections::{BTreeSet, HashSet};
 
 use super::*;
 use crate::ingest::{Origin, RowProblem, SessionRow, UserRow};
-use crate::model::normalize::normalize;
-use crate::model::processes::SchedulerOverride;
-use crate::model::sizing::ResourceOverride;
+use crate::model::capacity::processes::SchedulerOverride;
+use crate::model::capacity::sizing::ResourceOverride;
+use crate::model::usage::normalize::normalize;
 
 const ORIGIN: Origin = Origin { file: 0, line: 2 };
 

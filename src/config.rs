@@ -46,9 +46,9 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::ingest::Micros;
+use crate::model::capacity::processes::SchedulerOverride;
+use crate::model::capacity::sizing::ResourceOverride;
 use crate::model::capacity::{CapacityOptions, DesignPeak};
-use crate::model::processes::SchedulerOverride;
-use crate::model::sizing::ResourceOverride;
 
 /// The whole config file.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::model::trend::{Every, PeriodFigures};
+use crate::model::over_time::trend::{Every, PeriodFigures};
 
 /// Version of the snapshot format.
 pub const SNAPSHOT_VERSION: u32 = 1;
@@ -160,7 +160,7 @@ fn read_one(path: &Path) -> std::result::Result<Option<PeriodFigures>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::time::Timestamp;
+    use crate::model::usage::time::Timestamp;
 
     fn figures(period: &str, covered: (i64, i64)) -> PeriodFigures {
         PeriodFigures {

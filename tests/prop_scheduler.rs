@@ -6,10 +6,10 @@
 use std::collections::BTreeSet;
 
 use chrono_tz::Tz;
-use connect_capacity::model::demand::Base;
-use connect_capacity::model::scheduler::*;
-use connect_capacity::model::sweep::{Interval, Micros};
-use connect_capacity::model::time::{DAY, HOUR};
+use connect_capacity::model::capacity::demand::Base;
+use connect_capacity::model::capacity::scheduler::*;
+use connect_capacity::model::usage::sweep::{Interval, Micros};
+use connect_capacity::model::usage::time::{DAY, HOUR};
 use proptest::prelude::*;
 
 /// A process of the brute-force simulation.

@@ -7,9 +7,9 @@ use std::collections::BTreeSet;
 
 use approx::assert_relative_eq;
 use chrono_tz::Tz;
-use connect_capacity::model::buckets::{buckets, BucketKind};
-use connect_capacity::model::profile::hour_of_week;
-use connect_capacity::model::sweep::*;
+use connect_capacity::model::usage::buckets::{buckets, BucketKind};
+use connect_capacity::model::usage::profile::hour_of_week;
+use connect_capacity::model::usage::sweep::*;
 use proptest::prelude::*;
 
 /// A session for the users series: `(user, start, end)`, `None` = anonymous.

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use crate::error::{Error, Result};
-use crate::model::trend::{Every, ServerCapacity};
+use crate::model::over_time::trend::{Every, ServerCapacity};
 
 /// Scheduled runs: snapshot history and utilisation alerts (`analyze` and `trend`).
 #[derive(Debug, Clone, Default, Args)]

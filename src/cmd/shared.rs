@@ -10,7 +10,7 @@ use crate::anonymize::Pseudonyms;
 use crate::error::Result;
 use crate::history::Stored;
 use crate::ingest;
-use crate::model::trend::{options_fingerprint, period_figures, Every, Utilisation};
+use crate::model::over_time::trend::{options_fingerprint, period_figures, Every, Utilisation};
 use crate::model::Options;
 use crate::report::{self, Format, Renderable};
 
@@ -22,7 +22,7 @@ pub(super) fn snapshot_figures(
     used: &Options,
     given: &Options,
     every: Every,
-) -> Result<Vec<crate::model::trend::PeriodFigures>> {
+) -> Result<Vec<crate::model::over_time::trend::PeriodFigures>> {
     let mut figures = period_figures(data, used, every)?;
     let fingerprint = options_fingerprint(given);
     for f in &mut figures {

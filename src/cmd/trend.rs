@@ -12,7 +12,7 @@ use crate::cli::{DataArgs, OutputArgs, WatchArgs};
 use crate::error::{Error, Result};
 use crate::history;
 use crate::model;
-use crate::model::trend::{trend_report, Every, TrendReport};
+use crate::model::over_time::trend::{trend_report, Every, TrendReport};
 
 /// Arguments of `trend`.
 #[derive(Debug, Args)]

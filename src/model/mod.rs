@@ -1,34 +1,17 @@
 //! Model: pure, deterministic computation from a [`Dataset`] to a [`Report`]. No I/O, no
 //! clock, no clap. Output never depends on thread count or input row order.
 
-pub mod architecture;
-pub mod buckets;
 pub mod capacity;
-pub mod compare;
-pub mod content;
-pub mod demand;
-pub mod growth;
-pub mod jobs;
-pub mod normalize;
-pub mod people;
-pub mod percentile;
-pub mod proc_table;
-pub mod processes;
-pub mod profile;
-pub mod questions;
+pub mod over_time;
 pub mod report;
-pub mod scheduler;
-pub mod sizing;
-pub mod sweep;
-pub mod time;
-pub mod trend;
-pub mod warnings;
+pub mod usage;
 
 pub use report::{analyze, Report};
 
 use chrono_tz::Tz;
 
 use crate::ingest::Micros;
+use usage::time;
 
 /// Analysis options (validated command-line flags).
 #[derive(Debug, Clone)]

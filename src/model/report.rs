@@ -6,17 +6,17 @@ use std::collections::BTreeMap;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use super::buckets::{buckets, summarize, Bucket, BucketKind, BucketSummary};
+use super::capacity::questions::{answers, Answer};
 use super::capacity::{capacity, Processes, RecommendationSection, Sizing, Swept};
-use super::content::{per_content, ContentStats};
-use super::growth::{fit, monthly, GrowthFit, Month};
-use super::normalize::{normalize, Normalized, SessionCounts};
-use super::people::{content_types, people, ContentType, People};
-use super::profile::{hour_of_week, HourOfWeek};
-use super::questions::{answers, Answer};
-use super::sweep::{stats, step_series_of, users_series, ConcurrencyStats, StepSeries};
-use super::time::{Timestamp, DAY, SECOND};
-use super::trend::{utilisation, Utilisation};
+use super::over_time::trend::{utilisation, Utilisation};
+use super::usage::buckets::{buckets, summarize, Bucket, BucketKind, BucketSummary};
+use super::usage::content::{per_content, ContentStats};
+use super::usage::growth::{fit, monthly, GrowthFit, Month};
+use super::usage::normalize::{normalize, Normalized, SessionCounts};
+use super::usage::people::{content_types, people, ContentType, People};
+use super::usage::profile::{hour_of_week, HourOfWeek};
+use super::usage::sweep::{stats, step_series_of, users_series, ConcurrencyStats, StepSeries};
+use super::usage::time::{Timestamp, DAY, SECOND};
 use super::Options;
 use crate::error::Result;
 use crate::ingest::{Dataset, FileSummary, IngestNotes, Micros, RowProblem, VisitSource};
@@ -315,7 +315,7 @@ pub fn analyze(data: &Dataset, opts: &Options) -> Result<Report> {
         questions: Vec::new(),
         recommendation: None,
         utilisation: None,
-        warnings: super::warnings::option_warnings(data, opts, &norm),
+        warnings: super::usage::warnings::option_warnings(data, opts, &norm),
         data_problems: norm.problems.clone(),
     };
     if let Some(window) = norm.window {
@@ -443,7 +443,7 @@ fn visit_counts(data: &Dataset, norm: &Normalized, opts: &Options) -> VisitCount
         excluded: norm.visits_excluded,
         by_source,
         per_day: days.map(|d| norm.visits.len() as f64 / d),
-        peak_day: super::content::peak_day_count(&times, opts.tz),
+        peak_day: super::usage::content::peak_day_count(&times, opts.tz),
     }
 }
 

@@ -2,10 +2,10 @@
 //! content mix, and the top risers and fallers by content peak.
 
 use super::markup::{Block, Document, Section, Span, Table as MTable};
-use crate::model::compare::CompareReport;
-use crate::model::compare::{Change, ContentChange};
+use crate::model::over_time::compare::CompareReport;
+use crate::model::over_time::compare::{Change, ContentChange};
 use crate::model::report::Window;
-use crate::model::time::Timestamp;
+use crate::model::usage::time::Timestamp;
 
 /// The comparison as a document for Markdown and HTML.
 pub fn document(r: &CompareReport) -> Document {

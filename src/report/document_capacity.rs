@@ -6,8 +6,8 @@ use chrono_tz::Tz;
 use super::markup::{
     arch_name, count, dec1, int, local, Block, Chart, ChartKind, Section, Span, Table,
 };
+use crate::model::capacity::processes::SettingsSource;
 use crate::model::capacity::{DesignPeak, Scenario};
-use crate::model::processes::SettingsSource;
 use crate::model::Report;
 
 /// A readable settings source.

@@ -6,8 +6,8 @@
 
 use chrono_tz::Tz;
 
-use crate::model::architecture::Architecture;
-use crate::model::time::Timestamp;
+use crate::model::capacity::architecture::Architecture;
+use crate::model::usage::time::Timestamp;
 
 /// A whole report.
 #[derive(Debug, Clone)]

@@ -23,8 +23,8 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::model::compare::CompareReport;
-use crate::model::trend::TrendReport;
+use crate::model::over_time::compare::CompareReport;
+use crate::model::over_time::trend::TrendReport;
 use crate::model::Report;
 use markup::Document;
 

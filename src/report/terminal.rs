@@ -11,7 +11,7 @@ use comfy_table::presets::UTF8_BORDERS_ONLY;
 use comfy_table::{CellAlignment, ContentArrangement, Table as Grid};
 
 use super::markup::{Block, Callout, ChartKind, Document, Figure, Span, Table};
-use crate::model::profile::HourOfWeek;
+use crate::model::usage::profile::HourOfWeek;
 use crate::model::Report;
 
 /// Text is wrapped at this many columns.

@@ -2,8 +2,8 @@
 //! the growth fits over fully covered periods, and utilisation of today's server.
 
 use super::markup::{Block, Document, Section, Table as MTable};
-use crate::model::growth::GrowthFit;
-use crate::model::trend::{Source, TrendReport, Utilisation};
+use crate::model::over_time::trend::{Source, TrendReport, Utilisation};
+use crate::model::usage::growth::GrowthFit;
 
 /// One table row per period.
 fn rows(t: &TrendReport) -> (Vec<&'static str>, Vec<Vec<String>>) {

@@ -1,6 +1,6 @@
 //! Percentiles over buckets (metrics.md section 0): linear interpolation between order
 //! statistics, numpy's default and R's type 7. Time percentiles of a concurrency series
-//! are integer-exact and live in [`crate::model::sweep::stats`].
+//! are integer-exact and live in [`crate::model::usage::sweep::stats`].
 
 /// The `q`-quantile (`0 <= q <= 1`) of an ascending slice, interpolating linearly between
 /// order statistics: with `h = (n - 1) * q`, the result is

@@ -115,7 +115,7 @@ fn busiest_slot(means: &[Vec<Option<f64>>]) -> Option<BusiestSlot> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::sweep::step_series;
+    use crate::model::usage::sweep::step_series;
     use approx::assert_relative_eq;
     use chrono::NaiveDate;
 

@@ -16,10 +16,10 @@ use chrono_tz::Tz;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::buckets::{buckets, BucketKind};
 use super::proc_table::{LevelSets, LoadTree, ProcTable, MAX_LEVELS};
-use super::sweep::{step_series, Interval, Micros, StepSeries};
-use super::time::SECOND;
+use crate::model::usage::buckets::{buckets, BucketKind};
+use crate::model::usage::sweep::{step_series, Interval, Micros, StepSeries};
+use crate::model::usage::time::SECOND;
 
 /// Scheduler settings of one content item (already resolved: export value, else default).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -734,7 +734,7 @@ impl WeightedSeries {
 
     /// Highest level on each calendar day of `tz` overlapping the window (partial first
     /// and last days included), in order. Day boundaries are those of
-    /// [`buckets`](super::buckets::buckets): local midnights.
+    /// [`buckets`](crate::model::usage::buckets::buckets): local midnights.
     pub fn daily_peaks(&self, tz: Tz) -> Vec<u64> {
         let zero = StepSeries {
             window: self.window,

@@ -12,12 +12,12 @@ use std::collections::{BTreeMap, HashMap};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::normalize::Session;
 use super::scheduler::{replay, Conn, Replay, Settings, ANONYMOUS};
-use super::sweep::{stats, step_series, Interval, Micros};
-use super::time::{Timestamp, MINUTE};
 use crate::error::{Error, Result};
 use crate::ingest::{ContentRow, Dataset, Interner, VisitRow};
+use crate::model::usage::normalize::Session;
+use crate::model::usage::sweep::{stats, step_series, Interval, Micros};
+use crate::model::usage::time::{Timestamp, MINUTE};
 
 /// Most warm processes one item may keep across all nodes in the model.
 pub const MAX_WARM: u32 = 100_000;
@@ -174,7 +174,7 @@ fn resolve_one(
                     format!("{secs} is negative; use a number of seconds, 0 or more"),
                 ));
             }
-            secs.saturating_mul(super::time::SECOND)
+            secs.saturating_mul(crate::model::usage::time::SECOND)
         }
         (None, None) => d.idle_timeout,
     };
@@ -357,7 +357,7 @@ pub fn warm_idle_fraction(run: &ItemRun, window: (Micros, Micros)) -> Option<f64
 mod tests {
     use super::*;
     use crate::ingest::{FileSummary, Origin, SchedulerSettings};
-    use crate::model::time::SECOND;
+    use crate::model::usage::time::SECOND;
 
     fn dataset_with(settings: SchedulerSettings) -> Dataset {
         let mut d = Dataset::default();

@@ -3,7 +3,7 @@
 //! derived in the comment above it.
 
 use super::*;
-use crate::model::proc_table::{LevelSets, LoadTree};
+use crate::model::capacity::proc_table::{LevelSets, LoadTree};
 use chrono::{TimeZone, Utc};
 
 fn c(start: Micros, end: Micros, user: u64) -> Conn {

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::report::Report;
+use crate::model::report::Report;
 
 /// One question and its answer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -314,16 +314,17 @@ fn load(r: &Report) -> Answer {
 
 fn history(r: &Report) -> Answer {
     let g = &r.growth;
-    let fit_text = |f: &super::growth::GrowthFit| match (f.rate_per_month, f.r_squared) {
-        (Some(m), Some(r2)) => format!(
-            "{} changes {:+.1} % per month (R² {:.2}, {} full months)",
-            f.metric,
-            m * 100.0,
-            r2,
-            f.months_used.len()
-        ),
-        _ => format!("{}: no trend (needs 3 full months with activity)", f.metric),
-    };
+    let fit_text =
+        |f: &crate::model::usage::growth::GrowthFit| match (f.rate_per_month, f.r_squared) {
+            (Some(m), Some(r2)) => format!(
+                "{} changes {:+.1} % per month (R² {:.2}, {} full months)",
+                f.metric,
+                m * 100.0,
+                r2,
+                f.months_used.len()
+            ),
+            _ => format!("{}: no trend (needs 3 full months with activity)", f.metric),
+        };
     let evolving = r
         .sizing
         .as_ref()

@@ -7,10 +7,10 @@ use std::collections::{BTreeMap, HashSet};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::Options;
 use crate::ingest::{
     Dataset, Micros, Origin, RowProblem, SessionRow, VisitRow, VisitSource, MAX_LISTED,
 };
+use crate::model::Options;
 
 /// A normalised session: a half-open interval `[start, end)` inside the window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

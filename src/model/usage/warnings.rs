@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 
 use super::normalize::Normalized;
 use super::time::Timestamp;
-use super::Options;
 use crate::ingest::{Dataset, VisitSource};
+use crate::model::Options;
 
 /// A recorded session longer than this is listed (Shiny sessions last minutes or hours).
 const LONG_SESSION: i64 = 7 * super::time::DAY;

@@ -10,15 +10,15 @@ use chrono_tz::Tz;
 use rayon::prelude::*;
 
 use super::architecture::ContentDemand;
-use super::capacity::{CapacityOptions, DesignPeak, ResourceLine};
-use super::normalize::Normalized;
-use super::normalize::Session;
-use super::percentile::quantile_type7;
 use super::processes::{warm_idle_fraction, ItemRun, Resolved};
 use super::scheduler::{end_order, replay_spans, weighted_series, Conn, Copies, Replay};
 use super::sizing::{self, Demand, Resource};
-use super::sweep::{step_series, Interval, Micros};
 use crate::ingest::{ContentRow, Dataset};
+use crate::model::capacity::{CapacityOptions, DesignPeak, ResourceLine};
+use crate::model::usage::normalize::Normalized;
+use crate::model::usage::normalize::Session;
+use crate::model::usage::percentile::quantile_type7;
+use crate::model::usage::sweep::{step_series, Interval, Micros};
 
 /// Most sessions a scenario replays; beyond it the scenario is reported as not available
 /// (a projection of extreme growth would otherwise need memory without bound).

@@ -12,13 +12,11 @@ use super::architecture::{
     decide, pros_cons, settings_to_review, ContentDemand, DecisionInput, Limits, OptionAssessment,
     Recommendation, ReviewLine,
 };
-use super::buckets::{buckets, BucketKind};
 use super::demand::{
     content_demands, demand, replayable, resource_lines, run, runtime_versions, Base,
     Limits as ReplayLimits, Prepared, Run,
 };
 use super::jobs::{self, JobClass, JobIntervals, Measured, ModelVsMeasured};
-use super::normalize::Normalized;
 use super::processes::{
     guid_ranks, peak_per_minute, process_stats, resolve_settings, warm_idle_fraction, ProcessStats,
     SchedulerOverride, SettingsSource,
@@ -27,10 +25,12 @@ use super::scheduler::{Copies, Settings};
 use super::sizing::{
     self, buffer, population_cv, Buffer, BufferInputs, Constants, Resource, ResourceOverride, Size,
 };
-use super::sweep::{step_series, Interval, Micros};
-use super::time::Timestamp;
 use crate::error::Result;
 use crate::ingest::{ContentRow, Dataset};
+use crate::model::usage::buckets::{buckets, BucketKind};
+use crate::model::usage::normalize::Normalized;
+use crate::model::usage::sweep::{step_series, Interval, Micros};
+use crate::model::usage::time::Timestamp;
 
 /// Which peak the sizes are designed for (`--design-peak`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -65,7 +65,7 @@ pub struct CapacityOptions {
     /// Sizing constants.
     pub constants: Constants,
     /// Today's server and the alert threshold (`--capacity-cores/--capacity-ram/--alert-at`).
-    pub server: super::trend::ServerCapacity,
+    pub server: crate::model::over_time::trend::ServerCapacity,
 }
 
 impl CapacityOptions {

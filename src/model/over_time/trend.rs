@@ -8,15 +8,15 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::buckets::{periods, BucketKind};
-use super::growth::{fit, GrowthFit, Month};
-use super::normalize::normalize;
-use super::report::{analyze, Report};
-use super::sizing::Size;
-use super::time::Timestamp;
-use super::Options;
 use crate::error::Result;
 use crate::ingest::{Dataset, Micros};
+use crate::model::capacity::sizing::Size;
+use crate::model::report::{analyze, Report};
+use crate::model::usage::buckets::{periods, BucketKind};
+use crate::model::usage::growth::{fit, GrowthFit, Month};
+use crate::model::usage::normalize::normalize;
+use crate::model::usage::time::Timestamp;
+use crate::model::Options;
 
 /// Calendar unit of the trend and of the snapshot history.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -185,7 +185,7 @@ pub fn fnv1a64(bytes: impl IntoIterator<Item = u8>) -> u64 {
 }
 
 /// JSON name of an architecture.
-fn arch_key(a: &super::architecture::Architecture) -> String {
+fn arch_key(a: &crate::model::capacity::architecture::Architecture) -> String {
     serde_json::to_value(a)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
@@ -372,7 +372,7 @@ pub fn trend_report(
         None => latest.and_then(|(cores, ram)| needed_vs(cores, ram, server)),
     };
     TrendReport {
-        schema_version: super::report::SCHEMA_VERSION,
+        schema_version: crate::model::report::SCHEMA_VERSION,
         every,
         tz: tz.to_string(),
         periods,
@@ -452,7 +452,7 @@ fn needed_vs(cores_needed: u64, ram_needed: u64, server: &ServerCapacity) -> Opt
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::sizing::Node;
+    use crate::model::capacity::sizing::Node;
 
     fn period(label: &str, start: Micros, covered: (Micros, Micros)) -> PeriodFigures {
         PeriodFigures {

@@ -265,7 +265,7 @@ fn label(d: NaiveDate, kind: BucketKind) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::sweep::{stats, step_series};
+    use crate::model::usage::sweep::{stats, step_series};
     use approx::assert_relative_eq;
 
     const H: Micros = 3_600_000_000;

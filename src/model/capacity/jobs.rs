@@ -20,10 +20,10 @@ use std::collections::BTreeMap;
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use super::buckets::{buckets, BucketKind};
-use super::sweep::{stats, step_series, Interval, StepSeries};
-use super::time::{Timestamp, DAY, HOUR};
 use crate::ingest::{JobRow, Micros};
+use crate::model::usage::buckets::{buckets, BucketKind};
+use crate::model::usage::sweep::{stats, step_series, Interval, StepSeries};
+use crate::model::usage::time::{Timestamp, DAY, HOUR};
 
 /// What a job does, from its `tag`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -1,0 +1,14 @@
+//! Capacity: the scheduler replayed per content item, processes estimated and measured,
+//! per-process resources, sizes per scenario, the architecture and the six questions.
+
+pub mod architecture;
+pub mod demand;
+pub mod jobs;
+mod plan;
+pub mod proc_table;
+pub mod processes;
+pub mod questions;
+pub mod scheduler;
+pub mod sizing;
+
+pub use plan::*;

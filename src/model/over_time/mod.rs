@@ -1,0 +1,4 @@
+//! Change over time: two periods compared, and the trend of period snapshots.
+
+pub mod compare;
+pub mod trend;
