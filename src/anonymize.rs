@@ -183,12 +183,7 @@ impl Pseudonyms {
         for o in opts {
             user.extend(o.exclude_users.iter().map(String::as_str));
             let c = &o.capacity;
-            content.extend(
-                c.overrides
-                    .keys()
-                    .chain(c.resources.keys())
-                    .map(String::as_str),
-            );
+            content.extend(c.content.keys().map(String::as_str));
         }
         let table =
             |kind: Kind, set: &BTreeSet<&str>| assign(kind, set, narrow, &|t| hash(kind, t));
@@ -265,13 +260,8 @@ impl Pseudonyms {
         let mut o = opts.clone();
         o.exclude_users = opts.exclude_users.iter().map(|u| self.user(u)).collect();
         let c = &opts.capacity;
-        o.capacity.overrides = c
-            .overrides
-            .iter()
-            .map(|(g, v)| (self.content(g), *v))
-            .collect();
-        o.capacity.resources = c
-            .resources
+        o.capacity.content = c
+            .content
             .iter()
             .map(|(g, v)| (self.content(g), v.clone()))
             .collect();

@@ -2,9 +2,8 @@ use std::collections::{BTreeSet, HashSet};
 
 use super::*;
 use crate::ingest::{Origin, RowProblem, SessionRow, UserRow};
-use crate::model::capacity::processes::SchedulerOverride;
-use crate::model::capacity::sizing::ResourceOverride;
 use crate::model::usage::normalize::normalize;
+use crate::settings::ProcessSettings;
 
 const ORIGIN: Origin = Origin { file: 0, line: 2 };
 
@@ -184,11 +183,11 @@ fn options_are_mapped_so_exclusions_and_overrides_still_match() {
         ..Options::default()
     };
     opts.capacity
-        .overrides
-        .insert("c-guid-2".into(), SchedulerOverride::default());
+        .content
+        .insert("c-guid-2".into(), ProcessSettings::default());
     opts.capacity
-        .resources
-        .insert("c-guid-1".into(), ResourceOverride::default());
+        .content
+        .insert("c-guid-1".into(), ProcessSettings::default());
     let mut d = dataset();
     // Excluding dana (by username) and kira (by GUID) leaves no session.
     assert_eq!(normalize(&d, &opts).sessions.len(), 0);
@@ -203,10 +202,9 @@ fn options_are_mapped_so_exclusions_and_overrides_still_match() {
             pseudonym(Kind::User, "typo")
         ]
     );
-    let key: Vec<&String> = o.capacity.overrides.keys().collect();
-    assert_eq!(key, vec![d.content_ids.name(1)]);
-    let key: Vec<&String> = o.capacity.resources.keys().collect();
-    assert_eq!(key, vec![d.content_ids.name(0)]);
+    let mut key: Vec<&String> = o.capacity.content.keys().collect();
+    key.sort_by_key(|g| d.content_ids.get(g));
+    assert_eq!(key, vec![d.content_ids.name(0), d.content_ids.name(1)]);
     // Unmapped options would now match nothing: the mapping is what keeps them working.
     assert_eq!(normalize(&d, &opts).sessions.len(), 3);
 }

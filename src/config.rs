@@ -1,8 +1,10 @@
 //! The TOML config file (`--config FILE`): scheduler defaults, per-content overrides,
 //! sizing constants and the architecture inputs, so a team can keep its assumptions in
-//! version control. Every key is optional; a flag given on the command line wins over the
-//! file, the file wins over the built-in default. Unknown keys are an error (a typo must
-//! not silently fall back to a default).
+//! version control. Every key is optional; the flags form a layer of the same shape laid
+//! over the file by one generic merge ([`crate::settings::overlay`]), and the file wins
+//! over the built-in default. `[scheduler]` and `[content."GUID"]` share one type,
+//! [`ProcessSettings`]. Unknown keys are an error (a typo must not silently fall back to a
+//! default).
 //!
 //! ```toml
 //! [scheduler]                 # server-wide defaults (Connect's Scheduler settings)
@@ -11,6 +13,8 @@
 //! max_conns_per_process = 20
 //! load_factor = 0.5
 //! idle_timeout = "5s"         # a duration, or a number of seconds
+//! cpu_cores = 1.0             # per process, for items without their own figure
+//! memory_gib = 1.0
 //!
 //! [plan]
 //! nodes = 1                   # an existing cluster: limits are per node
@@ -42,73 +46,36 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::ingest::Micros;
-use crate::model::capacity::processes::SchedulerOverride;
-use crate::model::capacity::sizing::ResourceOverride;
+use crate::model::capacity::scheduler::Settings;
+use crate::model::capacity::sizing::Constants;
 use crate::model::capacity::{CapacityOptions, DesignPeak};
+pub use crate::settings::Duration;
+use crate::settings::{self, ProcessSettings};
 
-/// The whole config file.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+/// The whole config file; also the shape of the flag layer laid over it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// Server-wide scheduler defaults.
+    /// Server-wide defaults: Connect's scheduler settings, and per-process resources for
+    /// every item that sets none of its own.
     #[serde(default)]
-    pub scheduler: SchedulerConfig,
+    pub scheduler: ProcessSettings,
     /// Planning inputs beyond the data.
     #[serde(default)]
     pub plan: PlanConfig,
-    /// Sizing constants.
+    /// Sizing constants (every key optional; unset keys keep their defaults).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sizing: Option<Constants>,
+    /// Per-content settings, keyed by content GUID.
     #[serde(default)]
-    pub sizing: SizingConfig,
-    /// Per-content overrides, keyed by content GUID.
-    #[serde(default)]
-    pub content: BTreeMap<String, ContentConfig>,
+    pub content: BTreeMap<String, ProcessSettings>,
 }
 
-/// Scheduler settings; `None` = not set here.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SchedulerConfig {
-    pub min_processes: Option<u32>,
-    pub max_processes: Option<u32>,
-    pub max_conns_per_process: Option<u32>,
-    pub load_factor: Option<f64>,
-    pub idle_timeout: Option<Duration>,
-}
-
-/// One content item's overrides: scheduler settings and per-process resources.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ContentConfig {
-    pub min_processes: Option<u32>,
-    pub max_processes: Option<u32>,
-    pub max_conns_per_process: Option<u32>,
-    pub load_factor: Option<f64>,
-    pub idle_timeout: Option<Duration>,
-    /// Cores per process.
-    pub cpu_cores: Option<f64>,
-    /// Memory per process, GiB.
-    pub memory_gib: Option<f64>,
-}
-
-impl ContentConfig {
-    /// The scheduler part of the overrides.
-    pub fn scheduler(&self) -> SchedulerConfig {
-        SchedulerConfig {
-            min_processes: self.min_processes,
-            max_processes: self.max_processes,
-            max_conns_per_process: self.max_conns_per_process,
-            load_factor: self.load_factor,
-            idle_timeout: self.idle_timeout,
-        }
-    }
-}
-
-/// Planning inputs.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+/// Planning inputs; `None` = not set here.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanConfig {
     pub nodes: Option<u32>,
@@ -118,68 +85,7 @@ pub struct PlanConfig {
     pub max_node_ram_gib: Option<u64>,
     pub horizon_months: Option<f64>,
     pub scale: Option<f64>,
-    pub design_peak: Option<DesignPeakName>,
-}
-
-/// `design_peak` values in the config file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum DesignPeakName {
-    /// The absolute peak.
-    Max,
-    /// The 95th percentile of daily peaks.
-    DailyP95,
-}
-
-/// Sizing constants (sizing.md sections 3 and 5).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SizingConfig {
-    pub base_buffer: Option<f64>,
-    pub evolving_buffer: Option<f64>,
-    pub uptime_buffer: Option<f64>,
-    pub growth_threshold_per_month: Option<f64>,
-    pub weekly_cv_threshold: Option<f64>,
-    pub high_uptime: Option<f64>,
-    pub connect_cores: Option<u64>,
-    pub connect_os_ram_gib: Option<f64>,
-    pub content_share_of_max_node: Option<f64>,
-    pub warm_idle_share: Option<f64>,
-}
-
-/// A duration written as `"30s"`/`"5m"` or as a number of seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Duration(pub Micros);
-
-impl<'de> Deserialize<'de> for Duration {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Seconds(f64),
-            Text(String),
-        }
-        let micros = match Raw::deserialize(d)? {
-            Raw::Seconds(s) if s.is_finite() && (0.0..1e12).contains(&s) => {
-                (s * 1e6).round() as Micros
-            }
-            Raw::Seconds(s) => {
-                return Err(serde::de::Error::custom(format!(
-                    "{s} is not a duration in seconds between 0 and 10^12"
-                )))
-            }
-            Raw::Text(t) => {
-                let d = humantime::parse_duration(t.trim()).map_err(|e| {
-                    serde::de::Error::custom(format!(
-                        "cannot read '{t}' as a duration ({e}); examples: \"5s\", \"2m\", 30"
-                    ))
-                })?;
-                Micros::try_from(d.as_micros())
-                    .map_err(|_| serde::de::Error::custom(format!("'{t}' is too long")))?
-            }
-        };
-        Ok(Duration(micros))
-    }
+    pub design_peak: Option<DesignPeak>,
 }
 
 /// Reads and parses a config file; a file that cannot be read is a config error too.
@@ -212,15 +118,6 @@ fn config_error(path: &Path, text: &str, e: &toml::de::Error) -> Error {
     }
 }
 
-impl std::fmt::Display for DesignPeakName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            DesignPeakName::Max => "max",
-            DesignPeakName::DailyP95 => "daily-p95",
-        })
-    }
-}
-
 /// 1-based line and column (in characters) of byte offset `at` in `text`.
 fn line_col(text: &str, at: usize) -> (u64, u64) {
     let at = at.min(text.len());
@@ -235,17 +132,21 @@ fn line_col(text: &str, at: usize) -> (u64, u64) {
 }
 
 impl Config {
+    /// `higher` (the flags) laid over this file, field by field and GUID by GUID.
+    pub fn overlaid(&self, higher: &Config) -> Result<Config> {
+        settings::overlay(self, higher).map_err(Error::Usage)
+    }
+
     /// The model's capacity options: every value set here, the built-in default for the
     /// rest. Values that make no sense are a usage error naming the key.
     pub fn capacity_options(&self) -> Result<CapacityOptions> {
         let mut o = CapacityOptions::standard();
-        let d = &mut o.defaults;
-        let s = &self.scheduler;
-        set(&mut d.min_processes, s.min_processes);
-        set(&mut d.max_processes, s.max_processes);
-        set(&mut d.max_conns_per_process, s.max_conns_per_process);
-        set(&mut d.load_factor, s.load_factor);
-        set(&mut d.idle_timeout, s.idle_timeout.map(|t| t.0));
+        o.defaults = Settings::default().with(&self.scheduler);
+        o.server_resources = ProcessSettings {
+            cpu_cores: self.scheduler.cpu_cores,
+            memory_gib: self.scheduler.memory_gib,
+            ..Default::default()
+        };
         let p = &self.plan;
         set(&mut o.nodes, p.nodes);
         set(&mut o.horizon_months, p.horizon_months);
@@ -254,100 +155,63 @@ impl Config {
         set(&mut o.limits.containers, p.containers);
         set(&mut o.limits.max_node_cores, p.max_node_cores);
         set(&mut o.limits.max_node_ram_gib, p.max_node_ram_gib);
-        if let Some(dp) = p.design_peak {
-            o.design_peak = match dp {
-                DesignPeakName::Max => DesignPeak::Max,
-                DesignPeakName::DailyP95 => DesignPeak::DailyP95,
-            };
+        set(&mut o.design_peak, p.design_peak);
+        if let Some(c) = &self.sizing {
+            o.constants = c.clone();
         }
-        let z = &self.sizing;
-        let c = &mut o.constants;
-        set(&mut c.base_buffer, z.base_buffer);
-        set(&mut c.evolving_buffer, z.evolving_buffer);
-        set(&mut c.uptime_buffer, z.uptime_buffer);
-        set(
-            &mut c.growth_threshold_per_month,
-            z.growth_threshold_per_month,
-        );
-        set(&mut c.weekly_cv_threshold, z.weekly_cv_threshold);
-        set(&mut c.high_uptime, z.high_uptime);
-        set(&mut c.connect_cores, z.connect_cores);
-        set(&mut c.connect_os_ram_gib, z.connect_os_ram_gib);
-        set(
-            &mut c.content_share_of_max_node,
-            z.content_share_of_max_node,
-        );
-        set(&mut c.warm_idle_share, z.warm_idle_share);
+        positive("[scheduler] cpu_cores", self.scheduler.cpu_cores)?;
+        positive("[scheduler] memory_gib", self.scheduler.memory_gib)?;
         for (guid, item) in &self.content {
-            let sc = item.scheduler();
-            o.overrides.insert(
-                guid.clone(),
-                SchedulerOverride {
-                    min_processes: sc.min_processes,
-                    max_processes: sc.max_processes,
-                    max_conns_per_process: sc.max_conns_per_process,
-                    load_factor: sc.load_factor,
-                    idle_timeout: sc.idle_timeout.map(|t| t.0),
-                },
-            );
-            if item.cpu_cores.is_some() || item.memory_gib.is_some() {
-                positive(&format!("content {guid}: cpu_cores"), item.cpu_cores)?;
-                positive(&format!("content {guid}: memory_gib"), item.memory_gib)?;
-                o.resources.insert(
-                    guid.clone(),
-                    ResourceOverride {
-                        cpu: item.cpu_cores,
-                        memory_mib: item.memory_gib.map(|g| (g * 1024.0).ceil() as u64),
-                    },
-                );
-            }
+            positive(&format!("content {guid}: cpu_cores"), item.cpu_cores)?;
+            positive(&format!("content {guid}: memory_gib"), item.memory_gib)?;
         }
-        check(
-            (1..=1000).contains(&o.nodes),
-            "nodes must be between 1 and 1000",
-        )?;
-        check(
-            o.scale.is_finite() && o.scale > 0.0 && o.scale <= 1000.0,
-            "scale must be above 0 and at most 1000",
-        )?;
-        check(
-            o.horizon_months.is_finite() && (0.0..=120.0).contains(&o.horizon_months),
-            "horizon must be between 0 and 120 months",
-        )?;
-        check(
-            o.limits.uptime.is_finite() && o.limits.uptime > 0.0 && o.limits.uptime <= 100.0,
-            "uptime is a percentage: above 0, at most 100",
-        )?;
-        check(
-            o.limits.max_node_cores >= 1 && o.limits.max_node_ram_gib >= 1,
-            "max node cores and RAM must be 1 or more",
-        )?;
-        check(
-            o.defaults.min_processes <= MAX_WARM
-                && u64::from(o.defaults.min_processes) * u64::from(o.nodes) <= 100_000,
-            &format!(
-                "min_processes must be at most {MAX_WARM}, and at most 100000 across all nodes"
-            ),
-        )?;
-        let k = &o.constants;
-        for (name, v) in [
-            ("base_buffer", k.base_buffer),
-            ("evolving_buffer", k.evolving_buffer),
-            ("uptime_buffer", k.uptime_buffer),
-            ("growth_threshold_per_month", k.growth_threshold_per_month),
-            ("weekly_cv_threshold", k.weekly_cv_threshold),
-            ("high_uptime", k.high_uptime),
-            ("connect_os_ram_gib", k.connect_os_ram_gib),
-            ("content_share_of_max_node", k.content_share_of_max_node),
-            ("warm_idle_share", k.warm_idle_share),
-        ] {
-            check(
-                v.is_finite() && v >= 0.0,
-                &format!("[sizing] {name} must be a number, 0 or more (got {v})"),
-            )?;
-        }
+        o.content = self.content.clone();
+        check_options(&o)?;
         Ok(o)
     }
+}
+
+/// Ranges of the resolved options: a usage error naming the key.
+fn check_options(o: &CapacityOptions) -> Result<()> {
+    check(
+        (1..=1000).contains(&o.nodes),
+        "nodes must be between 1 and 1000",
+    )?;
+    check(
+        o.scale.is_finite() && o.scale > 0.0 && o.scale <= 1000.0,
+        "scale must be above 0 and at most 1000",
+    )?;
+    check(
+        o.horizon_months.is_finite() && (0.0..=120.0).contains(&o.horizon_months),
+        "horizon must be between 0 and 120 months",
+    )?;
+    check(
+        o.limits.uptime.is_finite() && o.limits.uptime > 0.0 && o.limits.uptime <= 100.0,
+        "uptime is a percentage: above 0, at most 100",
+    )?;
+    check(
+        o.limits.max_node_cores >= 1 && o.limits.max_node_ram_gib >= 1,
+        "max node cores and RAM must be 1 or more",
+    )?;
+    check(
+        o.defaults.min_processes <= MAX_WARM
+            && u64::from(o.defaults.min_processes) * u64::from(o.nodes) <= 100_000,
+        &format!("min_processes must be at most {MAX_WARM}, and at most 100000 across all nodes"),
+    )?;
+    check_constants(&o.constants)
+}
+
+/// Every sizing constant is a number, 0 or more.
+fn check_constants(k: &Constants) -> Result<()> {
+    let named = serde_json::to_value(k).unwrap_or_default();
+    for (name, v) in named.as_object().into_iter().flatten() {
+        let v = v.as_f64().unwrap_or(f64::NAN);
+        check(
+            v.is_finite() && v >= 0.0,
+            &format!("[sizing] {name} must be a number, 0 or more (got {v})"),
+        )?;
+    }
+    Ok(())
 }
 
 /// Most warm processes per item and node the model replays.
@@ -421,14 +285,15 @@ memory_gib = 4.0
         assert_eq!(c.plan.nodes, Some(2));
         assert_eq!(c.plan.uptime, Some(99.95));
         assert_eq!(c.plan.containers, Some(true));
-        assert_eq!(c.plan.design_peak, Some(DesignPeakName::DailyP95));
-        assert_eq!(c.sizing.base_buffer, Some(0.3));
+        assert_eq!(c.plan.design_peak, Some(DesignPeak::DailyP95));
+        let sizing = c.sizing.as_ref().unwrap();
+        assert_eq!(sizing.base_buffer, 0.3);
+        assert_eq!(sizing.evolving_buffer, Constants::default().evolving_buffer);
         let item = &c.content["abc-123"];
         assert_eq!(item.min_processes, Some(1));
         assert_eq!(item.idle_timeout, Some(Duration(30_000_000)));
         assert_eq!(item.memory_gib, Some(4.0));
-        assert_eq!(item.scheduler().min_processes, Some(1));
-        assert_eq!(item.scheduler().max_processes, None);
+        assert_eq!(item.max_processes, None);
     }
 
     #[test]

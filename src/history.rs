@@ -54,18 +54,49 @@ pub enum Stored {
     Kept(PathBuf),
 }
 
+/// Fingerprints that stand for today's options: a snapshot stored under `legacy` (the
+/// fingerprint an older release computed for the same options) reads as if stored under
+/// `current`, so an upgrade neither splits the trend nor lets a cron run replace a fuller
+/// stored period.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Aliases {
+    /// `(legacy, current)` pairs.
+    pairs: Vec<(String, String)>,
+}
+
+impl Aliases {
+    /// `legacy` reads as `current`.
+    pub fn new(legacy: String, current: String) -> Self {
+        Aliases {
+            pairs: vec![(legacy, current)],
+        }
+    }
+
+    /// No aliases.
+    pub fn none() -> Self {
+        Aliases::default()
+    }
+
+    /// The fingerprint `options` reads as.
+    fn resolve(&self, options: &mut String) {
+        if let Some((_, current)) = self.pairs.iter().find(|(l, _)| l == options) {
+            options.clone_from(current);
+        }
+    }
+}
+
 /// File name of a period's snapshot.
 pub fn file_name(f: &PeriodFigures) -> String {
     format!("{}-{}.json", f.every.name(), f.period)
 }
 
 /// Stores every period, creating `dir` when needed.
-pub fn store(dir: &Path, figures: &[PeriodFigures]) -> Result<Vec<Stored>> {
+pub fn store(dir: &Path, figures: &[PeriodFigures], aliases: &Aliases) -> Result<Vec<Stored>> {
     fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut out = Vec::new();
     for f in figures {
         let path = dir.join(file_name(f));
-        if let Ok(Some(old)) = read_one(&path) {
+        if let Ok(Some(old)) = read_one(&path, aliases) {
             // Keep the fuller version only when it was made with the same options: after a
             // change (time zone, exclusions, settings) this run's figures replace it.
             let same = old.options == f.options;
@@ -92,7 +123,11 @@ pub fn store(dir: &Path, figures: &[PeriodFigures]) -> Result<Vec<Stored>> {
 
 /// Reads every snapshot of unit `every` in `dir` (none when `dir` does not exist),
 /// sorted by period start; damaged files are listed apart.
-pub fn load(dir: &Path, every: Every) -> Result<(Vec<PeriodFigures>, Vec<Damaged>)> {
+pub fn load(
+    dir: &Path,
+    every: Every,
+    aliases: &Aliases,
+) -> Result<(Vec<PeriodFigures>, Vec<Damaged>)> {
     let entries = match fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), Vec::new())),
@@ -111,7 +146,7 @@ pub fn load(dir: &Path, every: Every) -> Result<(Vec<PeriodFigures>, Vec<Damaged
     let mut found = Vec::new();
     let mut damaged = Vec::new();
     for path in paths {
-        match read_one(&path) {
+        match read_one(&path, aliases) {
             Ok(Some(f)) if f.every == every && file_name(&f) == name_of(&path) => found.push(f),
             Ok(Some(f)) => damaged.push(Damaged {
                 message: format!(
@@ -139,7 +174,7 @@ fn name_of(path: &Path) -> String {
 
 /// One snapshot; `Ok(None)` when the file does not exist, `Err` with a reason when it
 /// cannot be used.
-fn read_one(path: &Path) -> std::result::Result<Option<PeriodFigures>, String> {
+fn read_one(path: &Path, aliases: &Aliases) -> std::result::Result<Option<PeriodFigures>, String> {
     let text = match fs::read(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -154,7 +189,9 @@ fn read_one(path: &Path) -> std::result::Result<Option<PeriodFigures>, String> {
             snap.snapshot_version, snap.kind
         ));
     }
-    Ok(Some(snap.figures))
+    let mut figures = snap.figures;
+    aliases.resolve(&mut figures.options);
+    Ok(Some(figures))
 }
 
 #[cfg(test)]
@@ -195,46 +232,65 @@ mod tests {
         let full = figures("2024-03", (0, 100));
         let part = figures("2024-03", (60, 100));
         assert_eq!(
-            store(dir.path(), std::slice::from_ref(&full)).unwrap(),
+            store(dir.path(), std::slice::from_ref(&full), &Aliases::none()).unwrap(),
             vec![Stored::Written(dir.path().join("month-2024-03.json"))]
         );
         // A later rolling export covering only the end of March does not replace it.
         assert_eq!(
-            store(dir.path(), &[part]).unwrap(),
+            store(dir.path(), &[part], &Aliases::none()).unwrap(),
             vec![Stored::Kept(dir.path().join("month-2024-03.json"))]
         );
-        let (found, damaged) = load(dir.path(), Every::Month).unwrap();
+        let (found, damaged) = load(dir.path(), Every::Month, &Aliases::none()).unwrap();
         assert_eq!(found, vec![full.clone()]);
         assert!(damaged.is_empty());
         // The same period again replaces it (idempotent re-run).
-        store(dir.path(), std::slice::from_ref(&full)).unwrap();
-        assert_eq!(load(dir.path(), Every::Month).unwrap().0, vec![full]);
+        store(dir.path(), std::slice::from_ref(&full), &Aliases::none()).unwrap();
+        assert_eq!(
+            load(dir.path(), Every::Month, &Aliases::none()).unwrap().0,
+            vec![full]
+        );
         // Weekly snapshots are a separate series.
-        assert!(load(dir.path(), Every::Week).unwrap().0.is_empty());
+        assert!(load(dir.path(), Every::Week, &Aliases::none())
+            .unwrap()
+            .0
+            .is_empty());
     }
 
     #[test]
     fn a_snapshot_made_with_other_options_is_replaced_even_when_fuller() {
         let dir = tempfile::tempdir().unwrap();
-        store(dir.path(), &[figures("2024-03", (0, 100))]).unwrap();
+        store(
+            dir.path(),
+            &[figures("2024-03", (0, 100))],
+            &Aliases::none(),
+        )
+        .unwrap();
         let mut part = figures("2024-03", (60, 100));
         part.options = "o2".into();
         assert_eq!(
-            store(dir.path(), std::slice::from_ref(&part)).unwrap(),
+            store(dir.path(), std::slice::from_ref(&part), &Aliases::none()).unwrap(),
             vec![Stored::Written(dir.path().join("month-2024-03.json"))]
         );
-        assert_eq!(load(dir.path(), Every::Month).unwrap().0, vec![part]);
+        assert_eq!(
+            load(dir.path(), Every::Month, &Aliases::none()).unwrap().0,
+            vec![part]
+        );
     }
 
     #[test]
     fn damaged_files_are_named_and_skipped() {
         let dir = tempfile::tempdir().unwrap();
-        store(dir.path(), &[figures("2024-04", (0, 100))]).unwrap();
+        store(
+            dir.path(),
+            &[figures("2024-04", (0, 100))],
+            &Aliases::none(),
+        )
+        .unwrap();
         fs::write(dir.path().join("month-2024-03.json"), "{ \"kind\": tru").unwrap();
         fs::write(dir.path().join(".connect-capacity-x.tmp"), "half").unwrap();
         let renamed = fs::read(dir.path().join("month-2024-04.json")).unwrap();
         fs::write(dir.path().join("month-2024-05.json"), renamed).unwrap();
-        let (found, damaged) = load(dir.path(), Every::Month).unwrap();
+        let (found, damaged) = load(dir.path(), Every::Month, &Aliases::none()).unwrap();
         assert_eq!(found.len(), 1);
         let names: Vec<String> = damaged.iter().map(|d| name_of(&d.path)).collect();
         assert_eq!(names, vec!["month-2024-03.json", "month-2024-05.json"]);
@@ -249,14 +305,21 @@ mod tests {
             damaged[1].message
         );
         // Writing over a damaged snapshot repairs it.
-        store(dir.path(), &[figures("2024-03", (0, 50))]).unwrap();
-        assert_eq!(load(dir.path(), Every::Month).unwrap().0.len(), 2);
+        store(dir.path(), &[figures("2024-03", (0, 50))], &Aliases::none()).unwrap();
+        assert_eq!(
+            load(dir.path(), Every::Month, &Aliases::none())
+                .unwrap()
+                .0
+                .len(),
+            2
+        );
     }
 
     #[test]
     fn a_missing_folder_is_an_empty_history() {
         let dir = tempfile::tempdir().unwrap();
-        let (found, damaged) = load(&dir.path().join("nope"), Every::Month).unwrap();
+        let (found, damaged) =
+            load(&dir.path().join("nope"), Every::Month, &Aliases::none()).unwrap();
         assert!(found.is_empty() && damaged.is_empty());
     }
 }

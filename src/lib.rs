@@ -20,6 +20,7 @@ pub mod ingest;
 pub mod model;
 pub mod report;
 pub mod sample;
+pub mod settings;
 pub mod vocab;
 
 pub use error::{Error, Result};

@@ -429,11 +429,10 @@ pub fn config(data: &[u8]) -> String {
     match connect_capacity::config::parse(path, &text) {
         Ok(c) => match c.capacity_options() {
             Ok(o) => format!(
-                "ok nodes={} scale={} overrides={} resources={}",
+                "ok nodes={} scale={} content={}",
                 o.nodes,
                 o.scale,
-                o.overrides.len(),
-                o.resources.len()
+                o.content.len()
             ),
             Err(e) => {
                 assert!(matches!(e, Error::Usage(_)), "not a usage error: {e}");

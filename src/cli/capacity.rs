@@ -1,13 +1,16 @@
 //! Scheduler, sizing and architecture flags (`--config`, `--max-processes`, ...), laid over
 //! the config file.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
+use serde::Serialize;
 
 use super::parse::parse_duration;
-use crate::config::{self, Config, ContentConfig};
+use crate::config::{self, Config};
 use crate::error::{Error, Result};
+use crate::settings::{Duration, ProcessSettings};
 
 /// Scheduler, sizing and architecture inputs (flags win over `--config`, which wins over
 /// the built-in defaults).
@@ -18,6 +21,20 @@ pub struct CapacityArgs {
     /// plan inputs (see the README).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub scheduler: SchedulerFlags,
+    /// Per-content override, e.g. `GUID:max_processes=6,min_processes=1,memory_gib=2`
+    /// (keys as in the config file's [content."GUID"] table). Repeatable.
+    #[arg(long, value_name = "GUID:KEY=VALUE,...")]
+    pub content_setting: Vec<String>,
+    #[command(flatten)]
+    pub plan: PlanFlags,
+}
+
+/// The server-default scheduler flags. Field names are the config file's `[scheduler]`
+/// keys: the flags become a settings layer by name, not by a mapping per field.
+#[derive(Debug, Clone, Default, Args, Serialize)]
+pub struct SchedulerFlags {
     /// Server default Max processes per content [default: 3].
     #[arg(long, value_name = "N")]
     pub max_processes: Option<u32>,
@@ -31,12 +48,13 @@ pub struct CapacityArgs {
     #[arg(long, value_name = "F")]
     pub load_factor: Option<f64>,
     /// Server default Idle timeout per process [default: 5s].
-    #[arg(long, value_name = "DURATION")]
-    pub idle_timeout: Option<String>,
-    /// Per-content override, e.g. `GUID:max_processes=6,min_processes=1,memory_gib=2`
-    /// (keys as in the config file's [content."GUID"] table). Repeatable.
-    #[arg(long, value_name = "GUID:KEY=VALUE,...")]
-    pub content_setting: Vec<String>,
+    #[arg(long, value_name = "DURATION", value_parser = idle_timeout)]
+    pub idle_timeout: Option<Duration>,
+}
+
+/// The planning flags, named (or renamed) as the config file's `[plan]` keys.
+#[derive(Debug, Clone, Default, Args, Serialize)]
+pub struct PlanFlags {
     /// Nodes of the existing server (process limits are per node) [default: 1].
     #[arg(long, value_name = "N")]
     pub nodes: Option<u32>,
@@ -45,6 +63,7 @@ pub struct CapacityArgs {
     pub design_peak: Option<DesignPeakArg>,
     /// Months ahead for the projected scenario [default: 12].
     #[arg(long, value_name = "MONTHS")]
+    #[serde(rename = "horizon_months")]
     pub horizon: Option<f64>,
     /// Factor for the scaled scenario ("the team doubles") [default: 2].
     #[arg(long, value_name = "K")]
@@ -54,17 +73,20 @@ pub struct CapacityArgs {
     pub uptime: Option<f64>,
     /// The organisation requires container deployment.
     #[arg(long)]
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub containers: bool,
     /// Largest node the organisation will run, cores [default: 64].
     #[arg(long, value_name = "CORES")]
     pub max_node_cores: Option<u64>,
     /// Largest node the organisation will run, GiB of RAM [default: 512].
     #[arg(long, value_name = "GIB")]
+    #[serde(rename = "max_node_ram_gib")]
     pub max_node_ram: Option<u64>,
 }
 
-/// `--design-peak` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+/// `--design-peak` values (spelt as the config file's `design_peak`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum DesignPeakArg {
     /// The absolute peak of the window.
     Max,
@@ -72,61 +94,50 @@ pub enum DesignPeakArg {
     DailyP95,
 }
 
+/// Reads `--idle-timeout`.
+fn idle_timeout(s: &str) -> std::result::Result<Duration, String> {
+    parse_duration("--idle-timeout", s)
+        .map(Duration)
+        .map_err(|e| e.to_string())
+}
+
 impl CapacityArgs {
-    /// The config file (if any) with every flag laid over it.
+    /// The config file (if any) with the flag layer laid over it.
     pub fn merged_config(&self) -> Result<Config> {
-        let mut c = match &self.config {
+        let file = match &self.config {
             Some(path) => config::load(path)?,
             None => Config::default(),
         };
-        let s = &mut c.scheduler;
-        overlay(&mut s.max_processes, self.max_processes);
-        overlay(&mut s.min_processes, self.min_processes);
-        overlay(&mut s.max_conns_per_process, self.max_conns_per_process);
-        overlay(&mut s.load_factor, self.load_factor);
-        if let Some(t) = &self.idle_timeout {
-            s.idle_timeout = Some(config::Duration(parse_duration("--idle-timeout", t)?));
-        }
-        let p = &mut c.plan;
-        overlay(&mut p.nodes, self.nodes);
-        overlay(&mut p.horizon_months, self.horizon);
-        overlay(&mut p.scale, self.scale);
-        overlay(&mut p.uptime, self.uptime);
-        overlay(&mut p.max_node_cores, self.max_node_cores);
-        overlay(&mut p.max_node_ram_gib, self.max_node_ram);
-        if self.containers {
-            p.containers = Some(true);
-        }
-        if let Some(d) = self.design_peak {
-            p.design_peak = Some(match d {
-                DesignPeakArg::Max => config::DesignPeakName::Max,
-                DesignPeakArg::DailyP95 => config::DesignPeakName::DailyP95,
-            });
-        }
+        file.overlaid(&self.flag_layer()?)
+    }
+
+    /// The flags as a config layer: the same keys, so one generic merge lays them over
+    /// the file.
+    fn flag_layer(&self) -> Result<Config> {
+        let mut content: BTreeMap<String, ProcessSettings> = BTreeMap::new();
         for spec in &self.content_setting {
             let (guid, item) = parse_content_setting(spec)?;
-            let e = c.content.entry(guid).or_default();
-            overlay(&mut e.min_processes, item.min_processes);
-            overlay(&mut e.max_processes, item.max_processes);
-            overlay(&mut e.max_conns_per_process, item.max_conns_per_process);
-            overlay(&mut e.load_factor, item.load_factor);
-            overlay(&mut e.idle_timeout, item.idle_timeout);
-            overlay(&mut e.cpu_cores, item.cpu_cores);
-            overlay(&mut e.memory_gib, item.memory_gib);
+            let slot = content.entry(guid).or_default();
+            *slot = crate::settings::overlay(slot, &item).map_err(Error::Usage)?;
         }
-        Ok(c)
+        Ok(Config {
+            scheduler: as_layer(&self.scheduler)?,
+            plan: as_layer(&self.plan)?,
+            sizing: None,
+            content,
+        })
     }
 }
 
-/// Sets `slot` when the flag was given.
-fn overlay<T>(slot: &mut Option<T>, flag: Option<T>) {
-    if flag.is_some() {
-        *slot = flag;
-    }
+/// A flag group read as the config layer whose keys it carries.
+fn as_layer<F: Serialize, L: serde::de::DeserializeOwned>(flags: &F) -> Result<L> {
+    serde_json::to_value(flags)
+        .and_then(serde_json::from_value)
+        .map_err(|e| Error::Usage(format!("flags: {e}")))
 }
 
 /// Parses `GUID:key=value,key=value` with the config file's keys and value syntax.
-fn parse_content_setting(spec: &str) -> Result<(String, ContentConfig)> {
+fn parse_content_setting(spec: &str) -> Result<(String, ProcessSettings)> {
     let usage = |why: String| {
         Error::Usage(format!(
             "--content-setting '{spec}': {why}; write GUID:key=value[,key=value], e.g. \
@@ -157,7 +168,7 @@ fn parse_content_setting(spec: &str) -> Result<(String, ContentConfig)> {
             toml_text.push_str(&format!("{k} = {}\n", toml_string(v)));
         }
     }
-    let item: ContentConfig =
+    let item: ProcessSettings =
         toml::from_str(&toml_text).map_err(|e| usage(e.message().trim().to_string()))?;
     Ok((guid.to_string(), item))
 }
@@ -187,7 +198,7 @@ mod tests {
                 .unwrap();
         assert_eq!(guid, "abc-1");
         assert_eq!(c.max_processes, Some(6));
-        assert_eq!(c.idle_timeout, Some(config::Duration(30_000_000)));
+        assert_eq!(c.idle_timeout, Some(Duration(30_000_000)));
         assert_eq!(c.memory_gib, Some(2.5));
         assert_eq!(c.min_processes, None);
     }
@@ -220,17 +231,30 @@ mod tests {
         .unwrap();
         let args = CapacityArgs {
             config: Some(path),
-            max_processes: Some(8),
-            uptime: Some(99.95),
-            containers: true,
+            scheduler: SchedulerFlags {
+                max_processes: Some(8),
+                ..Default::default()
+            },
+            plan: PlanFlags {
+                uptime: Some(99.95),
+                containers: true,
+                horizon: Some(6.0),
+                design_peak: Some(DesignPeakArg::DailyP95),
+                ..Default::default()
+            },
             content_setting: vec!["g1:max_processes=4".into(), "g2:cpu_cores=2".into()],
-            ..Default::default()
         };
         let c = args.merged_config().unwrap();
         assert_eq!(c.scheduler.max_processes, Some(8));
         assert_eq!(c.scheduler.min_processes, Some(1));
         assert_eq!(c.plan.uptime, Some(99.95));
         assert_eq!(c.plan.containers, Some(true));
+        assert_eq!(c.plan.horizon_months, Some(6.0));
+        assert_eq!(
+            c.plan.design_peak,
+            Some(crate::model::capacity::DesignPeak::DailyP95)
+        );
+        assert_eq!(c.plan.nodes, None);
         assert_eq!(c.content["g1"].max_processes, Some(4));
         assert_eq!(c.content["g1"].memory_gib, Some(1.0));
         assert_eq!(c.content["g2"].cpu_cores, Some(2.0));

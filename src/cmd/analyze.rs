@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::shared::{alert_line, emit, note_stored, read_data, snapshot_figures, spinner};
+use super::shared::{
+    alert_line, emit, history_aliases, note_stored, read_data, snapshot_figures, spinner,
+};
 use super::Outcome;
 use crate::cli::{AnalyzeServerArgs, DataArgs, OutputArgs, WatchArgs, WatchSettings};
 use crate::error::Result;
@@ -94,7 +96,10 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<Outcome> {
     emit(&report, s.format, s.output.as_deref())?;
     if let Some(dir) = &s.watch.history {
         let figures = snapshot_figures(&data, &opts, &s.model, s.watch.every)?;
-        note_stored(dir, &history::store(dir, &figures)?);
+        note_stored(
+            dir,
+            &history::store(dir, &figures, &history_aliases(&s.model))?,
+        );
     }
     Ok(Outcome {
         alert: report.utilisation.as_ref().and_then(alert_line),

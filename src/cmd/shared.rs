@@ -8,9 +8,12 @@ use std::path::{Path, PathBuf};
 
 use crate::anonymize::Pseudonyms;
 use crate::error::Result;
+use crate::history::Aliases;
 use crate::history::Stored;
 use crate::ingest;
-use crate::model::over_time::trend::{options_fingerprint, period_figures, Every, Utilisation};
+use crate::model::over_time::trend::{
+    legacy_fingerprint, options_fingerprint, period_figures, Every, Utilisation,
+};
 use crate::model::Options;
 use crate::report::{self, Format, Renderable};
 
@@ -81,6 +84,12 @@ pub(super) fn emit<T: Renderable>(item: &T, format: Format, path: Option<&Path>)
             out.flush().map_err(|e| crate::Error::io("<stdout>", e))
         }
     }
+}
+
+/// The history's aliases for `given` (the options as typed): snapshots that 0.1 stored
+/// under its older fingerprint of the same options count as made with them.
+pub(super) fn history_aliases(given: &Options) -> Aliases {
+    Aliases::new(legacy_fingerprint(given), options_fingerprint(given))
 }
 
 /// One stderr line about the history.

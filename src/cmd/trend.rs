@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::analyze::AnalyzeSettings;
-use super::shared::{alert_line, emit, note_stored, read_data, snapshot_figures};
+use super::shared::{alert_line, emit, history_aliases, note_stored, read_data, snapshot_figures};
 use super::Outcome;
 use crate::cli::{DataArgs, OutputArgs, WatchArgs};
 use crate::error::{Error, Result};
@@ -72,7 +72,7 @@ pub fn run(args: &TrendArgs) -> anyhow::Result<Outcome> {
     };
     let (stored, damaged) = match &s.watch.history {
         Some(dir) => {
-            let (found, damaged) = history::load(dir, every)?;
+            let (found, damaged) = history::load(dir, every, &history_aliases(&s.model))?;
             (found, damaged)
         }
         None => (Vec::new(), Vec::new()),
@@ -99,7 +99,10 @@ pub fn run(args: &TrendArgs) -> anyhow::Result<Outcome> {
     }
     emit(&t, s.format, s.output.as_deref())?;
     if let Some(dir) = s.watch.history.as_ref().filter(|_| !fresh.is_empty()) {
-        note_stored(dir, &history::store(dir, &fresh)?);
+        note_stored(
+            dir,
+            &history::store(dir, &fresh, &history_aliases(&s.model))?,
+        );
     }
     Ok(Outcome {
         alert: t.utilisation.as_ref().and_then(alert_line),

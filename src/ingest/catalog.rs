@@ -20,7 +20,8 @@ use std::path::Path;
 
 use super::detect::Header;
 use super::row::{Col, FieldError, FieldResult, Row};
-use super::{ContentRow, Dataset, JobRow, Kind, Origin, SchedulerSettings, UserRow};
+use super::{ContentRow, Dataset, JobRow, Kind, Origin, UserRow};
+use crate::settings::{Duration, ProcessSettings};
 use crate::Result;
 
 /// Columns of a jobs export.
@@ -98,24 +99,24 @@ pub struct ContentCols {
     app_mode: Option<Col>,
     content_category: Option<Col>,
     owner: Option<Col>,
-    ints: [Option<Col>; 6],
-    floats: [Option<Col>; 3],
+    ints: [Option<Col>; 5],
+    floats: [Option<Col>; 2],
     r_version: Option<Col>,
     py_version: Option<Col>,
     created_time: Option<Col>,
 }
 
 /// Integer scheduler columns, in the order [`ContentCols::settings`] reads them.
-const INT_SETTINGS: [&str; 6] = [
+const INT_SETTINGS: [&str; 5] = [
     "min_processes",
     "max_processes",
     "max_conns_per_process",
     "idle_timeout",
     "memory_limit",
-    "memory_request",
 ];
-/// Float scheduler columns, likewise.
-const FLOAT_SETTINGS: [&str; 3] = ["load_factor", "cpu_limit", "cpu_request"];
+/// Float scheduler columns, likewise. (`cpu_request` and `memory_request` are not read:
+/// sizing works from limits and measurements.)
+const FLOAT_SETTINGS: [&str; 2] = ["load_factor", "cpu_limit"];
 
 impl ContentCols {
     /// Maps the header; only `guid` is required.
@@ -135,19 +136,37 @@ impl ContentCols {
         })
     }
 
-    fn settings(&self, row: &Row) -> FieldResult<SchedulerSettings> {
-        let [min_p, max_p, conns, idle, mem_limit, mem_request] = self.ints;
-        let [load, cpu_limit, cpu_request] = self.floats;
-        Ok(SchedulerSettings {
-            min_processes: row.int(min_p)?,
-            max_processes: row.int(max_p)?,
-            max_conns_per_process: row.int(conns)?,
-            load_factor: row.float(load)?,
-            idle_timeout: row.int(idle)?,
-            cpu_limit: row.float(cpu_limit)?,
-            memory_limit: row.int(mem_limit)?,
-            cpu_request: row.float(cpu_request)?,
-            memory_request: row.int(mem_request)?,
+    /// The row's settings, each value checked where its file and line are known.
+    fn settings(&self, row: &Row) -> FieldResult<ProcessSettings> {
+        let [min_p, max_p, conns, idle, mem_limit] = self.ints;
+        let [load, cpu_limit] = self.floats;
+        let load_factor = row.float(load)?;
+        if let Some(l) = load_factor.filter(|l| !(0.0..=1.0).contains(l)) {
+            return Err(invalid(
+                "load_factor",
+                format!("{l} is outside [0, 1]; use a fraction between 0 and 1"),
+            ));
+        }
+        let idle_timeout = match row.int(idle)? {
+            Some(secs) if secs < 0 => {
+                return Err(invalid(
+                    "idle_timeout",
+                    format!("{secs} is negative; use a number of seconds, 0 or more"),
+                ))
+            }
+            secs => secs.map(|s| Duration(s.saturating_mul(1_000_000))),
+        };
+        Ok(ProcessSettings {
+            min_processes: count(row, min_p, "min_processes")?,
+            max_processes: count(row, max_p, "max_processes")?,
+            max_conns_per_process: count(row, conns, "max_conns_per_process")?,
+            load_factor,
+            idle_timeout,
+            cpu_cores: row.float(cpu_limit)?.filter(|c| c.is_finite() && *c > 0.0),
+            memory_gib: row
+                .int(mem_limit)?
+                .filter(|&b| b > 0)
+                .map(|b| b as f64 / f64::from(1u32 << 30)),
         })
     }
 
@@ -223,4 +242,23 @@ impl UserCols {
         });
         Ok(())
     }
+}
+
+/// A process or connection count: 0 or more, within u32.
+fn count(row: &Row, col: Option<Col>, column: &'static str) -> FieldResult<Option<u32>> {
+    row.int(col)?
+        .map(|v| {
+            u32::try_from(v).map_err(|_| {
+                invalid(
+                    column,
+                    format!("{v} is not a process or connection count; use 0 or more"),
+                )
+            })
+        })
+        .transpose()
+}
+
+/// A value that parses but cannot be a setting.
+fn invalid(column: &'static str, message: String) -> FieldError {
+    FieldError { column, message }
 }

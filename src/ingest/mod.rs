@@ -194,23 +194,6 @@ pub struct JobRow {
     pub origin: Origin,
 }
 
-/// Scheduler and resource settings of one content item; `None` = server default.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct SchedulerSettings {
-    pub min_processes: Option<i64>,
-    pub max_processes: Option<i64>,
-    pub max_conns_per_process: Option<i64>,
-    pub load_factor: Option<f64>,
-    /// Seconds.
-    pub idle_timeout: Option<i64>,
-    /// CPU units (1.0 = one core).
-    pub cpu_limit: Option<f64>,
-    /// Bytes.
-    pub memory_limit: Option<i64>,
-    pub cpu_request: Option<f64>,
-    pub memory_request: Option<i64>,
-}
-
 /// A content item from a content export.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContentRow {
@@ -220,7 +203,10 @@ pub struct ContentRow {
     pub app_mode: Option<Box<str>>,
     pub content_category: Option<Box<str>>,
     pub owner: Option<u32>,
-    pub settings: SchedulerSettings,
+    /// Scheduler settings and limits as the export gives them (validated here: counts are
+    /// 0 or more, `load_factor` within 0 to 1, `idle_timeout` 0 or more; a `cpu_limit` or
+    /// `memory_limit` of 0, meaning "no limit", is unset).
+    pub settings: crate::settings::ProcessSettings,
     pub r_version: Option<Box<str>>,
     pub py_version: Option<Box<str>>,
     pub created_time: Option<Micros>,

@@ -3,9 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::super::{
-    read_inputs, timestamp::parse_timestamp, Dataset, InputTz, JobRow, SchedulerSettings,
-};
+use super::super::{read_inputs, timestamp::parse_timestamp, Dataset, InputTz, JobRow};
 use super::*;
 
 fn t(s: &str) -> i64 {
@@ -387,21 +385,20 @@ fn content_from_get_content() {
         user(&ds, c[0].owner),
         Some("a01792e3-2e67-402e-99af-be04a48da074")
     );
-    assert_eq!(c[0].settings, SchedulerSettings::default());
+    assert_eq!(c[0].settings, crate::settings::ProcessSettings::default());
     assert_eq!(c[0].r_version.as_deref(), Some("3.5.3"));
     assert_eq!(c[0].py_version, None);
     assert_eq!(c[0].created_time, Some(t("2020-02-23T20:28:20Z")));
     assert_eq!(c[1].app_mode.as_deref(), Some("quarto-static"));
-    let expected = SchedulerSettings {
+    // idle_timeout in seconds becomes a duration; memory_limit in bytes becomes GiB.
+    let expected = crate::settings::ProcessSettings {
         min_processes: Some(1),
         max_processes: Some(6),
         max_conns_per_process: Some(50),
         load_factor: Some(0.8),
-        idle_timeout: Some(120),
-        cpu_limit: None,
-        memory_limit: Some(2_147_483_648),
-        cpu_request: None,
-        memory_request: None,
+        idle_timeout: Some(crate::settings::Duration(120_000_000)),
+        cpu_cores: None,
+        memory_gib: Some(2.0),
     };
     assert_eq!(c[2].settings, expected);
     assert_eq!(c[2].py_version.as_deref(), Some("3.11.9"));

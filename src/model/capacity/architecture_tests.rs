@@ -5,8 +5,9 @@
 use approx::assert_relative_eq;
 use proptest::prelude::*;
 
-use super::super::sizing::{resource, ResourceOverride, APP, RENDER};
+use super::super::sizing::{resource, ResourceSource, APP, RENDER};
 use super::*;
+use crate::settings::ProcessSettings;
 
 /// A size with only the fields the decision reads filled in meaningfully.
 fn sz(cores: u64, ram_gib: u64) -> Size {
@@ -149,11 +150,13 @@ fn content_at_half_a_max_node_by_ram() {
     // (config override) its CPU is 12.8 cores, below 32; the size 20 cores / 320 GiB fits.
     let mut f = Fixture::new();
     f.size = sz(20, 320);
-    let cfg = ResourceOverride {
-        cpu: Some(0.1),
-        memory_mib: Some(2048),
+    let cfg = ProcessSettings {
+        cpu_cores: Some(0.1),
+        memory_gib: Some(2.0),
+        ..Default::default()
     };
-    let mut big = content("big", 128, resource(Some("shiny"), Some(&cfg), None, None));
+    let big_resource = resource(Some("shiny"), &[(ResourceSource::Config, &cfg)]);
+    let mut big = content("big", 128, big_resource);
     big.title = Some("Big data".into());
     f.content.push(big);
     let r = f.decide();
@@ -307,7 +310,12 @@ fn pod_requests_skip_static_content() {
     let mut f = Fixture::new();
     let mut report = content("a-report", 0, RENDER);
     report.app_mode = Some("rmd-static".into());
-    let api = content("b-api", 1, resource(Some("api"), None, Some(0.5), None));
+    let limit = ProcessSettings {
+        cpu_cores: Some(0.5),
+        ..Default::default()
+    };
+    let api_resource = resource(Some("api"), &[(ResourceSource::ContentExport, &limit)]);
+    let api = content("b-api", 1, api_resource);
     f.content = vec![api, report];
     let r = f.decide();
     assert_eq!(r.kubernetes_requests.len(), 1);

@@ -19,11 +19,11 @@ use super::demand::{
 use super::jobs::{self, JobClass, JobIntervals, Measured, ModelVsMeasured};
 use super::processes::{
     guid_ranks, peak_per_minute, process_stats, resolve_settings, warm_idle_fraction, ProcessStats,
-    SchedulerOverride, SettingsSource,
+    SettingsSource,
 };
 use super::scheduler::{Copies, Settings};
 use super::sizing::{
-    self, buffer, population_cv, Buffer, BufferInputs, Constants, Resource, ResourceOverride, Size,
+    self, buffer, population_cv, Buffer, BufferInputs, Constants, Resource, ResourceSource, Size,
 };
 use crate::error::Result;
 use crate::ingest::{ContentRow, Dataset};
@@ -31,9 +31,10 @@ use crate::model::usage::buckets::{buckets, BucketKind};
 use crate::model::usage::normalize::Normalized;
 use crate::model::usage::sweep::{step_series, Interval, Micros};
 use crate::model::usage::time::Timestamp;
+use crate::settings::ProcessSettings;
 
 /// Which peak the sizes are designed for (`--design-peak`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DesignPeak {
     /// The absolute peak of the window.
@@ -43,15 +44,16 @@ pub enum DesignPeak {
     DailyP95,
 }
 
-/// Capacity options (flags and config file, resolved).
-#[derive(Debug, Clone, Default)]
+/// Capacity options (flags and config file, resolved). Serialised for the options
+/// fingerprint.
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct CapacityOptions {
     /// Server default scheduler settings.
     pub defaults: Settings,
-    /// Per-content scheduler overrides by GUID.
-    pub overrides: BTreeMap<String, SchedulerOverride>,
-    /// Per-content resource overrides by GUID.
-    pub resources: BTreeMap<String, ResourceOverride>,
+    /// Per-content settings from the config file and `--content-setting`, by GUID.
+    pub content: BTreeMap<String, ProcessSettings>,
+    /// Server-wide per-process resources (`[scheduler] cpu_cores`, `memory_gib`).
+    pub server_resources: ProcessSettings,
     /// Nodes of the existing server.
     pub nodes: u32,
     /// Which peak to size for.
@@ -64,7 +66,9 @@ pub struct CapacityOptions {
     pub limits: Limits,
     /// Sizing constants.
     pub constants: Constants,
-    /// Today's server and the alert threshold (`--capacity-cores/--capacity-ram/--alert-at`).
+    /// Today's server and the alert threshold (`--capacity-cores/--capacity-ram/--alert-at`);
+    /// it does not shape the figures, so the fingerprint leaves it out.
+    #[serde(skip)]
     pub server: crate::model::over_time::trend::ServerCapacity,
 }
 
@@ -337,13 +341,14 @@ pub fn capacity(
         .map(|(id, r)| (*id, r.app_mode.as_deref()))
         .collect();
     let holds = move |id: u32| sizing::holds_processes(modes.get(&id).copied().flatten());
-    let settings = resolve_settings(data, &opts.defaults, &opts.overrides, nodes, &holds)?;
+    let settings = resolve_settings(data, &opts.defaults, &opts.content, nodes, &holds)?;
     let content_rank = guid_ranks(&data.content_ids);
     let mut rank_to_id = vec![0; content_rank.len()];
     for (id, r) in content_rank.iter().enumerate() {
         rank_to_id[*r as usize] = id as u32;
     }
     let mut resources = HashMap::new();
+    let none = ProcessSettings::default();
     for id in 0..data.content_ids.len() as u32 {
         let row = rows.get(&id);
         let guid = data.content_ids.name(id);
@@ -351,9 +356,17 @@ pub fn capacity(
             id,
             sizing::resource(
                 row.and_then(|r| r.app_mode.as_deref()),
-                opts.resources.get(guid),
-                row.and_then(|r| r.settings.cpu_limit),
-                row.and_then(|r| r.settings.memory_limit),
+                &[
+                    (
+                        ResourceSource::Config,
+                        opts.content.get(guid).unwrap_or(&none),
+                    ),
+                    (
+                        ResourceSource::ContentExport,
+                        row.map_or(&none, |r| &r.settings),
+                    ),
+                    (ResourceSource::Config, &opts.server_resources),
+                ],
             ),
         );
     }
@@ -397,7 +410,7 @@ pub fn capacity(
             // Calibrate against the settings in force during the window: per-content
             // overrides (what-if settings) are left out.
             let base_run;
-            let calib_run = if opts.overrides.is_empty() {
+            let calib_run = if !opts.content.values().any(ProcessSettings::has_scheduler) {
                 &now
             } else {
                 let plain =

@@ -18,19 +18,10 @@ use crate::ingest::{ContentRow, Dataset, Interner, VisitRow};
 use crate::model::usage::normalize::Session;
 use crate::model::usage::sweep::{stats, step_series, Interval, Micros};
 use crate::model::usage::time::{Timestamp, MINUTE};
+use crate::settings::{self, ProcessSettings, Source};
 
 /// Most warm processes one item may keep across all nodes in the model.
 pub const MAX_WARM: u32 = 100_000;
-
-/// Per-field scheduler overrides for one content item (config file or flag).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct SchedulerOverride {
-    pub min_processes: Option<u32>,
-    pub max_processes: Option<u32>,
-    pub max_conns_per_process: Option<u32>,
-    pub load_factor: Option<f64>,
-    pub idle_timeout: Option<Micros>,
-}
 
 /// Where one item's settings came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -56,173 +47,112 @@ pub struct Resolved {
 }
 
 /// Resolves the settings of every content item that `holds` processes (static and
-/// rendered content is never replayed, so its settings are not checked); an invalid value
-/// from the content export is a data error naming its file, line and column, one from the
-/// config a usage error.
+/// rendered content is never replayed, so its settings are not checked). Each export value
+/// was checked on its own in ingest; a combination that cannot be replayed (min above max)
+/// is a data error at the export's file, line and column when the field at fault came from
+/// there, a usage error when it came from the config file or a flag.
 pub fn resolve_settings(
     data: &Dataset,
     defaults: &Settings,
-    overrides: &BTreeMap<String, SchedulerOverride>,
+    content: &BTreeMap<String, ProcessSettings>,
     nodes: u32,
     holds: &dyn Fn(u32) -> bool,
 ) -> Result<HashMap<u32, Resolved>> {
     defaults
         .validate()
-        .map_err(|m| Error::Usage(format!("server default scheduler settings: {m}")))?;
+        .map_err(|i| Error::Usage(format!("server default scheduler settings: {}", i.message)))?;
     let rows: HashMap<u32, &ContentRow> = data.content.iter().map(|c| (c.content, c)).collect();
     let mut ids: Vec<u32> = rows.keys().copied().collect();
-    for guid in overrides.keys() {
-        if let Some(id) = data.content_ids.get(guid) {
-            ids.push(id);
-        }
-    }
+    ids.extend(content.keys().filter_map(|g| data.content_ids.get(g)));
     ids.sort_unstable();
     ids.dedup();
     ids.retain(|id| holds(*id));
     let mut out = HashMap::new();
     for id in ids {
         let guid = data.content_ids.name(id);
-        let o = overrides.get(guid).copied().unwrap_or_default();
-        let row = rows.get(&id).copied();
-        let r = resolve_one(data, row, &o, defaults, nodes, guid)?;
-        out.insert(id, r);
+        let item = Item {
+            data,
+            guid,
+            row: rows.get(&id).copied(),
+            config: content.get(guid),
+        };
+        out.insert(id, item.resolve(defaults, nodes)?);
     }
     Ok(out)
 }
 
-/// Settings of one item: override, else export, else default, per field.
-fn resolve_one(
-    data: &Dataset,
-    row: Option<&ContentRow>,
-    o: &SchedulerOverride,
-    d: &Settings,
-    nodes: u32,
-    guid: &str,
-) -> Result<Resolved> {
-    let mut from_export: Vec<&'static str> = Vec::new();
-    let mut from_config = false;
-    let export = row.map(|r| &r.settings);
-    let data_err = |column: &str, message: String| match row {
-        Some(r) => {
-            let path = data
-                .files
-                .get(r.origin.file as usize)
-                .map(|f| f.path.clone())
-                .unwrap_or_default();
-            Error::data(path, r.origin.line, column, message)
+/// One content item's settings layers.
+struct Item<'a> {
+    data: &'a Dataset,
+    guid: &'a str,
+    row: Option<&'a ContentRow>,
+    /// The config file's (and `--content-setting`'s) table for this GUID.
+    config: Option<&'a ProcessSettings>,
+}
+
+/// The scheduler fields, as config keys and content-export columns.
+const SCHEDULER_FIELDS: [&str; 5] = [
+    "min_processes",
+    "max_processes",
+    "max_conns_per_process",
+    "load_factor",
+    "idle_timeout",
+];
+
+impl Item<'_> {
+    /// Config over export over the server defaults, per field; checked, then multiplied
+    /// by the nodes.
+    fn resolve(&self, defaults: &Settings, nodes: u32) -> Result<Resolved> {
+        let none = ProcessSettings::default();
+        let config = self.config.unwrap_or(&none);
+        let export = self.row.map_or(&none, |r| &r.settings);
+        let layers = [(Source::Config, config), (Source::ContentExport, export)];
+        let sources = settings::sources(&layers);
+        let merged = settings::overlay(export, config).map_err(Error::Usage)?;
+        let per_node = defaults.with(&merged);
+        per_node
+            .validate()
+            .map_err(|i| self.blame(&sources, i.field, i.message))?;
+        let effective = per_node.per_nodes(nodes);
+        if effective.min_processes > MAX_WARM {
+            let m = format!(
+                "min_processes {} x {nodes} nodes = {} warm processes, beyond what the model \
+                 replays ({MAX_WARM})",
+                per_node.min_processes, effective.min_processes
+            );
+            return Err(self.blame(&sources, "min_processes", m));
         }
-        None => Error::Usage(message),
-    };
-    let mut count =
-        |name: &'static str, over: Option<u32>, exp: Option<i64>, default: u32| -> Result<u32> {
-            if let Some(v) = over {
-                from_config = true;
-                return Ok(v);
-            }
-            match exp {
-                Some(v) => {
-                    from_export.push(name);
-                    u32::try_from(v).map_err(|_| {
-                        data_err(
-                            name,
-                            format!("{v} is not a process or connection count; use 0 or more"),
-                        )
-                    })
-                }
-                None => Ok(default),
-            }
+        let from = |s: Source| SCHEDULER_FIELDS.iter().any(|f| sources.get(*f) == Some(&s));
+        let source = if from(Source::Config) {
+            SettingsSource::Config
+        } else if from(Source::ContentExport) {
+            SettingsSource::ContentExport
+        } else {
+            SettingsSource::ServerDefault
         };
-    let min_processes = count(
-        "min_processes",
-        o.min_processes,
-        export.and_then(|e| e.min_processes),
-        d.min_processes,
-    )?;
-    let max_processes = count(
-        "max_processes",
-        o.max_processes,
-        export.and_then(|e| e.max_processes),
-        d.max_processes,
-    )?;
-    let max_conns_per_process = count(
-        "max_conns_per_process",
-        o.max_conns_per_process,
-        export.and_then(|e| e.max_conns_per_process),
-        d.max_conns_per_process,
-    )?;
-    let load_factor = match (o.load_factor, export.and_then(|e| e.load_factor)) {
-        (Some(v), _) => {
-            from_config = true;
-            v
-        }
-        (None, Some(v)) => {
-            from_export.push("load_factor");
-            v
-        }
-        (None, None) => d.load_factor,
-    };
-    let idle_timeout = match (o.idle_timeout, export.and_then(|e| e.idle_timeout)) {
-        (Some(v), _) => {
-            from_config = true;
-            v
-        }
-        (None, Some(secs)) => {
-            from_export.push("idle_timeout");
-            if secs < 0 {
-                return Err(data_err(
-                    "idle_timeout",
-                    format!("{secs} is negative; use a number of seconds, 0 or more"),
-                ));
-            }
-            secs.saturating_mul(crate::model::usage::time::SECOND)
-        }
-        (None, None) => d.idle_timeout,
-    };
-    let per_node = Settings {
-        min_processes,
-        max_processes,
-        max_conns_per_process,
-        load_factor,
-        idle_timeout,
-    };
-    if let Err(m) = per_node.validate() {
-        // Blame the export column the message names, when the value came from there.
-        let column = from_export
-            .iter()
-            .find(|c| m.contains(*c))
-            .or(from_export.first())
-            .copied();
-        return Err(match (column, from_config) {
-            (Some(c), false) => data_err(c, format!("{m}; fix the content settings in Connect or override them with --content-setting {guid}:{c}=...")),
-            _ => Error::Usage(format!("content {guid}: {m}")),
-        });
+        Ok(Resolved {
+            per_node,
+            effective,
+            source,
+        })
     }
-    let effective = per_node.per_nodes(nodes);
-    if effective.min_processes > MAX_WARM {
-        let m = format!(
-            "min_processes {} x {nodes} nodes = {} warm processes, beyond what the model \
-             replays ({MAX_WARM})",
-            per_node.min_processes, effective.min_processes
-        );
-        return Err(
-            match (from_export.contains(&"min_processes"), from_config) {
-                (true, false) => data_err("min_processes", m),
-                _ => Error::Usage(format!("content {guid}: {m}")),
-            },
-        );
+
+    /// The error for `field`: at the export's row when the value came from there.
+    fn blame(&self, sources: &BTreeMap<String, Source>, field: &str, message: String) -> Error {
+        match (sources.get(field), self.row) {
+            (Some(Source::ContentExport), Some(r)) => Error::data(
+                self.data.path_of(r.origin),
+                r.origin.line,
+                field,
+                format!(
+                    "{message}; fix the content settings in Connect or override them with \
+                     --content-setting {}:{field}=...",
+                    self.guid
+                ),
+            ),
+            _ => Error::Usage(format!("content {}: {message}", self.guid)),
+        }
     }
-    let source = if from_config {
-        SettingsSource::Config
-    } else if !from_export.is_empty() {
-        SettingsSource::ContentExport
-    } else {
-        SettingsSource::ServerDefault
-    };
-    Ok(Resolved {
-        per_node,
-        effective,
-        source,
-    })
 }
 
 /// Rank of every interned GUID in sorted GUID order (the scheduler's tie-break and the
@@ -356,10 +286,11 @@ pub fn warm_idle_fraction(run: &ItemRun, window: (Micros, Micros)) -> Option<f64
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::{FileSummary, Origin, SchedulerSettings};
+    use crate::ingest::{FileSummary, Origin};
     use crate::model::usage::time::SECOND;
+    use crate::settings::Duration;
 
-    fn dataset_with(settings: SchedulerSettings) -> Dataset {
+    fn dataset_with(settings: ProcessSettings) -> Dataset {
         let mut d = Dataset::default();
         d.files.push(FileSummary {
             path: "exports/content.csv".into(),
@@ -385,16 +316,16 @@ mod tests {
 
     #[test]
     fn settings_come_from_override_then_export_then_default() {
-        let d = dataset_with(SchedulerSettings {
+        let d = dataset_with(ProcessSettings {
             max_processes: Some(5),
             min_processes: Some(1),
-            idle_timeout: Some(60),
+            idle_timeout: Some(Duration(60 * SECOND)),
             ..Default::default()
         });
         let mut overrides = BTreeMap::new();
         overrides.insert(
             "c-1".to_string(),
-            SchedulerOverride {
+            ProcessSettings {
                 min_processes: Some(2),
                 ..Default::default()
             },
@@ -417,7 +348,7 @@ mod tests {
 
     #[test]
     fn invalid_export_settings_name_the_file_line_and_column() {
-        let d = dataset_with(SchedulerSettings {
+        let d = dataset_with(ProcessSettings {
             max_processes: Some(2),
             min_processes: Some(4),
             ..Default::default()
@@ -429,25 +360,43 @@ mod tests {
             e.starts_with("exports/content.csv:7: column 'min_processes': "),
             "{e}"
         );
-        let d = dataset_with(SchedulerSettings {
-            max_conns_per_process: Some(-3),
+        // A resource-only config entry leaves the export's settings in charge.
+        let d = dataset_with(ProcessSettings {
+            max_processes: Some(2),
+            min_processes: Some(4),
             ..Default::default()
         });
-        let e = resolve_settings(&d, &Settings::default(), &BTreeMap::new(), 1, &|_| true)
+        let mut cfg = BTreeMap::new();
+        cfg.insert(
+            "c-1".to_string(),
+            ProcessSettings {
+                memory_gib: Some(2.0),
+                ..Default::default()
+            },
+        );
+        let e = resolve_settings(&d, &Settings::default(), &cfg, 1, &|_| true)
             .unwrap_err()
             .to_string();
+        assert!(e.contains("content.csv:7: column 'min_processes'"), "{e}");
+        // The config's max_processes at fault: a usage error naming the GUID.
+        cfg.insert(
+            "c-1".to_string(),
+            ProcessSettings {
+                max_processes: Some(1),
+                ..Default::default()
+            },
+        );
+        let d = dataset_with(ProcessSettings::default());
+        let bad = Settings {
+            min_processes: 2,
+            ..Default::default()
+        };
+        let e = resolve_settings(&d, &bad, &cfg, 1, &|_| true).unwrap_err();
+        assert!(matches!(e, Error::Usage(_)), "{e}");
         assert!(
-            e.starts_with("exports/content.csv:7: column 'max_conns_per_process': -3"),
+            e.to_string().starts_with("content c-1: min_processes (2)"),
             "{e}"
         );
-        let d = dataset_with(SchedulerSettings {
-            load_factor: Some(1.5),
-            ..Default::default()
-        });
-        let e = resolve_settings(&d, &Settings::default(), &BTreeMap::new(), 1, &|_| true)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("column 'load_factor'"), "{e}");
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! Connect does not publish its spawn rule; this is the model the spec fixes. Everything
 //! here is pure and deterministic: results never depend on input order.
 
+use crate::settings::ProcessSettings;
 use std::collections::VecDeque;
 
 use chrono_tz::Tz;
@@ -76,33 +77,72 @@ impl Settings {
 
     /// Checks the rules of metrics.md section 4; the message names the field and the
     /// rule broken (the caller adds the export's file, line and column).
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), Invalid> {
+        let bad = |field, message| Err(Invalid { field, message });
         if self.max_processes == 0 {
-            return Err("max_processes is 0; it must be at least 1".into());
+            return bad(
+                "max_processes",
+                "max_processes is 0; it must be at least 1".into(),
+            );
         }
         if self.min_processes > self.max_processes {
-            return Err(format!(
-                "min_processes ({}) is greater than max_processes ({}); it must not exceed it",
-                self.min_processes, self.max_processes
-            ));
+            return bad(
+                "min_processes",
+                format!(
+                    "min_processes ({}) is greater than max_processes ({}); it must not exceed it",
+                    self.min_processes, self.max_processes
+                ),
+            );
         }
         if self.max_conns_per_process == 0 {
-            return Err("max_conns_per_process is 0; it must be at least 1".into());
+            return bad(
+                "max_conns_per_process",
+                "max_conns_per_process is 0; it must be at least 1".into(),
+            );
         }
         if !(0.0..=1.0).contains(&self.load_factor) {
-            return Err(format!(
-                "load_factor ({}) is outside [0, 1]; it must be between 0 and 1",
-                self.load_factor
-            ));
+            return bad(
+                "load_factor",
+                format!(
+                    "load_factor ({}) is outside [0, 1]; it must be between 0 and 1",
+                    self.load_factor
+                ),
+            );
         }
         if self.idle_timeout < 0 {
-            return Err(format!(
-                "idle_timeout ({} µs) is negative; it must be 0 or more",
-                self.idle_timeout
-            ));
+            return bad(
+                "idle_timeout",
+                format!(
+                    "idle_timeout ({} µs) is negative; it must be 0 or more",
+                    self.idle_timeout
+                ),
+            );
         }
         Ok(())
     }
+
+    /// These settings with every scheduler field that `layer` sets laid over them (the one
+    /// place a settings layer becomes resolved settings).
+    pub fn with(&self, layer: &ProcessSettings) -> Settings {
+        Settings {
+            min_processes: layer.min_processes.unwrap_or(self.min_processes),
+            max_processes: layer.max_processes.unwrap_or(self.max_processes),
+            max_conns_per_process: layer
+                .max_conns_per_process
+                .unwrap_or(self.max_conns_per_process),
+            load_factor: layer.load_factor.unwrap_or(self.load_factor),
+            idle_timeout: layer.idle_timeout.map_or(self.idle_timeout, |d| d.0),
+        }
+    }
+}
+
+/// Settings that cannot be replayed: the field to blame and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    /// The setting at fault (a config key and content-export column).
+    pub field: &'static str,
+    /// What is wrong, and the rule.
+    pub message: String,
 }
 
 /// The `user` of an anonymous session: sorts after every named user.

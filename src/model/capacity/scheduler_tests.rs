@@ -90,8 +90,14 @@ fn validate_names_field_and_rule() {
         (set(0, 3, 20, 0.5, -1), "idle_timeout", "0 or more"),
     ];
     for (s, field, rule) in cases {
-        let msg = s.validate().unwrap_err();
+        let bad = s.validate().unwrap_err();
+        let msg = bad.message;
         assert!(msg.contains(field) && msg.contains(rule), "{msg}");
+        assert!(
+            field.starts_with(bad.field),
+            "{field} blamed on {}",
+            bad.field
+        );
     }
     // The bounds themselves are valid.
     assert_eq!(set(3, 3, 1, 0.0, 0).validate(), Ok(()));

@@ -107,6 +107,7 @@ pub const API: Resource = Resource::table(1000, 512);
 /// Render jobs (reports and sites executed when published or scheduled): 1 core, 2 GiB.
 pub const RENDER: Resource = Resource::table(1000, 2048);
 
+use crate::settings::ProcessSettings;
 pub use crate::vocab::{holds_processes, is_api};
 
 /// The section 2 table: APIs 1 core / 512 MiB; static and rendered modes the render-job
@@ -122,44 +123,32 @@ pub fn default_resource(app_mode: Option<&str>) -> Resource {
     }
 }
 
-/// A per-content override from the config file (keys `cpu`, in cores, and `memory_mib`);
-/// either figure may be left out.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ResourceOverride {
-    /// CPU per process in cores (0.5 = half a core).
-    pub cpu: Option<f64>,
-    /// Memory per process in MiB.
-    pub memory_mib: Option<u64>,
-}
-
-/// Per-process figures for one content item, each field on its own: the config file
-/// first, then the content export's `cpu_limit` (cores) and `memory_limit` (bytes), then
-/// the `app_mode` table. Values that are zero, negative or not finite are ignored.
-pub fn resource(
-    app_mode: Option<&str>,
-    config: Option<&ResourceOverride>,
-    export_cpu_limit: Option<f64>,
-    export_memory_limit_bytes: Option<i64>,
-) -> Resource {
+/// Per-process figures for one content item, CPU and memory each on its own: the first
+/// of `layers` (highest precedence first: the item's config, the content export's limits,
+/// the server-wide config) that sets a usable value, else the `app_mode` table. Values
+/// that are zero, negative or not finite are ignored.
+pub fn resource(app_mode: Option<&str>, layers: &[(ResourceSource, &ProcessSettings)]) -> Resource {
     let mut r = default_resource(app_mode);
-    if let Some(m) = export_cpu_limit.and_then(cores_to_millicores) {
+    let cpu = layers
+        .iter()
+        .find_map(|(src, l)| l.cpu_cores.and_then(cores_to_millicores).map(|m| (m, *src)));
+    if let Some((m, src)) = cpu {
         r.millicores = m;
-        r.cpu_source = ResourceSource::ContentExport;
+        r.cpu_source = src;
     }
-    if let Some(b) = export_memory_limit_bytes.filter(|&b| b > 0) {
-        r.mib = (b as u64).div_ceil(1 << 20);
-        r.memory_source = ResourceSource::ContentExport;
-    }
-    if let Some(m) = config.and_then(|c| c.cpu).and_then(cores_to_millicores) {
-        r.millicores = m;
-        r.cpu_source = ResourceSource::Config;
-    }
-    if let Some(mib) = config.and_then(|c| c.memory_mib).filter(|&m| m > 0) {
+    let mem = layers
+        .iter()
+        .find_map(|(src, l)| l.memory_gib.and_then(gib_to_mib).map(|m| (m, *src)));
+    if let Some((mib, src)) = mem {
         r.mib = mib;
-        r.memory_source = ResourceSource::Config;
+        r.memory_source = src;
     }
     r
+}
+
+/// GiB to MiB, rounded up; `None` for zero, negative or not finite.
+fn gib_to_mib(gib: f64) -> Option<u64> {
+    (gib.is_finite() && gib > 0.0).then(|| (gib * 1024.0).ceil() as u64)
 }
 
 /// Cores to millicores, rounded, at least 1; `None` for zero, negative or not finite.

@@ -258,55 +258,81 @@ fn default_table() {
 #[test]
 fn resource_precedence_per_field() {
     use ResourceSource::*;
-    let r = resource(Some("shiny"), None, None, None);
+    let r = resource(Some("shiny"), &[]);
     assert_eq!(
         (r.millicores, r.mib, r.cpu_source, r.memory_source),
         (1000, 1024, AppModeDefault, AppModeDefault)
     );
-    // Export limits: 0.5 cores -> 500 millicores; 2 147 483 648 bytes = 2048 MiB.
-    let r = resource(Some("shiny"), None, Some(0.5), Some(2_147_483_648));
+    // Export limits: 0.5 cores -> 500 millicores; 2 147 483 648 bytes = 2 GiB = 2048 MiB.
+    let r = res(Some("shiny"), None, Some(0.5), Some(2.0));
     assert_eq!(
         (r.millicores, r.mib, r.cpu_source, r.memory_source),
         (500, 2048, ContentExport, ContentExport)
     );
     // Config beats the export, field by field: config sets only the CPU.
-    let cfg = ResourceOverride {
-        cpu: Some(2.0),
-        memory_mib: None,
-    };
-    let r = resource(Some("api"), Some(&cfg), Some(0.5), Some(1_048_576));
+    let r = res(
+        Some("api"),
+        Some((Some(2.0), None)),
+        Some(0.5),
+        Some(1.0 / 1024.0),
+    );
     assert_eq!(
         (r.millicores, r.mib, r.cpu_source, r.memory_source),
         (2000, 1, Config, ContentExport)
     );
-    let cfg = ResourceOverride {
-        cpu: None,
-        memory_mib: Some(3000),
-    };
-    let r = resource(Some("api"), Some(&cfg), None, None);
+    let r = res(Some("api"), Some((None, Some(3000.0 / 1024.0))), None, None);
     assert_eq!(
         (r.millicores, r.mib, r.cpu_source, r.memory_source),
         (1000, 3000, AppModeDefault, Config)
     );
     // A partial MiB rounds up: 1 byte -> 1 MiB.
-    assert_eq!(resource(None, None, None, Some(1)).mib, 1);
+    assert_eq!(
+        res(None, None, None, Some(1.0 / f64::from(1u32 << 30))).mib,
+        1
+    );
     // Zero, negative and non-finite values are ignored.
     for cpu in [0.0, -1.0, f64::NAN, f64::INFINITY] {
         assert_eq!(
-            resource(Some("api"), None, Some(cpu), None).cpu_source,
+            res(Some("api"), None, Some(cpu), None).cpu_source,
             AppModeDefault
         );
     }
-    for mem in [0, -5] {
-        assert_eq!(resource(Some("api"), None, None, Some(mem)).mib, 512);
+    for mem in [0.0, -5.0] {
+        assert_eq!(res(Some("api"), None, None, Some(mem)).mib, 512);
     }
-    let zero = ResourceOverride {
-        cpu: Some(0.0),
-        memory_mib: Some(0),
-    };
-    assert_eq!(resource(Some("api"), Some(&zero), None, None), API);
+    assert_eq!(
+        res(Some("api"), Some((Some(0.0), Some(0.0))), None, None),
+        API
+    );
     // A tiny positive limit still gives at least one millicore.
-    assert_eq!(resource(None, None, Some(0.0001), None).millicores, 1);
+    assert_eq!(res(None, None, Some(0.0001), None).millicores, 1);
+}
+
+/// `resource` with an item config `(cpu_cores, memory_gib)` over export limits.
+fn res(
+    mode: Option<&str>,
+    cfg: Option<(Option<f64>, Option<f64>)>,
+    cpu_limit: Option<f64>,
+    memory_gib: Option<f64>,
+) -> Resource {
+    let (c, m) = cfg.unwrap_or_default();
+    let config = ProcessSettings {
+        cpu_cores: c,
+        memory_gib: m,
+        ..Default::default()
+    };
+    let export = ProcessSettings {
+        cpu_cores: cpu_limit,
+        memory_gib,
+        ..Default::default()
+    };
+    resource(
+        mode,
+        &[
+            (ResourceSource::Config, &config),
+            (ResourceSource::ContentExport, &export),
+        ],
+    )
 }
 
 #[test]

@@ -148,30 +148,7 @@ pub fn figures_of(
     }
 }
 
-/// A stable fingerprint (FNV-1a, 64 bits, hex) of the options that shape a period's
-/// figures: not the window (`--from/--to`, `--as-of`) nor today's server.
-pub fn options_fingerprint(opts: &Options) -> String {
-    let c = &opts.capacity;
-    let text = format!(
-        "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{:?}|{}|{}|{:?}|{:?}",
-        opts.tz.name(),
-        opts.exclude_users,
-        opts.exclude_user_agents,
-        opts.min_session,
-        opts.open_cap,
-        opts.reconnect_timeout,
-        c.defaults,
-        c.overrides,
-        c.resources,
-        c.nodes,
-        c.design_peak,
-        c.horizon_months,
-        c.scale,
-        c.limits,
-        c.constants,
-    );
-    format!("{:016x}", fnv1a64(text.bytes()))
-}
+pub use super::fingerprint::{legacy_fingerprint, options_fingerprint};
 
 /// 64-bit FNV-1a of `bytes` (offset basis 0xcbf29ce484222325, prime 0x100000001b3),
 /// written out so fingerprints and pseudonyms never change with the Rust version.

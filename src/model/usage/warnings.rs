@@ -25,12 +25,7 @@ pub fn option_warnings(data: &Dataset, opts: &Options, norm: &Normalized) -> Vec
             ));
         }
     }
-    let named: BTreeSet<&String> = opts
-        .capacity
-        .overrides
-        .keys()
-        .chain(opts.capacity.resources.keys())
-        .collect();
+    let named: BTreeSet<&String> = opts.capacity.content.keys().collect();
     for guid in named {
         if data.content_ids.get(guid).is_none() {
             out.push(format!(

@@ -1,0 +1,248 @@
+//! The fingerprint of the options that shape a period's figures, stored with every history
+//! snapshot so periods made with other options are never mixed or replaced unawares.
+//!
+//! Since 0.2 it is the FNV-1a hash of the options serialised as JSON, keeping only what
+//! differs from the defaults: a setting added later with its default value leaves every
+//! fingerprint as it was. Snapshots written by 0.1 carry the older fingerprint (a hash of
+//! the options' debug text), which [`legacy_fingerprint`] reproduces, frozen, so the
+//! history treats them as made with the same options.
+
+use serde::Serialize;
+
+use super::trend::fnv1a64;
+use crate::model::capacity::{CapacityOptions, DesignPeak};
+use crate::model::Options;
+use crate::settings::{self, ProcessSettings};
+
+/// A stable fingerprint (FNV-1a, 64 bits, hex) of the options that shape a period's
+/// figures: not the window (`--from/--to`, `--as-of`) nor today's server.
+pub fn options_fingerprint(opts: &Options) -> String {
+    let diff = settings::non_default(&Shaping::of(&Options::default()), &Shaping::of(opts));
+    let text = serde_json::to_string(&diff).unwrap_or_default();
+    format!("{:016x}", fnv1a64(text.bytes()))
+}
+
+/// The options that shape figures, as serialised for the fingerprint.
+#[derive(Serialize)]
+struct Shaping<'a> {
+    tz: &'a str,
+    exclude_users: &'a [String],
+    exclude_user_agents: &'a [String],
+    min_session: Option<i64>,
+    open_cap: Option<i64>,
+    reconnect_timeout: i64,
+    capacity: &'a CapacityOptions,
+}
+
+impl<'a> Shaping<'a> {
+    fn of(o: &'a Options) -> Self {
+        Shaping {
+            tz: o.tz.name(),
+            exclude_users: &o.exclude_users,
+            exclude_user_agents: &o.exclude_user_agents,
+            min_session: o.min_session,
+            open_cap: o.open_cap,
+            reconnect_timeout: o.reconnect_timeout,
+            capacity: &o.capacity,
+        }
+    }
+}
+
+/// The fingerprint 0.1 wrote: FNV-1a of the options' debug text in its field order. Frozen
+/// (every struct spelt out here), so later changes to the option types cannot move it.
+pub fn legacy_fingerprint(opts: &Options) -> String {
+    let c = &opts.capacity;
+    let text = format!(
+        "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{:?}|{:?}|{}|{}|{}|{}|{}|{}",
+        opts.tz.name(),
+        opts.exclude_users,
+        opts.exclude_user_agents,
+        opts.min_session,
+        opts.open_cap,
+        opts.reconnect_timeout,
+        legacy_settings(c),
+        legacy_overrides(c),
+        legacy_resources(c),
+        c.nodes,
+        match c.design_peak {
+            DesignPeak::Max => "Max",
+            DesignPeak::DailyP95 => "DailyP95",
+        },
+        c.horizon_months,
+        c.scale,
+        legacy_limits(c),
+        legacy_constants(c),
+    );
+    format!("{:016x}", fnv1a64(text.bytes()))
+}
+
+fn legacy_settings(c: &CapacityOptions) -> String {
+    let d = &c.defaults;
+    format!(
+        "Settings {{ min_processes: {}, max_processes: {}, max_conns_per_process: {}, \
+         load_factor: {:?}, idle_timeout: {} }}",
+        d.min_processes, d.max_processes, d.max_conns_per_process, d.load_factor, d.idle_timeout
+    )
+}
+
+/// 0.1's per-content scheduler overrides: one per GUID in the config and flags.
+#[derive(Debug)]
+#[allow(dead_code)] // read through Debug only
+struct SchedulerOverride {
+    min_processes: Option<u32>,
+    max_processes: Option<u32>,
+    max_conns_per_process: Option<u32>,
+    load_factor: Option<f64>,
+    idle_timeout: Option<i64>,
+}
+
+/// 0.1's per-content resource overrides: GUIDs that set CPU or memory.
+#[derive(Debug)]
+#[allow(dead_code)] // read through Debug only
+struct ResourceOverride {
+    cpu: Option<f64>,
+    memory_mib: Option<u64>,
+}
+
+fn legacy_overrides(c: &CapacityOptions) -> std::collections::BTreeMap<&String, SchedulerOverride> {
+    c.content
+        .iter()
+        .map(|(g, s): (&String, &ProcessSettings)| {
+            let o = SchedulerOverride {
+                min_processes: s.min_processes,
+                max_processes: s.max_processes,
+                max_conns_per_process: s.max_conns_per_process,
+                load_factor: s.load_factor,
+                idle_timeout: s.idle_timeout.map(|d| d.0),
+            };
+            (g, o)
+        })
+        .collect()
+}
+
+fn legacy_resources(c: &CapacityOptions) -> std::collections::BTreeMap<&String, ResourceOverride> {
+    c.content
+        .iter()
+        .filter(|(_, s)| s.has_resources())
+        .map(|(g, s)| {
+            let r = ResourceOverride {
+                cpu: s.cpu_cores,
+                memory_mib: s.memory_gib.map(|g| (g * 1024.0).ceil() as u64),
+            };
+            (g, r)
+        })
+        .collect()
+}
+
+fn legacy_limits(c: &CapacityOptions) -> String {
+    let l = &c.limits;
+    format!(
+        "Limits {{ uptime: {:?}, containers: {}, max_node_cores: {}, max_node_ram_gib: {} }}",
+        l.uptime, l.containers, l.max_node_cores, l.max_node_ram_gib
+    )
+}
+
+fn legacy_constants(c: &CapacityOptions) -> String {
+    let k = &c.constants;
+    format!(
+        "Constants {{ base_buffer: {:?}, evolving_buffer: {:?}, uptime_buffer: {:?}, \
+         growth_threshold_per_month: {:?}, weekly_cv_threshold: {:?}, high_uptime: {:?}, \
+         connect_cores: {}, connect_os_ram_gib: {:?}, content_share_of_max_node: {:?}, \
+         warm_idle_share: {:?} }}",
+        k.base_buffer,
+        k.evolving_buffer,
+        k.uptime_buffer,
+        k.growth_threshold_per_month,
+        k.weekly_cv_threshold,
+        k.high_uptime,
+        k.connect_cores,
+        k.connect_os_ram_gib,
+        k.content_share_of_max_node,
+        k.warm_idle_share
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::Duration;
+
+    /// The fingerprints 0.1 stored in tests/fixtures/history_v0_1_0 (default options, and
+    /// `--tz Europe/Berlin --max-processes 5 --content-setting x:memory_gib=2
+    /// --exclude-users nobody`).
+    #[test]
+    fn the_legacy_fingerprint_is_what_0_1_wrote() {
+        assert_eq!(legacy_fingerprint(&Options::default()), "274d0532bb7730d3");
+        let mut o = Options {
+            tz: "Europe/Berlin".parse().unwrap(),
+            exclude_users: vec!["nobody".into()],
+            ..Options::default()
+        };
+        o.capacity.defaults.max_processes = 5;
+        o.capacity.content.insert(
+            "x".into(),
+            ProcessSettings {
+                memory_gib: Some(2.0),
+                ..Default::default()
+            },
+        );
+        let stored = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/history_v0_1_0/custom/week-2024-W10.json"
+        ))
+        .unwrap();
+        let v: serde_json::Value = serde_json::from_str(&stored).unwrap();
+        assert_eq!(
+            legacy_fingerprint(&o),
+            v["figures"]["options"].as_str().unwrap()
+        );
+    }
+
+    #[test]
+    fn a_setting_at_its_default_leaves_the_fingerprint_alone() {
+        let base = options_fingerprint(&Options::default());
+        let mut o = Options::default();
+        o.capacity.defaults.max_processes = 3; // the default, set explicitly
+        assert_eq!(options_fingerprint(&o), base);
+        o.capacity.defaults.idle_timeout = Duration(6_000_000).0;
+        assert_ne!(options_fingerprint(&o), base);
+    }
+
+    #[test]
+    fn every_shaping_option_moves_the_fingerprint() {
+        let base = options_fingerprint(&Options::default());
+        type Change = Box<dyn Fn(&mut Options)>;
+        let changes: Vec<Change> = vec![
+            Box::new(|o| o.tz = "Europe/Paris".parse().unwrap()),
+            Box::new(|o| o.exclude_users.push("u".into())),
+            Box::new(|o| o.exclude_user_agents.push("bot".into())),
+            Box::new(|o| o.min_session = Some(5)),
+            Box::new(|o| o.open_cap = None),
+            Box::new(|o| o.reconnect_timeout = 15),
+            Box::new(|o| o.capacity.nodes = 2),
+            Box::new(|o| o.capacity.scale = 3.0),
+            Box::new(|o| o.capacity.horizon_months = 6.0),
+            Box::new(|o| o.capacity.design_peak = DesignPeak::DailyP95),
+            Box::new(|o| o.capacity.limits.uptime = 99.9),
+            Box::new(|o| o.capacity.constants.base_buffer = 0.3),
+            Box::new(|o| {
+                o.capacity
+                    .content
+                    .insert("g".into(), ProcessSettings::default());
+            }),
+        ];
+        for (i, change) in changes.iter().enumerate() {
+            let mut o = Options::default();
+            change(&mut o);
+            assert_ne!(options_fingerprint(&o), base, "change {i}");
+        }
+        // The window and today's server do not shape the figures.
+        let o = Options {
+            from: Some(1),
+            to: Some(2),
+            as_of: Some(3),
+            ..Options::default()
+        };
+        assert_eq!(options_fingerprint(&o), base);
+    }
+}

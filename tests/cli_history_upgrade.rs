@@ -1,0 +1,152 @@
+//! Upgrading keeps the history: snapshots written by 0.1 (tests/fixtures/history_v0_1_0,
+//! made with the commands in its README) read as made with the same options, and a cron
+//! run after the upgrade replaces none of the fuller stored periods.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::cmd;
+
+/// A writable copy of one of the committed histories.
+fn copy_of(name: &str, into: &Path) -> PathBuf {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/history_v0_1_0")
+        .join(name);
+    let to = into.join(name);
+    std::fs::create_dir_all(&to).unwrap();
+    for e in std::fs::read_dir(&from).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
+    }
+    to
+}
+
+fn sample() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("sample_data")
+        .display()
+        .to_string()
+}
+
+/// Every snapshot's figures by file name, without the options fingerprint (a period
+/// re-run with the same coverage is rewritten under today's fingerprint, same figures).
+fn figures(dir: &Path) -> Vec<(String, serde_json::Value)> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            let mut j: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+            j["figures"]["options"] = serde_json::Value::Null;
+            (p.file_name().unwrap().to_string_lossy().into_owned(), j)
+        })
+        .collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+const CUSTOM: [&str; 10] = [
+    "--every",
+    "week",
+    "--tz",
+    "Europe/Berlin",
+    "--max-processes",
+    "5",
+    "--content-setting",
+    "x:memory_gib=2",
+    "--exclude-users",
+    "nobody",
+];
+
+#[test]
+fn snapshots_from_0_1_read_as_made_with_todays_options() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, extra) in [("default", &[][..]), ("custom", &CUSTOM[..])] {
+        let dir = copy_of(name, tmp.path());
+        // Fresh periods from a rolling export beside the stored ones.
+        let out = cmd()
+            .args([
+                "trend",
+                &sample(),
+                "--from",
+                "2024-08-15",
+                "--format",
+                "json",
+            ])
+            .arg("--history")
+            .arg(&dir)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("different options"), "{name}: {stderr}");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let rows = v["periods"].as_array().unwrap();
+        assert_eq!(rows.len(), if name == "default" { 8 } else { 35 }, "{name}");
+    }
+}
+
+#[test]
+fn a_cron_run_after_the_upgrade_replaces_no_stored_period() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, extra) in [("default", &[][..]), ("custom", &CUSTOM[..])] {
+        let dir = copy_of(name, tmp.path());
+        let before = figures(&dir);
+        // A rolling export that holds only the last weeks of the data.
+        let out = cmd()
+            .args([
+                "analyze",
+                &sample(),
+                "--from",
+                "2024-08-15",
+                "--format",
+                "json",
+            ])
+            .arg("--history")
+            .arg(&dir)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // The partial period (August, or ISO week 33 from Thursday 15th) is kept.
+        assert!(stderr.contains("1 kept"), "{name}: {stderr}");
+        assert_eq!(
+            figures(&dir),
+            before,
+            "{name}: a stored period's figures changed"
+        );
+    }
+}
+
+#[test]
+fn other_options_than_0_1_used_still_replace_a_stored_period() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = copy_of("default", tmp.path());
+    let out = cmd()
+        .args([
+            "analyze",
+            &sample(),
+            "--from",
+            "2024-08-15",
+            "--format",
+            "json",
+        ])
+        .args(["--max-processes", "4", "--history"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("1 period snapshot(s) written"), "{stderr}");
+}
