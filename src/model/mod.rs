@@ -5,6 +5,7 @@ pub mod capacity;
 pub mod over_time;
 pub mod report;
 pub mod usage;
+pub mod wire;
 
 pub use report::{analyze, Report};
 

@@ -11,4 +11,5 @@ pub mod questions;
 pub mod scheduler;
 pub mod sizing;
 
-pub use plan::*;
+pub use crate::model::wire::capacity::*;
+pub use plan::{capacity, CapacityOptions, DesignPeak, Swept, MODEL_NOTE};

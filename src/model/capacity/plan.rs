@@ -10,15 +10,15 @@ use serde::Serialize;
 
 use super::architecture::{
     decide, pros_cons, settings_to_review, ContentDemand, DecisionInput, Limits, OptionAssessment,
-    Recommendation, ReviewLine,
+    Recommendation,
 };
 use super::demand::{
     content_demands, demand, replayable, resource_lines, run, runtime_versions, Base,
     Limits as ReplayLimits, Prepared, Run,
 };
-use super::jobs::{self, JobClass, JobIntervals, Measured, ModelVsMeasured};
+use super::jobs::{self, JobClass, JobIntervals, ModelVsMeasured};
 use super::processes::{
-    guid_ranks, peak_per_minute, process_stats, resolve_settings, warm_idle_fraction, ProcessStats,
+    guid_ranks, peak_per_minute, process_stats, resolve_settings, warm_idle_fraction,
     SettingsSource,
 };
 use super::scheduler::{Copies, Settings};
@@ -30,7 +30,7 @@ use crate::ingest::{ContentRow, Dataset};
 use crate::model::usage::buckets::{buckets, BucketKind};
 use crate::model::usage::normalize::Normalized;
 use crate::model::usage::sweep::{step_series, Interval, Micros};
-use crate::model::usage::time::Timestamp;
+use crate::model::wire::capacity::*;
 use crate::settings::ProcessSettings;
 
 /// Which peak the sizes are designed for (`--design-peak`).
@@ -94,221 +94,6 @@ else it is rejected. Processes exit idle_timeout after their last connection clo
 min_processes stay warm all the time. Static and rendered content holds no process; APIs \
 record requests, not sessions, so without jobs an API holds only its min_processes.";
 
-/// Estimated and measured processes.
-#[derive(Debug, Clone, Serialize)]
-pub struct Processes {
-    /// How the scheduler is modelled.
-    pub model: String,
-    /// Estimated by the scheduler model.
-    pub estimated: Estimated,
-    /// Measured from the jobs export; `None` without jobs.
-    pub measured: Option<MeasuredProcesses>,
-    /// Model vs measured interactive processes (peak and p95) overall and per content;
-    /// `None` without jobs.
-    pub model_vs_measured: Option<ModelVsMeasured>,
-}
-
-/// Server-wide estimated processes (time-aligned sum over content).
-#[derive(Debug, Clone, Serialize)]
-pub struct Estimated {
-    /// Most processes alive at one instant (warm and idle ones included).
-    pub peak: u32,
-    /// First instant of the peak.
-    pub peak_at: Option<Timestamp>,
-    /// Time-weighted average of alive processes.
-    pub average: Option<f64>,
-    /// Alive processes not exceeded 95 % of the time.
-    pub p95: Option<u32>,
-    /// Sessions turned away because `max_processes x max_conns_per_process` was full.
-    pub rejected: u64,
-    /// Sessions that joined a process.
-    pub connected: u64,
-    /// Processes serving at least one connection.
-    pub active: ProcessStats,
-    /// Processes kept warm by `min_processes` (server-wide, all nodes).
-    pub warm_processes: u64,
-    /// Items that run processes on demand (apps and APIs in the content export, plus
-    /// items with sessions that it does not list).
-    pub on_demand_items: u64,
-    /// APIs whose processes come from the jobs export (they record requests, not
-    /// sessions); without jobs they hold only `min_processes`.
-    pub apis_from_jobs: u64,
-    /// Memory warm processes hold all the time, GiB.
-    pub warm_memory_gib: f64,
-    /// Per content item that holds processes, by peak processes descending, then GUID.
-    pub content: Vec<ContentProcesses>,
-    /// Alive processes (server-wide, renders excluded) per calendar day of the reporting
-    /// zone, every day of the window in order.
-    pub daily: Vec<DailyProcesses>,
-}
-
-/// One calendar day of modelled processes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DailyProcesses {
-    /// `YYYY-MM-DD` in the reporting zone.
-    pub day: String,
-    /// Most processes alive at one instant of the day (its part inside the window).
-    pub peak: u32,
-    /// Time-weighted average of alive processes over the day's part inside the window.
-    pub average: f64,
-}
-
-/// One content item's estimated processes.
-#[derive(Debug, Clone, Serialize)]
-pub struct ContentProcesses {
-    /// Content GUID.
-    pub guid: String,
-    /// Title, when a content export was given.
-    pub title: Option<String>,
-    /// `app_mode`, when known.
-    pub app_mode: Option<String>,
-    /// Settings per node, as Connect shows them.
-    pub settings: Settings,
-    /// Nodes the settings apply to (`--nodes`): the server runs up to `nodes x
-    /// max_processes` processes of this item.
-    pub nodes: u32,
-    /// Load-factor threshold: connections at which a new process is preferred.
-    pub threshold: u32,
-    /// Where the settings came from.
-    pub settings_source: SettingsSource,
-    /// CPU and memory per process and their sources.
-    pub resource: Resource,
-    /// Most processes alive at one instant.
-    pub peak: u32,
-    /// First instant of the peak.
-    pub peak_at: Option<Timestamp>,
-    /// Alive processes not exceeded 95 % of the time.
-    pub p95: Option<u32>,
-    /// Time-weighted average of alive processes.
-    pub average: Option<f64>,
-    /// Most processes serving a connection at one instant.
-    pub peak_active: u32,
-    /// Sessions that joined a process.
-    pub connected: u64,
-    /// Sessions turned away.
-    pub rejected: u64,
-    /// Processes started on demand.
-    pub spawned: u64,
-    /// Share of the window its warm processes had no connection; `None` without any.
-    pub warm_idle_fraction: Option<f64>,
-    /// For APIs: the most requests in one clock minute (visits or hits).
-    pub api_peak_requests_per_minute: Option<u64>,
-}
-
-/// Measured processes: on-host interactive jobs up front, the full breakdown beside.
-#[derive(Debug, Clone, Serialize)]
-pub struct MeasuredProcesses {
-    /// Most concurrent on-host interactive jobs (processes serving content).
-    pub peak: u32,
-    /// First instant of that peak.
-    pub peak_at: Option<Timestamp>,
-    /// Time-weighted average of concurrent interactive jobs.
-    pub average: Option<f64>,
-    /// Interactive jobs not exceeded 95 % of the time.
-    pub p95: Option<u32>,
-    /// Per class, per host, off-host, renders per day.
-    pub detail: Measured,
-}
-
-/// Sizes of the three scenarios and everything they rest on.
-#[derive(Debug, Clone, Serialize)]
-pub struct Sizing {
-    /// Constants in force.
-    pub constants: Constants,
-    /// Which peak the sizes are designed for.
-    pub design_peak: DesignPeak,
-    /// The buffer, term by term (the same for every scenario).
-    pub buffer_terms: Buffer,
-    /// Population coefficient of variation of weekly session peaks (full ISO weeks).
-    pub weekly_peak_cv: Option<f64>,
-    /// Measured / modelled interactive peak, applied to every scenario; `None` without
-    /// jobs (or a modelled peak of 0).
-    pub calibration_factor: Option<f64>,
-    /// Per-process figures by `app_mode` in this data, and where they came from.
-    pub resources: Vec<ResourceLine>,
-    /// The window as it was.
-    pub now: Scenario,
-    /// At `--horizon` months of fitted growth; `None` without a growth fit or when it
-    /// would replay more than 50 million sessions (see `notes`).
-    pub projected: Option<Scenario>,
-    /// Every session `--scale` times, each copy its own user; `None` only beyond 50
-    /// million replayed sessions.
-    pub scaled: Option<Scenario>,
-    /// Why a scenario is missing, or what limits it.
-    pub notes: Vec<String>,
-    /// Storage and database sizing are not estimated.
-    pub storage_and_database: String,
-}
-
-/// Per-process CPU and memory of one `app_mode` (or render jobs).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ResourceLine {
-    /// `app_mode` (`render jobs` for measured renders).
-    pub app_mode: String,
-    /// Content items of this mode that hold processes.
-    pub content: u64,
-    /// Cores per process (the most common figure when overrides differ).
-    pub cpu: f64,
-    /// Memory per process, GiB.
-    pub memory_gib: f64,
-    /// Where the figures came from.
-    pub source: String,
-    /// The items, when the figures are not the `app_mode` default (overrides show by name).
-    pub items: Vec<String>,
-}
-
-/// One scenario's demand and size.
-#[derive(Debug, Clone, Serialize)]
-pub struct Scenario {
-    /// Scenario name: `now`, `projected` or `scaled`.
-    pub name: String,
-    /// Session multiplier K replayed.
-    pub k: f64,
-    /// For `projected`: months ahead.
-    pub horizon_months: Option<f64>,
-    /// For `projected`: fitted growth rate per month used.
-    pub rate_per_month: Option<f64>,
-    /// Sessions replayed.
-    pub sessions: u64,
-    /// Sessions today's `max_processes x max_conns_per_process` would turn away; the size
-    /// below serves them all (`max_processes` lifted).
-    pub rejected: u64,
-    /// Peak concurrent sessions.
-    pub peak_sessions: u32,
-    /// Peak alive processes before calibration (limits lifted).
-    pub modelled_peak_processes: u32,
-    /// Design processes relative to now (1 for now): below `k` where apps share processes.
-    pub processes_vs_now: Option<f64>,
-    /// Cores, RAM, buffer, node and the terms behind them.
-    #[serde(flatten)]
-    pub size: Size,
-}
-
-/// The architecture decision and everything printed with it.
-#[derive(Debug, Clone, Serialize)]
-pub struct RecommendationSection {
-    /// The decision for now.
-    #[serde(flatten)]
-    pub decision: Recommendation,
-    /// Pros and cons of all three options for this team.
-    pub options: Vec<OptionAssessment>,
-    /// The decision again for the scaled scenario.
-    pub scaled: Option<Recommendation>,
-    /// Scheduler settings worth a look, each citing its number.
-    pub settings_to_review: Vec<ReviewLine>,
-}
-
-/// Everything this module adds to the report.
-#[derive(Debug, Clone, Serialize)]
-pub struct CapacityReport {
-    /// Estimated and measured processes.
-    pub processes: Processes,
-    /// Sizes.
-    pub sizing: Sizing,
-    /// The recommendation.
-    pub recommendation: RecommendationSection,
-}
-
 /// Figures the report has already swept from the same sessions over the same window,
 /// handed over so that the capacity model does not sweep every session again for them.
 #[derive(Debug, Clone, Default)]
@@ -323,7 +108,8 @@ pub struct Swept {
     pub content_peaks: HashMap<u32, u32>,
 }
 
-/// Computes processes, sizes and the recommendation.
+/// Computes processes, sizes and the recommendation in four named steps: prepare the
+/// replay inputs, calibrate the model against measured jobs, replay the scenarios, decide.
 pub fn capacity(
     data: &Dataset,
     norm: &Normalized,
@@ -333,45 +119,77 @@ pub fn capacity(
     swept: &Swept,
     open_cap: Option<Micros>,
 ) -> Result<CapacityReport> {
-    let growth_rate = swept.growth_rate;
-    let nodes = opts.nodes.max(1);
+    let job_iv: Option<JobIntervals> =
+        (!data.jobs.is_empty()).then(|| jobs::job_intervals(&data.jobs, window, open_cap));
+    let p = prepare(data, norm, window, tz, opts, swept, job_iv.as_ref())?;
+    let mut notes = Vec::new();
+    // What the server does with today's settings.
+    let now = run(&p, 1.0, &p.settings, ReplayLimits::Current);
+    let cal = calibrate(&p, &now, job_iv.as_ref(), &mut notes)?;
+    let planner = Planner::new(&p, norm, swept, &now, cal.factor);
+    let sc = planner.scenarios(swept.growth_rate, &mut notes);
+    let (decision, options) =
+        planner.decide(&sc.now.scenario.size, &sc.now.lifted, sc.size_growth());
+    let review = settings_to_review(&sc.now.current, &opts.constants);
+    let storage = decision.storage_and_database.clone();
+    Ok(CapacityReport {
+        processes: Processes {
+            model: MODEL_NOTE.to_string(),
+            estimated: estimated(&p, &now),
+            measured: cal.measured,
+            model_vs_measured: cal.model_vs_measured,
+        },
+        sizing: Sizing {
+            constants: opts.constants.clone(),
+            design_peak: opts.design_peak,
+            buffer_terms: planner.buffer,
+            weekly_peak_cv: planner.weekly_cv,
+            calibration_factor: cal.factor,
+            resources: resource_lines(&p, &now),
+            now: sc.now.scenario,
+            projected: sc.projected,
+            scaled: sc.scaled.as_ref().map(|s| s.scenario.clone()),
+            notes,
+            storage_and_database: storage,
+        },
+        recommendation: RecommendationSection {
+            decision,
+            options,
+            scaled: sc.scaled.map(|s| s.decision),
+            settings_to_review: review,
+        },
+    })
+}
+
+/// Step 1: every replay's inputs, gathered once: settings and resources per item, the
+/// sessions by content, and the measured render and API jobs.
+fn prepare<'a>(
+    data: &'a Dataset,
+    norm: &Normalized,
+    window: (Micros, Micros),
+    tz: Tz,
+    opts: &'a CapacityOptions,
+    swept: &Swept,
+    job_iv: Option<&JobIntervals>,
+) -> Result<Prepared<'a>> {
     let rows: HashMap<u32, &ContentRow> = data.content.iter().map(|c| (c.content, c)).collect();
-    let modes: HashMap<u32, Option<&str>> = rows
-        .iter()
-        .map(|(id, r)| (*id, r.app_mode.as_deref()))
-        .collect();
-    let holds = move |id: u32| sizing::holds_processes(modes.get(&id).copied().flatten());
-    let settings = resolve_settings(data, &opts.defaults, &opts.content, nodes, &holds)?;
+    let mode = |id: u32| rows.get(&id).and_then(|r| r.app_mode.as_deref());
+    let holds = |id: u32| sizing::holds_processes(mode(id));
+    let settings = resolve_settings(
+        data,
+        &opts.defaults,
+        &opts.content,
+        opts.nodes.max(1),
+        &holds,
+    )?;
     let content_rank = guid_ranks(&data.content_ids);
     let mut rank_to_id = vec![0; content_rank.len()];
     for (id, r) in content_rank.iter().enumerate() {
         rank_to_id[*r as usize] = id as u32;
     }
-    let mut resources = HashMap::new();
-    let none = ProcessSettings::default();
-    for id in 0..data.content_ids.len() as u32 {
-        let row = rows.get(&id);
-        let guid = data.content_ids.name(id);
-        resources.insert(
-            id,
-            sizing::resource(
-                row.and_then(|r| r.app_mode.as_deref()),
-                &[
-                    (
-                        ResourceSource::Config,
-                        opts.content.get(guid).unwrap_or(&none),
-                    ),
-                    (
-                        ResourceSource::ContentExport,
-                        row.map_or(&none, |r| &r.settings),
-                    ),
-                    (ResourceSource::Config, &opts.server_resources),
-                ],
-            ),
-        );
-    }
-    let job_iv: Option<JobIntervals> =
-        (!data.jobs.is_empty()).then(|| jobs::job_intervals(&data.jobs, window, open_cap));
+    let resources = (0..data.content_ids.len() as u32)
+        .map(|id| (id, item_resource(data, opts, rows.get(&id).copied(), id)))
+        .collect();
     let renders: Vec<Interval> = job_iv
         .iter()
         .flat_map(|j| j.on_host.iter())
@@ -379,13 +197,12 @@ pub fn capacity(
         .map(|j| (j.start, j.end))
         .collect();
     let api_jobs: BTreeMap<u32, Vec<Interval>> = job_iv
-        .as_ref()
         .map(jobs::interactive_by_content)
         .unwrap_or_default()
         .into_iter()
-        .filter(|(id, _)| sizing::is_api(rows.get(id).and_then(|r| r.app_mode.as_deref())))
+        .filter(|(id, _)| sizing::is_api(mode(*id)))
         .collect();
-    let p = Prepared {
+    Ok(Prepared {
         data,
         window,
         tz,
@@ -398,99 +215,256 @@ pub fn capacity(
             .knowing_peak(swept.peak_sessions),
         renders,
         api_jobs,
-    };
-    let mut notes = Vec::new();
+    })
+}
 
-    // What the server does with today's settings.
-    let now = run(&p, 1.0, &p.settings, ReplayLimits::Current);
-    let estimated = estimated(&p, &now);
-    let (measured, model_vs_measured) = match &job_iv {
-        Some(j) => {
-            let m = jobs::measured(j, window, tz);
-            // Calibrate against the settings in force during the window: per-content
-            // overrides (what-if settings) are left out.
-            let base_run;
-            let calib_run = if !opts.content.values().any(ProcessSettings::has_scheduler) {
-                &now
-            } else {
-                let plain =
-                    resolve_settings(data, &opts.defaults, &BTreeMap::new(), nodes, &holds)?;
-                base_run = run(&p, 1.0, &plain, ReplayLimits::Current);
-                &base_run
-            };
-            let per_content = peaks_by_id(&p, calib_run);
-            let overall = process_stats(&calib_run.alive, window);
-            let cmp = jobs::compare((overall.peak, overall.p95), &per_content, j, window, |id| {
-                data.content_ids.name(id).to_string()
-            });
-            let section = MeasuredProcesses {
-                peak: m.interactive.peak,
-                peak_at: m.interactive.peak_at,
-                average: m.interactive.average,
-                p95: m.interactive.p95,
-                detail: m,
-            };
-            (Some(section), Some(cmp))
-        }
-        None => (None, None),
+/// CPU and memory per process of one item: its config entry, then its export limits,
+/// then the server-wide config, then the `app_mode` table.
+fn item_resource(
+    data: &Dataset,
+    opts: &CapacityOptions,
+    row: Option<&ContentRow>,
+    id: u32,
+) -> Resource {
+    let none = ProcessSettings::default();
+    let guid = data.content_ids.name(id);
+    sizing::resource(
+        row.and_then(|r| r.app_mode.as_deref()),
+        &[
+            (
+                ResourceSource::Config,
+                opts.content.get(guid).unwrap_or(&none),
+            ),
+            (
+                ResourceSource::ContentExport,
+                row.map_or(&none, |r| &r.settings),
+            ),
+            (ResourceSource::Config, &opts.server_resources),
+        ],
+    )
+}
+
+/// What the jobs say of the model: measured processes, the comparison, and the factor
+/// that scales modelled processes to measured ones (when both peaks are above 0).
+struct Calibration {
+    measured: Option<MeasuredProcesses>,
+    model_vs_measured: Option<ModelVsMeasured>,
+    factor: Option<f64>,
+}
+
+/// Step 2: compare the model with the measured jobs, against the settings in force during
+/// the window (per-content overrides are what-if settings, so they are left out).
+fn calibrate(
+    p: &Prepared,
+    now: &Run,
+    job_iv: Option<&JobIntervals>,
+    notes: &mut Vec<String>,
+) -> Result<Calibration> {
+    let Some(j) = job_iv else {
+        return Ok(Calibration {
+            measured: None,
+            model_vs_measured: None,
+            factor: None,
+        });
     };
-    let calibration = model_vs_measured
-        .as_ref()
+    let m = jobs::measured(j, p.window, p.tz);
+    let plain_run;
+    let calib_run = if p.opts.content.values().any(ProcessSettings::has_scheduler) {
+        let nodes = p.opts.nodes.max(1);
+        let holds = |id: u32| p.holds(id);
+        let plain = resolve_settings(p.data, &p.opts.defaults, &BTreeMap::new(), nodes, &holds)?;
+        plain_run = run(p, 1.0, &plain, ReplayLimits::Current);
+        &plain_run
+    } else {
+        now
+    };
+    let per_content = peaks_by_id(p, calib_run);
+    let overall = process_stats(&calib_run.alive, p.window);
+    let cmp = jobs::compare(
+        (overall.peak, overall.p95),
+        &per_content,
+        j,
+        p.window,
+        |id| p.data.content_ids.name(id).to_string(),
+    );
+    let factor = Some(&cmp)
         .filter(|c| c.overall.measured_peak > 0 && c.overall.modelled_peak > 0)
         .and_then(|c| c.calibration_factor);
-    if let Some(c) = &model_vs_measured {
-        if calibration.is_none() {
-            notes.push(format!(
-                "not calibrated: the jobs show {} interactive processes at peak and the model {}; \
-                 a factor needs both above 0 (jobs from another period, or no Shiny usage export?)",
-                c.overall.measured_peak, c.overall.modelled_peak
-            ));
+    if factor.is_none() {
+        notes.push(format!(
+            "not calibrated: the jobs show {} interactive processes at peak and the model {}; \
+             a factor needs both above 0 (jobs from another period, or no Shiny usage export?)",
+            cmp.overall.measured_peak, cmp.overall.modelled_peak
+        ));
+    }
+    let measured = MeasuredProcesses {
+        peak: m.interactive.peak,
+        peak_at: m.interactive.peak_at,
+        average: m.interactive.average,
+        p95: m.interactive.p95,
+        detail: m,
+    };
+    Ok(Calibration {
+        measured: Some(measured),
+        model_vs_measured: Some(cmp),
+        factor,
+    })
+}
+
+/// One scenario replayed and decided.
+struct ScenarioOutcome {
+    scenario: Scenario,
+    decision: Recommendation,
+    /// Per-content demand under today's process limits.
+    current: Vec<ContentDemand>,
+    /// Per-content demand with `max_processes` lifted (what a size must serve).
+    lifted: Vec<ContentDemand>,
+}
+
+/// The scenarios of a report.
+struct Scenarios {
+    now: ScenarioOutcome,
+    projected: Option<Scenario>,
+    scaled: Option<ScenarioOutcome>,
+}
+
+impl Scenarios {
+    /// Monthly growth of cores and RAM from now to the projection: when the size outgrows
+    /// a max node follows the replayed size, not the sessions (processes grow slower where
+    /// apps share them).
+    fn size_growth(&self) -> Option<(f64, f64)> {
+        let pr = self.projected.as_ref()?;
+        let h = pr.horizon_months.filter(|h| *h > 0.0)?;
+        let rate = |a: u64, b: u64| (b as f64 / a.max(1) as f64).powf(1.0 / h) - 1.0;
+        let now = &self.now.scenario.size;
+        Some((
+            rate(now.cores, pr.size.cores),
+            rate(now.ram_gib, pr.size.ram_gib),
+        ))
+    }
+}
+
+/// Steps 3 and 4: what every scenario shares (the buffer, the calibration, today's
+/// replays) and the decision rules applied to a size.
+struct Planner<'a> {
+    p: &'a Prepared<'a>,
+    buffer: Buffer,
+    weekly_cv: Option<f64>,
+    factor: f64,
+    now: &'a Run,
+    now_lifted: Run,
+    now_design: f64,
+    peaks: &'a HashMap<u32, u32>,
+    growth_rate: Option<f64>,
+    r_versions: Vec<String>,
+    py_versions: Vec<String>,
+}
+
+impl<'a> Planner<'a> {
+    fn new(
+        p: &'a Prepared<'a>,
+        norm: &Normalized,
+        swept: &'a Swept,
+        now: &'a Run,
+        factor: Option<f64>,
+    ) -> Self {
+        let opts = p.opts;
+        let weekly_cv = population_cv(&swept.full_week_peaks);
+        let buffer = buffer(
+            &BufferInputs {
+                growth_rate_per_month: swept.growth_rate,
+                weekly_peak_cv: weekly_cv,
+                uptime: opts.limits.uptime,
+            },
+            &opts.constants,
+        );
+        let now_lifted = run(p, 1.0, &p.settings, ReplayLimits::Lifted);
+        let now_design = demand(p, &now_lifted, 1.0).design_processes;
+        let (r_versions, py_versions) = runtime_versions(p, norm);
+        Planner {
+            p,
+            buffer,
+            weekly_cv,
+            factor: factor.unwrap_or(1.0),
+            now,
+            now_lifted,
+            now_design,
+            peaks: &swept.content_peaks,
+            growth_rate: swept.growth_rate,
+            r_versions,
+            py_versions,
         }
     }
 
-    let weekly_cv = population_cv(&swept.full_week_peaks);
-    let buf = buffer(
-        &BufferInputs {
-            growth_rate_per_month: growth_rate,
-            weekly_peak_cv: weekly_cv,
-            uptime: opts.limits.uptime,
-        },
-        &opts.constants,
-    );
-    let peaks = &swept.content_peaks;
-    let (r_versions, py_versions) = runtime_versions(&p, norm);
-    let decision_for = |size: &Size,
-                        content: &[ContentDemand],
-                        size_growth: Option<(f64, f64)>|
-     -> (Recommendation, Vec<OptionAssessment>) {
+    /// The decision for a size and its content, with the pros and cons of each option.
+    fn decide(
+        &self,
+        size: &Size,
+        content: &[ContentDemand],
+        size_growth: Option<(f64, f64)>,
+    ) -> (Recommendation, Vec<OptionAssessment>) {
         let input = DecisionInput {
             size,
-            limits: &opts.limits,
-            constants: &opts.constants,
+            limits: &self.p.opts.limits,
+            constants: &self.p.opts.constants,
             content,
-            growth_rate_per_month: growth_rate,
+            growth_rate_per_month: self.growth_rate,
             size_growth_per_month: size_growth,
-            r_versions: &r_versions,
-            py_versions: &py_versions,
+            r_versions: &self.r_versions,
+            py_versions: &self.py_versions,
         };
         let d = decide(&input);
         let o = pros_cons(&input, &d);
         (d, o)
-    };
-    let f = calibration.unwrap_or(1.0);
-    let now_lifted = run(&p, 1.0, &p.settings, ReplayLimits::Lifted);
-    let now_design = demand(&p, &now_lifted, 1.0).design_processes;
-    // One scenario: rejections under today's limits, the size with them lifted, the node
-    // shape from that scenario's decision.
-    let scenario = |name: &str,
-                    k: f64,
-                    rate: Option<f64>|
-     -> (
-        Scenario,
-        Recommendation,
-        Vec<ContentDemand>,
-        Vec<ContentDemand>,
-    ) {
+    }
+
+    /// Step 3: now, projected (with a growth fit) and scaled, each where replayable.
+    fn scenarios(&self, growth_rate: Option<f64>, notes: &mut Vec<String>) -> Scenarios {
+        let opts = self.p.opts;
+        let now = self.scenario("now", 1.0, None);
+        let projected = match growth_rate {
+            Some(r) => {
+                let k = (1.0 + r).powf(opts.horizon_months);
+                if replayable(self.p, k) {
+                    Some(self.scenario("projected", k, Some(r)).scenario)
+                } else {
+                    notes.push(format!(
+                        "projected: not available; {:.1} % growth a month over {} months \
+                         multiplies sessions by {k:.0}, beyond what the model replays (50 \
+                         million sessions)",
+                        r * 100.0,
+                        opts.horizon_months
+                    ));
+                    None
+                }
+            }
+            None => {
+                notes.push("projected: not available without a growth fit (3 full months)".into());
+                None
+            }
+        };
+        let scaled = if replayable(self.p, opts.scale) {
+            Some(self.scenario("scaled", opts.scale, None))
+        } else {
+            notes.push(format!(
+                "scaled: not available; {} x {} sessions is beyond what the model replays (50 \
+                 million)",
+                opts.scale,
+                self.p.base.len()
+            ));
+            None
+        };
+        Scenarios {
+            now,
+            projected,
+            scaled,
+        }
+    }
+
+    /// One scenario: rejections under today's limits, the size with them lifted, the node
+    /// shape from that scenario's decision.
+    fn scenario(&self, name: &str, k: f64, rate: Option<f64>) -> ScenarioOutcome {
+        let p = self.p;
         let (current, lifted) = if k == 1.0 {
             (None, None)
         } else {
@@ -498,107 +472,39 @@ pub fn capacity(
             // them side by side (the busiest item's replay keeps one core busy alone).
             p.base.peak(Copies::of_k(k));
             let (current, lifted) = rayon::join(
-                || run(&p, k, &p.settings, ReplayLimits::Current),
-                || run(&p, k, &p.settings, ReplayLimits::Lifted),
+                || run(p, k, &p.settings, ReplayLimits::Current),
+                || run(p, k, &p.settings, ReplayLimits::Lifted),
             );
             (Some(current), Some(lifted))
         };
-        let current = current.as_ref().unwrap_or(&now);
-        let lifted = lifted.as_ref().unwrap_or(&now_lifted);
-        let raw = demand(&p, lifted, 1.0);
-        let d = demand(&p, lifted, f);
-        let mut size = sizing::size(&d, &buf, &opts.constants);
-        let content = content_demands(&p, lifted, peaks);
-        let (decision, _) = decision_for(&size, &content, None);
+        let current = current.as_ref().unwrap_or(self.now);
+        let lifted = lifted.as_ref().unwrap_or(&self.now_lifted);
+        let raw = demand(p, lifted, 1.0);
+        let d = demand(p, lifted, self.factor);
+        let mut size = sizing::size(&d, &self.buffer, &p.opts.constants);
+        let lifted_demands = content_demands(p, lifted, self.peaks);
+        let (decision, _) = self.decide(&size, &lifted_demands, None);
         size.node = decision.node;
-        let s = Scenario {
+        let now_design = self.now_design;
+        let scenario = Scenario {
             name: name.into(),
             k,
-            horizon_months: rate.map(|_| opts.horizon_months),
+            horizon_months: rate.map(|_| p.opts.horizon_months),
             rate_per_month: rate,
             sessions: current.sessions,
             rejected: current.rejected,
             peak_sessions: current.peak_sessions,
-            modelled_peak_processes: step_series(&lifted.alive, window).peak().0,
+            modelled_peak_processes: step_series(&lifted.alive, p.window).peak().0,
             processes_vs_now: (now_design > 0.0).then(|| raw.design_processes / now_design),
             size,
         };
-        (s, decision, content_demands(&p, current, peaks), content)
-    };
-    let (now_s, _, demands_now, lifted_now) = scenario("now", 1.0, None);
-    let projected = match growth_rate {
-        Some(r) => {
-            let k = (1.0 + r).powf(opts.horizon_months);
-            if replayable(&p, k) {
-                Some(scenario("projected", k, Some(r)).0)
-            } else {
-                notes.push(format!(
-                    "projected: not available; {:.1} % growth a month over {} months multiplies \
-                     sessions by {k:.0}, beyond what the model replays (50 million sessions)",
-                    r * 100.0,
-                    opts.horizon_months
-                ));
-                None
-            }
-        }
-        None => {
-            notes.push("projected: not available without a growth fit (3 full months)".into());
-            None
-        }
-    };
-    let (scaled, scaled_decision) = if replayable(&p, opts.scale) {
-        let (s, d, _, _) = scenario("scaled", opts.scale, None);
-        (Some(s), Some(d))
-    } else {
-        notes.push(format!(
-            "scaled: not available; {} x {} sessions is beyond what the model replays (50 million)",
-            opts.scale,
-            p.base.len()
-        ));
-        (None, None)
-    };
-    // When the size outgrows a max node follows the replayed growth of the size (cores
-    // and RAM from now to the projection), not the sessions': processes grow slower
-    // where apps share them.
-    let size_growth = projected.as_ref().and_then(|pr| {
-        let h = pr.horizon_months.filter(|h| *h > 0.0)?;
-        let rate = |a: u64, b: u64| (b as f64 / a.max(1) as f64).powf(1.0 / h) - 1.0;
-        Some((
-            rate(now_s.size.cores, pr.size.cores),
-            rate(now_s.size.ram_gib, pr.size.ram_gib),
-        ))
-    });
-    let (decision, options) = decision_for(&now_s.size, &lifted_now, size_growth);
-    let review = settings_to_review(&demands_now, &opts.constants);
-    let storage = decision.storage_and_database.clone();
-
-    Ok(CapacityReport {
-        processes: Processes {
-            model: MODEL_NOTE.to_string(),
-            estimated,
-            measured,
-            model_vs_measured,
-        },
-        sizing: Sizing {
-            constants: opts.constants.clone(),
-            design_peak: opts.design_peak,
-            buffer_terms: buf,
-            weekly_peak_cv: weekly_cv,
-            calibration_factor: calibration,
-            resources: resource_lines(&p, &now),
-            now: now_s,
-            projected,
-            scaled,
-            notes,
-            storage_and_database: storage,
-        },
-        recommendation: RecommendationSection {
+        ScenarioOutcome {
+            scenario,
             decision,
-            options,
-            scaled: scaled_decision,
-            settings_to_review: review,
-        },
-    })
+            current: content_demands(p, current, self.peaks),
+            lifted: lifted_demands,
+        }
+    }
 }
 
 /// Server-wide and per-content estimated processes of the window.
