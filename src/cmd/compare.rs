@@ -10,7 +10,7 @@ use crate::cli::{parse_period, DataArgs, OutputArgs};
 use crate::error::{Error, Result};
 use crate::ingest::IngestOptions;
 use crate::model::over_time::compare::{compare, CompareReport};
-use crate::model::report::SCHEMA_VERSION;
+use crate::model::wire::SCHEMA_VERSION;
 use crate::model::{self, Options};
 use crate::report::Format;
 

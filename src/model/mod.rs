@@ -1,13 +1,14 @@
 //! Model: pure, deterministic computation from a [`Dataset`] to a [`Report`]. No I/O, no
 //! clock, no clap. Output never depends on thread count or input row order.
 
+pub mod analyze;
 pub mod capacity;
 pub mod over_time;
-pub mod report;
 pub mod usage;
 pub mod wire;
 
-pub use report::{analyze, Report};
+pub use analyze::analyze;
+pub use wire::Report;
 
 use chrono_tz::Tz;
 

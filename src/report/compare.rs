@@ -4,8 +4,8 @@
 use super::markup::{Block, Document, Section, Span, Table as MTable};
 use crate::model::over_time::compare::CompareReport;
 use crate::model::over_time::compare::{Change, ContentChange};
-use crate::model::report::Window;
 use crate::model::usage::time::Timestamp;
+use crate::model::wire::Window;
 
 /// The comparison as a document for Markdown and HTML.
 pub fn document(r: &CompareReport) -> Document {

@@ -9,7 +9,7 @@ use super::markup::{
     arch_name, count, dec1, duration, int, local, nodes, rate, Block, Callout, Chart, ChartKind,
     Document, Figure, Section, Span, Table,
 };
-use crate::model::report::{PeriodSummary, Stats};
+use crate::model::wire::{PeriodSummary, Stats};
 use crate::model::Report;
 
 /// Builds the shared document.

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::model::report::Report;
+use crate::model::wire::Report;
 
 /// One question and its answer.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::model::report::{Report, Window};
+use crate::model::wire::{Report, Window};
 
 /// Both reports' key figures and their changes.
 #[derive(Debug, Clone, Serialize)]

@@ -11,12 +11,12 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 use crate::ingest::{Dataset, Micros};
 use crate::model::capacity::sizing::Size;
-use crate::model::report::{analyze, Report};
 use crate::model::usage::buckets::{periods, BucketKind};
 use crate::model::usage::growth::{fit, GrowthFit, Month};
 use crate::model::usage::normalize::normalize;
 use crate::model::usage::time::Timestamp;
 use crate::model::Options;
+use crate::model::{analyze, Report};
 
 /// Calendar unit of the trend and of the snapshot history.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -349,7 +349,7 @@ pub fn trend_report(
         None => latest.and_then(|(cores, ram)| needed_vs(cores, ram, server)),
     };
     TrendReport {
-        schema_version: crate::model::report::SCHEMA_VERSION,
+        schema_version: crate::model::wire::SCHEMA_VERSION,
         every,
         tz: tz.to_string(),
         periods,

@@ -3,3 +3,6 @@
 //! they hand to the renderers. Every field carries a `///` saying what it means.
 
 pub mod capacity;
+mod report;
+
+pub use report::*;

@@ -1,0 +1,224 @@
+//! [`analyze`]: from a dataset and the options to the [`Report`] (its types are the JSON
+//! contract in [`crate::model::wire`]): normalise, sweep, bucket and summarise the usage,
+//! then the capacity model, the questions and the warnings.
+
+use std::collections::BTreeMap;
+
+use super::capacity::questions::answers;
+use super::capacity::{capacity, Swept};
+use super::over_time::trend::utilisation;
+use super::usage::buckets::{buckets, summarize, Bucket, BucketKind};
+use super::usage::content::per_content;
+use super::usage::growth::{fit, monthly};
+use super::usage::normalize::{normalize, Normalized};
+use super::usage::people::{content_types, people};
+use super::usage::profile::hour_of_week;
+use super::usage::sweep::{stats, step_series_of, users_series, StepSeries};
+use super::usage::time::{Timestamp, DAY, SECOND};
+use super::wire::*;
+use super::Options;
+use crate::error::Result;
+use crate::ingest::{Dataset, Micros, VisitSource};
+
+/// Computes the report from a dataset.
+///
+/// Fails only on invalid scheduler settings (a content export value, or the defaults).
+pub fn analyze(data: &Dataset, opts: &Options) -> Result<Report> {
+    let norm = normalize(data, opts);
+    let as_of = opts.as_of.or(norm.window.map(|w| w.1)).unwrap_or(0);
+    let mut report = Report {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: env!("CARGO_PKG_NAME").into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        assumptions: assumptions(opts),
+        inputs: Inputs {
+            files: data.files.clone(),
+            notes: data.notes.clone(),
+        },
+        window: norm.window.map(|(a, b)| Window {
+            start: Timestamp(a),
+            end: Timestamp(b),
+            days: (b - a) as f64 / DAY as f64,
+        }),
+        sessions: norm.counts.clone(),
+        visits: visit_counts(data, &norm, opts),
+        concurrency: None,
+        daily: None,
+        weekly: None,
+        monthly: None,
+        daily_users: None,
+        weekly_users: None,
+        monthly_users: None,
+        hour_of_week: None,
+        content: Vec::new(),
+        people: people(data, &norm.sessions, &norm.visits, as_of),
+        content_types: content_types(data, &norm.sessions, &norm.visits),
+        months: Vec::new(),
+        growth: Growth {
+            sessions_p95: fit("p95 concurrent sessions", &[], 0, |_| 0.0),
+            active_users: fit("active users", &[], 0, |_| 0.0),
+        },
+        processes: None,
+        sizing: None,
+        questions: Vec::new(),
+        recommendation: None,
+        utilisation: None,
+        warnings: super::usage::warnings::option_warnings(data, opts, &norm),
+        data_problems: norm.problems.clone(),
+    };
+    if let Some(window) = norm.window {
+        let swept = fill_series(&mut report, data, &norm, window, opts);
+        let c = capacity(
+            data,
+            &norm,
+            window,
+            opts.tz,
+            &opts.capacity,
+            &swept,
+            opts.open_cap,
+        )?;
+        report.utilisation = utilisation(&c.sizing.now.size, &opts.capacity.server);
+        report.processes = Some(c.processes);
+        report.sizing = Some(c.sizing);
+        report.recommendation = Some(c.recommendation);
+    }
+    report.questions = answers(&report);
+    Ok(report)
+}
+
+/// Concurrency, periods, profiles, per-content figures and growth for a window.
+///
+/// One series at a time (sessions, then users), each dropped once everything it feeds
+/// is computed, so at most one full series is held. Returns what the capacity model
+/// needs from these sweeps.
+fn fill_series(
+    report: &mut Report,
+    data: &Dataset,
+    norm: &Normalized,
+    window: (Micros, Micros),
+    opts: &Options,
+) -> Swept {
+    let tz = opts.tz;
+    let period = |s: &StepSeries, kind, unit| {
+        let b = buckets(s, tz, kind);
+        let peak = s.peak().0;
+        Some(PeriodSummary {
+            unit,
+            summary: summarize(&b, peak),
+            series: b,
+        })
+    };
+    let sessions = step_series_of(&norm.sessions, |s| (s.start, s.end), window);
+    let month_buckets = buckets(&sessions, tz, BucketKind::Month);
+    report.months = monthly(&month_buckets, &sessions, &norm.sessions, &norm.visits);
+    let ahead = opts
+        .capacity
+        .horizon_months
+        .max(0.0)
+        .ceil()
+        .min(f64::from(u32::MAX)) as u32;
+    report.growth = Growth {
+        sessions_p95: fit("p95 concurrent sessions", &report.months, ahead, |m| {
+            f64::from(m.p95.unwrap_or(0))
+        }),
+        active_users: fit("active users", &report.months, ahead, |m| {
+            m.active_users as f64
+        }),
+    };
+    let week_peaks = |b: &[Bucket]| {
+        b.iter()
+            .filter(|b| b.full)
+            .map(|b| f64::from(b.peak))
+            .collect()
+    };
+    let mut swept = Swept {
+        growth_rate: report.growth.sessions_p95.rate_per_month,
+        peak_sessions: sessions.peak().0,
+        ..Swept::default()
+    };
+    if norm.sessions.is_empty() {
+        swept.full_week_peaks = week_peaks(&buckets(&sessions, tz, BucketKind::Week));
+        drop(sessions);
+    } else {
+        let session_stats = stats(&sessions).into();
+        report.daily = period(&sessions, BucketKind::Day, "days");
+        report.weekly = period(&sessions, BucketKind::Week, "weeks");
+        if let Some(w) = &report.weekly {
+            swept.full_week_peaks = week_peaks(&w.series);
+        }
+        report.monthly = period(&sessions, BucketKind::Month, "months");
+        let session_profile = hour_of_week(&sessions, tz);
+        drop(sessions);
+        let users = users_series(&norm.sessions, |s| (s.user, s.start, s.end), window);
+        report.concurrency = Some(Concurrency {
+            sessions: session_stats,
+            users: stats(&users).into(),
+        });
+        report.daily_users = period(&users, BucketKind::Day, "days");
+        report.weekly_users = period(&users, BucketKind::Week, "weeks");
+        report.monthly_users = period(&users, BucketKind::Month, "months");
+        report.hour_of_week = Some(Profiles {
+            sessions: session_profile,
+            users: hour_of_week(&users, tz),
+        });
+    }
+    report.content = per_content(data, &norm.sessions, &norm.visits, window, tz);
+    swept.content_peaks = report
+        .content
+        .iter()
+        .filter_map(|c| Some((data.content_ids.get(&c.guid)?, c.peak_sessions)))
+        .collect();
+    swept
+}
+
+/// Visit counters from the normalised visits.
+fn visit_counts(data: &Dataset, norm: &Normalized, opts: &Options) -> VisitCounts {
+    let mut by_source = BTreeMap::new();
+    for v in &norm.visits {
+        *by_source
+            .entry(source_name(v.source).to_string())
+            .or_insert(0) += 1;
+    }
+    let days = norm
+        .window
+        .map(|(a, b)| (b - a) as f64 / DAY as f64)
+        .filter(|d| *d > 0.0);
+    let times: Vec<Micros> = norm.visits.iter().map(|v| v.time).collect();
+    VisitCounts {
+        rows: data.visits.len() as u64,
+        count: norm.visits.len() as u64,
+        duplicates: norm.visit_duplicates,
+        excluded: norm.visits_excluded,
+        by_source,
+        per_day: days.map(|d| norm.visits.len() as f64 / d),
+        peak_day: super::usage::content::peak_day_count(&times, opts.tz),
+    }
+}
+
+/// JSON name of a visit source.
+fn source_name(s: VisitSource) -> &'static str {
+    match s {
+        VisitSource::Visits => "visits",
+        VisitSource::Unified => "unified",
+        VisitSource::Hits => "hits",
+        VisitSource::Dashboard => "dashboard",
+    }
+}
+
+/// The assumptions block from the options.
+fn assumptions(opts: &Options) -> Assumptions {
+    let secs = |m: Micros| m as f64 / SECOND as f64;
+    Assumptions {
+        tz: opts.tz.name().to_string(),
+        open_cap_s: opts.open_cap.map(secs),
+        reconnect_timeout_s: secs(opts.reconnect_timeout),
+        min_session_s: opts.min_session.map(secs),
+        from: opts.from.map(Timestamp),
+        to: opts.to.map(Timestamp),
+        as_of: opts.as_of.map(Timestamp),
+        exclude_users: opts.exclude_users.clone(),
+        exclude_user_agents: opts.exclude_user_agents.clone(),
+    }
+}
