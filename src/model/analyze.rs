@@ -151,7 +151,7 @@ fn fill_series(
         report.monthly = period(&sessions, BucketKind::Month, "months");
         let session_profile = hour_of_week(&sessions, tz);
         drop(sessions);
-        let users = users_series(&norm.sessions, |s| (s.user, s.start, s.end), window);
+        let users = users_series(&norm.sessions, |s| (s.user(), s.start, s.end), window);
         report.concurrency = Some(Concurrency {
             sessions: session_stats,
             users: stats(&users).into(),

@@ -4,6 +4,7 @@
 pub mod analyze;
 pub mod capacity;
 pub mod over_time;
+pub mod sessions;
 pub mod usage;
 pub mod wire;
 

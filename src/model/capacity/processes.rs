@@ -168,7 +168,7 @@ pub fn conns(sessions: &[Session], user_rank: &[u32]) -> Vec<(u32, Conn)> {
         .iter()
         .map(|s| {
             let user = s
-                .user
+                .user()
                 .and_then(|u| user_rank.get(u as usize))
                 .map_or(ANONYMOUS, |r| u64::from(*r));
             (

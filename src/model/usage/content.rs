@@ -124,8 +124,8 @@ fn one_content(
     let duration_p95_s = quantile_type7_selected(&mut micros, 0.95, seconds);
     // Sessions are sorted by user within the item: distinct users are runs.
     let users = sessions
-        .chunk_by(|a, b| a.user == b.user)
-        .filter(|run| run[0].user.is_some())
+        .chunk_by(|a, b| a.user() == b.user())
+        .filter(|run| run[0].user().is_some())
         .count();
     let days = (window.1 - window.0) as f64 / super::time::DAY as f64;
     ContentStats {
@@ -135,7 +135,7 @@ fn one_content(
         deleted: has_catalogue && row.is_none(),
         sessions: sessions.len() as u64,
         users: users as u64,
-        anonymous_sessions: sessions.iter().filter(|s| s.user.is_none()).count() as u64,
+        anonymous_sessions: sessions.iter().filter(|s| s.user().is_none()).count() as u64,
         peak_sessions: peak,
         peak_at: if sessions.is_empty() {
             None

@@ -95,13 +95,13 @@ fn monthly_with(
 ) -> Vec<Month> {
     let users = sessions
         .par_iter()
-        .filter_map(|s| s.user)
+        .filter_map(|s| s.user())
         .chain(visits.par_iter().filter_map(|v| v.user))
         .max()
         .map_or(0, |u| u as usize + 1);
     let bitsets = months.len().saturating_mul(users.div_ceil(64)) <= bitset_words;
     let words = if bitsets { users.div_ceil(64) } else { 0 };
-    let from_sessions = tally(months, words, sessions, |s| (s.start, s.user), true);
+    let from_sessions = tally(months, words, sessions, |s| (s.start, s.user()), true);
     let from_visits = tally(months, words, visits, |v| (v.time, v.user), false);
     let Tally {
         sessions: n_sessions,
@@ -176,7 +176,7 @@ fn active_by_sorting(months: &[Bucket], sessions: &[Session], visits: &[VisitRow
         |t: Micros, u: Option<u32>| Some((month_of(months, t)? as u64) << 32 | u64::from(u?));
     let mut pairs: Vec<u64> = sessions
         .par_iter()
-        .filter_map(|s| pair(s.start, s.user))
+        .filter_map(|s| pair(s.start, s.user()))
         .chain(visits.par_iter().filter_map(|v| pair(v.time, v.user)))
         .collect();
     pairs.par_sort_unstable();
@@ -477,7 +477,7 @@ mod tests {
             let months = three_months();
             let sessions: Vec<Session> = sessions
                 .iter()
-                .map(|&(content, user, t)| Session { content, user, start: t, end: t + 5 })
+                .map(|&(content, user, t)| Session::new(content, user, t, t + 5))
                 .collect();
             let visits: Vec<VisitRow> = visits
                 .iter()
@@ -500,7 +500,7 @@ mod tests {
                 let users: std::collections::BTreeSet<u32> = sessions
                     .iter()
                     .filter(|s| inside(s.start))
-                    .filter_map(|s| s.user)
+                    .filter_map(|s| s.user())
                     .chain(visits.iter().filter(|v| inside(v.time)).filter_map(|v| v.user))
                     .collect();
                 proptest::prop_assert_eq!(

@@ -12,16 +12,7 @@ use crate::ingest::{
 };
 use crate::model::Options;
 
-/// A normalised session: a half-open interval `[start, end)` inside the window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Session {
-    pub content: u32,
-    /// `None` = anonymous.
-    pub user: Option<u32>,
-    pub start: Micros,
-    /// `end >= start`; `end == start` is an empty interval that never counts.
-    pub end: Micros,
-}
+pub use crate::model::sessions::{Session, Sessions};
 
 /// Session counters (metrics.md section 1, "Counters").
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -58,7 +49,7 @@ pub struct Normalized {
     /// Analysed window `[start, end)`; `None` when there is nothing to analyse.
     pub window: Option<(Micros, Micros)>,
     /// Sessions clipped to the window, sorted.
-    pub sessions: Vec<Session>,
+    pub sessions: Sessions,
     pub counts: SessionCounts,
     /// Visits kept (deduplicated, excluded, in the window), sorted by time.
     pub visits: Vec<VisitRow>,
@@ -253,7 +244,7 @@ fn window(rows: &[Row], visits: &[VisitRow], opts: &Options) -> Option<(Micros, 
 }
 
 /// Turns kept rows into clipped intervals, counting open, capped, reversed, short and
-/// out-of-window sessions. Rows become sessions in place (both are 32 bytes).
+/// out-of-window sessions. Rows become sessions in place (a row is 32 bytes, a session 24).
 fn to_sessions(
     data: &Dataset,
     rows: Vec<Row>,
@@ -261,9 +252,9 @@ fn to_sessions(
     opts: &Options,
     counts: &mut SessionCounts,
     problems: &mut Vec<RowProblem>,
-) -> Vec<Session> {
+) -> Sessions {
     let mut reversed: Vec<Row> = Vec::new();
-    let mut sessions: Vec<Session> = rows
+    let sessions: Vec<Session> = rows
         .into_iter()
         .filter_map(|r| {
             let (end, capped) = session_end(&r, window, opts);
@@ -287,17 +278,16 @@ fn to_sessions(
             counts.open += u64::from(!r.closed);
             counts.capped += u64::from(capped);
             let start = r.started.max(window.0);
-            Some(Session {
-                content: r.content(),
-                user: r.user(),
+            Some(Session::new(
+                r.content(),
+                r.user(),
                 start,
-                end: end.min(window.1).max(start),
-            })
+                end.min(window.1).max(start),
+            ))
         })
         .collect();
     problems.extend(reversed_problems(data, &reversed));
-    sessions.par_sort_unstable();
-    sessions
+    Sessions::sorted(sessions)
 }
 
 /// The end of a session's interval and whether the open-session cap set it.
@@ -343,9 +333,13 @@ fn reversed_problems(data: &Dataset, first: &[Row]) -> Vec<RowProblem> {
 fn count_people(out: &mut Normalized) {
     let c = &mut out.counts;
     c.count = out.sessions.len() as u64;
-    c.anonymous = out.sessions.par_iter().filter(|s| s.user.is_none()).count() as u64;
-    let top = out.sessions.par_iter().filter_map(|s| s.user).max();
-    let users = out.sessions.iter().filter_map(|s| s.user);
+    c.anonymous = out
+        .sessions
+        .par_iter()
+        .filter(|s| s.user().is_none())
+        .count() as u64;
+    let top = out.sessions.par_iter().filter_map(|s| s.user()).max();
+    let users = out.sessions.iter().filter_map(|s| s.user());
     c.users = match top {
         // Ids are dense for ingested data: a bitmap.
         Some(top) if (top as usize) < 4 * out.sessions.len() + 1024 => {
@@ -417,7 +411,7 @@ mod tests {
         assert_eq!(n.counts.reversed, 1);
         assert_eq!(n.problems.len(), 1);
         assert_eq!(n.problems[0].line, 2);
-        let s = n.sessions.iter().find(|s| s.user == Some(1)).unwrap();
+        let s = n.sessions.iter().find(|s| s.user() == Some(1)).unwrap();
         assert_eq!(s.start, s.end);
     }
 
@@ -431,9 +425,9 @@ mod tests {
         };
         let n = normalize(&d, &opts);
         assert_eq!(n.counts.capped, 1);
-        let capped = n.sessions.iter().find(|s| s.user == Some(1)).unwrap();
+        let capped = n.sessions.iter().find(|s| s.user() == Some(1)).unwrap();
         assert_eq!(capped.end, 60 * MIN);
-        let closed = n.sessions.iter().find(|s| s.user == Some(2)).unwrap();
+        let closed = n.sessions.iter().find(|s| s.user() == Some(2)).unwrap();
         assert_eq!(closed.end, 3000 * MIN - 15_000_000);
         // open_cap none: until the window end, not counted as capped.
         let n = normalize(
@@ -445,7 +439,7 @@ mod tests {
         );
         assert_eq!(n.counts.capped, 0);
         assert_eq!(
-            n.sessions.iter().find(|s| s.user == Some(1)).unwrap().end,
+            n.sessions.iter().find(|s| s.user() == Some(1)).unwrap().end,
             3000 * MIN
         );
     }

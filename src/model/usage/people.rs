@@ -45,7 +45,7 @@ pub struct ContentType {
 pub fn people(data: &Dataset, sessions: &[Session], visits: &[VisitRow], as_of: Micros) -> People {
     let active: HashSet<u32> = sessions
         .iter()
-        .filter_map(|s| s.user)
+        .filter_map(|s| s.user())
         .chain(visits.iter().filter_map(|v| v.user))
         .collect();
     let mut by_role = BTreeMap::new();
@@ -101,7 +101,7 @@ fn active_last(
         }
     };
     for s in sessions {
-        if let Some(u) = s.user {
+        if let Some(u) = s.user() {
             see(u, s.end.min(as_of).max(s.start));
         }
     }
