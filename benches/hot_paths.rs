@@ -90,7 +90,7 @@ fn hot_paths(c: &mut Criterion) {
             b.iter(|| step_series_of(&norm.sessions, |s| (s.start, s.end), window))
         });
         g.bench_function(BenchmarkId::new("user_merge", n), |b| {
-            b.iter(|| users_series(&norm.sessions, |s| (s.user, s.start, s.end), window))
+            b.iter(|| users_series(&norm.sessions, |s| (s.user(), s.start, s.end), window))
         });
         g.throughput(Throughput::Elements(item.len() as u64));
         g.bench_function(BenchmarkId::new("scheduler_replay", n), |b| {
