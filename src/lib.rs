@@ -1,12 +1,21 @@
 //! connect-capacity: historical concurrency, processes, sizing and an architecture
-//! recommendation for Posit Connect, computed from the CSV exports admins already have.
+//! recommendation for Posit Connect, computed from the exports admins already have.
 //!
-//! Data flows one way: files → [`ingest`] → [`model`] → [`report`].
-//! - [`ingest`] finds export files, detects their kind from the header, parses every row
-//!   (with exact `path:line: column` errors) and interns GUIDs.
-//! - [`model`] is pure and deterministic: sessions are normalised (metrics.md section 1),
-//!   concurrency is computed by an exact event sweep, then bucketed and summarised.
-//! - [`report`] renders a [`model::Report`] as a terminal report or JSON; it never computes.
+//! Data flows one way: files → [`ingest`] → [`model`] → [`report`]; [`cmd`] (one module
+//! per command), [`cli`] (shared flags), [`config`] and [`fetch`] (the Connect API
+//! client) sit outside those layers and call into them. docs/architecture.md has the
+//! diagram and what each module may import.
+//! - [`ingest`] finds export files, detects their kind from the header, parses and
+//!   validates every row (with exact `path:line: column` errors) and interns GUIDs.
+//! - [`model`] is pure and deterministic: sessions are normalised (docs/metrics.md
+//!   section 1), concurrency is computed by an exact event sweep, processes by replaying a
+//!   model of Connect's scheduler, sizes and the architecture by docs/sizing.md.
+//! - [`report`] renders a [`model::Report`] (and `compare`, `trend`) in four formats; it
+//!   never computes.
+//! - Shared vocabulary that imports no layer: [`error`], [`settings`] (settings defined
+//!   once, merged by layer), [`vocab`] (Connect's content modes), [`atomic`] (safe writes).
+//! - Also outside the layers: [`history`] (period snapshots), [`anonymize`] (pseudonyms
+//!   applied right after ingest), [`sample`] (the seeded generator of sample_data/).
 
 pub mod anonymize;
 pub mod atomic;
