@@ -738,17 +738,7 @@ pub fn weighted_series(items: &[(Interval, u64)], window: (Micros, Micros)) -> W
 impl WeightedSeries {
     /// Records `level` from `t` on (one step per instant, consecutive levels differ).
     fn record(&mut self, t: Micros, level: u64) {
-        let last = self.times.len() - 1;
-        if self.times[last] == t {
-            self.levels[last] = level;
-            if last > 0 && self.levels[last - 1] == level {
-                self.times.pop();
-                self.levels.pop();
-            }
-        } else if self.levels[last] != level {
-            self.times.push(t);
-            self.levels.push(level);
-        }
+        crate::model::usage::sweep::record_step(&mut self.times, &mut self.levels, t, level);
     }
 
     /// Level at instant `t`; 0 outside the window.

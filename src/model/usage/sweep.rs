@@ -241,21 +241,9 @@ impl StepSeries {
         }
     }
 
-    /// Records `level` from `t` on, keeping the invariants (one step per instant,
-    /// consecutive levels differ). `t` must not precede the last recorded time.
+    /// Records `level` from `t` on (see [`record_step`]).
     fn record(&mut self, t: Micros, level: u32) {
-        let last = self.times.len() - 1;
-        if self.times[last] == t {
-            self.levels[last] = level;
-            // Collapsing the step at `t` may leave it equal to the one before.
-            if last > 0 && self.levels[last - 1] == level {
-                self.times.pop();
-                self.levels.pop();
-            }
-        } else if self.levels[last] != level {
-            self.times.push(t);
-            self.levels.push(level);
-        }
+        record_step(&mut self.times, &mut self.levels, t, level);
     }
 
     /// Whether the window has zero length.
@@ -527,6 +515,29 @@ pub fn users_series<T: Sync>(
     }
     keys.truncate(k);
     series_from_keys(keys.into_iter().map(|x| x as u64).collect(), window)
+}
+
+/// Records `level` from `t` on in a step series held as parallel `times` and `levels`
+/// (both non-empty), keeping its invariants: one step per instant, consecutive levels
+/// differ. `t` must not precede the last recorded time. Shared by every step series.
+pub(crate) fn record_step<L: Copy + PartialEq>(
+    times: &mut Vec<Micros>,
+    levels: &mut Vec<L>,
+    t: Micros,
+    level: L,
+) {
+    let last = times.len() - 1;
+    if times[last] == t {
+        levels[last] = level;
+        // Collapsing the step at `t` may leave it equal to the one before.
+        if last > 0 && levels[last - 1] == level {
+            times.pop();
+            levels.pop();
+        }
+    } else if levels[last] != level {
+        times.push(t);
+        levels.push(level);
+    }
 }
 
 #[cfg(test)]
