@@ -18,7 +18,7 @@ pub use fetch_args::{AnalyzeServerArgs, ConnectionArgs, EndpointArg, FetchArgs, 
 
 /// Historical concurrency, processes and sizing for Posit Connect, from its usage exports.
 #[derive(Debug, Parser)]
-#[command(name = "connect-capacity", version, about, long_about = None)]
+#[command(name = "connect-capacity", version = crate::version::VERSION, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -20,5 +20,6 @@ pub mod ingest;
 pub mod model;
 pub mod report;
 pub mod sample;
+pub mod version;
 
 pub use error::{Error, Result};
