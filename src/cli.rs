@@ -38,6 +38,10 @@ pub enum Command {
     /// Fetch usage, content, users and jobs from a Connect server into CSV files
     /// (incremental; API key in CONNECT_API_KEY).
     Fetch(Box<FetchArgs>),
+    /// Print shell completions (bash, zsh, fish, powershell, elvish) to stdout.
+    Completions(crate::cmd::completions::CompletionsArgs),
+    /// Print the man page (roff) to stdout.
+    Man(crate::cmd::man::ManArgs),
 }
 
 /// Report formats.

@@ -11,6 +11,7 @@
 pub mod anonymize;
 pub mod atomic;
 pub mod cli;
+pub mod cmd;
 pub mod commands;
 pub mod config;
 pub mod error;

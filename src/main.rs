@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use connect_capacity::cli::{Cli, Command};
-use connect_capacity::{commands, sample, Error};
+use connect_capacity::{cmd, commands, sample, Error};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -29,6 +29,12 @@ fn main() -> ExitCode {
             .and_then(|s| commands::fetch(&s))
             .map_err(anyhow::Error::from),
         Command::Sample(args) => write_sample(args).map(|()| commands::Outcome::default()),
+        Command::Completions(args) => cmd::completions::run(args, &mut io::stdout().lock())
+            .map(|()| commands::Outcome::default())
+            .map_err(anyhow::Error::from),
+        Command::Man(args) => cmd::man::run(args, &mut io::stdout().lock())
+            .map(|()| commands::Outcome::default())
+            .map_err(anyhow::Error::from),
     };
     match result {
         Ok(commands::Outcome { alert: Some(line) }) => {
