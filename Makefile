@@ -38,7 +38,7 @@ package-files:
 	packaging/stage.sh $(BIN)
 
 deb: package-files
-	cargo deb --no-build --profile $(PROFILE) --output target/packaging/
+	cargo deb --no-build --strip --profile $(PROFILE) --output target/packaging/
 
 rpm: package-files
 	cargo generate-rpm --profile $(PROFILE) --output target/packaging/

@@ -62,9 +62,9 @@ packaging/stage.sh "$bin"
 out=target/packaging
 rm -f "$out"/*.deb "$out"/*.rpm
 
-step "build the .deb (cargo deb --no-build --profile dev)"
+step "build the .deb (cargo deb --no-build --strip --profile dev)"
 # cargo-deb 3.8 warns that the dev profile "will be a hard error in the future": expected.
-cargo deb --no-build --profile dev --output "$out/"
+cargo deb --no-build --strip --profile dev --output "$out/"
 deb=$(ls "$out"/${PKG}_*.deb)
 [ -f "$deb" ] || fail "no .deb in $out"
 ok "built $deb"
