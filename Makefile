@@ -1,5 +1,5 @@
 # Common tasks. `make test` is what CI runs (plus fmt and lint).
-.PHONY: build release fmt lint test sample analyze bench bench-e2e ci fuzz fuzz-cmin
+.PHONY: build release fmt lint test sample analyze bench bench-e2e ci fuzz fuzz-cmin package-files deb rpm
 
 build:
 	cargo build
@@ -25,6 +25,23 @@ analyze:
 
 ci:
 	.ci/run
+
+# Packages into target/packaging/ (packaging/README.md; needs `cargo install --locked
+# cargo-deb@3.8.0 cargo-generate-rpm@0.21.1`). Built with every cargo feature; the man page
+# and completions come from the built binary. PROFILE=dev packages a debug build instead.
+PROFILE ?= release
+TARGET_DIR := $(if $(CARGO_TARGET_DIR),$(CARGO_TARGET_DIR),target)
+BIN := $(TARGET_DIR)/$(if $(filter dev,$(PROFILE)),debug,$(PROFILE))/connect-capacity
+
+package-files:
+	cargo build --locked --all-features --profile $(PROFILE)
+	packaging/stage.sh $(BIN)
+
+deb: package-files
+	cargo deb --no-build --strip --profile $(PROFILE) --output target/packaging/
+
+rpm: package-files
+	cargo generate-rpm --profile $(PROFILE) --output target/packaging/
 
 # criterion benches of the hot paths (10^4 and 10^6 sessions).
 bench:

@@ -30,6 +30,7 @@ pub mod model;
 pub mod report;
 pub mod sample;
 pub mod settings;
+pub mod version;
 pub mod vocab;
 
 pub use error::{Error, Result};

@@ -4,7 +4,9 @@
 
 pub mod analyze;
 pub mod compare;
+pub mod completions;
 pub mod fetch;
+pub mod man;
 pub mod sample;
 mod shared;
 pub mod trend;
@@ -13,7 +15,7 @@ use clap::{Parser, Subcommand};
 
 /// Historical concurrency, processes and sizing for Posit Connect, from its usage exports.
 #[derive(Debug, Parser)]
-#[command(name = "connect-capacity", version, about, long_about = None)]
+#[command(name = "connect-capacity", version = crate::version::VERSION, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -33,6 +35,10 @@ pub enum Command {
     /// Fetch usage, content, users and jobs from a Connect server into CSV files
     /// (incremental; API key in CONNECT_API_KEY).
     Fetch(Box<fetch::FetchArgs>),
+    /// Print shell completions (bash, zsh, fish, powershell, elvish) to stdout.
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff) to stdout.
+    Man(man::ManArgs),
 }
 
 /// What a run asks the binary to do beyond exit code 0.
@@ -50,5 +56,7 @@ pub fn run(cli: &Cli) -> anyhow::Result<Outcome> {
         Command::Trend(args) => trend::run(args),
         Command::Fetch(args) => fetch::run(args),
         Command::Sample(args) => sample::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
     }
 }
