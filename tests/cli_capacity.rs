@@ -192,6 +192,31 @@ fn invalid_settings_in_the_content_export_name_file_line_and_column() {
 }
 
 #[test]
+fn a_negative_count_in_the_content_export_is_an_ingest_error_or_a_lenient_skip() {
+    let f = Fixture::new();
+    tight_app(&f, "-2", "0");
+    three_sessions(&f);
+    let out = cmd()
+        .args(["analyze", f.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "content.csv:2: column 'max_processes': -2 is not a process or connection count"
+        ),
+        "{err}"
+    );
+    // Under --lenient the row is skipped and counted; the item falls back to the defaults.
+    let v = analyze_json(&[f.path().to_str().unwrap(), "--lenient"]);
+    assert_eq!(v["inputs"]["skipped_rows"], 1);
+    let skipped = serde_json::to_string(&v["inputs"]["skipped"]).unwrap();
+    assert!(skipped.contains("max_processes"), "{skipped}");
+    assert_eq!(at(&v, "processes.estimated.rejected"), 0);
+}
+
+#[test]
 fn a_broken_config_file_is_a_usage_error_with_its_position() {
     let f = Fixture::new();
     three_sessions(&f);
