@@ -3,6 +3,7 @@
 
 pub mod architecture;
 pub mod demand;
+pub mod footprints;
 pub mod jobs;
 mod plan;
 pub mod proc_table;

@@ -1,0 +1,314 @@
+//! Measured per-process footprints (docs/sizing.md section 2.1): from job metrics samples,
+//! per content item, what one process holds in memory and how many cores it uses while
+//! serving.
+//!
+//! A process is one `(content, job)`. Per item, over its processes:
+//! - memory: percentiles (type 7, as everywhere) of each process's own **maximum**
+//!   `memory_bytes` (a process must fit its largest moment); p50 and p95 rounded up to a
+//!   whole byte;
+//! - CPU: percentiles of `cpu_fraction` (read as cores) over the serving samples: those
+//!   with connections above 0, or every sample of a process that never reports
+//!   connections;
+//! - `parallel`: the CPU p95 above the `parallel_cores` threshold.
+//!
+//! Samples outside the window are dropped and counted; copies of one
+//! `(content, job, timestamp)` count once (the first in input order), and copies whose
+//! values differ are counted apart so the report can list them.
+//!
+//! Not yet wired in: no ingester produces samples and sizing does not read these figures
+//! yet (issue 15).
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::ingest::Micros;
+use crate::model::usage::percentile::quantile_type7;
+use crate::model::usage::time::Timestamp;
+
+/// One metrics sample as the model reads it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sample {
+    /// Content id.
+    pub content: u32,
+    /// Job id (the interned job key).
+    pub job: u32,
+    /// When it was taken (µs, UTC).
+    pub time: Micros,
+    /// Cores in use (1.0 = one core fully busy).
+    pub cpu: f64,
+    /// Memory of the process, bytes.
+    pub memory: u64,
+    /// Open connections; `None` when the sample does not say.
+    pub connections: Option<u32>,
+}
+
+/// One content item's measured footprint.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Footprint {
+    /// Median over processes of each process's largest memory, bytes (rounded up).
+    pub memory_bytes_p50: u64,
+    /// 95th percentile of the same, bytes (rounded up).
+    pub memory_bytes_p95: u64,
+    /// The largest memory any process reached, bytes.
+    pub memory_bytes_max: u64,
+    /// 95th percentile of cores over serving samples; `None` without serving samples.
+    pub cpu_p95: Option<f64>,
+    /// Most cores any serving sample shows.
+    pub cpu_max: Option<f64>,
+    /// `cpu_p95` above the parallel threshold: users parallelise their code.
+    pub parallel: bool,
+    /// Processes with at least one sample.
+    pub processes_sampled: u64,
+    /// Samples kept (in the window, duplicates removed).
+    pub samples: u64,
+    /// Of those, the serving ones.
+    pub serving_samples: u64,
+    /// First and last sample.
+    pub first_sample: Timestamp,
+    pub last_sample: Timestamp,
+    /// Median interval between consecutive samples of a process, seconds; `None` when no
+    /// process has two samples.
+    pub sampling_interval_seconds: Option<f64>,
+}
+
+/// What happened to the samples read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SampleCounts {
+    /// Samples read.
+    pub rows: u64,
+    /// Copies of a `(content, job, timestamp)` already seen.
+    pub duplicates: u64,
+    /// Of the duplicates, copies whose values differ from the first.
+    pub conflicting: u64,
+    /// Samples outside the window.
+    pub outside_window: u64,
+}
+
+/// Footprints per content id of `samples` within `window`, with the counts. Only the
+/// processes `interactive(content, job)` accepts enter the figures; the caller decides
+/// (render jobs and builds do not). The result does not depend on the samples' order
+/// beyond which copy of a duplicate is first.
+pub fn footprints(
+    samples: &[Sample],
+    window: (Micros, Micros),
+    parallel_cores: f64,
+    interactive: &(dyn Fn(u32, u32) -> bool + Sync),
+) -> (BTreeMap<u32, Footprint>, SampleCounts) {
+    let mut counts = SampleCounts {
+        rows: samples.len() as u64,
+        ..Default::default()
+    };
+    let kept = dedup_in_window(samples, window, &mut counts);
+    let mut by_content: BTreeMap<u32, Vec<&[Sample]>> = BTreeMap::new();
+    for process in kept.chunk_by(|a, b| (a.content, a.job) == (b.content, b.job)) {
+        let s = process[0];
+        if interactive(s.content, s.job) {
+            by_content.entry(s.content).or_default().push(process);
+        }
+    }
+    let out = by_content
+        .into_par_iter()
+        .map(|(content, processes)| (content, item(&processes, parallel_cores)))
+        .collect();
+    (out, counts)
+}
+
+/// Samples inside `[window.0, window.1)`, sorted by (content, job, time), one per instant
+/// of a process: the first copy in input order.
+fn dedup_in_window(
+    samples: &[Sample],
+    window: (Micros, Micros),
+    counts: &mut SampleCounts,
+) -> Vec<Sample> {
+    let mut kept: Vec<(usize, Sample)> = samples
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(_, s)| s.time >= window.0 && s.time < window.1)
+        .collect();
+    counts.outside_window = (samples.len() - kept.len()) as u64;
+    // Input order breaks ties, so the first copy sorts first.
+    kept.par_sort_unstable_by_key(|(i, s)| (s.content, s.job, s.time, *i));
+    let mut out: Vec<Sample> = Vec::with_capacity(kept.len());
+    for (_, s) in kept {
+        match out.last() {
+            Some(l) if (l.content, l.job, l.time) == (s.content, s.job, s.time) => {
+                counts.duplicates += 1;
+                if !same_values(l, &s) {
+                    counts.conflicting += 1;
+                }
+            }
+            _ => out.push(s),
+        }
+    }
+    out
+}
+
+fn same_values(a: &Sample, b: &Sample) -> bool {
+    a.cpu.to_bits() == b.cpu.to_bits() && a.memory == b.memory && a.connections == b.connections
+}
+
+/// One item's footprint from its processes (each a run of samples in time order).
+fn item(processes: &[&[Sample]], parallel_cores: f64) -> Footprint {
+    let mut peaks: Vec<f64> = processes
+        .iter()
+        .map(|p| p.iter().map(|s| s.memory).max().unwrap_or(0) as f64)
+        .collect();
+    peaks.sort_by(f64::total_cmp);
+    let mut cpu: Vec<f64> = processes.iter().flat_map(|p| serving(p)).collect();
+    cpu.sort_by(f64::total_cmp);
+    let cpu_p95 = quantile_type7(&cpu, 0.95);
+    let mut gaps: Vec<f64> = processes
+        .iter()
+        .flat_map(|p| p.windows(2).map(|w| (w[1].time - w[0].time) as f64 / 1e6))
+        .collect();
+    gaps.sort_by(f64::total_cmp);
+    let all = processes.iter().flat_map(|p| p.iter());
+    let first = all.clone().map(|s| s.time).min().unwrap_or(0);
+    let last = all.clone().map(|s| s.time).max().unwrap_or(0);
+    Footprint {
+        memory_bytes_p50: quantile_type7(&peaks, 0.5).map_or(0, |q| q.ceil() as u64),
+        memory_bytes_p95: quantile_type7(&peaks, 0.95).map_or(0, |q| q.ceil() as u64),
+        memory_bytes_max: peaks.last().map_or(0, |m| *m as u64),
+        cpu_p95,
+        cpu_max: cpu.last().copied(),
+        parallel: cpu_p95.is_some_and(|c| c > parallel_cores),
+        processes_sampled: processes.len() as u64,
+        samples: all.count() as u64,
+        serving_samples: cpu.len() as u64,
+        first_sample: Timestamp(first),
+        last_sample: Timestamp(last),
+        sampling_interval_seconds: quantile_type7(&gaps, 0.5),
+    }
+}
+
+/// The cores of a process's serving samples: those with connections above 0, or all of
+/// them when the process never reports connections.
+fn serving<'a>(p: &'a [Sample]) -> impl Iterator<Item = f64> + 'a {
+    let reports = p.iter().any(|s| s.connections.is_some());
+    p.iter()
+        .filter(move |s| !reports || s.connections.is_some_and(|c| c > 0))
+        .map(|s| s.cpu)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: Micros = 60_000_000;
+    const GIB: u64 = 1 << 30;
+
+    fn s(content: u32, job: u32, minute: i64, cpu: f64, memory: u64, conns: Option<u32>) -> Sample {
+        Sample {
+            content,
+            job,
+            time: minute * MIN,
+            cpu,
+            memory,
+            connections: conns,
+        }
+    }
+
+    fn all(_: u32, _: u32) -> bool {
+        true
+    }
+
+    /// Four processes of one app, worked by hand.
+    /// Per-process maxima: 1, 2, 3 and 5 GiB. Type 7 over [1, 2, 3, 5] GiB:
+    /// p50 at h = 0.5 * 3 = 1.5 -> 2 + 0.5 * (3 - 2) = 2.5 GiB;
+    /// p95 at h = 0.95 * 3 = 2.85 -> 3 + 0.85 * (5 - 3) = 4.7 GiB (rounded up to a byte).
+    #[test]
+    fn memory_percentiles_are_of_per_process_maxima() {
+        let v = vec![
+            s(7, 1, 0, 0.1, GIB / 2, Some(1)),
+            s(7, 1, 1, 0.1, GIB, Some(1)),
+            s(7, 2, 0, 0.1, 2 * GIB, Some(1)),
+            s(7, 3, 0, 0.1, 3 * GIB, Some(1)),
+            s(7, 4, 0, 0.1, 5 * GIB, Some(1)),
+            s(7, 4, 1, 0.1, 4 * GIB, Some(1)),
+        ];
+        let (f, c) = footprints(&v, (0, 100 * MIN), 1.2, &all);
+        let f = &f[&7];
+        assert_eq!(f.memory_bytes_p50, (2.5 * GIB as f64) as u64);
+        assert_eq!(f.memory_bytes_p95, (4.7 * GIB as f64).ceil() as u64);
+        assert_eq!(f.memory_bytes_max, 5 * GIB);
+        assert_eq!((f.processes_sampled, f.samples), (4, 6));
+        // Two processes have two samples a minute apart: the median interval is 60 s.
+        assert_eq!(f.sampling_interval_seconds, Some(60.0));
+        assert_eq!(
+            c,
+            SampleCounts {
+                rows: 6,
+                ..Default::default()
+            }
+        );
+    }
+
+    /// CPU over serving samples only. Process 1 reports connections: its samples with 0 or
+    /// no connections do not serve. Process 2 never reports them: all its samples serve.
+    /// Serving cores: 2.0, 3.0 (process 1), 0.5, 1.0, 4.0 (process 2) -> sorted
+    /// [0.5, 1.0, 2.0, 3.0, 4.0]; p95 at h = 0.95 * 4 = 3.8 -> 3.0 + 0.8 * 1.0 = 3.8 cores.
+    #[test]
+    fn cpu_is_read_over_serving_samples_and_flags_parallel_code() {
+        let v = vec![
+            s(1, 1, 0, 2.0, GIB, Some(2)),
+            s(1, 1, 1, 9.0, GIB, Some(0)),
+            s(1, 1, 2, 9.0, GIB, None),
+            s(1, 1, 3, 3.0, GIB, Some(1)),
+            s(1, 2, 0, 0.5, GIB, None),
+            s(1, 2, 1, 1.0, GIB, None),
+            s(1, 2, 2, 4.0, GIB, None),
+        ];
+        let (f, _) = footprints(&v, (0, 100 * MIN), 1.2, &all);
+        let f = &f[&1];
+        assert_eq!(f.serving_samples, 5);
+        assert!((f.cpu_p95.unwrap() - 3.8).abs() < 1e-12);
+        assert_eq!(f.cpu_max, Some(4.0));
+        assert!(f.parallel);
+        // At the threshold exactly, not parallel: 3.8 is not above 3.8.
+        let (f, _) = footprints(&v, (0, 100 * MIN), 3.8, &all);
+        assert!(!f[&1].parallel);
+    }
+
+    #[test]
+    fn duplicates_count_once_and_the_window_clips() {
+        let v = vec![
+            s(1, 1, 0, 0.5, GIB, Some(1)),
+            s(1, 1, 0, 0.5, GIB, Some(1)),      // exact copy
+            s(1, 1, 0, 0.9, 3 * GIB, Some(1)),  // conflicting copy: the first wins
+            s(1, 1, 10, 0.5, GIB, Some(1)),     // at the window end: outside
+            s(1, 1, -1, 0.5, 7 * GIB, Some(1)), // before the window
+        ];
+        let (f, c) = footprints(&v, (0, 10 * MIN), 1.2, &all);
+        assert_eq!(
+            c,
+            SampleCounts {
+                rows: 5,
+                duplicates: 2,
+                conflicting: 1,
+                outside_window: 2
+            }
+        );
+        assert_eq!(f[&1].memory_bytes_max, GIB);
+        assert_eq!(f[&1].samples, 1);
+        assert_eq!(f[&1].sampling_interval_seconds, None);
+    }
+
+    #[test]
+    fn only_interactive_processes_enter_and_order_does_not_matter() {
+        let mut v = vec![
+            s(1, 1, 0, 0.5, GIB, None),
+            s(1, 2, 0, 0.5, 8 * GIB, None),
+            s(2, 3, 5, 0.2, 2 * GIB, Some(1)),
+        ];
+        let not_job_2 = |_: u32, job: u32| job != 2;
+        let (a, _) = footprints(&v, (0, 100 * MIN), 1.2, &not_job_2);
+        assert_eq!(a[&1].memory_bytes_max, GIB);
+        v.reverse();
+        let (b, _) = footprints(&v, (0, 100 * MIN), 1.2, &not_job_2);
+        assert_eq!(a, b);
+        assert_eq!(b[&2].first_sample, Timestamp(5 * MIN));
+    }
+}
