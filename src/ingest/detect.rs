@@ -290,6 +290,10 @@ const KNOWN_COLUMNS: &[&str] = &[
     "last_name",
 ];
 
+/// The columns posit-sdk-py's unified usage fills only for visits: their presence makes a
+/// file unified usage, and a value in any of them makes a row a visit (metrics.md 1.2).
+pub const VISIT_ONLY_COLUMNS: [&str; 4] = ["variant_key", "rendering_id", "bundle_id", "path"];
+
 /// Detection without the error; checked in an order that avoids ambiguity.
 pub fn detect_kind(h: &Header) -> Option<Kind> {
     let all = |cols: &[&str]| cols.iter().all(|c| h.has(c));
@@ -301,7 +305,7 @@ pub fn detect_kind(h: &Header) -> Option<Kind> {
     } else if any(&["content_guid", "app_guid"]) && all(&["start_time", "tag"]) {
         Some(Kind::Jobs)
     } else if all(&["content_guid", "started", "ended"]) {
-        if any(&["variant_key", "rendering_id", "bundle_id", "path"]) {
+        if any(&VISIT_ONLY_COLUMNS) {
             Some(Kind::UnifiedUsage)
         } else {
             Some(Kind::ShinyUsage)

@@ -158,7 +158,8 @@ pub struct SessionRow {
 pub enum VisitSource {
     /// `/v1/instrumentation/content/visits` (connectapi `get_usage_static`).
     Visits,
-    /// Visit rows (`started == ended`) of posit-sdk-py's unified `metrics.usage`.
+    /// Visit rows (a value in `variant_key`, `rendering_id`, `bundle_id` or `path`) of
+    /// posit-sdk-py's unified `metrics.usage`.
     Unified,
     /// `/v1/instrumentation/content/hits`.
     Hits,

@@ -3,8 +3,8 @@
 //! | kind | columns read | becomes |
 //! |---|---|---|
 //! | shiny usage | `content_guid`, `user_guid`, `started`, `ended`, `data_version` | [`SessionRow`] |
-//! | unified usage | same; `ended` empty or `!= started` | [`SessionRow`] |
-//! | unified usage | `started == ended` | [`VisitRow`] (`Unified`) |
+//! | unified usage | same; `variant_key`, `rendering_id`, `bundle_id`, `path` all empty | [`SessionRow`] |
+//! | unified usage | any of those four holds a value | [`VisitRow`] (`Unified`) at `started` |
 //! | visits | `content_guid`, `user_guid`, `time`, `data_version`, `user_agent` | [`VisitRow`] (`Visits`) |
 //! | hits | `content_guid`, `user_guid`, `timestamp`, `user_agent` (`data.user_agent`) | [`VisitRow`] (`Hits`) |
 //! | dashboard | `content_guid`, `user_guid`, `timestamp` | [`VisitRow`] (`Dashboard`) |
@@ -19,7 +19,7 @@ use std::path::Path;
 use csv::StringRecord;
 
 use super::catalog::{ContentCols, JobCols, UserCols};
-use super::detect::{detect, Header};
+use super::detect::{detect, Header, VISIT_ONLY_COLUMNS};
 use super::progress::Progress;
 use super::reader::{self, is_null};
 use super::row::{Adjusted, Col, FieldError, FieldResult, Row};
@@ -35,9 +35,10 @@ use crate::{Error, Result};
 /// The limit applies per API endpoint, so a unified usage file (visits and Shiny sessions of
 /// two endpoints in one table) is checked per part: it warns when its session rows or its
 /// visit rows number exactly 500 or 20, not when the two together do. A unified row is a
-/// visit row when `started == ended` (as it is read); a row skipped under `--lenient` counts
-/// as a visit row when its raw `started` and `ended` text is the same non-null value, so the
-/// two parts always add up to the file's rows. Other usage kinds count all their data rows
+/// visit row when one of its visit-only columns (`variant_key`, `rendering_id`,
+/// `bundle_id`, `path`) holds a value, read from the raw text, so a row skipped under
+/// `--lenient` is classed the same way and the two parts always add up to the file's rows
+/// (metrics.md 1.2). Other usage kinds count all their data rows
 /// (skipped ones included); jobs, content and users never warn.
 const SUSPICIOUS_ROW_COUNTS: [u64; 2] = [500, 20];
 
@@ -262,7 +263,7 @@ fn note_adjusted(
 
 /// The column mapping of one file, by kind.
 enum Parser {
-    Sessions { cols: SessionCols, unified: bool },
+    Sessions(SessionCols),
     Points(PointCols),
     Jobs(JobCols),
     Content(ContentCols),
@@ -272,10 +273,9 @@ enum Parser {
 impl Parser {
     fn new(kind: Kind, h: &Header, path: &Path) -> Result<Parser> {
         Ok(match kind {
-            Kind::ShinyUsage | Kind::UnifiedUsage => Parser::Sessions {
-                cols: SessionCols::new(h, path, kind)?,
-                unified: kind == Kind::UnifiedUsage,
-            },
+            Kind::ShinyUsage | Kind::UnifiedUsage => {
+                Parser::Sessions(SessionCols::new(h, path, kind)?)
+            }
             Kind::Visits => Parser::Points(PointCols::new(h, path, kind, VisitSource::Visits)?),
             Kind::Hits => Parser::Points(PointCols::new(h, path, kind, VisitSource::Hits)?),
             Kind::DashboardVisits => {
@@ -290,7 +290,7 @@ impl Parser {
     /// Parses one row into `ds`; says what the row became.
     fn apply(&self, row: &mut Row, origin: Origin, ds: &mut Dataset) -> FieldResult<RowClass> {
         match self {
-            Parser::Sessions { cols, unified } => cols.apply(row, origin, *unified, ds),
+            Parser::Sessions(cols) => cols.apply(row, origin, ds),
             Parser::Points(cols) => cols.apply(row, origin, ds).map(|()| RowClass::Visit),
             Parser::Jobs(cols) => cols.apply(row, origin, ds).map(|()| RowClass::Other),
             Parser::Content(cols) => cols.apply(row, origin, ds).map(|()| RowClass::Other),
@@ -301,10 +301,9 @@ impl Parser {
     /// What a row that could not be parsed would have been, from its raw text.
     fn raw_class(&self, rec: &StringRecord) -> RowClass {
         match self {
-            Parser::Sessions { cols, unified } => {
-                let started = rec.get(cols.started.idx).unwrap_or("").trim();
-                let ended = rec.get(cols.ended.idx).unwrap_or("").trim();
-                if *unified && !is_null(started) && started == ended {
+            Parser::Sessions(cols) => {
+                let filled = |c: &Col| !is_null(rec.get(c.idx).unwrap_or(""));
+                if cols.visit_only.iter().any(filled) {
                     RowClass::Visit
                 } else {
                     RowClass::Session
@@ -323,34 +322,40 @@ struct SessionCols {
     started: Col,
     ended: Col,
     data_version: Option<Col>,
+    /// The visit-only columns the header has (none in a Shiny usage file): a row with a
+    /// value in any of them is a visit, every other row a session.
+    visit_only: Vec<Col>,
 }
 
 impl SessionCols {
     fn new(h: &Header, path: &Path, kind: Kind) -> Result<Self> {
+        let visit_only = match kind {
+            Kind::UnifiedUsage => VISIT_ONLY_COLUMNS
+                .iter()
+                .filter_map(|name| Col::find(h, name))
+                .collect(),
+            _ => Vec::new(),
+        };
         Ok(SessionCols {
             content: Col::require(h, "content_guid", path, kind)?,
             user: Col::find(h, "user_guid"),
             started: Col::require(h, "started", path, kind)?,
             ended: Col::require(h, "ended", path, kind)?,
             data_version: Col::find(h, "data_version"),
+            visit_only,
         })
     }
 
-    fn apply(
-        &self,
-        row: &mut Row,
-        origin: Origin,
-        unified: bool,
-        ds: &mut Dataset,
-    ) -> FieldResult<RowClass> {
+    fn apply(&self, row: &mut Row, origin: Origin, ds: &mut Dataset) -> FieldResult<RowClass> {
         let content = row.required_text(self.content)?;
         let user = row.text(self.user);
         let started = row.required_time(self.started)?;
         let ended = row.time(Some(self.ended))?;
         let data_version = row.data_version(self.data_version)?;
+        let visit = self.visit_only.iter().any(|&c| row.text(Some(c)).is_some());
         let content = ds.content_ids.intern(content);
         let user = user.map(|u| ds.user_ids.intern(u));
-        if unified && ended == Some(started) {
+        if visit {
             ds.visits.push(VisitRow {
                 source: VisitSource::Unified,
                 content,

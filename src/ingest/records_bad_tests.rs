@@ -185,8 +185,9 @@ fn exactly_500_or_20_rows_warns_about_truncation() {
     }
 }
 
-/// A unified usage file: `sessions` Shiny session rows (ended after started) then `visits`
-/// visit rows (started == ended), then `extra` raw rows.
+/// A unified usage file: `sessions` Shiny session rows (visit-only columns empty) then
+/// `visits` visit rows (variant_key, rendering_id, bundle_id and path set), then `extra`
+/// raw rows.
 fn unified_rows(sessions: usize, visits: usize, extra: &str) -> String {
     let mut text =
         "content_guid,user_guid,variant_key,rendering_id,bundle_id,started,ended,data_version,path\n"
@@ -237,9 +238,10 @@ fn unified_usage_warns_per_part_not_on_the_total() {
 
 #[test]
 fn unified_rows_skipped_under_lenient_count_by_their_raw_text() {
-    // 19 good sessions + one bad session row (ended 'soon' != started) = 20 session rows;
-    // 499 good visits + one bad visit row (started and ended both 'x') = 500 visit rows.
-    let extra = "s1,u1,,,,2023-10-27T16:00:02Z,soon,1,\nv1,u1,,,,x,x,3,\n";
+    // 19 good sessions + one bad session row (visit-only columns empty, ended 'soon') = 20
+    // session rows; 499 good visits + one bad visit row (variant_key 'k', times 'x') = 500
+    // visit rows: the class comes from the raw visit-only columns, not the times.
+    let extra = "s1,u1,,,,2023-10-27T16:00:02Z,soon,1,\nv1,u1,k,,,x,x,3,\n";
     let text = unified_rows(19, 499, extra);
     let (dir, res) = read_with(&[("usage.csv", text.as_bytes())], &opts(&[], true));
     let ds = res.unwrap();
