@@ -198,6 +198,11 @@ impl Header {
         Ok(())
     }
 
+    /// The name of the column at raw field index `idx` (`""` for none).
+    pub fn name_at(&self, idx: usize) -> &str {
+        self.names.get(idx).map_or("", String::as_str)
+    }
+
     /// The data column names, comma-separated, for messages.
     pub fn display(&self) -> String {
         let start = usize::from(self.has_index);
@@ -221,7 +226,13 @@ pub fn detect(header: &Header, path: &Path) -> Result<Kind> {
         // One "column" holding the names: another separator (Excel writes ';' in locales
         // with a decimal comma).
         let start = usize::from(header.has_index);
-        if header.names.len() - start == 1 {
+        if found.contains('\0') {
+            found = found.replace('\0', "");
+            found.push_str(
+                "; the file looks like UTF-16 without a byte-order mark: pass --encoding \
+                 utf-16 (or utf-16be)",
+            );
+        } else if header.names.len() - start == 1 {
             for (sep, name) in [(';', "semicolons"), ('\t', "tabs"), ('|', "bars")] {
                 if found.contains(sep) {
                     found.push_str(&format!(

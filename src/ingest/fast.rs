@@ -2,6 +2,8 @@
 //! ([`super::records`]), read in parallel blocks, GUIDs dictionary-encoded as 128-bit
 //! integers, rows kept in 32 bytes ([`super::compact`]).
 //!
+//! A file in another encoding than UTF-8 (its byte-order mark or `--encoding` says so) is
+//! decoded to UTF-8 first ([`super::encoding`]), so the shape below is that of the text.
 //! It takes only the plain shape every large export has: a header on the first line, no
 //! quotes, ASCII, `\n` or `\r\n` line ends, the header's field count on every row, and
 //! values the general reader accepts without a note (no DST-adjusted local times). At the
@@ -47,9 +49,37 @@ pub fn try_file(
         return false;
     }
     match std::fs::File::open(path) {
-        Ok(mut f) => read(path, &mut f, opts, ds, progress),
+        Ok(f) => read_encoded(path, f, opts, ds, progress),
         Err(_) => false,
     }
+}
+
+/// [`read`] of an export held in memory, decoded first when its byte-order mark or
+/// `--encoding` names an encoding other than UTF-8 (as [`try_file`] does).
+pub fn read_decoded(
+    path: &Path,
+    bytes: &[u8],
+    opts: &IngestOptions,
+    ds: &mut Dataset,
+    progress: &mut (dyn FnMut(u64) + Send),
+) -> bool {
+    read_encoded(path, bytes, opts, ds, progress)
+}
+
+/// [`read`] after decoding `input` to UTF-8 (inputs.md 2.1).
+fn read_encoded<R: Read + Send>(
+    path: &Path,
+    input: R,
+    opts: &IngestOptions,
+    ds: &mut Dataset,
+    progress: &mut (dyn FnMut(u64) + Send),
+) -> bool {
+    let Ok((prefix, input)) = super::encoding::peek_first_line(input) else {
+        return false;
+    };
+    let enc = opts.encoding.choose(&prefix);
+    let mut input = super::encoding::to_utf8(input, enc);
+    read(path, &mut input, opts, ds, progress)
 }
 
 /// Reads an export from `input` (the file `path`) into `ds` if it is a plain Shiny usage

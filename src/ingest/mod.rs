@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod compact;
 pub mod detect;
 pub mod discover;
+pub mod encoding;
 pub mod fast;
 pub mod progress;
 pub mod reader;
@@ -22,6 +23,7 @@ use serde::Serialize;
 
 pub use detect::Kind;
 pub use discover::read_inputs;
+pub use encoding::{InputEncoding, TextEncoding};
 pub use records::{read_bytes, read_file};
 pub use timestamp::InputTz;
 
@@ -254,6 +256,22 @@ pub struct IngestNotes {
     pub local_time_problems: Vec<RowProblem>,
     /// Human-readable warnings (truncated exports, overlapping visit sources ...).
     pub warnings: Vec<String>,
+    /// Files with rows skipped under `--lenient` because they are not valid UTF-8 (the
+    /// report suggests `--encoding` for each).
+    pub encoding_skips: Vec<EncodingSkip>,
+}
+
+/// Rows of one file skipped because they are not valid UTF-8.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EncodingSkip {
+    /// The file.
+    pub path: PathBuf,
+    /// Its kind (for the `--encoding KIND=...` hint).
+    pub kind: Kind,
+    /// Rows skipped.
+    pub rows: u64,
+    /// Line of the first one.
+    pub first_line: u64,
 }
 
 /// How many problem rows are listed individually.
@@ -286,6 +304,8 @@ pub struct IngestOptions {
     pub input_tz: InputTz,
     /// Skip and count bad rows instead of failing.
     pub lenient: bool,
+    /// Text encoding(s) of files without a byte-order mark.
+    pub encoding: InputEncoding,
 }
 
 impl Dataset {

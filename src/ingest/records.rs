@@ -21,12 +21,12 @@ use csv::StringRecord;
 use super::catalog::{ContentCols, JobCols, UserCols};
 use super::detect::{detect, Header, VISIT_ONLY_COLUMNS};
 use super::progress::Progress;
-use super::reader::{self, is_null};
+use super::reader::{self, is_null, Next};
 use super::row::{Adjusted, Col, FieldError, FieldResult, Row};
 use super::timestamp::LocalAdjust;
 use super::{
-    Dataset, FileSummary, IngestNotes, IngestOptions, Kind, Origin, RowProblem, SessionRow,
-    VisitRow, VisitSource, MAX_LISTED,
+    Dataset, EncodingSkip, FileSummary, IngestNotes, IngestOptions, Kind, Origin, RowProblem,
+    SessionRow, VisitRow, VisitSource, MAX_LISTED,
 };
 use crate::{Error, Result};
 
@@ -63,7 +63,11 @@ pub fn read_file_with_progress(
     }
     // The fast reader gave up (maybe part way): the general reader starts over.
     progress.set_position(before);
-    read_source(reader::open_counted(path, progress)?, opts, ds)
+    read_source(
+        reader::open_counted(path, progress, &opts.encoding)?,
+        opts,
+        ds,
+    )
 }
 
 /// Reads an export held in memory into `ds` exactly as [`read_file`] reads a file called
@@ -79,11 +83,11 @@ pub fn read_bytes(name: &str, bytes: &[u8], opts: &IngestOptions, ds: &mut Datas
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
     if plain
         && bytes.len() as u64 >= super::fast::MIN_BYTES
-        && super::fast::read(path, &mut &bytes[..], opts, ds, &mut |_| {})
+        && super::fast::read_decoded(path, bytes, opts, ds, &mut |_| {})
     {
         return Ok(());
     }
-    read_source(reader::from_bytes(path, bytes)?, opts, ds)
+    read_source(reader::from_bytes(path, bytes, &opts.encoding)?, opts, ds)
 }
 
 /// [`read_bytes`] with the general reader only, whatever the size (to compare the two
@@ -94,7 +98,11 @@ pub fn read_bytes_general(
     opts: &IngestOptions,
     ds: &mut Dataset,
 ) -> Result<()> {
-    read_source(reader::from_bytes(Path::new(name), bytes)?, opts, ds)
+    read_source(
+        reader::from_bytes(Path::new(name), bytes, &opts.encoding)?,
+        opts,
+        ds,
+    )
 }
 
 /// The shared body of [`read_file`] and [`read_bytes`].
@@ -115,9 +123,19 @@ fn read_source(
     let mut rec = StringRecord::new();
     let mut adjusted = Vec::new();
     let mut counts = RowCounts::default();
-    while src.next_record(&mut rec)? {
+    loop {
+        let next = src.next_record(&mut rec)?;
+        if next == Next::End {
+            break;
+        }
         counts.all += 1;
-        let line = src.record_line(&rec);
+        let line = src.record_line();
+        if let Next::BadUtf8 { field } = next {
+            let column = header.name_at(field);
+            not_utf8(&mut ds.notes, path, kind, line, column, opts.lenient)?;
+            counts.add(parser.raw_class(&rec));
+            continue;
+        }
         adjusted.clear();
         let mut row = Row::new(&rec, zone, &mut adjusted);
         let class = match parser.apply(&mut row, Origin { file, line }, ds) {
@@ -224,6 +242,44 @@ fn skip_or_fail(
             column: Some(e.column.to_string()),
             message: e.message,
         });
+    }
+    Ok(())
+}
+
+/// A row that is not valid UTF-8: an error suggesting `--encoding`, or under `--lenient`
+/// a counted skip (and the file noted, for the `--encoding` hint in the report).
+fn not_utf8(
+    notes: &mut IngestNotes,
+    path: &Path,
+    kind: Kind,
+    line: u64,
+    column: &str,
+    lenient: bool,
+) -> Result<()> {
+    if !lenient {
+        let message = format!(
+            "the value is not valid UTF-8; {}; or pass --lenient to skip such rows",
+            reader::ENCODING_HINT
+        );
+        return Err(Error::data(path, line, column, message));
+    }
+    notes.skipped_rows += 1;
+    if notes.skipped.len() < MAX_LISTED {
+        notes.skipped.push(RowProblem {
+            path: path.to_path_buf(),
+            line,
+            column: Some(column.to_string()),
+            message: "not valid UTF-8 (see the --encoding warning)".into(),
+        });
+    }
+    match notes.encoding_skips.last_mut() {
+        Some(last) if last.path == path => last.rows += 1,
+        _ => notes.encoding_skips.push(EncodingSkip {
+            path: path.to_path_buf(),
+            kind,
+            rows: 1,
+            first_line: line,
+        }),
     }
     Ok(())
 }

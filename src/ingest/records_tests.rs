@@ -15,6 +15,7 @@ fn opts(tz: &[&str], lenient: bool) -> IngestOptions {
     IngestOptions {
         input_tz: InputTz::parse(&specs).unwrap(),
         lenient,
+        encoding: Default::default(),
     }
 }
 
