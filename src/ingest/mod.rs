@@ -259,6 +259,21 @@ pub struct IngestNotes {
     /// Files with rows skipped under `--lenient` because they are not valid UTF-8 (the
     /// report suggests `--encoding` for each).
     pub encoding_skips: Vec<EncodingSkip>,
+    /// Files with timestamps written without an offset, and the zone that read them.
+    pub naive_zones: Vec<NaiveZone>,
+}
+
+/// A file whose timestamps without an offset were read in an input zone (metrics.md 1.9).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NaiveZone {
+    /// The file.
+    pub path: PathBuf,
+    /// Its kind (for the `--input-tz KIND=ZONE` hint).
+    pub kind: Kind,
+    /// The zone that read them.
+    pub zone: String,
+    /// True when no `--input-tz` named it: UTC was assumed.
+    pub assumed: bool,
 }
 
 /// Rows of one file skipped because they are not valid UTF-8.

@@ -25,8 +25,8 @@ use super::reader::{self, is_null, Next};
 use super::row::{Adjusted, Col, FieldError, FieldResult, Row};
 use super::timestamp::LocalAdjust;
 use super::{
-    Dataset, EncodingSkip, FileSummary, IngestNotes, IngestOptions, Kind, Origin, RowProblem,
-    SessionRow, VisitRow, VisitSource, MAX_LISTED,
+    Dataset, EncodingSkip, FileSummary, IngestNotes, IngestOptions, Kind, NaiveZone, Origin,
+    RowProblem, SessionRow, VisitRow, VisitSource, MAX_LISTED,
 };
 use crate::{Error, Result};
 
@@ -123,6 +123,7 @@ fn read_source(
     let mut rec = StringRecord::new();
     let mut adjusted = Vec::new();
     let mut counts = RowCounts::default();
+    let mut naive = false;
     loop {
         let next = src.next_record(&mut rec)?;
         if next == Next::End {
@@ -140,6 +141,7 @@ fn read_source(
         let mut row = Row::new(&rec, zone, &mut adjusted);
         let class = match parser.apply(&mut row, Origin { file, line }, ds) {
             Ok(class) => {
+                naive |= !adjusted.is_empty();
                 note_adjusted(&mut ds.notes, path, line, &rec, &adjusted, zone);
                 class
             }
@@ -151,6 +153,9 @@ fn read_source(
         counts.add(class);
     }
     truncation_warnings(kind, path, &counts, &mut ds.notes.warnings);
+    if naive {
+        note_naive_zone(&mut ds.notes, path, kind, opts);
+    }
     ds.files.push(FileSummary {
         path: path.to_path_buf(),
         kind,
@@ -244,6 +249,22 @@ fn skip_or_fail(
         });
     }
     Ok(())
+}
+
+/// Notes that `path` held timestamps without an offset and which zone read them (said
+/// once per file; the report warns when the zone is UTC by default, metrics.md 1.9).
+pub(super) fn note_naive_zone(
+    notes: &mut IngestNotes,
+    path: &Path,
+    kind: Kind,
+    opts: &IngestOptions,
+) {
+    notes.naive_zones.push(NaiveZone {
+        path: path.to_path_buf(),
+        kind,
+        zone: opts.input_tz.zone_for(kind).name().to_string(),
+        assumed: !opts.input_tz.is_set(kind),
+    });
 }
 
 /// A row that is not valid UTF-8: an error suggesting `--encoding`, or under `--lenient`
