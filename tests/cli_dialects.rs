@@ -119,6 +119,28 @@ fn reads_posit_sdk_unified_usage() {
 }
 
 #[test]
+fn unified_session_that_starts_and_ends_in_one_second_is_a_session() {
+    // The first row is a Shiny session whose started == ended (visit-only columns empty):
+    // it stays a session (zero length), the visit row stays a visit.
+    let text = "\
+content_guid,user_guid,variant_key,rendering_id,bundle_id,started,ended,data_version,path
+bd1d2285-6c80-49af-8a83-a200effe3cb3,08e3a41d-1f8e-47f2-8855-f05ea3b0d4b2,,,,2023-10-27T16:00:02Z,2023-10-27T16:00:02Z,1,
+bd1d2285-6c80-49af-8a83-a200effe3cb3,a5e2b41d-3f8e-47f2-9955-f05ea3b0d5c3,,,,2023-10-27T16:00:05Z,2023-10-27T16:10:00Z,1,
+6795b1a7-9885-4dfd-ad8a-bc0f2c11d2e3,,,,99120,2023-10-27T16:01:00Z,2023-10-27T16:01:00Z,3,/index.html
+";
+    let f = Fixture::new();
+    let p = f.file("usage.csv", text);
+    let v = analyze_json(&[p.to_str().unwrap()]);
+    assert_eq!(at(&v, "sessions.rows"), 2);
+    assert_eq!(at(&v, "sessions.count"), 2);
+    assert_eq!(at(&v, "sessions.users"), 2);
+    assert_eq!(at(&v, "visits.count"), 1);
+    assert_eq!(at(&v, "window.start"), "2023-10-27T16:00:02Z");
+    // The zero-length session is never open: the peak is the other session alone.
+    assert_eq!(at(&v, "concurrency.sessions.peak"), 1);
+}
+
+#[test]
 fn reads_pandas_export_with_index_column_offsets_and_float_integers() {
     let mut text = String::from(",content_guid,user_guid,variant_key,rendering_id,bundle_id,started,ended,data_version,path\n");
     for (i, line) in SDK_UNIFIED.lines().skip(1).enumerate() {

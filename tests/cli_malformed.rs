@@ -170,7 +170,7 @@ fn every_malformed_case_has_its_documented_outcome() {
                 b",2024-03-04T11:00:00Z,1\n",
             ]
             .concat(),
-            Fails("DIR/shiny.csv:2: field 3 is not valid UTF-8; re-save the file as UTF-8"),
+            Fails("DIR/shiny.csv:2: column 'started': the value is not valid UTF-8; the file is probably in another encoding (Excel on Windows saves Windows-1252): pass --encoding windows-1252"),
         ),
     ];
     for (name, file, bytes, expected) in cases {

@@ -246,7 +246,11 @@ pub fn ingest(data: &[u8]) -> String {
     let zone_name = ZONES[usize::from(flags >> 4)];
     let input_tz = InputTz::parse(&[zone_name.to_string()]).unwrap_or_default();
     let run = |lenient: bool| {
-        let opts = IngestOptions { input_tz, lenient };
+        let opts = IngestOptions {
+            input_tz,
+            lenient,
+            encoding: Default::default(),
+        };
         let mut ds = Dataset::default();
         let res = read_bytes(name, &bytes, &opts, &mut ds);
         match &res {
@@ -467,6 +471,7 @@ pub fn fast(data: &[u8]) -> String {
     let opts = IngestOptions {
         input_tz,
         lenient: false,
+        encoding: Default::default(),
     };
     let path = Path::new("f.csv");
     let mut a = Dataset::default();

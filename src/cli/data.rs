@@ -6,7 +6,7 @@ use clap::Args;
 use super::capacity::CapacityArgs;
 use super::parse::{parse_duration, parse_time, parse_zone};
 use crate::error::{Error, Result};
-use crate::ingest::{IngestOptions, InputTz};
+use crate::ingest::{IngestOptions, InputEncoding, InputTz};
 use crate::model::Options;
 
 /// Reading, normalisation and capacity flags.
@@ -19,6 +19,11 @@ pub struct DataArgs {
     /// (shiny, visits, usage, hits, dashboard, jobs, content, users). Repeatable.
     #[arg(long, value_name = "[KIND=]ZONE")]
     pub input_tz: Vec<String>,
+    /// Text encoding of files without a byte-order mark: ENC, or KIND=ENC per export kind;
+    /// utf-8 (default), windows-1252 (what Excel on Windows saves; latin-1 is the same),
+    /// utf-16, utf-16be. A byte-order mark always wins. Repeatable.
+    #[arg(long, value_name = "[KIND=]ENC")]
+    pub encoding: Vec<String>,
     /// Skip unparseable rows (counted and listed in the report) instead of failing.
     #[arg(long)]
     pub lenient: bool,
@@ -111,6 +116,7 @@ impl DataArgs {
         let ingest = IngestOptions {
             input_tz,
             lenient: self.lenient,
+            encoding: InputEncoding::parse(&self.encoding).map_err(Error::Usage)?,
         };
         Ok((ingest, model))
     }

@@ -198,6 +198,11 @@ impl Header {
         Ok(())
     }
 
+    /// The name of the column at raw field index `idx` (`""` for none).
+    pub fn name_at(&self, idx: usize) -> &str {
+        self.names.get(idx).map_or("", String::as_str)
+    }
+
     /// The data column names, comma-separated, for messages.
     pub fn display(&self) -> String {
         let start = usize::from(self.has_index);
@@ -221,7 +226,13 @@ pub fn detect(header: &Header, path: &Path) -> Result<Kind> {
         // One "column" holding the names: another separator (Excel writes ';' in locales
         // with a decimal comma).
         let start = usize::from(header.has_index);
-        if header.names.len() - start == 1 {
+        if found.contains('\0') {
+            found = found.replace('\0', "");
+            found.push_str(
+                "; the file looks like UTF-16 without a byte-order mark: pass --encoding \
+                 utf-16 (or utf-16be)",
+            );
+        } else if header.names.len() - start == 1 {
             for (sep, name) in [(';', "semicolons"), ('\t', "tabs"), ('|', "bars")] {
                 if found.contains(sep) {
                     found.push_str(&format!(
@@ -290,6 +301,10 @@ const KNOWN_COLUMNS: &[&str] = &[
     "last_name",
 ];
 
+/// The columns posit-sdk-py's unified usage fills only for visits: their presence makes a
+/// file unified usage, and a value in any of them makes a row a visit (metrics.md 1.2).
+pub const VISIT_ONLY_COLUMNS: [&str; 4] = ["variant_key", "rendering_id", "bundle_id", "path"];
+
 /// Detection without the error; checked in an order that avoids ambiguity.
 pub fn detect_kind(h: &Header) -> Option<Kind> {
     let all = |cols: &[&str]| cols.iter().all(|c| h.has(c));
@@ -301,7 +316,7 @@ pub fn detect_kind(h: &Header) -> Option<Kind> {
     } else if any(&["content_guid", "app_guid"]) && all(&["start_time", "tag"]) {
         Some(Kind::Jobs)
     } else if all(&["content_guid", "started", "ended"]) {
-        if any(&["variant_key", "rendering_id", "bundle_id", "path"]) {
+        if any(&VISIT_ONLY_COLUMNS) {
             Some(Kind::UnifiedUsage)
         } else {
             Some(Kind::ShinyUsage)

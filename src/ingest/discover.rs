@@ -38,7 +38,30 @@ pub fn read_inputs(paths: &[PathBuf], opts: &IngestOptions) -> Result<Dataset> {
     }
     progress.finish();
     warn_overlapping_visits(&mut ds);
+    note_assumed_zones(&mut ds);
     Ok(ds)
+}
+
+/// One line naming the files whose timestamps without an offset were read as UTC because
+/// no `--input-tz` named their kind (metrics.md 1.9); in the report, not on stderr, since
+/// it is a statement of what was assumed rather than a fault.
+fn note_assumed_zones(ds: &mut Dataset) {
+    let files: Vec<String> = ds
+        .notes
+        .naive_zones
+        .iter()
+        .filter(|z| z.assumed)
+        .map(|z| format!("{} ({})", z.path.display(), z.kind.cli_name()))
+        .collect();
+    if files.is_empty() {
+        return;
+    }
+    ds.notes.warnings.push(format!(
+        "timestamps without an offset were read as UTC, the default, in {}; connectapi 0.8 \
+         and later writes the analyst's local time and the dashboard export the server's: \
+         if they are not UTC, pass --input-tz KIND=ZONE",
+        files.join(", ")
+    ));
 }
 
 /// All export files under `paths`, sorted and deduplicated.

@@ -2,6 +2,8 @@
 //! ([`super::records`]), read in parallel blocks, GUIDs dictionary-encoded as 128-bit
 //! integers, rows kept in 32 bytes ([`super::compact`]).
 //!
+//! A file in another encoding than UTF-8 (its byte-order mark or `--encoding` says so) is
+//! decoded to UTF-8 first ([`super::encoding`]), so the shape below is that of the text.
 //! It takes only the plain shape every large export has: a header on the first line, no
 //! quotes, ASCII, `\n` or `\r\n` line ends, the header's field count on every row, and
 //! values the general reader accepts without a note (no DST-adjusted local times). At the
@@ -47,9 +49,37 @@ pub fn try_file(
         return false;
     }
     match std::fs::File::open(path) {
-        Ok(mut f) => read(path, &mut f, opts, ds, progress),
+        Ok(f) => read_encoded(path, f, opts, ds, progress),
         Err(_) => false,
     }
+}
+
+/// [`read`] of an export held in memory, decoded first when its byte-order mark or
+/// `--encoding` names an encoding other than UTF-8 (as [`try_file`] does).
+pub fn read_decoded(
+    path: &Path,
+    bytes: &[u8],
+    opts: &IngestOptions,
+    ds: &mut Dataset,
+    progress: &mut (dyn FnMut(u64) + Send),
+) -> bool {
+    read_encoded(path, bytes, opts, ds, progress)
+}
+
+/// [`read`] after decoding `input` to UTF-8 (inputs.md 2.1).
+fn read_encoded<R: Read + Send>(
+    path: &Path,
+    input: R,
+    opts: &IngestOptions,
+    ds: &mut Dataset,
+    progress: &mut (dyn FnMut(u64) + Send),
+) -> bool {
+    let Ok((prefix, input)) = super::encoding::peek_first_line(input) else {
+        return false;
+    };
+    let enc = opts.encoding.choose(&prefix);
+    let mut input = super::encoding::to_utf8(input, enc);
+    read(path, &mut input, opts, ds, progress)
 }
 
 /// Reads an export from `input` (the file `path`) into `ds` if it is a plain Shiny usage
@@ -85,6 +115,9 @@ pub fn read(
     let count = rows.len() as u64;
     ds.compact.push_file(index, rows);
     super::records::warn_truncated(Kind::ShinyUsage, path, count, &mut ds.notes.warnings);
+    if file.naive {
+        super::records::note_naive_zone(&mut ds.notes, path, Kind::ShinyUsage, opts);
+    }
     ds.files.push(FileSummary {
         path: path.to_path_buf(),
         kind: Kind::ShinyUsage,
@@ -226,6 +259,8 @@ struct FileRows {
     rows: Vec<CompactRow>,
     contents: Dict,
     users: Dict,
+    /// A timestamp without an offset was read (in the input zone).
+    naive: bool,
 }
 
 /// The columns the rows are read from.
@@ -246,6 +281,8 @@ struct Block {
     users: Dict,
     /// Line ends in the block.
     lines: u64,
+    /// A timestamp without an offset was read.
+    naive: bool,
 }
 
 fn read_file(
@@ -286,6 +323,7 @@ fn read_file(
         rows: Vec::new(),
         contents: Dict::default(),
         users: Dict::default(),
+        naive: false,
     };
     // Line of the first byte of the next block (the header is line 1).
     let mut line_no: u64 = 2;
@@ -400,6 +438,7 @@ fn merge(out: &mut FileRows, block: Block, line_no: &mut u64) -> Option<()> {
     let first = u32::try_from(*line_no).ok()?;
     // Lines must stay below 2^32 (a 4-billion-line file takes the general reader).
     u32::try_from(*line_no + block.lines).ok()?;
+    out.naive |= block.naive;
     out.rows.reserve(block.rows.len());
     for mut r in block.rows {
         r.remap(&content, &user);
@@ -426,6 +465,7 @@ fn parse_block(buf: &[u8], cols: &Cols, zone: Tz) -> Option<Block> {
         contents: Dict::default(),
         users: Dict::default(),
         lines: 0,
+        naive: false,
     };
     let mut fields: [&[u8]; 64] = [&[]; 64];
     if cols.fields > fields.len() {
@@ -467,8 +507,8 @@ fn parse_block(buf: &[u8], cols: &Cols, zone: Tz) -> Option<Block> {
         if null(content) {
             return None;
         }
-        let started = time(fields[cols.started], zone)??;
-        let ended = time(fields[cols.ended], zone)?;
+        let started = time(fields[cols.started], zone, &mut block.naive)??;
+        let ended = time(fields[cols.ended], zone, &mut block.naive)?;
         let data_version = match cols.data_version.map(|i| fields[i]) {
             None => 0,
             Some(s) if null(s) => 0,
@@ -505,8 +545,9 @@ fn null(s: &[u8]) -> bool {
 }
 
 /// A timestamp field: `Some(None)` when null, `None` when the fast reader cannot take it
-/// (unparseable, or a local time that needed a DST adjustment).
-fn time(s: &[u8], zone: Tz) -> Option<Option<Micros>> {
+/// (unparseable, or a local time that needed a DST adjustment). Sets `naive` when the
+/// value had no offset.
+fn time(s: &[u8], zone: Tz, naive: &mut bool) -> Option<Option<Micros>> {
     if let Some(t) = parse_utc_seconds(s) {
         return Some(Some(t));
     }
@@ -514,6 +555,7 @@ fn time(s: &[u8], zone: Tz) -> Option<Option<Micros>> {
         return Some(None);
     }
     let p = parse_timestamp(std::str::from_utf8(s).ok()?, zone).ok()?;
+    *naive |= p.naive;
     (p.adjust == LocalAdjust::None).then_some(Some(p.micros))
 }
 

@@ -10,6 +10,7 @@ fn opts(zone: &str) -> IngestOptions {
     IngestOptions {
         input_tz: InputTz::parse(&[zone.to_string()]).unwrap(),
         lenient: false,
+        encoding: Default::default(),
     }
 }
 

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod compact;
 pub mod detect;
 pub mod discover;
+pub mod encoding;
 pub mod fast;
 pub mod progress;
 pub mod reader;
@@ -22,6 +23,7 @@ use serde::Serialize;
 
 pub use detect::Kind;
 pub use discover::read_inputs;
+pub use encoding::{InputEncoding, TextEncoding};
 pub use records::{read_bytes, read_file};
 pub use timestamp::InputTz;
 
@@ -158,7 +160,8 @@ pub struct SessionRow {
 pub enum VisitSource {
     /// `/v1/instrumentation/content/visits` (connectapi `get_usage_static`).
     Visits,
-    /// Visit rows (`started == ended`) of posit-sdk-py's unified `metrics.usage`.
+    /// Visit rows (a value in `variant_key`, `rendering_id`, `bundle_id` or `path`) of
+    /// posit-sdk-py's unified `metrics.usage`.
     Unified,
     /// `/v1/instrumentation/content/hits`.
     Hits,
@@ -253,6 +256,37 @@ pub struct IngestNotes {
     pub local_time_problems: Vec<RowProblem>,
     /// Human-readable warnings (truncated exports, overlapping visit sources ...).
     pub warnings: Vec<String>,
+    /// Files with rows skipped under `--lenient` because they are not valid UTF-8 (the
+    /// report suggests `--encoding` for each).
+    pub encoding_skips: Vec<EncodingSkip>,
+    /// Files with timestamps written without an offset, and the zone that read them.
+    pub naive_zones: Vec<NaiveZone>,
+}
+
+/// A file whose timestamps without an offset were read in an input zone (metrics.md 1.9).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NaiveZone {
+    /// The file.
+    pub path: PathBuf,
+    /// Its kind (for the `--input-tz KIND=ZONE` hint).
+    pub kind: Kind,
+    /// The zone that read them.
+    pub zone: String,
+    /// True when no `--input-tz` named it: UTC was assumed.
+    pub assumed: bool,
+}
+
+/// Rows of one file skipped because they are not valid UTF-8.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EncodingSkip {
+    /// The file.
+    pub path: PathBuf,
+    /// Its kind (for the `--encoding KIND=...` hint).
+    pub kind: Kind,
+    /// Rows skipped.
+    pub rows: u64,
+    /// Line of the first one.
+    pub first_line: u64,
 }
 
 /// How many problem rows are listed individually.
@@ -285,6 +319,8 @@ pub struct IngestOptions {
     pub input_tz: InputTz,
     /// Skip and count bad rows instead of failing.
     pub lenient: bool,
+    /// Text encoding(s) of files without a byte-order mark.
+    pub encoding: InputEncoding,
 }
 
 impl Dataset {

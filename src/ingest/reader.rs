@@ -2,9 +2,12 @@
 //!
 //! - Files are plain text, or gzip when the name ends `.gz` or the bytes start with the gzip
 //!   magic (`1f 8b`); concatenated gzip members are read as one stream.
+//! - Text is UTF-8 unless a byte-order mark or `--encoding` says otherwise
+//!   ([`super::encoding`]); other encodings are decoded to UTF-8 before parsing. A UTF-8
+//!   row that is not valid UTF-8 is reported as [`Next::BadUtf8`] (the caller fails or
+//!   skips it); a header that is not is an error.
 //! - CSV is parsed strictly: a header row, the same number of fields on every row (a
-//!   different count is an error naming the line), UTF-8 (other bytes are an error naming
-//!   the line). Line numbers are 1-based physical lines where the record starts (a line
+//!   different count is an error naming the line). Line numbers are 1-based physical lines where the record starts (a line
 //!   ends at `\r\n`, `\n` or a lone `\r`, blank lines count), so a quoted field spanning
 //!   lines or mixed line endings do not shift them.
 //! - Value syntax shared by every kind: null tokens (empty, `NA`, `null`, `NULL`, `None`,
@@ -20,6 +23,7 @@ use csv::StringRecord;
 use flate2::read::MultiGzDecoder;
 
 use super::detect::Header;
+use super::encoding::{self, InputEncoding, TextEncoding};
 use super::progress::{Counted, Progress};
 use crate::{Error, Result};
 
@@ -27,7 +31,22 @@ use crate::{Error, Result};
 pub struct CsvSource<'a> {
     path: PathBuf,
     gz: bool,
+    encoding: TextEncoding,
     reader: csv::Reader<LineMap<Box<dyn Read + 'a>>>,
+    /// The record read last, as bytes (kept to reuse its buffers).
+    bytes: csv::ByteRecord,
+}
+
+/// What [`CsvSource::next_record`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// A record, in the caller's `StringRecord`.
+    Row,
+    /// A record whose field (0-based raw index) is not valid UTF-8; the caller's record
+    /// holds it with the bad bytes replaced by U+FFFD.
+    BadUtf8 { field: usize },
+    /// The end of the file.
+    End,
 }
 
 /// Passes bytes through to the CSV parser and remembers where the line breaks are, so a
@@ -137,27 +156,36 @@ impl<R: Read> Read for LineMap<R> {
     }
 }
 
-/// Opens `path`, decompressing gzip when the name or the magic bytes say so.
-pub fn open(path: &Path) -> Result<CsvSource<'static>> {
+/// Opens `path`, decompressing gzip when the name or the magic bytes say so, in the
+/// encoding its byte-order mark or `enc` gives.
+pub fn open(path: &Path, enc: &InputEncoding) -> Result<CsvSource<'static>> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
-    from_buf_read(path, BufReader::with_capacity(256 * 1024, file))
+    from_buf_read(path, BufReader::with_capacity(256 * 1024, file), enc)
 }
 
 /// [`open`], telling `progress` the bytes read from the file.
-pub fn open_counted<'a>(path: &Path, progress: &'a Progress) -> Result<CsvSource<'a>> {
+pub fn open_counted<'a>(
+    path: &Path,
+    progress: &'a Progress,
+    enc: &InputEncoding,
+) -> Result<CsvSource<'a>> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let counted = Counted::new(file, progress);
-    from_buf_read(path, BufReader::with_capacity(256 * 1024, counted))
+    from_buf_read(path, BufReader::with_capacity(256 * 1024, counted), enc)
 }
 
 /// Reads an export held in memory as if it were the file `path` (gzip by the name's `.gz`
-/// or the magic bytes, exactly as [`open`]); nothing is read from disk.
-pub fn from_bytes<'a>(path: &Path, bytes: &'a [u8]) -> Result<CsvSource<'a>> {
-    from_buf_read(path, bytes)
+/// or the magic bytes, and the encoding, exactly as [`open`]); nothing is read from disk.
+pub fn from_bytes<'a>(path: &Path, bytes: &'a [u8], enc: &InputEncoding) -> Result<CsvSource<'a>> {
+    from_buf_read(path, bytes, enc)
 }
 
 /// The shared part of [`open`] and [`from_bytes`].
-fn from_buf_read<'a, R: BufRead + 'a>(path: &Path, mut buf: R) -> Result<CsvSource<'a>> {
+fn from_buf_read<'a, R: BufRead + 'a>(
+    path: &Path,
+    mut buf: R,
+    enc: &InputEncoding,
+) -> Result<CsvSource<'a>> {
     let magic = buf.fill_buf().map_err(|e| Error::io(path, e))?;
     let gz = magic.starts_with(&[0x1f, 0x8b]) || has_gz_extension(path);
     let input: Box<dyn Read + 'a> = if gz {
@@ -165,6 +193,20 @@ fn from_buf_read<'a, R: BufRead + 'a>(path: &Path, mut buf: R) -> Result<CsvSour
     } else {
         Box::new(buf)
     };
+    let (prefix, input) = encoding::peek_first_line(input).map_err(|e| {
+        let message = if gz {
+            format!("cannot decompress ({e}); the gzip file looks truncated or corrupt")
+        } else {
+            format!("read error: {e}")
+        };
+        Error::Csv {
+            path: path.to_path_buf(),
+            line: 1,
+            message,
+        }
+    })?;
+    let encoding = enc.choose(&prefix);
+    let input: Box<dyn Read + 'a> = Box::new(encoding::to_utf8(input, encoding));
     let reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
@@ -173,7 +215,9 @@ fn from_buf_read<'a, R: BufRead + 'a>(path: &Path, mut buf: R) -> Result<CsvSour
     Ok(CsvSource {
         path: path.to_path_buf(),
         gz,
+        encoding,
         reader,
+        bytes: csv::ByteRecord::new(),
     })
 }
 
@@ -188,9 +232,16 @@ impl CsvSource<'_> {
         &self.path
     }
 
-    /// The 1-based physical line where a record read by [`CsvSource::next_record`] starts.
-    pub fn record_line(&mut self, rec: &StringRecord) -> u64 {
-        let pos = rec
+    /// The encoding the file is read in.
+    pub fn encoding(&self) -> TextEncoding {
+        self.encoding
+    }
+
+    /// The 1-based physical line where the record read last by
+    /// [`CsvSource::next_record`] starts.
+    pub fn record_line(&mut self) -> u64 {
+        let pos = self
+            .bytes
             .position()
             .map_or(self.reader.position().byte(), |p| p.byte());
         self.reader.get_mut().line_at(pos)
@@ -205,11 +256,28 @@ impl CsvSource<'_> {
         Ok(Header::new(rec.iter()))
     }
 
-    /// Reads the next data record into `rec`; `false` at the end of the file.
-    pub fn next_record(&mut self, rec: &mut StringRecord) -> Result<bool> {
-        match self.reader.read_record(rec) {
-            Ok(more) => Ok(more),
-            Err(e) => Err(self.csv_error(e)),
+    /// Reads the next data record into `rec`.
+    pub fn next_record(&mut self, rec: &mut StringRecord) -> Result<Next> {
+        match self.reader.read_byte_record(&mut self.bytes) {
+            Ok(true) => {}
+            Ok(false) => return Ok(Next::End),
+            Err(e) => return Err(self.csv_error(e)),
+        }
+        // Reuse the buffers of `rec` for the next read: swap them in and out.
+        let bytes = std::mem::replace(&mut self.bytes, std::mem::take(rec).into_byte_record());
+        let position = bytes.position().cloned();
+        match StringRecord::from_byte_record(bytes) {
+            Ok(text) => {
+                *rec = text;
+                self.bytes.set_position(position);
+                Ok(Next::Row)
+            }
+            Err(e) => {
+                let field = e.utf8_error().field();
+                *rec = StringRecord::from_byte_record_lossy(e.into_byte_record());
+                self.bytes.set_position(position);
+                Ok(Next::BadUtf8 { field })
+            }
         }
     }
 
@@ -220,8 +288,9 @@ impl CsvSource<'_> {
             csv::ErrorKind::Utf8 { pos, err } => (
                 pos.as_ref().map_or(here, |p| p.byte()),
                 format!(
-                    "field {} is not valid UTF-8; re-save the file as UTF-8",
-                    err.field() + 1
+                    "the header's field {} is not valid UTF-8; {}",
+                    err.field() + 1,
+                    ENCODING_HINT
                 ),
             ),
             csv::ErrorKind::UnequalLengths {
@@ -250,6 +319,12 @@ impl CsvSource<'_> {
         }
     }
 }
+
+/// What to do about bytes that are not UTF-8 (the usual cause: a file re-saved by Excel on
+/// Windows, which writes Windows-1252).
+pub const ENCODING_HINT: &str = "the file is probably in another encoding (Excel on Windows \
+     saves Windows-1252): pass --encoding windows-1252 (or --encoding KIND=windows-1252 for \
+     one kind of export), or re-save it as UTF-8";
 
 /// True for the tokens that mean "no value": empty, `NA`, `null`, `NULL`, `None`, `NaN`.
 ///
@@ -294,12 +369,13 @@ mod tests {
 
     /// The first field and line of every record of `text`.
     fn lines(text: &str) -> Vec<(String, u64)> {
-        let mut src = from_bytes(Path::new("t.csv"), text.as_bytes()).unwrap();
+        let enc = InputEncoding::default();
+        let mut src = from_bytes(Path::new("t.csv"), text.as_bytes(), &enc).unwrap();
         src.header().unwrap();
         let mut rec = StringRecord::new();
         let mut out = Vec::new();
-        while src.next_record(&mut rec).unwrap() {
-            out.push((rec[0].to_string(), src.record_line(&rec)));
+        while src.next_record(&mut rec).unwrap() == Next::Row {
+            out.push((rec[0].to_string(), src.record_line()));
         }
         out
     }
@@ -335,25 +411,33 @@ mod tests {
 
     #[test]
     fn csv_errors_name_the_physical_line() {
-        let read_all = |text: &[u8]| {
-            let mut src = from_bytes(Path::new("t.csv"), text).unwrap();
-            src.header().unwrap();
+        let read_all = |text: &[u8]| -> Result<String> {
+            let enc = InputEncoding::default();
+            let mut src = from_bytes(Path::new("t.csv"), text, &enc).unwrap();
+            src.header()?;
             let mut rec = StringRecord::new();
             loop {
-                match src.next_record(&mut rec) {
-                    Ok(true) => {}
-                    Ok(false) => return String::new(),
-                    Err(e) => return e.to_string(),
+                match src.next_record(&mut rec)? {
+                    Next::Row => {}
+                    Next::End => return Ok(String::new()),
+                    Next::BadUtf8 { field } => {
+                        return Ok(format!("{}:{field}:{}", src.record_line(), &rec[field]))
+                    }
                 }
             }
         };
+        let err = |text: &[u8]| read_all(text).unwrap_err().to_string();
         // The short row is on line 5 (after a CRLF line, a LF line and a blank line).
-        let err = read_all(b"h1,h2\r\na,b\nc,d\n\nshort\n");
-        assert!(err.starts_with("t.csv:5: found 1 fields"), "{err}");
-        let err = read_all(b"h1,h2\ra,b\r\xff,b\r");
+        let e = err(b"h1,h2\r\na,b\nc,d\n\nshort\n");
+        assert!(e.starts_with("t.csv:5: found 1 fields"), "{e}");
+        // A row that is not UTF-8 is handed back (line 3, field 0, bytes replaced).
+        assert_eq!(read_all(b"h1,h2\ra,b\r\xff,b\r").unwrap(), "3:0:\u{fffd}");
+        // A header that is not UTF-8 is an error with the --encoding hint.
+        let e = err(b"h1,h\xe9\na,b\n");
         assert!(
-            err.starts_with("t.csv:3: field 1 is not valid UTF-8"),
-            "{err}"
+            e.starts_with("t.csv:1: the header's field 2 is not valid UTF-8")
+                && e.contains("--encoding windows-1252"),
+            "{e}"
         );
     }
 

@@ -3,8 +3,8 @@
 //! | kind | columns read | becomes |
 //! |---|---|---|
 //! | shiny usage | `content_guid`, `user_guid`, `started`, `ended`, `data_version` | [`SessionRow`] |
-//! | unified usage | same; `ended` empty or `!= started` | [`SessionRow`] |
-//! | unified usage | `started == ended` | [`VisitRow`] (`Unified`) |
+//! | unified usage | same; `variant_key`, `rendering_id`, `bundle_id`, `path` all empty | [`SessionRow`] |
+//! | unified usage | any of those four holds a value | [`VisitRow`] (`Unified`) at `started` |
 //! | visits | `content_guid`, `user_guid`, `time`, `data_version`, `user_agent` | [`VisitRow`] (`Visits`) |
 //! | hits | `content_guid`, `user_guid`, `timestamp`, `user_agent` (`data.user_agent`) | [`VisitRow`] (`Hits`) |
 //! | dashboard | `content_guid`, `user_guid`, `timestamp` | [`VisitRow`] (`Dashboard`) |
@@ -19,14 +19,14 @@ use std::path::Path;
 use csv::StringRecord;
 
 use super::catalog::{ContentCols, JobCols, UserCols};
-use super::detect::{detect, Header};
+use super::detect::{detect, Header, VISIT_ONLY_COLUMNS};
 use super::progress::Progress;
-use super::reader::{self, is_null};
+use super::reader::{self, is_null, Next};
 use super::row::{Adjusted, Col, FieldError, FieldResult, Row};
 use super::timestamp::LocalAdjust;
 use super::{
-    Dataset, FileSummary, IngestNotes, IngestOptions, Kind, Origin, RowProblem, SessionRow,
-    VisitRow, VisitSource, MAX_LISTED,
+    Dataset, EncodingSkip, FileSummary, IngestNotes, IngestOptions, Kind, NaiveZone, Origin,
+    RowProblem, SessionRow, VisitRow, VisitSource, MAX_LISTED,
 };
 use crate::{Error, Result};
 
@@ -35,9 +35,10 @@ use crate::{Error, Result};
 /// The limit applies per API endpoint, so a unified usage file (visits and Shiny sessions of
 /// two endpoints in one table) is checked per part: it warns when its session rows or its
 /// visit rows number exactly 500 or 20, not when the two together do. A unified row is a
-/// visit row when `started == ended` (as it is read); a row skipped under `--lenient` counts
-/// as a visit row when its raw `started` and `ended` text is the same non-null value, so the
-/// two parts always add up to the file's rows. Other usage kinds count all their data rows
+/// visit row when one of its visit-only columns (`variant_key`, `rendering_id`,
+/// `bundle_id`, `path`) holds a value, read from the raw text, so a row skipped under
+/// `--lenient` is classed the same way and the two parts always add up to the file's rows
+/// (metrics.md 1.2). Other usage kinds count all their data rows
 /// (skipped ones included); jobs, content and users never warn.
 const SUSPICIOUS_ROW_COUNTS: [u64; 2] = [500, 20];
 
@@ -62,7 +63,11 @@ pub fn read_file_with_progress(
     }
     // The fast reader gave up (maybe part way): the general reader starts over.
     progress.set_position(before);
-    read_source(reader::open_counted(path, progress)?, opts, ds)
+    read_source(
+        reader::open_counted(path, progress, &opts.encoding)?,
+        opts,
+        ds,
+    )
 }
 
 /// Reads an export held in memory into `ds` exactly as [`read_file`] reads a file called
@@ -78,11 +83,11 @@ pub fn read_bytes(name: &str, bytes: &[u8], opts: &IngestOptions, ds: &mut Datas
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
     if plain
         && bytes.len() as u64 >= super::fast::MIN_BYTES
-        && super::fast::read(path, &mut &bytes[..], opts, ds, &mut |_| {})
+        && super::fast::read_decoded(path, bytes, opts, ds, &mut |_| {})
     {
         return Ok(());
     }
-    read_source(reader::from_bytes(path, bytes)?, opts, ds)
+    read_source(reader::from_bytes(path, bytes, &opts.encoding)?, opts, ds)
 }
 
 /// [`read_bytes`] with the general reader only, whatever the size (to compare the two
@@ -93,7 +98,11 @@ pub fn read_bytes_general(
     opts: &IngestOptions,
     ds: &mut Dataset,
 ) -> Result<()> {
-    read_source(reader::from_bytes(Path::new(name), bytes)?, opts, ds)
+    read_source(
+        reader::from_bytes(Path::new(name), bytes, &opts.encoding)?,
+        opts,
+        ds,
+    )
 }
 
 /// The shared body of [`read_file`] and [`read_bytes`].
@@ -114,13 +123,25 @@ fn read_source(
     let mut rec = StringRecord::new();
     let mut adjusted = Vec::new();
     let mut counts = RowCounts::default();
-    while src.next_record(&mut rec)? {
+    let mut naive = false;
+    loop {
+        let next = src.next_record(&mut rec)?;
+        if next == Next::End {
+            break;
+        }
         counts.all += 1;
-        let line = src.record_line(&rec);
+        let line = src.record_line();
+        if let Next::BadUtf8 { field } = next {
+            let column = header.name_at(field);
+            not_utf8(&mut ds.notes, path, kind, line, column, opts.lenient)?;
+            counts.add(parser.raw_class(&rec));
+            continue;
+        }
         adjusted.clear();
         let mut row = Row::new(&rec, zone, &mut adjusted);
         let class = match parser.apply(&mut row, Origin { file, line }, ds) {
             Ok(class) => {
+                naive |= !adjusted.is_empty();
                 note_adjusted(&mut ds.notes, path, line, &rec, &adjusted, zone);
                 class
             }
@@ -132,6 +153,9 @@ fn read_source(
         counts.add(class);
     }
     truncation_warnings(kind, path, &counts, &mut ds.notes.warnings);
+    if naive {
+        note_naive_zone(&mut ds.notes, path, kind, opts);
+    }
     ds.files.push(FileSummary {
         path: path.to_path_buf(),
         kind,
@@ -227,6 +251,60 @@ fn skip_or_fail(
     Ok(())
 }
 
+/// Notes that `path` held timestamps without an offset and which zone read them (said
+/// once per file; the report warns when the zone is UTC by default, metrics.md 1.9).
+pub(super) fn note_naive_zone(
+    notes: &mut IngestNotes,
+    path: &Path,
+    kind: Kind,
+    opts: &IngestOptions,
+) {
+    notes.naive_zones.push(NaiveZone {
+        path: path.to_path_buf(),
+        kind,
+        zone: opts.input_tz.zone_for(kind).name().to_string(),
+        assumed: !opts.input_tz.is_set(kind),
+    });
+}
+
+/// A row that is not valid UTF-8: an error suggesting `--encoding`, or under `--lenient`
+/// a counted skip (and the file noted, for the `--encoding` hint in the report).
+fn not_utf8(
+    notes: &mut IngestNotes,
+    path: &Path,
+    kind: Kind,
+    line: u64,
+    column: &str,
+    lenient: bool,
+) -> Result<()> {
+    if !lenient {
+        let message = format!(
+            "the value is not valid UTF-8; {}; or pass --lenient to skip such rows",
+            reader::ENCODING_HINT
+        );
+        return Err(Error::data(path, line, column, message));
+    }
+    notes.skipped_rows += 1;
+    if notes.skipped.len() < MAX_LISTED {
+        notes.skipped.push(RowProblem {
+            path: path.to_path_buf(),
+            line,
+            column: Some(column.to_string()),
+            message: "not valid UTF-8 (see the --encoding warning)".into(),
+        });
+    }
+    match notes.encoding_skips.last_mut() {
+        Some(last) if last.path == path => last.rows += 1,
+        _ => notes.encoding_skips.push(EncodingSkip {
+            path: path.to_path_buf(),
+            kind,
+            rows: 1,
+            first_line: line,
+        }),
+    }
+    Ok(())
+}
+
 /// Counts (and lists the first) DST-adjusted local times of a kept row.
 fn note_adjusted(
     notes: &mut IngestNotes,
@@ -262,7 +340,7 @@ fn note_adjusted(
 
 /// The column mapping of one file, by kind.
 enum Parser {
-    Sessions { cols: SessionCols, unified: bool },
+    Sessions(SessionCols),
     Points(PointCols),
     Jobs(JobCols),
     Content(ContentCols),
@@ -272,10 +350,9 @@ enum Parser {
 impl Parser {
     fn new(kind: Kind, h: &Header, path: &Path) -> Result<Parser> {
         Ok(match kind {
-            Kind::ShinyUsage | Kind::UnifiedUsage => Parser::Sessions {
-                cols: SessionCols::new(h, path, kind)?,
-                unified: kind == Kind::UnifiedUsage,
-            },
+            Kind::ShinyUsage | Kind::UnifiedUsage => {
+                Parser::Sessions(SessionCols::new(h, path, kind)?)
+            }
             Kind::Visits => Parser::Points(PointCols::new(h, path, kind, VisitSource::Visits)?),
             Kind::Hits => Parser::Points(PointCols::new(h, path, kind, VisitSource::Hits)?),
             Kind::DashboardVisits => {
@@ -290,7 +367,7 @@ impl Parser {
     /// Parses one row into `ds`; says what the row became.
     fn apply(&self, row: &mut Row, origin: Origin, ds: &mut Dataset) -> FieldResult<RowClass> {
         match self {
-            Parser::Sessions { cols, unified } => cols.apply(row, origin, *unified, ds),
+            Parser::Sessions(cols) => cols.apply(row, origin, ds),
             Parser::Points(cols) => cols.apply(row, origin, ds).map(|()| RowClass::Visit),
             Parser::Jobs(cols) => cols.apply(row, origin, ds).map(|()| RowClass::Other),
             Parser::Content(cols) => cols.apply(row, origin, ds).map(|()| RowClass::Other),
@@ -301,10 +378,9 @@ impl Parser {
     /// What a row that could not be parsed would have been, from its raw text.
     fn raw_class(&self, rec: &StringRecord) -> RowClass {
         match self {
-            Parser::Sessions { cols, unified } => {
-                let started = rec.get(cols.started.idx).unwrap_or("").trim();
-                let ended = rec.get(cols.ended.idx).unwrap_or("").trim();
-                if *unified && !is_null(started) && started == ended {
+            Parser::Sessions(cols) => {
+                let filled = |c: &Col| !is_null(rec.get(c.idx).unwrap_or(""));
+                if cols.visit_only.iter().any(filled) {
                     RowClass::Visit
                 } else {
                     RowClass::Session
@@ -323,34 +399,40 @@ struct SessionCols {
     started: Col,
     ended: Col,
     data_version: Option<Col>,
+    /// The visit-only columns the header has (none in a Shiny usage file): a row with a
+    /// value in any of them is a visit, every other row a session.
+    visit_only: Vec<Col>,
 }
 
 impl SessionCols {
     fn new(h: &Header, path: &Path, kind: Kind) -> Result<Self> {
+        let visit_only = match kind {
+            Kind::UnifiedUsage => VISIT_ONLY_COLUMNS
+                .iter()
+                .filter_map(|name| Col::find(h, name))
+                .collect(),
+            _ => Vec::new(),
+        };
         Ok(SessionCols {
             content: Col::require(h, "content_guid", path, kind)?,
             user: Col::find(h, "user_guid"),
             started: Col::require(h, "started", path, kind)?,
             ended: Col::require(h, "ended", path, kind)?,
             data_version: Col::find(h, "data_version"),
+            visit_only,
         })
     }
 
-    fn apply(
-        &self,
-        row: &mut Row,
-        origin: Origin,
-        unified: bool,
-        ds: &mut Dataset,
-    ) -> FieldResult<RowClass> {
+    fn apply(&self, row: &mut Row, origin: Origin, ds: &mut Dataset) -> FieldResult<RowClass> {
         let content = row.required_text(self.content)?;
         let user = row.text(self.user);
         let started = row.required_time(self.started)?;
         let ended = row.time(Some(self.ended))?;
         let data_version = row.data_version(self.data_version)?;
+        let visit = self.visit_only.iter().any(|&c| row.text(Some(c)).is_some());
         let content = ds.content_ids.intern(content);
         let user = user.map(|u| ds.user_ids.intern(u));
-        if unified && ended == Some(started) {
+        if visit {
             ds.visits.push(VisitRow {
                 source: VisitSource::Unified,
                 content,

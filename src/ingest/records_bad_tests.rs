@@ -122,14 +122,63 @@ fn wrong_field_count_names_the_line() {
 }
 
 #[test]
-fn invalid_utf8_names_the_line() {
+fn invalid_utf8_names_the_line_and_suggests_an_encoding() {
     let mut bytes = shiny_rows(1).into_bytes();
     bytes.extend_from_slice(b"c\xff1,u1,2024-03-04T14:02:11Z,,1\n");
     let (path, err) = read_err("shiny.csv", &bytes);
-    assert!(
-        err.starts_with(&format!("{}:3: field 1 is not valid UTF-8", path.display())),
-        "{err}"
+    let want = format!(
+        "{}:3: column 'content_guid': the value is not valid UTF-8; the file is probably in \
+         another encoding",
+        path.display()
     );
+    assert!(err.starts_with(&want), "{err}");
+    assert!(err.contains("pass --encoding windows-1252"), "{err}");
+    // Under --lenient the row is skipped, counted, listed and the file noted.
+    let (_dir, res) = read_with(&[("shiny.csv", &bytes)], &opts(&[], true));
+    let ds = res.unwrap();
+    assert_eq!((ds.sessions.len(), ds.notes.skipped_rows), (1, 1));
+    assert_eq!(ds.notes.skipped[0].line, 3);
+    assert_eq!(ds.notes.skipped[0].column.as_deref(), Some("content_guid"));
+    let skip = &ds.notes.encoding_skips[0];
+    assert_eq!(
+        (skip.kind, skip.rows, skip.first_line),
+        (Kind::ShinyUsage, 1, 3)
+    );
+}
+
+#[test]
+fn windows_1252_and_utf16_files_take_the_fast_reader_too() {
+    // Large plain Shiny usage files in another encoding are decoded before the fast
+    // reader, which then reads them (compact rows) exactly as the UTF-8 file.
+    let mut text = String::from("content_guid,user_guid,started,ended,data_version\n");
+    let mut i = 0u64;
+    while (text.len() as u64) < crate::ingest::fast::MIN_BYTES {
+        text.push_str(&format!(
+            "c{},u{},2024-03-04T14:02:11Z,2024-03-04T15:00:00Z,1\n",
+            i % 7,
+            i % 13
+        ));
+        i += 1;
+    }
+    let read = |bytes: &[u8], enc: &[&str]| {
+        let specs: Vec<String> = enc.iter().map(|s| s.to_string()).collect();
+        let o = IngestOptions {
+            encoding: crate::ingest::InputEncoding::parse(&specs).unwrap(),
+            ..opts(&[], false)
+        };
+        let mut ds = Dataset::default();
+        read_bytes("big.csv", bytes, &o, &mut ds).unwrap();
+        assert!(ds.sessions.is_empty(), "the general reader read it");
+        (ds.compact.iter().collect::<Vec<_>>(), ds.files[0].rows)
+    };
+    let utf8 = read(text.as_bytes(), &[]);
+    assert_eq!(utf8.1, i);
+    assert_eq!(read(text.as_bytes(), &["windows-1252"]), utf8);
+    let mut le = vec![0xff, 0xfe];
+    le.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    assert_eq!(read(&le, &[]), utf8);
+    let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    assert_eq!(read(&be, &["shiny=utf-16be"]), utf8);
 }
 
 #[test]
@@ -185,8 +234,9 @@ fn exactly_500_or_20_rows_warns_about_truncation() {
     }
 }
 
-/// A unified usage file: `sessions` Shiny session rows (ended after started) then `visits`
-/// visit rows (started == ended), then `extra` raw rows.
+/// A unified usage file: `sessions` Shiny session rows (visit-only columns empty) then
+/// `visits` visit rows (variant_key, rendering_id, bundle_id and path set), then `extra`
+/// raw rows.
 fn unified_rows(sessions: usize, visits: usize, extra: &str) -> String {
     let mut text =
         "content_guid,user_guid,variant_key,rendering_id,bundle_id,started,ended,data_version,path\n"
@@ -237,9 +287,10 @@ fn unified_usage_warns_per_part_not_on_the_total() {
 
 #[test]
 fn unified_rows_skipped_under_lenient_count_by_their_raw_text() {
-    // 19 good sessions + one bad session row (ended 'soon' != started) = 20 session rows;
-    // 499 good visits + one bad visit row (started and ended both 'x') = 500 visit rows.
-    let extra = "s1,u1,,,,2023-10-27T16:00:02Z,soon,1,\nv1,u1,,,,x,x,3,\n";
+    // 19 good sessions + one bad session row (visit-only columns empty, ended 'soon') = 20
+    // session rows; 499 good visits + one bad visit row (variant_key 'k', times 'x') = 500
+    // visit rows: the class comes from the raw visit-only columns, not the times.
+    let extra = "s1,u1,,,,2023-10-27T16:00:02Z,soon,1,\nv1,u1,k,,,x,x,3,\n";
     let text = unified_rows(19, 499, extra);
     let (dir, res) = read_with(&[("usage.csv", text.as_bytes())], &opts(&[], true));
     let ds = res.unwrap();

@@ -15,6 +15,7 @@ fn opts(tz: &[&str], lenient: bool) -> IngestOptions {
     IngestOptions {
         input_tz: InputTz::parse(&specs).unwrap(),
         lenient,
+        encoding: Default::default(),
     }
 }
 
@@ -262,6 +263,52 @@ fn unified_usage_splits_visits_and_sessions() {
     );
     assert_eq!(s[1].ended, None);
     assert_eq!(s[1].origin.line, 5);
+}
+
+#[test]
+fn unified_rows_are_sessions_when_their_visit_only_columns_are_empty() {
+    // posit-sdk-py fills variant_key, rendering_id, bundle_id and path only for visits
+    // (metrics.md 1.2): a session that starts and ends in the same second is still a
+    // session, and a visit is a visit whatever its times say.
+    let text =
+        "content_guid,user_guid,variant_key,rendering_id,bundle_id,started,ended,data_version,path
+c1,u1,,,,2023-10-27T16:00:02Z,2023-10-27T16:00:02Z,1,
+c2,u2,,,,2023-10-27T16:05:00Z,2023-10-27T16:06:00Z,1,
+c3,,,,,2023-10-27T16:07:00Z,2023-10-27T16:07:00Z,3,/report.html
+c4,u4,,NA,None,2023-10-27T16:08:00Z,,1,NA
+";
+    let ds = read_ok("usage.csv", text, &[]);
+    let sessions: Vec<(&str, Option<i64>)> = ds
+        .sessions
+        .iter()
+        .map(|s| (guid(&ds, s.content), s.ended))
+        .collect();
+    assert_eq!(
+        sessions,
+        [
+            ("c1", Some(t("2023-10-27T16:00:02Z"))),
+            ("c2", Some(t("2023-10-27T16:06:00Z"))),
+            ("c4", None),
+        ]
+    );
+    assert_eq!(ds.visits.len(), 1);
+    assert_eq!(guid(&ds, ds.visits[0].content), "c3");
+    assert_eq!(ds.visits[0].time, t("2023-10-27T16:07:00Z"));
+    // Only the visit-only columns the header has are looked at.
+    let path_only = "content_guid,user_guid,started,ended,path
+c1,u1,2023-10-27T16:00:02Z,2023-10-27T16:00:02Z,
+c2,u2,2023-10-27T16:00:02Z,2023-10-27T16:00:02Z,/x
+";
+    let ds = read_ok("usage.csv", path_only, &[]);
+    assert_eq!(ds.files[0].kind, Kind::UnifiedUsage);
+    assert_eq!((ds.sessions.len(), ds.visits.len()), (1, 1));
+    // Without any visit-only column the file is Shiny usage: every row a session.
+    let shiny = "content_guid,user_guid,started,ended
+c1,u1,2023-10-27T16:00:02Z,2023-10-27T16:00:02Z
+";
+    let ds = read_ok("usage.csv", shiny, &[]);
+    assert_eq!(ds.files[0].kind, Kind::ShinyUsage);
+    assert_eq!((ds.sessions.len(), ds.visits.len()), (1, 0));
 }
 
 #[test]

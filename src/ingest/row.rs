@@ -57,7 +57,8 @@ pub struct FieldError {
 /// Result of reading one field.
 pub type FieldResult<T> = std::result::Result<T, FieldError>;
 
-/// A naive local time that needed a DST adjustment, noted while reading a row.
+/// A naive local time (one without an offset, read in the input zone), noted while
+/// reading a row with the DST adjustment it needed, if any.
 #[derive(Debug, Clone, Copy)]
 pub struct Adjusted {
     /// Gap or overlap.
@@ -74,7 +75,7 @@ pub struct Row<'r> {
 }
 
 impl<'r> Row<'r> {
-    /// Wraps `rec`; DST adjustments are appended to `adjusted`.
+    /// Wraps `rec`; naive times (with their DST adjustments) are appended to `adjusted`.
     pub fn new(rec: &'r StringRecord, zone: Tz, adjusted: &'r mut Vec<Adjusted>) -> Self {
         Row {
             rec,
@@ -115,7 +116,7 @@ impl<'r> Row<'r> {
             column: c.name,
             message,
         })?;
-        if parsed.adjust != LocalAdjust::None {
+        if parsed.naive {
             self.adjusted.push(Adjusted {
                 adjust: parsed.adjust,
                 col: c,

@@ -37,6 +37,8 @@ pub struct Parsed {
     pub micros: Micros,
     /// How a naive local time was resolved.
     pub adjust: LocalAdjust,
+    /// The text had no offset: it was read in the input zone.
+    pub naive: bool,
 }
 
 /// First accepted instant: 2000-01-01T00:00:00Z.
@@ -74,6 +76,7 @@ pub fn parse_timestamp(s: &str, zone: Tz) -> Result<Parsed, String> {
         Some(Parsed {
             micros: epoch,
             adjust: LocalAdjust::None,
+            naive: false,
         })
     } else {
         parse_calendar(t.as_bytes(), zone)
@@ -226,18 +229,23 @@ fn with_offset(civil: &Civil, offset_secs: i64) -> Parsed {
     Parsed {
         micros: (civil.naive_seconds() - offset_secs) * MICROS_PER_SEC + civil.micros,
         adjust: LocalAdjust::None,
+        naive: false,
     }
 }
 
 /// Places a naive local time in `zone`: gap times shift forward, overlaps take the earlier
 /// offset.
 fn resolve_naive(civil: &Civil, zone: Tz) -> Parsed {
+    let utc = || Parsed {
+        naive: true,
+        ..with_offset(civil, 0)
+    };
     if zone == Tz::UTC {
-        return with_offset(civil, 0);
+        return utc();
     }
     let naive_secs = civil.naive_seconds();
     let Some(naive) = chrono::DateTime::from_timestamp(naive_secs, 0).map(|d| d.naive_utc()) else {
-        return with_offset(civil, 0);
+        return utc();
     };
     let (offset, adjust) = match zone.from_local_datetime(&naive) {
         chrono::LocalResult::Single(dt) => (offset_secs(&dt), LocalAdjust::None),
@@ -249,6 +257,7 @@ fn resolve_naive(civil: &Civil, zone: Tz) -> Parsed {
     };
     let mut parsed = with_offset(civil, offset);
     parsed.adjust = adjust;
+    parsed.naive = true;
     parsed
 }
 
@@ -295,12 +304,15 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct InputTz {
     zones: [Tz; Kind::ALL.len()],
+    /// The kinds whose zone `--input-tz` set (the others are UTC by default).
+    set: [bool; Kind::ALL.len()],
 }
 
 impl Default for InputTz {
     fn default() -> Self {
         InputTz {
             zones: [Tz::UTC; Kind::ALL.len()],
+            set: [false; Kind::ALL.len()],
         }
     }
 }
@@ -320,8 +332,12 @@ impl InputTz {
                     let kind =
                         Kind::from_cli_name(kind.trim()).ok_or_else(|| unknown_kind(kind))?;
                     tz.zones[kind.index()] = parse_zone(zone.trim())?;
+                    tz.set[kind.index()] = true;
                 }
-                None => tz.zones = [parse_zone(spec)?; Kind::ALL.len()],
+                None => {
+                    tz.zones = [parse_zone(spec)?; Kind::ALL.len()];
+                    tz.set = [true; Kind::ALL.len()];
+                }
             }
         }
         Ok(tz)
@@ -330,6 +346,11 @@ impl InputTz {
     /// The zone for naive timestamps of `kind` (UTC unless set).
     pub fn zone_for(&self, kind: Kind) -> Tz {
         self.zones[kind.index()]
+    }
+
+    /// True when `--input-tz` gave the zone of `kind` (for all kinds or for this one).
+    pub fn is_set(&self, kind: Kind) -> bool {
+        self.set[kind.index()]
     }
 }
 
@@ -403,7 +424,8 @@ mod tests {
             p,
             Parsed {
                 micros: T,
-                adjust: LocalAdjust::None
+                adjust: LocalAdjust::None,
+                naive: true,
             }
         );
         // An explicit offset ignores the zone.
@@ -428,7 +450,8 @@ mod tests {
             after,
             Parsed {
                 micros: p.micros,
-                adjust: LocalAdjust::None
+                adjust: LocalAdjust::None,
+                naive: true,
             }
         );
     }

@@ -44,6 +44,10 @@ pub fn analyze(data: &Dataset, opts: &Options) -> Result<Report> {
         }),
         sessions: norm.counts.clone(),
         visits: visit_counts(data, &norm, opts),
+        jobs: (!data.jobs.is_empty()).then_some(JobCounts {
+            rows: data.jobs.len() as u64,
+            outside_window: 0,
+        }),
         concurrency: None,
         daily: None,
         weekly: None,
@@ -80,6 +84,12 @@ pub fn analyze(data: &Dataset, opts: &Options) -> Result<Report> {
             opts.open_cap,
         )?;
         report.utilisation = utilisation(&c.sizing.now.size, &opts.capacity.server);
+        if let (Some(j), Some(m)) = (&mut report.jobs, &c.processes.measured) {
+            j.outside_window = m.detail.outside_window;
+            report
+                .warnings
+                .extend(mostly_outside("job", j.outside_window, j.rows));
+        }
         report.processes = Some(c.processes);
         report.sizing = Some(c.sizing);
         report.recommendation = Some(c.recommendation);
@@ -173,6 +183,18 @@ fn fill_series(
     swept
 }
 
+/// A warning when most of a kind's rows lie outside the window (exports of different
+/// periods mixed), metrics.md 1.7.
+pub(super) fn mostly_outside(what: &str, outside: u64, rows: u64) -> Option<String> {
+    (outside > 0 && 2 * outside > rows).then(|| {
+        format!(
+            "{outside} of {rows} {what} rows lie outside the analysed window: exports of \
+             different periods may be mixed; export the same period for every kind, or set \
+             --from/--to"
+        )
+    })
+}
+
 /// Visit counters from the normalised visits.
 fn visit_counts(data: &Dataset, norm: &Normalized, opts: &Options) -> VisitCounts {
     let mut by_source = BTreeMap::new();
@@ -184,13 +206,15 @@ fn visit_counts(data: &Dataset, norm: &Normalized, opts: &Options) -> VisitCount
     let days = norm
         .window
         .map(|(a, b)| (b - a) as f64 / DAY as f64)
-        .filter(|d| *d > 0.0);
+        // A per-day figure needs at least one day of window (metrics.md 1.7).
+        .filter(|d| *d >= 1.0);
     let times: Vec<Micros> = norm.visits.iter().map(|v| v.time).collect();
     VisitCounts {
         rows: data.visits.len() as u64,
         count: norm.visits.len() as u64,
         duplicates: norm.visit_duplicates,
         excluded: norm.visits_excluded,
+        outside_window: norm.visits_outside_window,
         by_source,
         per_day: days.map(|d| norm.visits.len() as f64 / d),
         peak_day: super::usage::content::peak_day_count(&times, opts.tz),

@@ -403,8 +403,16 @@ pub fn inputs(r: &Report) -> Section {
         ("distinct users", s.users),
         ("content items", s.contents),
         ("visits analysed", r.visits.count),
+        ("visits outside the window", r.visits.outside_window),
     ] {
         counters.row(vec![k.to_string(), count(v)]);
+    }
+    if let Some(j) = &r.jobs {
+        counters.row(vec!["job rows read".into(), count(j.rows)]);
+        counters.row(vec![
+            "jobs outside the window".into(),
+            count(j.outside_window),
+        ]);
     }
     let a = &r.assumptions;
     let mut settings = vec![

@@ -138,6 +138,10 @@ pub struct Recommendation {
     pub kubernetes_requests: Vec<PodResources>,
     /// Storage and database sizing are not estimated: what is needed and what would be.
     pub storage_and_database: String,
+    /// Set when the data cannot support a size yet (a short window, or too few sessions
+    /// and measured interactive jobs; sizing.md section 3): says why and what to export.
+    /// The same text is the first reason.
+    pub insufficient_data: Option<String>,
 }
 
 /// How nodes are laid out: carrying nodes each take an equal share, plus a spare.
@@ -365,6 +369,7 @@ pub fn decide(inp: &DecisionInput) -> Recommendation {
         outgrows_max_node_in_months: outgrow.map(|(m, _)| m),
         kubernetes_requests: pod_resources(inp.content),
         storage_and_database: storage_and_database(architecture),
+        insufficient_data: None,
     }
 }
 

@@ -128,8 +128,21 @@ pub fn capacity(
     let cal = calibrate(&p, &now, job_iv.as_ref(), &mut notes)?;
     let planner = Planner::new(&p, norm, swept, &now, cal.factor);
     let sc = planner.scenarios(swept.growth_rate, &mut notes);
-    let (decision, options) =
+    let (mut decision, options) =
         planner.decide(&sc.now.scenario.size, &sc.now.lifted, sc.size_growth());
+    let interactive_jobs = cal
+        .measured
+        .as_ref()
+        .map_or(0, |m| m.detail.interactive.jobs);
+    let evidence = Evidence {
+        days: (window.1 - window.0) as f64 / crate::model::usage::time::DAY as f64,
+        sessions: norm.counts.count,
+        interactive_jobs,
+    };
+    if let Some(text) = evidence.insufficient(&opts.constants) {
+        decision.reasons.insert(0, text.clone());
+        decision.insufficient_data = Some(text);
+    }
     let review = settings_to_review(&sc.now.current, &opts.constants);
     let storage = decision.storage_and_database.clone();
     Ok(CapacityReport {
@@ -159,6 +172,50 @@ pub fn capacity(
             settings_to_review: review,
         },
     })
+}
+
+/// What the data holds to size from.
+struct Evidence {
+    /// Window length in days.
+    days: f64,
+    /// Sessions analysed.
+    sessions: u64,
+    /// Measured on-host interactive jobs in the window.
+    interactive_jobs: u64,
+}
+
+impl Evidence {
+    /// Why the data cannot support a size yet, and what to export; `None` when it can
+    /// (sizing.md section 3: `min_window_days`, `min_sessions_and_jobs`).
+    fn insufficient(&self, k: &Constants) -> Option<String> {
+        let mut why = Vec::new();
+        if self.days < k.min_window_days {
+            why.push(format!(
+                "the window is {} days long (under {})",
+                sizing::fmt_num(self.days),
+                sizing::fmt_num(k.min_window_days)
+            ));
+        }
+        let seen = self.sessions.saturating_add(self.interactive_jobs);
+        if seen < k.min_sessions_and_jobs {
+            why.push(format!(
+                "it holds {} sessions and {} measured interactive jobs ({seen} together, \
+                 under {})",
+                self.sessions, self.interactive_jobs, k.min_sessions_and_jobs
+            ));
+        }
+        if why.is_empty() {
+            return None;
+        }
+        Some(format!(
+            "The data cannot support a size yet: {}. The size below only replays these rows. \
+             Export at least {} days of Shiny usage (connectapi get_usage_shiny(limit = Inf), \
+             or connect-capacity fetch) and the jobs (connectapi get_jobs(), or \
+             connect-capacity fetch), then analyse again.",
+            why.join(", and "),
+            sizing::fmt_num(k.min_window_days)
+        ))
+    }
 }
 
 /// Step 1: every replay's inputs, gathered once: settings and resources per item, the

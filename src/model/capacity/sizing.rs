@@ -34,6 +34,12 @@ pub struct Constants {
     /// with no connection before the report suggests lowering `min_processes`; strictly
     /// more than this ("idle most of the time": more than half).
     pub warm_idle_share: f64,
+    /// Shortest window, in days, from which the data supports a size; below it the
+    /// recommendation says the data cannot support a size yet.
+    pub min_window_days: f64,
+    /// Fewest sessions and measured interactive jobs (together) from which the data
+    /// supports a size.
+    pub min_sessions_and_jobs: u64,
 }
 
 impl Default for Constants {
@@ -49,6 +55,8 @@ impl Default for Constants {
             connect_os_ram_gib: 4.0,
             content_share_of_max_node: 0.5,
             warm_idle_share: 0.5,
+            min_window_days: 14.0,
+            min_sessions_and_jobs: 100,
         }
     }
 }

@@ -146,7 +146,7 @@ fn one_content(
         duration_median_s,
         duration_p95_s,
         visits: visit_times.len() as u64,
-        visits_per_day: (days > 0.0).then(|| visit_times.len() as f64 / days),
+        visits_per_day: (days >= 1.0).then(|| visit_times.len() as f64 / days),
         visits_peak_day: peak_day_count(visit_times, tz),
     }
 }

@@ -57,6 +57,8 @@ pub struct Normalized {
     pub visit_duplicates: u64,
     /// Visit rows dropped by user or user-agent exclusions.
     pub visits_excluded: u64,
+    /// Visits (after duplicates and exclusions) outside the window (metrics.md 1.7).
+    pub visits_outside_window: u64,
     /// Data problems worth listing (reversed intervals ...).
     pub problems: Vec<RowProblem>,
 }
@@ -82,10 +84,12 @@ pub fn normalize(data: &Dataset, opts: &Options) -> Normalized {
         out.sessions = to_sessions(data, rows, window, opts, &mut out.counts, &mut out.problems);
         // A window derived from the data includes its last instant.
         let open_end = opts.to.is_none();
+        let before = visits.len();
         out.visits = visits
             .into_iter()
             .filter(|v| v.time >= window.0 && (v.time < window.1 || open_end && v.time == window.1))
             .collect();
+        out.visits_outside_window = (before - out.visits.len()) as u64;
     }
     count_people(&mut out);
     out

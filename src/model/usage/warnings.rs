@@ -68,6 +68,31 @@ pub fn option_warnings(data: &Dataset, opts: &Options, norm: &Normalized) -> Vec
                 .into(),
         );
     }
+    let c = &norm.counts;
+    let kept_sessions = c.count + c.outside_window + c.excluded_short;
+    out.extend(crate::model::analyze::mostly_outside(
+        "session",
+        c.outside_window,
+        kept_sessions,
+    ));
+    let kept_visits = norm.visits.len() as u64 + norm.visits_outside_window;
+    out.extend(crate::model::analyze::mostly_outside(
+        "visit",
+        norm.visits_outside_window,
+        kept_visits,
+    ));
+    for e in &data.notes.encoding_skips {
+        out.push(format!(
+            "{}: {} rows skipped (--lenient) because they are not valid UTF-8, the first at \
+             line {}; the file is probably in another encoding (Excel on Windows saves \
+             Windows-1252): pass --encoding {}=windows-1252 (or --encoding windows-1252 for \
+             every file)",
+            e.path.display(),
+            e.rows,
+            e.first_line,
+            e.kind.cli_name()
+        ));
+    }
     if norm.window.is_none() && (opts.from.is_some() || opts.to.is_some()) {
         let times = data
             .sessions

@@ -39,6 +39,8 @@ pub struct Report {
     pub sessions: SessionCounts,
     /// Visit (point event) counters.
     pub visits: VisitCounts,
+    /// Job counters; `None` without a jobs export.
+    pub jobs: Option<JobCounts>,
     /// Concurrency; `None` without sessions.
     pub concurrency: Option<Concurrency>,
     /// Daily peaks and averages of concurrent sessions.
@@ -135,6 +137,15 @@ pub struct Window {
     pub days: f64,
 }
 
+/// Job counters (metrics.md 1.7); the measured figures are in `processes.measured`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct JobCounts {
+    /// Job rows read.
+    pub rows: u64,
+    /// Jobs wholly outside the window (0 when there is no window: nothing is analysed).
+    pub outside_window: u64,
+}
+
 /// Visit counters.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct VisitCounts {
@@ -146,9 +157,11 @@ pub struct VisitCounts {
     pub duplicates: u64,
     /// Rows dropped by user or user-agent exclusions.
     pub excluded: u64,
+    /// Visits (after duplicates and exclusions) wholly outside the window.
+    pub outside_window: u64,
     /// Kept visits per source (visits, unified, hits, dashboard).
     pub by_source: BTreeMap<String, u64>,
-    /// Average visits per day of the window.
+    /// Average visits per day of the window; `None` for a window shorter than one day.
     pub per_day: Option<f64>,
     /// The most visits on one day (reporting zone).
     pub peak_day: u64,
