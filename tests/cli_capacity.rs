@@ -519,3 +519,20 @@ fn apis_take_their_processes_from_jobs() {
         epsilon = 1e-5
     );
 }
+
+#[test]
+fn non_finite_numbers_in_flags_are_usage_errors() {
+    let f = Fixture::new();
+    three_sessions(&f);
+    for flag in ["--scale", "--horizon", "--uptime", "--load-factor"] {
+        for bad in ["NaN", "inf"] {
+            let out = cmd()
+                .args(["analyze", f.path().to_str().unwrap(), flag, bad])
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(2), "{flag} {bad}");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(err.contains("not a finite number"), "{flag} {bad}: {err}");
+        }
+    }
+}

@@ -45,7 +45,7 @@ pub struct SchedulerFlags {
     #[arg(long, value_name = "N")]
     pub max_conns_per_process: Option<u32>,
     /// Server default Load factor, 0 to 1 [default: 0.5].
-    #[arg(long, value_name = "F")]
+    #[arg(long, value_name = "F", value_parser = finite)]
     pub load_factor: Option<f64>,
     /// Server default Idle timeout per process [default: 5s].
     #[arg(long, value_name = "DURATION", value_parser = idle_timeout)]
@@ -62,14 +62,14 @@ pub struct PlanFlags {
     #[arg(long, value_enum, value_name = "WHICH")]
     pub design_peak: Option<DesignPeakArg>,
     /// Months ahead for the projected scenario [default: 12].
-    #[arg(long, value_name = "MONTHS")]
+    #[arg(long, value_name = "MONTHS", value_parser = finite)]
     #[serde(rename = "horizon_months")]
     pub horizon: Option<f64>,
     /// Factor for the scaled scenario ("the team doubles") [default: 2].
-    #[arg(long, value_name = "K")]
+    #[arg(long, value_name = "K", value_parser = finite)]
     pub scale: Option<f64>,
     /// Availability target in percent [default: 99.0].
-    #[arg(long, value_name = "PERCENT")]
+    #[arg(long, value_name = "PERCENT", value_parser = finite)]
     pub uptime: Option<f64>,
     /// The organisation requires container deployment.
     #[arg(long)]
@@ -92,6 +92,14 @@ pub enum DesignPeakArg {
     Max,
     /// The 95th percentile of daily peaks.
     DailyP95,
+}
+
+/// A number that is finite: NaN and infinity would read as "not set" in the layer merge.
+fn finite(s: &str) -> std::result::Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        _ => Err(format!("'{s}' is not a finite number")),
+    }
 }
 
 /// Reads `--idle-timeout`.
