@@ -15,6 +15,7 @@ pub mod cmd;
 pub mod config;
 pub mod error;
 pub mod fetch;
+pub mod format;
 pub mod history;
 pub mod ingest;
 pub mod model;
