@@ -48,9 +48,27 @@ fn group(s: &str) -> String {
     out
 }
 
+/// The unsigned integer types [`count`] takes (`usize` included: lengths are counts too).
+pub trait Unsigned: Copy {
+    /// The value as `u64` (lossless on every platform Rust targets with 64-bit or smaller
+    /// pointers).
+    fn widen(self) -> u64;
+}
+
+macro_rules! unsigned {
+    ($($t:ty),*) => {$(
+        impl Unsigned for $t {
+            fn widen(self) -> u64 {
+                self as u64
+            }
+        }
+    )*};
+}
+unsigned!(u8, u16, u32, u64, usize);
+
 /// A count with thousands separators: `0`, `999`, `1,000`, `20,097`.
-pub fn count(n: impl Into<u64>) -> String {
-    group(&n.into().to_string())
+pub fn count(n: impl Unsigned) -> String {
+    group(&n.widen().to_string())
 }
 
 /// A signed count: `+1,234`, `-3`, and `0` without a sign.
@@ -198,6 +216,7 @@ mod tests {
         assert_eq!(count(20_097u64), "20,097");
         assert_eq!(count(1_234_567u64), "1,234,567");
         assert_eq!(count(u64::MAX), "18,446,744,073,709,551,615");
+        assert_eq!(count(12_345usize), "12,345");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::charts::{
     headroom, label_at, svg, text, title, Drawn, GRID, INK, MARK, PROCESSES, SESSIONS, WIDTH,
 };
+use crate::format::{count, fixed, signed_percent};
 use crate::model::capacity::Scenario;
 use crate::model::Report;
 
@@ -73,7 +74,7 @@ pub fn top_content(r: &Report) -> Option<String> {
                 _ => String::new(),
             })
             .x_labels(8)
-            .x_label_formatter(&|v| format!("{v:.0}"))
+            .x_label_formatter(&|v| fixed(*v, 0))
             .x_desc("peak concurrent sessions")
             .label_style(text(14))
             .axis_desc_style(text(14))
@@ -93,7 +94,7 @@ pub fn top_content(r: &Report) -> Option<String> {
         chart.draw_series(items.iter().enumerate().map(|(k, (_, peak))| {
             let y = n - 1 - k as u32;
             Text::new(
-                peak.to_string(),
+                count(*peak),
                 (f64::from(*peak), SegmentValue::CenterOf(y)),
                 text(14).pos(Pos::new(HPos::Left, VPos::Center)),
             )
@@ -146,7 +147,7 @@ pub fn growth(r: &Report) -> Option<String> {
             })
             .y_desc("p95 concurrent sessions")
             .y_labels(6)
-            .y_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| fixed(*v, 0))
             .label_style(text(13))
             .axis_desc_style(text(14))
             .draw()?;
@@ -192,7 +193,7 @@ pub fn growth(r: &Report) -> Option<String> {
             chart
                 .draw_series(LineSeries::new(fitted, INK.stroke_width(2)))?
                 .label(match fit.rate_per_month {
-                    Some(rate) => format!("fitted trend, {:+.1} % per month", rate * 100.0),
+                    Some(rate) => format!("fitted trend, {} per month", signed_percent(rate, 1)),
                     None => "fitted trend".to_string(),
                 })
                 .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], INK.stroke_width(2)));
@@ -224,8 +225,11 @@ pub fn sizing(r: &Report) -> Option<String> {
     let names: Vec<String> = scenarios
         .iter()
         .map(|s| match s.name.as_str() {
-            "projected" => format!("projected ({:.0} mo)", s.horizon_months.unwrap_or(0.0)),
-            "scaled" => format!("scaled x{:.1}", s.k),
+            "projected" => format!(
+                "projected ({} mo)",
+                fixed(s.horizon_months.unwrap_or(0.0), 0)
+            ),
+            "scaled" => format!("scaled x{}", fixed(s.k, 1)),
             other => other.to_string(),
         })
         .collect();
@@ -266,7 +270,7 @@ fn bars(
     let n = values.len() as u32;
     let max = values.iter().copied().chain(node).fold(0.0, f64::max);
     let caption = match node {
-        Some(v) => format!("{name} (dashed: recommended node, {v:.0})"),
+        Some(v) => format!("{name} (dashed: recommended node, {})", fixed(v, 0)),
         None => name.to_string(),
     };
     let mut chart = ChartBuilder::on(area)
@@ -291,7 +295,7 @@ fn bars(
             _ => String::new(),
         })
         .y_labels(6)
-        .y_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| fixed(*v, 0))
         .label_style(text(14))
         .draw()?;
     chart.draw_series(values.iter().enumerate().map(|(i, v)| {
@@ -308,7 +312,7 @@ fn bars(
     }))?;
     chart.draw_series(values.iter().enumerate().map(|(i, v)| {
         Text::new(
-            format!("{v:.0}"),
+            fixed(*v, 0),
             (SegmentValue::CenterOf(i as u32), *v),
             text(15).pos(Pos::new(HPos::Center, VPos::Bottom)),
         )

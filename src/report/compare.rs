@@ -2,10 +2,13 @@
 //! content mix, and the top risers and fallers by content peak.
 
 use super::markup::{Block, Document, Section, Span, Table as MTable};
+use crate::format::{
+    count, figure, fixed, minute, or_dash, signed_count, signed_figure, signed_percent,
+};
 use crate::model::over_time::compare::CompareReport;
 use crate::model::over_time::compare::{Change, ContentChange};
 use crate::model::report::Window;
-use crate::model::usage::time::Timestamp;
+use chrono_tz::Tz;
 
 /// The comparison as a document for Markdown and HTML.
 pub fn document(r: &CompareReport) -> Document {
@@ -15,10 +18,10 @@ pub fn document(r: &CompareReport) -> Document {
         for ch in list {
             t.row(vec![
                 ch.name.clone(),
-                number(ch.baseline),
-                number(ch.current),
-                signed(ch.change),
-                percent(ch.relative),
+                or_dash(ch.baseline, figure),
+                or_dash(ch.current, figure),
+                or_dash(ch.change, signed_figure),
+                or_dash(ch.relative, |v| signed_percent(v, 1)),
             ]);
         }
         t
@@ -28,9 +31,9 @@ pub fn document(r: &CompareReport) -> Document {
         for m in list {
             t.row(vec![
                 m.title.clone().unwrap_or_else(|| m.guid.clone()),
-                m.baseline_peak.to_string(),
-                m.current_peak.to_string(),
-                format!("{:+}", m.change),
+                count(m.baseline_peak),
+                count(m.current_peak),
+                signed_count(m.change),
             ]);
         }
         t
@@ -91,43 +94,15 @@ pub fn document(r: &CompareReport) -> Document {
     }
 }
 
-/// A number for people: integers as integers, the rest with up to two decimals.
-pub fn number(x: Option<f64>) -> String {
-    match x {
-        None => "-".into(),
-        Some(v) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{v:.0}"),
-        Some(v) => format!("{v:.2}"),
-    }
-}
-
-/// A signed change.
-pub fn signed(x: Option<f64>) -> String {
-    match x {
-        None => "-".into(),
-        Some(v) if v > 0.0 => format!("+{}", number(Some(v))),
-        Some(v) => number(Some(v)),
-    }
-}
-
-/// A relative change in percent with one decimal.
-pub fn percent(x: Option<f64>) -> String {
-    x.map_or_else(|| "-".into(), |v| format!("{:+.1} %", v * 100.0))
-}
-
 /// A window as `first – last` instant (UTC, to the minute; the end is exclusive, so the
 /// last instant shown is one microsecond before it).
 pub fn window(w: &Option<Window>) -> String {
-    let minute = |t: Timestamp| {
-        t.utc()
-            .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
-            .unwrap_or_default()
-    };
     match w {
         Some(w) => format!(
-            "{} to {} UTC ({:.1} days)",
-            minute(w.start),
-            minute(Timestamp(w.end.0 - 1)),
-            w.days
+            "{} to {} UTC ({} days)",
+            minute(w.start.0, Tz::UTC),
+            minute(w.end.0 - 1, Tz::UTC),
+            fixed(w.days, 1)
         ),
         None => "no data".into(),
     }

@@ -3,9 +3,8 @@
 
 use chrono_tz::Tz;
 
-use super::markup::{
-    arch_name, count, dec1, int, local, Block, Chart, ChartKind, Section, Span, Table,
-};
+use super::markup::{arch_name, Block, Chart, ChartKind, Section, Span, Table};
+use crate::format::{cores, count, fixed, gib, local_time, or_dash, percent, signed_percent};
 use crate::model::capacity::processes::SettingsSource;
 use crate::model::capacity::{DesignPeak, Scenario};
 use crate::model::Report;
@@ -27,67 +26,67 @@ pub fn processes(r: &Report, tz: Tz) -> Option<Section> {
         .align(2, false);
     t.row(vec![
         "modelled, alive".into(),
-        e.peak.to_string(),
-        local(e.peak_at, tz),
-        dec1(e.average),
-        int(e.p95),
+        count(e.peak),
+        local_time(e.peak_at, tz),
+        or_dash(e.average, |v| fixed(v, 1)),
+        or_dash(e.p95, count),
         count(e.rejected),
     ]);
     t.row(vec![
         "modelled, serving a connection".into(),
-        e.active.peak.to_string(),
-        local(e.active.peak_at, tz),
-        dec1(e.active.average),
-        int(e.active.p95),
+        count(e.active.peak),
+        local_time(e.active.peak_at, tz),
+        or_dash(e.active.average, |v| fixed(v, 1)),
+        or_dash(e.active.p95, count),
         String::new(),
     ]);
     let mut notes = Vec::new();
     if let Some(m) = &p.measured {
         t.row(vec![
             "measured (interactive jobs)".into(),
-            m.peak.to_string(),
-            local(m.peak_at, tz),
-            dec1(m.average),
-            int(m.p95),
+            count(m.peak),
+            local_time(m.peak_at, tz),
+            or_dash(m.average, |v| fixed(v, 1)),
+            or_dash(m.p95, count),
             String::new(),
         ]);
         for (class, s) in &m.detail.by_class {
             if s.jobs > 0 && class != "interactive" {
                 t.row(vec![
                     format!("measured {class} jobs"),
-                    s.peak.to_string(),
-                    local(s.peak_at, tz),
-                    dec1(s.average),
-                    int(s.p95),
+                    count(s.peak),
+                    local_time(s.peak_at, tz),
+                    or_dash(s.average, |v| fixed(v, 1)),
+                    or_dash(s.p95, count),
                     String::new(),
                 ]);
             }
         }
         let d = &m.detail;
         notes.push(format!(
-            "Renders: at most {} at once, {:.2} render hours per day on average; {} jobs ran \
+            "Renders: at most {} at once, {} render hours per day on average; {} jobs ran \
              off the Connect host (not sized).",
-            d.render_peak,
-            d.render_hours_per_day_avg.unwrap_or(0.0),
+            count(d.render_peak),
+            fixed(d.render_hours_per_day_avg.unwrap_or(0.0), 2),
             count(d.off_host_jobs)
         ));
     }
     if e.warm_processes > 0 {
         notes.push(format!(
-            "{} processes are kept warm by min_processes and hold {:.1} GiB all the time.",
-            e.warm_processes, e.warm_memory_gib
+            "{} processes are kept warm by min_processes and hold {} GiB all the time.",
+            count(e.warm_processes),
+            fixed(e.warm_memory_gib, 1)
         ));
     }
     if let Some(c) = &p.model_vs_measured {
         notes.push(format!(
             "Model against measurement: peak {} modelled vs {} measured, p95 {} vs {}; the \
              sizes are multiplied by the calibration factor {}.",
-            c.overall.modelled_peak,
-            c.overall.measured_peak,
-            int(c.overall.modelled_p95),
-            int(c.overall.measured_p95),
-            c.calibration_factor
-                .map_or("-".into(), |f| format!("{f:.2}"))
+            count(c.overall.modelled_peak),
+            count(c.overall.measured_peak),
+            or_dash(c.overall.modelled_p95, count),
+            or_dash(c.overall.measured_p95, count),
+            or_dash(c.calibration_factor, |f| fixed(f, 2))
         ));
     }
     let mut items = Table::numeric(&[
@@ -108,12 +107,12 @@ pub fn processes(r: &Report, tz: Tz) -> Option<Section> {
         items.row(vec![
             c.title.clone().unwrap_or_else(|| c.guid.clone()),
             c.app_mode.clone().unwrap_or_else(|| "-".into()),
-            c.settings.max_processes.to_string(),
-            c.settings.max_conns_per_process.to_string(),
-            c.threshold.to_string(),
-            c.peak.to_string(),
-            int(c.p95),
-            c.peak_active.to_string(),
+            count(c.settings.max_processes),
+            count(c.settings.max_conns_per_process),
+            count(c.threshold),
+            count(c.peak),
+            or_dash(c.p95, count),
+            count(c.peak_active),
             count(c.rejected),
             source(c.settings_source).into(),
         ]);
@@ -124,8 +123,9 @@ pub fn processes(r: &Report, tz: Tz) -> Option<Section> {
         .filter_map(|c| {
             c.api_peak_requests_per_minute.map(|n| {
                 format!(
-                    "{}: at most {n} requests in one minute",
-                    c.title.clone().unwrap_or_else(|| c.guid.clone())
+                    "{}: at most {} requests in one minute",
+                    c.title.clone().unwrap_or_else(|| c.guid.clone()),
+                    count(n)
                 )
             })
         })
@@ -158,9 +158,13 @@ pub fn processes(r: &Report, tz: Tz) -> Option<Section> {
 fn scenario_name(s: &Scenario) -> String {
     match (s.name.as_str(), s.horizon_months, s.rate_per_month) {
         ("projected", Some(h), Some(rate)) => {
-            format!("projected: {h:.0} months at {:+.1} %/month", rate * 100.0)
+            format!(
+                "projected: {} months at {}/month",
+                fixed(h, 0),
+                signed_percent(rate, 1)
+            )
         }
-        ("scaled", _, _) => format!("scaled: sessions x {:.1}", s.k),
+        ("scaled", _, _) => format!("scaled: sessions x {}", fixed(s.k, 1)),
         ("now", _, _) => "now: the window as it was".into(),
         (name, _, _) => name.to_string(),
     }
@@ -188,38 +192,43 @@ pub fn sizing(r: &Report) -> Option<Section> {
         t.row(vec![
             scenario_name(s),
             count(s.sessions),
-            s.peak_sessions.to_string(),
-            format!("{:.1}", s.size.design_processes),
-            format!("{:.1}", s.size.design_active_processes),
-            s.size.cores.to_string(),
-            s.size.ram_gib.to_string(),
-            format!("{} cores / {} GiB", s.size.node.cores, s.size.node.ram_gib),
+            count(s.peak_sessions),
+            fixed(s.size.design_processes, 1),
+            fixed(s.size.design_active_processes, 1),
+            count(s.size.cores),
+            count(s.size.ram_gib),
+            format!(
+                "{} / {}",
+                cores(s.size.node.cores as f64),
+                gib(s.size.node.ram_gib as f64)
+            ),
             count(s.rejected),
         ]);
     }
     let b = &z.buffer_terms;
-    let mut terms = vec![format!("{:.0} % base", b.base * 100.0)];
+    let mut terms = vec![format!("{} base", percent(b.base, 0))];
     if b.evolving > 0.0 {
         terms.push(format!(
-            "+{:.0} % evolving workflow ({})",
-            b.evolving * 100.0,
+            "+{} evolving workflow ({})",
+            percent(b.evolving, 0),
             b.evolving_because.as_deref().unwrap_or("")
         ));
     }
     if b.uptime > 0.0 {
         terms.push(format!(
-            "+{:.0} % uptime ({})",
-            b.uptime * 100.0,
+            "+{} uptime ({})",
+            percent(b.uptime, 0),
             b.uptime_because.as_deref().unwrap_or("")
         ));
     }
     let c = &z.constants;
     let mut notes = vec![
-        format!("Buffer {:.0} %: {}.", b.total * 100.0, terms.join(", ")),
+        format!("Buffer {}: {}.", percent(b.total, 0), terms.join(", ")),
         format!(
             "Cores = ceil(peak serving cores x (1 + buffer)) + {} for Connect; RAM = ceil((peak \
-             alive memory + {} GiB for Connect and the OS) x (1 + buffer)).",
-            c.connect_cores, c.connect_os_ram_gib
+             alive memory + {} for Connect and the OS) x (1 + buffer)).",
+            count(c.connect_cores),
+            gib(c.connect_os_ram_gib)
         ),
         format!(
             "Sized for the {} peak.",
@@ -231,7 +240,8 @@ pub fn sizing(r: &Report) -> Option<Section> {
     ];
     if let Some(f) = z.calibration_factor {
         notes.push(format!(
-            "Every scenario is multiplied by {f:.2}, the measured/modelled calibration factor."
+            "Every scenario is multiplied by {}, the measured/modelled calibration factor.",
+            fixed(f, 2)
         ));
     }
     if z.projected.is_none() {
@@ -248,9 +258,9 @@ pub fn sizing(r: &Report) -> Option<Section> {
     for l in &z.resources {
         res.row(vec![
             l.app_mode.clone(),
-            l.content.to_string(),
-            format!("{:.2}", l.cpu),
-            format!("{:.2}", l.memory_gib),
+            count(l.content),
+            fixed(l.cpu, 2),
+            fixed(l.memory_gib, 2),
             l.source.clone(),
         ]);
     }
@@ -334,7 +344,7 @@ pub fn people(r: &Report) -> Section {
     let mut lines = vec![
         format!(
             "Publishers: {} ({}).",
-            int(p.publishers),
+            or_dash(p.publishers, count),
             p.publishers_source
         ),
         format!(
@@ -411,14 +421,14 @@ pub fn inputs(r: &Report) -> Section {
         format!("Reporting time zone: {}.", a.tz),
         match a.open_cap_s {
             Some(s) => format!(
-                "Sessions without an end last at most {:.0} hours.",
-                s / 3600.0
+                "Sessions without an end last at most {} hours.",
+                fixed(s / 3600.0, 0)
             ),
             None => "Sessions without an end last until the window end.".into(),
         },
         format!(
-            "Subtracted from every recorded end: {:.0} s.",
-            a.reconnect_timeout_s
+            "Subtracted from every recorded end: {} s.",
+            fixed(a.reconnect_timeout_s, 0)
         ),
     ];
     if !a.exclude_users.is_empty() {
