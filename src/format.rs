@@ -141,7 +141,13 @@ pub fn signed_percent(fraction: f64, places: usize) -> String {
 /// A fraction as a percentage with at most two decimals, trailing zeros dropped: `35 %`,
 /// `2.5 %`.
 pub fn percent_short(fraction: f64) -> String {
-    format!("{} %", short(fraction * 100.0, 2))
+    percent_points(fraction * 100.0)
+}
+
+/// A value already in percent (an availability target), at most two decimals: `99 %`,
+/// `99.95 %`.
+pub fn percent_points(percent: f64) -> String {
+    format!("{} %", short(percent, 2))
 }
 
 /// CPU cores: `1 core`, `26 cores`, `0.5 cores`, `1,024 cores`.
@@ -292,6 +298,8 @@ mod tests {
         assert_eq!(percent_short(0.35), "35 %");
         assert_eq!(percent_short(0.025), "2.5 %");
         assert_eq!(percent_short(0.5), "50 %");
+        assert_eq!(percent_points(99.0), "99 %");
+        assert_eq!(percent_points(99.95), "99.95 %");
     }
 
     #[test]

@@ -520,10 +520,11 @@ pub fn capacity(
                 Some(scenario("projected", k, Some(r)).0)
             } else {
                 notes.push(format!(
-                    "projected: not available; {:.1} % growth a month over {} months multiplies \
-                     sessions by {k:.0}, beyond what the model replays (50 million sessions)",
-                    r * 100.0,
-                    opts.horizon_months
+                    "projected: not available; {} growth a month over {} months multiplies \
+                     sessions by {}, beyond what the model replays (50 million sessions)",
+                    crate::format::percent(r, 1),
+                    opts.horizon_months,
+                    crate::format::fixed(k, 0)
                 ));
                 None
             }
@@ -540,7 +541,7 @@ pub fn capacity(
         notes.push(format!(
             "scaled: not available; {} x {} sessions is beyond what the model replays (50 million)",
             opts.scale,
-            p.base.len()
+            crate::format::count(p.base.len())
         ));
         (None, None)
     };
