@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::format::count;
 use crate::ingest::Micros;
 use http::{ApiKey, Client, Got, HttpOptions};
 use keyset::Spec;
@@ -410,16 +411,23 @@ fn line(log: &mut dyn Write, label: &str, file: &str, note: &Note) {
             bad,
         } => {
             let open = if *open > 0 {
-                format!(" ({open} sessions still open: asked for again next run)")
+                format!(
+                    " ({} sessions still open: asked for again next run)",
+                    count(*open)
+                )
             } else {
                 String::new()
             };
             let bad = if *bad > 0 {
-                format!("; {bad} malformed records skipped (not stored)")
+                format!("; {} malformed records skipped (not stored)", count(*bad))
             } else {
                 String::new()
             };
-            format!("{label}: {fetched} records fetched, {rows} rows in {file}{open}{bad}")
+            format!(
+                "{label}: {} records fetched, {} rows in {file}{open}{bad}",
+                count(*fetched),
+                count(*rows)
+            )
         }
         Note::Jobs {
             items,
@@ -428,12 +436,18 @@ fn line(log: &mut dyn Write, label: &str, file: &str, note: &Note) {
             skipped,
         } => {
             let skipped = if *skipped > 0 {
-                format!("; {skipped} items skipped (deleted, or not visible to this key)")
+                format!(
+                    "; {} items skipped (deleted, or not visible to this key)",
+                    count(*skipped)
+                )
             } else {
                 String::new()
             };
             format!(
-                "{label}: {fetched} jobs of {items} on-demand items fetched, {rows} rows in {file}{skipped}"
+                "{label}: {} jobs of {} on-demand items fetched, {} rows in {file}{skipped}",
+                count(*fetched),
+                count(*items),
+                count(*rows)
             )
         }
         Note::Missing => {
