@@ -12,10 +12,12 @@
 //!
 //! The dialect is described in [`table`]; the state file in [`state`]; the resume and
 //! merge rules in [`keyset`]. Layout: [`http`] talks to the server, [`table`] reads and
-//! writes the files, [`keyset`] and [`snapshot`] run the endpoints, this module orders them.
+//! writes the files, [`keyset`] (with `pass`, one pass of it) and [`snapshot`] run the
+//! endpoints, this module orders them.
 
 pub mod http;
 pub mod keyset;
+mod pass;
 pub mod snapshot;
 pub mod state;
 pub mod table;
