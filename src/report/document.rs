@@ -8,7 +8,9 @@ use super::document_capacity::{inputs, options, people, processes, review, sizin
 use super::markup::{
     arch_name, nodes, Block, Callout, Chart, ChartKind, Document, Figure, Section, Span, Table,
 };
-use crate::format::{cores, count, duration, fixed, gib, local_time, or_dash, signed_percent};
+use crate::format::{
+    cores, count, duration, fixed, gib, local_time, or_dash, signed_percent, MISSING,
+};
 use crate::model::report::{PeriodSummary, Stats};
 use crate::model::Report;
 
@@ -224,9 +226,9 @@ fn concurrency(r: &Report, tz: Tz) -> Option<Section> {
             count(e.peak),
             local_time(e.peak_at, tz),
             or_dash(e.average, |v| fixed(v, 1)),
-            "-".into(),
+            MISSING.into(),
             or_dash(e.p95, count),
-            "-".into(),
+            MISSING.into(),
         ]);
     }
     Some(Section {
@@ -378,7 +380,7 @@ fn content(r: &Report) -> Section {
         };
         t.row(vec![
             name,
-            c.app_mode.clone().unwrap_or_else(|| "-".into()),
+            c.app_mode.clone().unwrap_or_else(|| MISSING.into()),
             count(c.sessions),
             count(c.users),
             count(c.peak_sessions),

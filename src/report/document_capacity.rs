@@ -4,9 +4,14 @@
 use chrono_tz::Tz;
 
 use super::markup::{arch_name, Block, Chart, ChartKind, Section, Span, Table};
-use crate::format::{cores, count, fixed, gib, local_time, or_dash, percent, signed_percent};
+use crate::format::{
+    cores, count, fixed, gib, local_time, or_dash, percent, signed_percent, MISSING,
+};
 use crate::model::capacity::processes::SettingsSource;
-use crate::model::capacity::{DesignPeak, Scenario};
+use crate::model::capacity::sizing::Buffer;
+use crate::model::capacity::{
+    DesignPeak, Estimated, MeasuredProcesses, Processes, Scenario, Sizing,
+};
 use crate::model::Report;
 
 /// A readable settings source.
@@ -21,6 +26,24 @@ fn source(s: SettingsSource) -> &'static str {
 /// Modelled and measured processes.
 pub fn processes(r: &Report, tz: Tz) -> Option<Section> {
     let p = r.processes.as_ref()?;
+    let mut blocks = vec![
+        Block::Table(process_table(p, tz)),
+        Block::List(process_notes(p)),
+        Block::Heading("Per content item".into()),
+        Block::Table(per_content(&p.estimated)),
+    ];
+    blocks.extend(api_blocks(&p.estimated));
+    blocks.push(Block::Note(p.model.clone()));
+    Some(Section {
+        id: "processes",
+        title: "Processes".into(),
+        blocks,
+    })
+}
+
+/// Peak, time and levels of modelled processes (alive, serving) and measured ones (per
+/// job class).
+fn process_table(p: &Processes, tz: Tz) -> Table {
     let e = &p.estimated;
     let mut t = Table::numeric(&["processes", "peak", "peak at", "average", "p95", "rejected"])
         .align(2, false);
@@ -40,28 +63,41 @@ pub fn processes(r: &Report, tz: Tz) -> Option<Section> {
         or_dash(e.active.p95, count),
         String::new(),
     ]);
+    if let Some(m) = &p.measured {
+        measured_rows(&mut t, m, tz);
+    }
+    t
+}
+
+/// The measured rows: interactive jobs, then each other job class that ran.
+fn measured_rows(t: &mut Table, m: &MeasuredProcesses, tz: Tz) {
+    t.row(vec![
+        "measured (interactive jobs)".into(),
+        count(m.peak),
+        local_time(m.peak_at, tz),
+        or_dash(m.average, |v| fixed(v, 1)),
+        or_dash(m.p95, count),
+        String::new(),
+    ]);
+    for (class, s) in &m.detail.by_class {
+        if s.jobs > 0 && class != "interactive" {
+            t.row(vec![
+                format!("measured {class} jobs"),
+                count(s.peak),
+                local_time(s.peak_at, tz),
+                or_dash(s.average, |v| fixed(v, 1)),
+                or_dash(s.p95, count),
+                String::new(),
+            ]);
+        }
+    }
+}
+
+/// Renders, warm processes and the model against the measurement.
+fn process_notes(p: &Processes) -> Vec<String> {
+    let e = &p.estimated;
     let mut notes = Vec::new();
     if let Some(m) = &p.measured {
-        t.row(vec![
-            "measured (interactive jobs)".into(),
-            count(m.peak),
-            local_time(m.peak_at, tz),
-            or_dash(m.average, |v| fixed(v, 1)),
-            or_dash(m.p95, count),
-            String::new(),
-        ]);
-        for (class, s) in &m.detail.by_class {
-            if s.jobs > 0 && class != "interactive" {
-                t.row(vec![
-                    format!("measured {class} jobs"),
-                    count(s.peak),
-                    local_time(s.peak_at, tz),
-                    or_dash(s.average, |v| fixed(v, 1)),
-                    or_dash(s.p95, count),
-                    String::new(),
-                ]);
-            }
-        }
         let d = &m.detail;
         notes.push(format!(
             "Renders: at most {} at once, {} render hours per day on average; {} jobs ran \
@@ -89,6 +125,11 @@ pub fn processes(r: &Report, tz: Tz) -> Option<Section> {
             or_dash(c.calibration_factor, |f| fixed(f, 2))
         ));
     }
+    notes
+}
+
+/// One row per content item holding processes: its settings and modelled figures.
+fn per_content(e: &Estimated) -> Table {
     let mut items = Table::numeric(&[
         "content",
         "type",
@@ -106,7 +147,7 @@ pub fn processes(r: &Report, tz: Tz) -> Option<Section> {
     for c in &e.content {
         items.row(vec![
             c.title.clone().unwrap_or_else(|| c.guid.clone()),
-            c.app_mode.clone().unwrap_or_else(|| "-".into()),
+            c.app_mode.clone().unwrap_or_else(|| MISSING.into()),
             count(c.settings.max_processes),
             count(c.settings.max_conns_per_process),
             count(c.threshold),
@@ -117,6 +158,12 @@ pub fn processes(r: &Report, tz: Tz) -> Option<Section> {
             source(c.settings_source).into(),
         ]);
     }
+    items
+}
+
+/// APIs record requests, not sessions: what their processes rest on, and their busiest
+/// minute each (nothing when there are none).
+fn api_blocks(e: &Estimated) -> Vec<Block> {
     let apis: Vec<String> = e
         .content
         .iter()
@@ -130,28 +177,17 @@ pub fn processes(r: &Report, tz: Tz) -> Option<Section> {
             })
         })
         .collect();
-    let mut blocks = vec![Block::Table(t), Block::List(notes)];
-    blocks.push(Block::Heading("Per content item".into()));
-    blocks.push(Block::Table(items));
-    if !apis.is_empty() {
-        blocks.push(Block::Para(vec![Span::Text(
-            if p.estimated.apis_from_jobs > 0 {
-                "APIs record requests, not sessions: their processes are the ones the jobs \
-                 export measured."
-            } else {
-                "APIs record requests, not sessions: without a jobs export they hold only \
-                 their min_processes."
-            }
-            .into(),
-        )]));
-        blocks.push(Block::List(apis));
+    if apis.is_empty() {
+        return Vec::new();
     }
-    blocks.push(Block::Note(p.model.clone()));
-    Some(Section {
-        id: "processes",
-        title: "Processes".into(),
-        blocks,
-    })
+    let why = if e.apis_from_jobs > 0 {
+        "APIs record requests, not sessions: their processes are the ones the jobs export \
+         measured."
+    } else {
+        "APIs record requests, not sessions: without a jobs export they hold only their \
+         min_processes."
+    };
+    vec![Block::Para(vec![Span::Text(why.into())]), Block::List(apis)]
 }
 
 /// The label of a scenario.
@@ -173,6 +209,27 @@ fn scenario_name(s: &Scenario) -> String {
 /// Sizes of the scenarios and what they rest on.
 pub fn sizing(r: &Report) -> Option<Section> {
     let z = r.sizing.as_ref()?;
+    Some(Section {
+        id: "sizing",
+        title: "Sizing".into(),
+        blocks: vec![
+            Block::Chart(Chart {
+                kind: ChartKind::Sizing,
+                caption: "CPU cores and RAM each scenario needs, buffer included; the dashed \
+                          line is the recommended node."
+                    .into(),
+            }),
+            Block::Table(scenario_table(z)),
+            Block::List(sizing_notes(z)),
+            Block::Heading("Per-process resources".into()),
+            Block::Table(resource_table(z)),
+            Block::Note(z.storage_and_database.clone()),
+        ],
+    })
+}
+
+/// One row per scenario: now, projected and scaled (those computed).
+fn scenario_table(z: &Sizing) -> Table {
     let mut t = Table::numeric(&[
         "scenario",
         "sessions",
@@ -205,25 +262,14 @@ pub fn sizing(r: &Report) -> Option<Section> {
             count(s.rejected),
         ]);
     }
-    let b = &z.buffer_terms;
-    let mut terms = vec![format!("{} base", percent(b.base, 0))];
-    if b.evolving > 0.0 {
-        terms.push(format!(
-            "+{} evolving workflow ({})",
-            percent(b.evolving, 0),
-            b.evolving_because.as_deref().unwrap_or("")
-        ));
-    }
-    if b.uptime > 0.0 {
-        terms.push(format!(
-            "+{} uptime ({})",
-            percent(b.uptime, 0),
-            b.uptime_because.as_deref().unwrap_or("")
-        ));
-    }
+    t
+}
+
+/// The buffer and its terms, the formulas, the design peak and the calibration.
+fn sizing_notes(z: &Sizing) -> Vec<String> {
     let c = &z.constants;
     let mut notes = vec![
-        format!("Buffer {}: {}.", percent(b.total, 0), terms.join(", ")),
+        buffer_note(&z.buffer_terms),
         format!(
             "Cores = ceil(peak serving cores x (1 + buffer)) + {} for Connect; RAM = ceil((peak \
              alive memory + {} for Connect and the OS) x (1 + buffer)).",
@@ -247,6 +293,31 @@ pub fn sizing(r: &Report) -> Option<Section> {
     if z.projected.is_none() {
         notes.push("Projected: not available (no growth fit: needs 3 full months).".into());
     }
+    notes
+}
+
+/// `Buffer 45 %: 35 % base, +10 % uptime (...)`.
+fn buffer_note(b: &Buffer) -> String {
+    let mut terms = vec![format!("{} base", percent(b.base, 0))];
+    if b.evolving > 0.0 {
+        terms.push(format!(
+            "+{} evolving workflow ({})",
+            percent(b.evolving, 0),
+            b.evolving_because.as_deref().unwrap_or("")
+        ));
+    }
+    if b.uptime > 0.0 {
+        terms.push(format!(
+            "+{} uptime ({})",
+            percent(b.uptime, 0),
+            b.uptime_because.as_deref().unwrap_or("")
+        ));
+    }
+    format!("Buffer {}: {}.", percent(b.total, 0), terms.join(", "))
+}
+
+/// Per-process cores and memory by type, with where each figure comes from.
+fn resource_table(z: &Sizing) -> Table {
     let mut res = Table::numeric(&[
         "per process",
         "content items",
@@ -264,23 +335,7 @@ pub fn sizing(r: &Report) -> Option<Section> {
             l.source.clone(),
         ]);
     }
-    Some(Section {
-        id: "sizing",
-        title: "Sizing".into(),
-        blocks: vec![
-            Block::Chart(Chart {
-                kind: ChartKind::Sizing,
-                caption: "CPU cores and RAM each scenario needs, buffer included; the dashed \
-                          line is the recommended node."
-                    .into(),
-            }),
-            Block::Table(t),
-            Block::List(notes),
-            Block::Heading("Per-process resources".into()),
-            Block::Table(res),
-            Block::Note(z.storage_and_database.clone()),
-        ],
-    })
+    res
 }
 
 /// Pros and cons of the three options.
@@ -389,6 +444,25 @@ pub fn people(r: &Report) -> Section {
 
 /// Files read, counters, assumptions and data problems.
 pub fn inputs(r: &Report) -> Section {
+    let mut blocks = vec![
+        Block::Table(files(r)),
+        Block::List(assumptions(r)),
+        Block::Table(counters(r)),
+    ];
+    let problems = data_problems(r);
+    if !problems.is_empty() {
+        blocks.push(Block::Heading("Data problems (kept, worth a look)".into()));
+        blocks.push(Block::List(problems));
+    }
+    Section {
+        id: "inputs",
+        title: "Inputs and assumptions".into(),
+        blocks,
+    }
+}
+
+/// The export files read, with their kind and rows.
+fn files(r: &Report) -> Table {
     let mut files = Table::numeric(&["file", "kind", "rows"]).align(1, false);
     for f in &r.inputs.files {
         files.row(vec![
@@ -397,6 +471,11 @@ pub fn inputs(r: &Report) -> Section {
             count(f.rows),
         ]);
     }
+    files
+}
+
+/// What became of the session rows read, and the visits analysed.
+fn counters(r: &Report) -> Table {
     let s = &r.sessions;
     let mut counters = Table::numeric(&["sessions", "count"]);
     for (k, v) in [
@@ -416,6 +495,12 @@ pub fn inputs(r: &Report) -> Section {
     ] {
         counters.row(vec![k.to_string(), count(v)]);
     }
+    counters
+}
+
+/// The zone, the session-end rules, the exclusions, the input warnings and the rows
+/// skipped.
+fn assumptions(r: &Report) -> Vec<String> {
     let a = &r.assumptions;
     let mut settings = vec![
         format!("Reporting time zone: {}.", a.tz),
@@ -448,12 +533,14 @@ pub fn inputs(r: &Report) -> Section {
             count(n.skipped_rows)
         ));
     }
-    let mut blocks = vec![
-        Block::Table(files),
-        Block::List(settings),
-        Block::Table(counters),
-    ];
-    let problems: Vec<String> = n
+    settings
+}
+
+/// Rows skipped (--lenient) and values kept but worth a look, as `path:line: column
+/// 'c': message`.
+fn data_problems(r: &Report) -> Vec<String> {
+    r.inputs
+        .notes
         .skipped
         .iter()
         .chain(&r.data_problems)
@@ -465,14 +552,5 @@ pub fn inputs(r: &Report) -> Section {
                 .unwrap_or_default();
             format!("{}:{}:{col} {}", p.path.display(), p.line, p.message)
         })
-        .collect();
-    if !problems.is_empty() {
-        blocks.push(Block::Heading("Data problems (kept, worth a look)".into()));
-        blocks.push(Block::List(problems));
-    }
-    Section {
-        id: "inputs",
-        title: "Inputs and assumptions".into(),
-        blocks,
-    }
+        .collect()
 }

@@ -2,7 +2,7 @@
 //! the growth fits over fully covered periods, and utilisation of today's server.
 
 use super::markup::{Block, Document, Section, Table as MTable};
-use crate::format::{count, fixed, or_dash, percent, short, signed_percent};
+use crate::format::{count, fixed, or_dash, percent, short, signed_percent, MISSING};
 use crate::model::over_time::trend::{Source, TrendReport, Utilisation};
 use crate::model::usage::growth::GrowthFit;
 
@@ -40,7 +40,7 @@ fn rows(t: &TrendReport) -> (Vec<&'static str>, Vec<Vec<String>>) {
                 or_dash(f.processes_peak, count),
                 or_dash(f.cores, count),
                 or_dash(f.ram_gib, count),
-                f.architecture.clone().unwrap_or_else(|| "-".into()),
+                f.architecture.clone().unwrap_or_else(|| MISSING.into()),
                 match r.source {
                     Source::Exports => "exports".into(),
                     Source::History => "history".into(),
