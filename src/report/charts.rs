@@ -85,6 +85,21 @@ pub(super) fn headroom(max: f64) -> f64 {
     }
 }
 
+/// The series legend at `at`, on a translucent white box.
+pub(super) fn legend<'a, 'b: 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'b>, CT>,
+    at: SeriesLabelPosition,
+) -> Drawn {
+    chart
+        .configure_series_labels()
+        .position(at)
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(209, 213, 219))
+        .label_font(text(14))
+        .draw()?;
+    Ok(())
+}
+
 /// The label at index `i` of `labels`, or nothing off the end.
 pub(super) fn label_at(labels: &[String], i: i32) -> String {
     usize::try_from(i)
@@ -402,14 +417,7 @@ pub fn daily_peaks(r: &Report) -> Option<String> {
                 count(d.summary.count)
             ))
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], MARK.stroke_width(2)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(209, 213, 219))
-            .label_font(text(14))
-            .draw()?;
-        Ok(())
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
     })
 }
 

@@ -2,15 +2,21 @@
 //! trend and projection, and the sizing scenarios. Same rules as [`super::charts`]: draw
 //! the model's figures, compute nothing.
 
+use std::error::Error;
+
+use plotters::coord::ranged1d::SegmentedCoord;
+use plotters::coord::types::{RangedCoordf64, RangedCoordu32};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::charts::{
-    headroom, label_at, svg, text, title, Drawn, GRID, INK, MARK, PROCESSES, SESSIONS, WIDTH,
+    headroom, label_at, legend, svg, text, title, Drawn, GRID, INK, MARK, PROCESSES, SESSIONS,
+    WIDTH,
 };
 use crate::format::{count, fixed, signed_percent};
 use crate::model::capacity::Scenario;
+use crate::model::usage::growth::{GrowthFit, Month};
 use crate::model::Report;
 
 /// Most content items drawn in the top-content chart.
@@ -115,7 +121,6 @@ pub fn growth(r: &Report) -> Option<String> {
     } else {
         fit.trend.iter().map(|t| t.month.clone()).collect()
     };
-    let n = labels.len() as u32;
     let max = r
         .months
         .iter()
@@ -124,95 +129,115 @@ pub fn growth(r: &Report) -> Option<String> {
         .fold(0.0, f64::max);
     let caption = "Monthly p95 of concurrent sessions, fitted trend and projection";
     svg((WIDTH, 360), caption, |root| {
-        let mut chart = ChartBuilder::on(&root)
-            .caption(caption, title())
-            .margin(8)
-            .margin_right(24)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
-            .build_cartesian_2d(
-                (0u32..n.saturating_sub(1)).into_segmented(),
-                0.0..headroom(max),
-            )?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .bold_line_style(GRID)
-            .light_line_style(WHITE)
-            .axis_style(INK)
-            .x_labels(labels.len().min(16))
-            .x_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) => label_at(&labels, *i as i32),
-                _ => String::new(),
-            })
-            .y_desc("p95 concurrent sessions")
-            .y_labels(6)
-            .y_label_formatter(&|v| fixed(*v, 0))
-            .label_style(text(13))
-            .axis_desc_style(text(14))
-            .draw()?;
-        chart
-            .draw_series(r.months.iter().enumerate().map(|(i, m)| {
-                let i = i as u32;
-                let color = if m.full {
-                    SESSIONS.mix(0.8)
-                } else {
-                    SESSIONS.mix(0.3)
-                };
-                let mut bar = Rectangle::new(
-                    [
-                        (SegmentValue::Exact(i), 0.0),
-                        (SegmentValue::Exact(i + 1), f64::from(m.p95.unwrap_or(0))),
-                    ],
-                    color.filled(),
-                );
-                bar.set_margin(0, 0, 6, 6);
-                bar
-            }))?
-            .label("monthly p95 (pale: partial month)")
-            .legend(|(x, y)| {
-                Rectangle::new([(x, y - 5), (x + 16, y + 5)], SESSIONS.mix(0.8).filled())
-            });
-        let point = |i: usize, v: f64| (SegmentValue::CenterOf(i as u32), v);
-        let fitted: Vec<_> = fit
-            .trend
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| !t.projected)
-            .map(|(i, t)| point(i, t.value))
-            .collect();
-        let last_fitted = fit.trend.iter().rposition(|t| !t.projected);
-        let projected: Vec<_> = fit
-            .trend
-            .iter()
-            .enumerate()
-            .filter(|(i, t)| t.projected || Some(*i) == last_fitted)
-            .map(|(i, t)| point(i, t.value))
-            .collect();
-        if !fitted.is_empty() {
-            chart
-                .draw_series(LineSeries::new(fitted, INK.stroke_width(2)))?
-                .label(match fit.rate_per_month {
-                    Some(rate) => format!("fitted trend, {} per month", signed_percent(rate, 1)),
-                    None => "fitted trend".to_string(),
-                })
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], INK.stroke_width(2)));
-        }
-        if projected.len() > 1 {
-            chart
-                .draw_series(DashedLineSeries::new(projected, 6, 4, MARK.stroke_width(2)))?
-                .label("projection")
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], MARK.stroke_width(2)));
-        }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(209, 213, 219))
-            .label_font(text(14))
-            .draw()?;
-        Ok(())
+        let mut chart = month_axes(&root, caption, &labels, max)?;
+        monthly_bars(&mut chart, &r.months)?;
+        trend_lines(&mut chart, fit)?;
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)
     })
+}
+
+/// A chart with one segment per month across and p95 sessions up.
+type MonthChart<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<SegmentedCoord<RangedCoordu32>, RangedCoordf64>>;
+
+/// The growth chart's caption, axes, month labels and grid, up to `max` plus headroom.
+fn month_axes<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    caption: &str,
+    labels: &[String],
+    max: f64,
+) -> Result<MonthChart<'a, 'b>, Box<dyn Error>> {
+    let n = labels.len() as u32;
+    let mut chart = ChartBuilder::on(root)
+        .caption(caption, title())
+        .margin(8)
+        .margin_right(24)
+        .x_label_area_size(40)
+        .y_label_area_size(56)
+        .build_cartesian_2d(
+            (0u32..n.saturating_sub(1)).into_segmented(),
+            0.0..headroom(max),
+        )?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .bold_line_style(GRID)
+        .light_line_style(WHITE)
+        .axis_style(INK)
+        .x_labels(labels.len().min(16))
+        .x_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) => label_at(labels, *i as i32),
+            _ => String::new(),
+        })
+        .y_desc("p95 concurrent sessions")
+        .y_labels(6)
+        .y_label_formatter(&|v| fixed(*v, 0))
+        .label_style(text(13))
+        .axis_desc_style(text(14))
+        .draw()?;
+    Ok(chart)
+}
+
+/// One bar per month at its p95, pale when the month is partial.
+fn monthly_bars(chart: &mut MonthChart, months: &[Month]) -> Drawn {
+    chart
+        .draw_series(months.iter().enumerate().map(|(i, m)| {
+            let i = i as u32;
+            let color = if m.full {
+                SESSIONS.mix(0.8)
+            } else {
+                SESSIONS.mix(0.3)
+            };
+            let mut bar = Rectangle::new(
+                [
+                    (SegmentValue::Exact(i), 0.0),
+                    (SegmentValue::Exact(i + 1), f64::from(m.p95.unwrap_or(0))),
+                ],
+                color.filled(),
+            );
+            bar.set_margin(0, 0, 6, 6);
+            bar
+        }))?
+        .label("monthly p95 (pale: partial month)")
+        .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], SESSIONS.mix(0.8).filled()));
+    Ok(())
+}
+
+/// The fitted trend as a line over the fitted months and, dashed, its projection from
+/// the last fitted month on.
+fn trend_lines(chart: &mut MonthChart, fit: &GrowthFit) -> Drawn {
+    let point = |i: usize, v: f64| (SegmentValue::CenterOf(i as u32), v);
+    let fitted: Vec<_> = fit
+        .trend
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !t.projected)
+        .map(|(i, t)| point(i, t.value))
+        .collect();
+    let last_fitted = fit.trend.iter().rposition(|t| !t.projected);
+    let projected: Vec<_> = fit
+        .trend
+        .iter()
+        .enumerate()
+        .filter(|(i, t)| t.projected || Some(*i) == last_fitted)
+        .map(|(i, t)| point(i, t.value))
+        .collect();
+    if !fitted.is_empty() {
+        chart
+            .draw_series(LineSeries::new(fitted, INK.stroke_width(2)))?
+            .label(match fit.rate_per_month {
+                Some(rate) => format!("fitted trend, {} per month", signed_percent(rate, 1)),
+                None => "fitted trend".to_string(),
+            })
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], INK.stroke_width(2)));
+    }
+    if projected.len() > 1 {
+        chart
+            .draw_series(DashedLineSeries::new(projected, 6, 4, MARK.stroke_width(2)))?
+            .label("projection")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], MARK.stroke_width(2)));
+    }
+    Ok(())
 }
 
 /// Cores and RAM of each sizing scenario side by side, with the recommended node's size
