@@ -1,5 +1,6 @@
-//! Renders `compare`: key figures side by side with absolute and relative change, the
-//! content mix, and the top risers and fallers by content peak.
+//! `compare` as a [`Document`] for the terminal, Markdown and HTML: key figures side by
+//! side with absolute and relative change, the content mix, and the top risers and
+//! fallers by content peak.
 
 use chrono_tz::Tz;
 
@@ -10,7 +11,7 @@ use crate::format::{
 use crate::model::over_time::compare::{Change, CompareReport, Comparison, ContentChange};
 use crate::model::report::Window;
 
-/// The comparison as a document for Markdown and HTML.
+/// The comparison as a document for the terminal, Markdown and HTML.
 pub fn document(r: &CompareReport) -> Document {
     let c = &r.comparison;
     let mut sections = vec![key_figures(c)];

@@ -1,6 +1,8 @@
-//! The report as a [`Document`]: the sections the HTML and Markdown renderers share, in
-//! the order a manager reads them (the answer first, then the evidence). Only formatting
-//! and rounding happen here; every figure comes from the [`Report`].
+//! The report as a [`Document`]: the sections the terminal, Markdown and HTML renderers
+//! share, in the order a manager reads them (the answer first, then the evidence). Only
+//! wording and layout happen here: every figure comes from the [`Report`] and is written by
+//! [`crate::format`]. The usage sections are here, the capacity ones in
+//! `document_capacity.rs`.
 
 use chrono_tz::Tz;
 

@@ -1,5 +1,7 @@
-//! The capacity half of the shared [`Document`](super::markup::Document): processes,
-//! sizing, the architecture options, settings to review, people and the inputs.
+//! The capacity half of the shared [`Document`](super::markup::Document): processes
+//! (modelled and measured), sizing (scenarios, buffer, per-process resources), the
+//! architecture options, settings to review, people and the inputs. Figures are written
+//! by [`crate::format`].
 
 use chrono_tz::Tz;
 

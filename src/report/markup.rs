@@ -1,5 +1,5 @@
-//! One description of the report's sections, tables and charts that the HTML and Markdown
-//! renderers both write out in their own syntax (the idea of hyperfine's `MarkupExporter`:
+//! One description of the report's sections, tables and charts that the terminal, HTML
+//! and Markdown renderers each write out in their own syntax (the idea of hyperfine's `MarkupExporter`:
 //! the structure once, the syntax twice). Every string in it is plain text; each syntax
 //! escapes all of it when writing, so data (titles, usernames, paths) can never turn into
 //! markup. Numbers and times are written by [`crate::format`], where all rounding happens.

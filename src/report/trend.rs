@@ -1,5 +1,6 @@
-//! Renders `trend`: one row per week or month (from the exports or the snapshot history),
-//! the growth fits over fully covered periods, and utilisation of today's server.
+//! `trend` as a [`Document`] for the terminal, Markdown and HTML: one row per week or
+//! month (from the exports or the snapshot history), the growth fits over fully covered
+//! periods, and utilisation of today's server.
 
 use super::markup::{Block, Document, Section, Table as MTable};
 use crate::format::{count, fixed, or_dash, percent, short, signed_percent, MISSING};
@@ -51,7 +52,7 @@ fn rows(t: &TrendReport) -> (Vec<&'static str>, Vec<Vec<String>>) {
     (head, body)
 }
 
-/// The trend as a document for Markdown and HTML.
+/// The trend as a document for the terminal, Markdown and HTML.
 pub fn document(t: &TrendReport) -> Document {
     let unit = t.every.name();
     let (head, body) = rows(t);
