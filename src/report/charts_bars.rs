@@ -129,57 +129,78 @@ pub fn growth(r: &Report) -> Option<String> {
         .fold(0.0, f64::max);
     let caption = "Monthly p95 of concurrent sessions, fitted trend and projection";
     svg((WIDTH, 360), caption, |root| {
-        let mut chart = month_axes(&root, caption, &labels, max)?;
+        let frame = Frame {
+            margin_right: 24,
+            x_area: 40,
+            y_area: 56,
+            x_labels: labels.len().min(16),
+            label_size: 13,
+            y_desc: Some("p95 concurrent sessions"),
+        };
+        let mut chart = segment_axes(&root, caption, &labels, max, frame)?;
         monthly_bars(&mut chart, &r.months)?;
         trend_lines(&mut chart, fit)?;
         legend(&mut chart, SeriesLabelPosition::UpperLeft)
     })
 }
 
-/// A chart with one segment per month across and p95 sessions up.
-type MonthChart<'a, 'b> =
+/// A chart with one segment per label across (months, scenarios) and a value up.
+type SegmentChart<'a, 'b> =
     ChartContext<'a, SVGBackend<'b>, Cartesian2d<SegmentedCoord<RangedCoordu32>, RangedCoordf64>>;
 
-/// The growth chart's caption, axes, month labels and grid, up to `max` plus headroom.
-fn month_axes<'a, 'b>(
-    root: &'a DrawingArea<SVGBackend<'b>, Shift>,
+/// The frame of a [`SegmentChart`]: margins and label areas (px), how many labels across
+/// at most, their size and the y axis's description.
+struct Frame<'d> {
+    margin_right: u32,
+    x_area: u32,
+    y_area: u32,
+    x_labels: usize,
+    label_size: u32,
+    y_desc: Option<&'d str>,
+}
+
+/// A [`SegmentChart`]'s caption, axes, labels and grid, up to `max` plus headroom.
+fn segment_axes<'a, 'b>(
+    area: &'a DrawingArea<SVGBackend<'b>, Shift>,
     caption: &str,
     labels: &[String],
     max: f64,
-) -> Result<MonthChart<'a, 'b>, Box<dyn Error>> {
+    frame: Frame,
+) -> Result<SegmentChart<'a, 'b>, Box<dyn Error>> {
     let n = labels.len() as u32;
-    let mut chart = ChartBuilder::on(root)
+    let mut chart = ChartBuilder::on(area)
         .caption(caption, title())
         .margin(8)
-        .margin_right(24)
-        .x_label_area_size(40)
-        .y_label_area_size(56)
+        .margin_right(frame.margin_right)
+        .x_label_area_size(frame.x_area)
+        .y_label_area_size(frame.y_area)
         .build_cartesian_2d(
             (0u32..n.saturating_sub(1)).into_segmented(),
             0.0..headroom(max),
         )?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
+    let x_label = |v: &SegmentValue<u32>| match v {
+        SegmentValue::CenterOf(i) => label_at(labels, *i as i32),
+        _ => String::new(),
+    };
+    let mut mesh = chart.configure_mesh();
+    mesh.disable_x_mesh()
         .bold_line_style(GRID)
         .light_line_style(WHITE)
         .axis_style(INK)
-        .x_labels(labels.len().min(16))
-        .x_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) => label_at(labels, *i as i32),
-            _ => String::new(),
-        })
-        .y_desc("p95 concurrent sessions")
+        .x_labels(frame.x_labels)
+        .x_label_formatter(&x_label)
         .y_labels(6)
         .y_label_formatter(&|v| fixed(*v, 0))
-        .label_style(text(13))
-        .axis_desc_style(text(14))
-        .draw()?;
+        .label_style(text(frame.label_size));
+    if let Some(desc) = frame.y_desc {
+        mesh.y_desc(desc).axis_desc_style(text(14));
+    }
+    mesh.draw()?;
     Ok(chart)
 }
 
 /// One bar per month at its p95, pale when the month is partial.
-fn monthly_bars(chart: &mut MonthChart, months: &[Month]) -> Drawn {
+fn monthly_bars(chart: &mut SegmentChart, months: &[Month]) -> Drawn {
     chart
         .draw_series(months.iter().enumerate().map(|(i, m)| {
             let i = i as u32;
@@ -205,7 +226,7 @@ fn monthly_bars(chart: &mut MonthChart, months: &[Month]) -> Drawn {
 
 /// The fitted trend as a line over the fitted months and, dashed, its projection from
 /// the last fitted month on.
-fn trend_lines(chart: &mut MonthChart, fit: &GrowthFit) -> Drawn {
+fn trend_lines(chart: &mut SegmentChart, fit: &GrowthFit) -> Drawn {
     let point = |i: usize, v: f64| (SegmentValue::CenterOf(i as u32), v);
     let fitted: Vec<_> = fit
         .trend
@@ -298,31 +319,15 @@ fn bars(
         Some(v) => format!("{name} (dashed: recommended node, {})", fixed(v, 0)),
         None => name.to_string(),
     };
-    let mut chart = ChartBuilder::on(area)
-        .caption(caption, title())
-        .margin(8)
-        .margin_right(20)
-        .x_label_area_size(36)
-        .y_label_area_size(50)
-        .build_cartesian_2d(
-            (0u32..n.saturating_sub(1)).into_segmented(),
-            0.0..headroom(max),
-        )?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .bold_line_style(GRID)
-        .light_line_style(WHITE)
-        .axis_style(INK)
-        .x_labels(names.len())
-        .x_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) => label_at(names, *i as i32),
-            _ => String::new(),
-        })
-        .y_labels(6)
-        .y_label_formatter(&|v| fixed(*v, 0))
-        .label_style(text(14))
-        .draw()?;
+    let frame = Frame {
+        margin_right: 20,
+        x_area: 36,
+        y_area: 50,
+        x_labels: names.len(),
+        label_size: 14,
+        y_desc: None,
+    };
+    let mut chart = segment_axes(area, &caption, names, max, frame)?;
     chart.draw_series(values.iter().enumerate().map(|(i, v)| {
         let i = i as u32;
         let mut bar = Rectangle::new(
