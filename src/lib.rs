@@ -7,6 +7,8 @@
 //! - [`model`] is pure and deterministic: sessions are normalised (metrics.md section 1),
 //!   concurrency is computed by an exact event sweep, then bucketed and summarised.
 //! - [`report`] renders a [`model::Report`] as a terminal report or JSON; it never computes.
+//! - [`format`](mod@format) writes counts, percentages, sizes, durations and times one way
+//!   for the renderers and the model's prose alike; it depends on nothing in the crate.
 
 pub mod anonymize;
 pub mod atomic;
