@@ -13,7 +13,9 @@
 //! - [`report`] renders a [`model::Report`] (and `compare`, `trend`) in four formats; it
 //!   never computes.
 //! - Shared vocabulary that imports no layer: [`error`], [`settings`] (settings defined
-//!   once, merged by layer), [`vocab`] (Connect's content modes), [`atomic`] (safe writes).
+//!   once, merged by layer), [`vocab`] (Connect's content modes), [`atomic`] (safe writes),
+//!   [`format`](mod@format) (counts, percentages, sizes, durations and times written one
+//!   way for the renderers and the model's prose alike).
 //! - Also outside the layers: [`history`] (period snapshots), [`anonymize`] (pseudonyms
 //!   applied right after ingest), [`sample`] (the seeded generator of sample_data/).
 
@@ -24,6 +26,7 @@ pub mod cmd;
 pub mod config;
 pub mod error;
 pub mod fetch;
+pub mod format;
 pub mod history;
 pub mod ingest;
 pub mod model;

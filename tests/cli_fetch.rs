@@ -499,7 +499,7 @@ fn fetch_writes_every_file_in_pages_and_ingest_reads_them_back() {
     assert!(!out.path().join(".shiny_usage.csv.partial").exists());
     assert_no_key_in_files(out.path());
     assert!(
-        stderr(&o).contains("Shiny usage: 1234 records fetched"),
+        stderr(&o).contains("Shiny usage: 1,234 records fetched"),
         "{}",
         stderr(&o)
     );
@@ -558,7 +558,7 @@ fn analyze_server_gives_the_same_report_as_the_hand_export() {
     let cache_dir = cache.path().join("c");
     let c = cache_dir.display().to_string();
     let (fetched, o) = report(&["--server", &m.url(), "--cache", &c, "--retry-wait", "10ms"]);
-    assert!(stderr(&o).contains("Shiny usage: 1234 records fetched"));
+    assert!(stderr(&o).contains("Shiny usage: 1,234 records fetched"));
     let (by_hand, _) = report(&[hand.path().to_str().unwrap()]);
     assert_eq!(fetched, by_hand);
     // Every kind went in, with the same rows.

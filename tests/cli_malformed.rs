@@ -153,7 +153,7 @@ fn every_malformed_case_has_its_documented_outcome() {
             "ended years after started",
             "shiny.csv",
             csv(&[&row("2024-03-04T10:00:00Z", "2090-03-04T11:00:00Z")]),
-            Warns(1, "1 sessions last longer than 7 days (the longest 24106 days, at /"),
+            Warns(1, "1 sessions last longer than 7 days (the longest 24,106 days, at /"),
         ),
         (
             "duplicate headers",

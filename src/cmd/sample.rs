@@ -6,6 +6,7 @@ use clap::Args;
 
 use super::Outcome;
 use crate::error::Error;
+use crate::format::count;
 use crate::sample;
 
 /// Arguments of `sample`.
@@ -40,16 +41,16 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<Outcome> {
     if args.shiny_only {
         let path = args.out.join("shiny_usage.csv");
         let n = sample::generate_shiny_usage_only(&spec, &path).map_err(|e| Error::io(&path, e))?;
-        eprintln!("wrote {n} sessions to {}", path.display());
+        eprintln!("wrote {} sessions to {}", count(n), path.display());
     } else {
         let s = sample::generate(&spec, &args.out).map_err(|e| Error::io(&args.out, e))?;
         eprintln!(
             "wrote {} files to {} ({} sessions, {} visits, {} jobs)",
-            s.files.len(),
+            count(s.files.len()),
             args.out.display(),
-            s.sessions_written,
-            s.visits_written,
-            s.jobs_written
+            count(s.sessions_written),
+            count(s.visits_written),
+            count(s.jobs_written)
         );
     }
     Ok(Outcome::default())

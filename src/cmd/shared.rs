@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::anonymize::Pseudonyms;
 use crate::error::Result;
+use crate::format::{count, percent, short};
 use crate::history::Aliases;
 use crate::history::Stored;
 use crate::ingest;
@@ -100,10 +101,14 @@ pub(super) fn note_stored(dir: &Path, stored: &[Stored]) {
         .count();
     let kept = stored.len() - written;
     eprintln!(
-        "history: {written} period snapshot(s) written to {}{}",
+        "history: {} period snapshot(s) written to {}{}",
+        count(written),
         dir.display(),
         if kept > 0 {
-            format!(", {kept} kept (the stored version covers more of its period)")
+            format!(
+                ", {} kept (the stored version covers more of its period)",
+                count(kept)
+            )
         } else {
             String::new()
         }
@@ -117,19 +122,19 @@ pub(super) fn alert_line(u: &Utilisation) -> Option<String> {
         let detail = match u.limited_by.as_str() {
             "ram" => format!(
                 "{} GiB of RAM needed of {} GiB",
-                u.ram_gib_needed,
-                u.capacity_ram_gib.unwrap_or(0.0)
+                count(u.ram_gib_needed),
+                short(u.capacity_ram_gib.unwrap_or(0.0), 2)
             ),
             _ => format!(
                 "{} cores needed of {}",
-                u.cores_needed,
-                u.capacity_cores.unwrap_or(0)
+                count(u.cores_needed),
+                count(u.capacity_cores.unwrap_or(0))
             ),
         };
         format!(
-            "alert: utilisation {:.0} % is at or above {:.0} % ({detail})",
-            u.utilisation * 100.0,
-            at * 100.0
+            "alert: utilisation {} is at or above {} ({detail})",
+            percent(u.utilisation, 0),
+            percent(at, 0)
         )
     })
 }

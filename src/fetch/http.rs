@@ -179,9 +179,9 @@ impl Client {
                         .saturating_mul(1 << (attempt - 1).min(16));
                     let wait = wait.unwrap_or(backoff).min(MAX_WAIT);
                     self.note(&format!(
-                        "note: {}: {why}; retrying in {:.1}s ({attempt}/{})",
+                        "note: {}: {why}; retrying in {}s ({attempt}/{})",
                         path_query,
-                        wait.as_secs_f64(),
+                        crate::format::fixed(wait.as_secs_f64(), 1),
                         self.opts.retries
                     ));
                     std::thread::sleep(wait);

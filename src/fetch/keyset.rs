@@ -20,16 +20,14 @@
 //! end is stopped: a cursor or a page of records seen before in the pass, a page going
 //! back in time, or more than [`MAX_PAGES`] pages is a malformed-response error (exit 1),
 //! with the state still pointing at the last good page.
-
-use std::collections::HashSet;
-use std::fs::{File, OpenOptions};
-use std::io::Write;
-use std::path::Path;
+//!
+//! This file holds the endpoints, the run over a window's uncovered parts, the queries
+//! and the settled end; one pass (pages, journal, guards, merge) is in `pass.rs`.
 
 use serde_json::Value;
 
-use super::http::Got;
-use super::state::{self, gaps, EndpointState, Resume, State};
+use super::pass::{journal_holds, missing_mid_pass, pass, PassEnd, Start};
+use super::state::{self, gaps, State};
 use super::table::{self, Column, Merge, Row, Table};
 use super::{Ctx, FetchError, Note};
 
@@ -46,7 +44,7 @@ pub const PAGE: u32 = 500;
 /// whose paging never ends.
 pub const MAX_PAGES: u64 = 1_000_000;
 /// Malformed records named in the note (the rest are only counted).
-const SHOW_BAD: usize = 3;
+pub(super) const SHOW_BAD: usize = 3;
 
 /// One incremental endpoint.
 #[derive(Debug)]
@@ -73,22 +71,6 @@ pub struct Spec {
     pub needs: &'static str,
     /// Fields a record must have (not null).
     pub required: &'static [&'static str],
-}
-
-/// Where a pass starts.
-enum Start {
-    New { from: i64, to: i64 },
-    Resume(Resume),
-}
-
-/// How a pass ended.
-enum PassEnd {
-    /// Every page in, merged: journal rows, malformed records skipped, the merged table.
-    Done(u64, u64, Table),
-    /// 404 on the first page of a new pass.
-    Missing,
-    /// The resumed cursor is gone: what the journal held is merged; ask again.
-    Stale,
 }
 
 /// Runs an interrupted pass to its end, then one pass per uncovered part of the window,
@@ -159,178 +141,6 @@ pub fn run(ctx: &Ctx, spec: &Spec, state: &mut State) -> Result<Note, FetchError
     })
 }
 
-/// One pass: pages into the journal, then merged; the state saved after every page.
-fn pass(
-    ctx: &Ctx,
-    spec: &Spec,
-    state: &mut State,
-    es: &mut EndpointState,
-    journal: &Path,
-    start: Start,
-    mdv: Option<i64>,
-) -> Result<PassEnd, FetchError> {
-    let resumed = matches!(start, Start::Resume(_));
-    let (mut query, pass_from, pass_to, mut journal_len) = match start {
-        Start::Resume(r) => (
-            r.query,
-            r.pass_from.as_deref().and_then(|s| table::micros(Some(s))),
-            r.pass_to.as_deref().and_then(|s| table::micros(Some(s))),
-            r.journal_len,
-        ),
-        Start::New { from, to } => {
-            let from = (from != i64::MIN).then_some(from);
-            let to = (to != i64::MAX).then_some(to);
-            let len = start_journal(journal, spec.columns)?;
-            (Some(initial_query(spec, from, to, mdv)), from, to, len)
-        }
-    };
-    cut_journal(journal, journal_len)?;
-    let mut pages = 0u64;
-    let mut seen_queries: HashSet<String> = HashSet::new();
-    let mut seen_pages: HashSet<Vec<Row>> = HashSet::new();
-    let mut last_time: Option<i64> = None;
-    let mut bad: Vec<String> = Vec::new();
-    let order = table::col(spec.columns, spec.time_cols[0]);
-    while let Some(q) = query.take() {
-        let url = format!("{}/__api__{}?{q}", ctx.client.base(), spec.path);
-        let looping = |why: String| FetchError::Malformed {
-            url: url.clone(),
-            why: format!(
-                "{why}: its paging does not end; fetch stopped here (a later run resumes at \
-                 this page)"
-            ),
-        };
-        if pages >= MAX_PAGES {
-            return Err(looping(format!("more than {MAX_PAGES} pages in one pass")));
-        }
-        seen_queries.insert(q.clone());
-        let got = ctx.client.get(&format!("{}?{q}", spec.path), spec.needs);
-        let page = match got {
-            Ok(Got::Json(v)) => v,
-            Ok(Got::Missing) if pages == 0 && !resumed => {
-                let _ = std::fs::remove_file(journal);
-                return Ok(PassEnd::Missing);
-            }
-            Ok(Got::Missing) | Err(FetchError::Status { .. }) if pages == 0 && resumed => {
-                // The saved cursor is no longer valid: keep what the journal holds; the
-                // range is asked for again as an uncovered part.
-                ctx.client.note(&format!(
-                    "note: {}: the saved page is gone; starting the pass again",
-                    spec.label
-                ));
-                fold(ctx, spec, journal)?;
-                es.resume = None;
-                state.endpoints.insert(spec.name.into(), es.clone());
-                super::state::save(ctx.dir, state)?;
-                let _ = std::fs::remove_file(journal);
-                return Ok(PassEnd::Stale);
-            }
-            Ok(Got::Missing | Got::Forbidden) => return Err(missing_mid_pass(ctx, spec)),
-            Err(e) => return Err(e),
-        };
-        let (records, next) = split_page(spec, &page, &q, ctx)?;
-        let mut rows: Vec<Row> = Vec::with_capacity(records.len());
-        for r in records {
-            match table::row_checked(spec.columns, r, spec.required) {
-                Ok(row) => rows.push(row),
-                Err(why) => bad.push(why),
-            }
-        }
-        if !rows.is_empty() {
-            if !seen_pages.insert(rows.clone()) {
-                return Err(looping(
-                    "the server sent a page of records it had already sent in this pass".into(),
-                ));
-            }
-            if spec.paged {
-                let times: Vec<i64> = order
-                    .map(|i| {
-                        rows.iter()
-                            .filter_map(|r| table::micros(r[i].as_deref()))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                if let (Some(prev), Some(first)) = (last_time, times.iter().min()) {
-                    if *first < prev {
-                        return Err(looping(format!(
-                            "this page goes back in time ({} after {})",
-                            rfc3339(*first),
-                            rfc3339(prev)
-                        )));
-                    }
-                }
-                last_time = times.iter().max().copied().or(last_time);
-            }
-        }
-        let next = next.filter(|_| !records.is_empty());
-        if let Some(n) = &next {
-            if seen_queries.contains(n) {
-                return Err(looping(
-                    "the next-page cursor repeats one already followed in this pass".into(),
-                ));
-            }
-        }
-        journal_len = append(journal, spec.columns, &rows)?;
-        query = next;
-        es.resume = Some(Resume {
-            query: query.clone(),
-            pass_from: pass_from.map(rfc3339),
-            pass_to: pass_to.map(rfc3339),
-            journal_len,
-        });
-        state.endpoints.insert(spec.name.into(), es.clone());
-        super::state::save(ctx.dir, state)?;
-        pages += 1;
-    }
-    if !bad.is_empty() {
-        let shown: Vec<&str> = bad.iter().take(SHOW_BAD).map(String::as_str).collect();
-        ctx.client.note(&format!(
-            "note: {}: skipped {} malformed records from the server (not stored): {}{}",
-            spec.label,
-            bad.len(),
-            shown.join("; "),
-            if bad.len() > SHOW_BAD { "; ..." } else { "" }
-        ));
-    }
-    let (fetched_rows, merged) = fold(ctx, spec, journal)?;
-    if let Some(end) = settled_end(
-        &fetched_rows,
-        spec.columns,
-        spec.time_cols,
-        pass_to,
-        ctx.now,
-    ) {
-        es.cover(pass_from.unwrap_or(i64::MIN), end);
-    }
-    es.min_data_version = mdv;
-    es.rows = merged.rows.len() as u64;
-    es.passes += 1;
-    es.resume = None;
-    state.endpoints.insert(spec.name.into(), es.clone());
-    super::state::save(ctx.dir, state)?;
-    let _ = std::fs::remove_file(journal);
-    Ok(PassEnd::Done(
-        fetched_rows.len() as u64,
-        bad.len() as u64,
-        merged,
-    ))
-}
-
-/// Merges the journal into the endpoint's file (written atomically); returns the
-/// journal's rows and the merged table.
-fn fold(ctx: &Ctx, spec: &Spec, journal: &Path) -> Result<(Vec<Row>, Table), FetchError> {
-    let fetched = table::load(journal, spec.columns)?.rows;
-    let file = ctx.dir.join(spec.file);
-    let merged = table::merge(
-        table::load(&file, spec.columns)?,
-        fetched.clone(),
-        spec.merge,
-        spec.time_cols[0],
-    );
-    table::save(&file, &merged)?;
-    Ok((fetched, merged))
-}
-
 /// How far a finished pass with `to` (`None`: open-ended) and these rows is complete:
 /// `to` when it is [`LOOKBACK`] or more before `now`, else the newest time in the rows (up
 /// to `to` and `now`; later times are not trusted) less [`LOOKBACK`]; then held back to the
@@ -384,7 +194,12 @@ fn open_sessions(t: &Table) -> u64 {
 }
 
 /// The first page's query.
-fn initial_query(spec: &Spec, from: Option<i64>, to: Option<i64>, mdv: Option<i64>) -> String {
+pub(super) fn initial_query(
+    spec: &Spec,
+    from: Option<i64>,
+    to: Option<i64>,
+    mdv: Option<i64>,
+) -> String {
     let mut q: Vec<(String, String)> = Vec::new();
     if spec.paged {
         q.push(("limit".into(), PAGE.to_string()));
@@ -462,85 +277,6 @@ pub fn next_query(current: &str, paging: Option<&Value>) -> Option<String> {
     q.extend(pairs);
     let next = join(&q);
     (next != current).then_some(next)
-}
-
-/// A page's records and the next page's query.
-fn split_page<'v>(
-    spec: &Spec,
-    page: &'v Value,
-    current: &str,
-    ctx: &Ctx,
-) -> Result<(&'v [Value], Option<String>), FetchError> {
-    let bad = |why: &str| FetchError::Malformed {
-        url: format!("{}/__api__{}?{current}", ctx.client.base(), spec.path),
-        why: why.to_string(),
-    };
-    if !spec.paged {
-        let list = page
-            .as_array()
-            .or_else(|| page.get("results").and_then(Value::as_array))
-            .ok_or_else(|| bad("expected a JSON array of records"))?;
-        return Ok((list, None));
-    }
-    let list = page
-        .get("results")
-        .and_then(Value::as_array)
-        .ok_or_else(|| bad("expected an object with a \"results\" array"))?;
-    if list.iter().any(|r| !r.is_object()) {
-        return Err(bad("a record in \"results\" is not a JSON object"));
-    }
-    Ok((list, next_query(current, page.get("paging"))))
-}
-
-fn missing_mid_pass(ctx: &Ctx, spec: &Spec) -> FetchError {
-    FetchError::Status {
-        url: format!("{}/__api__{}", ctx.client.base(), spec.path),
-        status: 404,
-        detail: ": the next page vanished; run fetch again to restart this endpoint's pass".into(),
-    }
-}
-
-/// Creates a journal holding only the header; returns its length.
-fn start_journal(path: &Path, columns: &[Column]) -> Result<u64, FetchError> {
-    let mut buf = Vec::new();
-    table::write_header(columns, &mut buf).map_err(|e| io(path, e))?;
-    let mut f = File::create(path).map_err(|e| io(path, e))?;
-    f.write_all(&buf).map_err(|e| io(path, e))?;
-    f.sync_all().map_err(|e| io(path, e))?;
-    Ok(buf.len() as u64)
-}
-
-/// True when the journal still holds the bytes the state vouches for.
-fn journal_holds(path: &Path, r: &Resume) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| m.len() >= r.journal_len)
-}
-
-/// Cuts off anything a killed run appended after the vouched-for length.
-fn cut_journal(path: &Path, len: u64) -> Result<(), FetchError> {
-    let f = OpenOptions::new()
-        .write(true)
-        .open(path)
-        .map_err(|e| io(path, e))?;
-    f.set_len(len).map_err(|e| io(path, e))?;
-    f.sync_all().map_err(|e| io(path, e))
-}
-
-/// Appends rows, fsyncs, returns the new length.
-fn append(path: &Path, columns: &[Column], rows: &[Row]) -> Result<u64, FetchError> {
-    let mut buf = Vec::new();
-    table::write_rows(columns, rows, &mut buf).map_err(|e| io(path, e))?;
-    let mut f = OpenOptions::new()
-        .append(true)
-        .open(path)
-        .map_err(|e| io(path, e))?;
-    f.write_all(&buf).map_err(|e| io(path, e))?;
-    f.sync_data().map_err(|e| io(path, e))?;
-    let len = f.metadata().map_err(|e| io(path, e))?.len();
-    Ok(len)
-}
-
-fn io(path: &Path, e: std::io::Error) -> FetchError {
-    FetchError::io(path, e)
 }
 
 #[cfg(test)]

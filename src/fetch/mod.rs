@@ -12,10 +12,12 @@
 //!
 //! The dialect is described in [`table`]; the state file in [`state`]; the resume and
 //! merge rules in [`keyset`]. Layout: [`http`] talks to the server, [`table`] reads and
-//! writes the files, [`keyset`] and [`snapshot`] run the endpoints, this module orders them.
+//! writes the files, [`keyset`] (with `pass`, one pass of it) and [`snapshot`] run the
+//! endpoints, this module orders them.
 
 pub mod http;
 pub mod keyset;
+mod pass;
 pub mod snapshot;
 pub mod state;
 pub mod table;
@@ -26,6 +28,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::format::count;
 use crate::ingest::Micros;
 use http::{ApiKey, Client, Got, HttpOptions};
 use keyset::Spec;
@@ -410,16 +413,23 @@ fn line(log: &mut dyn Write, label: &str, file: &str, note: &Note) {
             bad,
         } => {
             let open = if *open > 0 {
-                format!(" ({open} sessions still open: asked for again next run)")
+                format!(
+                    " ({} sessions still open: asked for again next run)",
+                    count(*open)
+                )
             } else {
                 String::new()
             };
             let bad = if *bad > 0 {
-                format!("; {bad} malformed records skipped (not stored)")
+                format!("; {} malformed records skipped (not stored)", count(*bad))
             } else {
                 String::new()
             };
-            format!("{label}: {fetched} records fetched, {rows} rows in {file}{open}{bad}")
+            format!(
+                "{label}: {} records fetched, {} rows in {file}{open}{bad}",
+                count(*fetched),
+                count(*rows)
+            )
         }
         Note::Jobs {
             items,
@@ -428,12 +438,18 @@ fn line(log: &mut dyn Write, label: &str, file: &str, note: &Note) {
             skipped,
         } => {
             let skipped = if *skipped > 0 {
-                format!("; {skipped} items skipped (deleted, or not visible to this key)")
+                format!(
+                    "; {} items skipped (deleted, or not visible to this key)",
+                    count(*skipped)
+                )
             } else {
                 String::new()
             };
             format!(
-                "{label}: {fetched} jobs of {items} on-demand items fetched, {rows} rows in {file}{skipped}"
+                "{label}: {} jobs of {} on-demand items fetched, {} rows in {file}{skipped}",
+                count(*fetched),
+                count(*items),
+                count(*rows)
             )
         }
         Note::Missing => {

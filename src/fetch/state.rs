@@ -103,11 +103,10 @@ fn us(s: Option<&str>) -> Option<i64> {
         .map(|t| t.timestamp_micros())
 }
 
-/// RFC 3339 UTC text of microseconds.
+/// RFC 3339 UTC text of microseconds ([`crate::format::rfc3339`]); empty outside chrono's
+/// range (`i64::MAX`, "no end").
 pub fn rfc3339(us: i64) -> String {
-    chrono::DateTime::from_timestamp_micros(us)
-        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
-        .unwrap_or_default()
+    crate::format::rfc3339(us).unwrap_or_default()
 }
 
 /// A half-open range in microseconds; `i64::MIN` = the beginning, `i64::MAX` = no end.

@@ -12,10 +12,11 @@ use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 use std::path::Path;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::FetchError;
+use crate::format;
 use crate::ingest::reader::is_null;
 
 /// How a column is written.
@@ -166,9 +167,7 @@ fn value_text(v: &Value, ty: Ty) -> Option<String> {
 /// is kept as it came (ingest then names the row).
 pub fn canonical_time(s: &str) -> String {
     match DateTime::parse_from_rfc3339(s.trim()) {
-        Ok(t) => t
-            .with_timezone(&Utc)
-            .to_rfc3339_opts(SecondsFormat::AutoSi, true),
+        Ok(t) => format::rfc3339_utc(&t.with_timezone(&Utc)),
         Err(_) => s.to_string(),
     }
 }

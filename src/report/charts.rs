@@ -16,6 +16,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 pub use super::charts_bars::{growth, sizing, top_content};
 
 use super::markup::escape_html;
+use crate::format::{count, fixed};
 use crate::model::Report;
 
 /// Result of one drawing pass.
@@ -82,6 +83,21 @@ pub(super) fn headroom(max: f64) -> f64 {
     } else {
         max * 1.12
     }
+}
+
+/// The series legend at `at`, on a translucent white box.
+pub(super) fn legend<'a, 'b: 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'b>, CT>,
+    at: SeriesLabelPosition,
+) -> Drawn {
+    chart
+        .configure_series_labels()
+        .position(at)
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(209, 213, 219))
+        .label_font(text(14))
+        .draw()?;
+    Ok(())
 }
 
 /// The label at index `i` of `labels`, or nothing off the end.
@@ -171,7 +187,7 @@ fn daily_panel(area: &DrawingArea<SVGBackend, Shift>, p: &Daily, labels: &[Strin
         .x_label_formatter(&|_| String::new())
         .set_tick_mark_size(LabelAreaPosition::Bottom, 0)
         .y_labels(5)
-        .y_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| fixed(*v, 0))
         .y_desc(p.unit)
         .label_style(text(14))
         .axis_desc_style(text(14))
@@ -325,7 +341,7 @@ fn heat_legend(area: &DrawingArea<SVGBackend, Shift>, top: f64) -> Drawn {
         [(x0, y0), (x0 + 18, y1)],
         INK.stroke_width(1),
     ))?;
-    area.draw(&Text::new(format!("{top:.1}"), (x0 + 24, y0 - 6), text(14)))?;
+    area.draw(&Text::new(fixed(top, 1), (x0 + 24, y0 - 6), text(14)))?;
     area.draw(&Text::new("0", (x0 + 24, y1 - 10), text(14)))?;
     area.draw(&Text::new("sessions", (x0 - 8, y0 - 34), text(14)))?;
     Ok(())
@@ -364,7 +380,7 @@ pub fn daily_peaks(r: &Report) -> Option<String> {
             .axis_style(INK)
             .x_labels(12)
             .x_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(x) => x.to_string(),
+                SegmentValue::CenterOf(x) => count(*x),
                 _ => String::new(),
             })
             .x_desc("peak concurrent sessions of the day")
@@ -395,18 +411,13 @@ pub fn daily_peaks(r: &Report) -> Option<String> {
                 MARK.stroke_width(2),
             ))?
             .label(format!(
-                "90 % of the peak ({:.1}): {} of {} days at or above",
-                d.summary.ninety_pct_of_peak, d.summary.at_or_above_90pct_of_peak, d.summary.count
+                "90 % of the peak ({}): {} of {} days at or above",
+                fixed(d.summary.ninety_pct_of_peak, 1),
+                count(d.summary.at_or_above_90pct_of_peak),
+                count(d.summary.count)
             ))
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], MARK.stroke_width(2)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(209, 213, 219))
-            .label_font(text(14))
-            .draw()?;
-        Ok(())
+        legend(&mut chart, SeriesLabelPosition::UpperRight)
     })
 }
 

@@ -2,14 +2,21 @@
 //! trend and projection, and the sizing scenarios. Same rules as [`super::charts`]: draw
 //! the model's figures, compute nothing.
 
+use std::error::Error;
+
+use plotters::coord::ranged1d::SegmentedCoord;
+use plotters::coord::types::{RangedCoordf64, RangedCoordu32};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::charts::{
-    headroom, label_at, svg, text, title, Drawn, GRID, INK, MARK, PROCESSES, SESSIONS, WIDTH,
+    headroom, label_at, legend, svg, text, title, Drawn, GRID, INK, MARK, PROCESSES, SESSIONS,
+    WIDTH,
 };
+use crate::format::{count, fixed, signed_percent};
 use crate::model::capacity::Scenario;
+use crate::model::usage::growth::{GrowthFit, Month};
 use crate::model::Report;
 
 /// Most content items drawn in the top-content chart.
@@ -73,7 +80,7 @@ pub fn top_content(r: &Report) -> Option<String> {
                 _ => String::new(),
             })
             .x_labels(8)
-            .x_label_formatter(&|v| format!("{v:.0}"))
+            .x_label_formatter(&|v| fixed(*v, 0))
             .x_desc("peak concurrent sessions")
             .label_style(text(14))
             .axis_desc_style(text(14))
@@ -93,7 +100,7 @@ pub fn top_content(r: &Report) -> Option<String> {
         chart.draw_series(items.iter().enumerate().map(|(k, (_, peak))| {
             let y = n - 1 - k as u32;
             Text::new(
-                peak.to_string(),
+                count(*peak),
                 (f64::from(*peak), SegmentValue::CenterOf(y)),
                 text(14).pos(Pos::new(HPos::Left, VPos::Center)),
             )
@@ -114,7 +121,6 @@ pub fn growth(r: &Report) -> Option<String> {
     } else {
         fit.trend.iter().map(|t| t.month.clone()).collect()
     };
-    let n = labels.len() as u32;
     let max = r
         .months
         .iter()
@@ -123,95 +129,136 @@ pub fn growth(r: &Report) -> Option<String> {
         .fold(0.0, f64::max);
     let caption = "Monthly p95 of concurrent sessions, fitted trend and projection";
     svg((WIDTH, 360), caption, |root| {
-        let mut chart = ChartBuilder::on(&root)
-            .caption(caption, title())
-            .margin(8)
-            .margin_right(24)
-            .x_label_area_size(40)
-            .y_label_area_size(56)
-            .build_cartesian_2d(
-                (0u32..n.saturating_sub(1)).into_segmented(),
-                0.0..headroom(max),
-            )?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .bold_line_style(GRID)
-            .light_line_style(WHITE)
-            .axis_style(INK)
-            .x_labels(labels.len().min(16))
-            .x_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) => label_at(&labels, *i as i32),
-                _ => String::new(),
-            })
-            .y_desc("p95 concurrent sessions")
-            .y_labels(6)
-            .y_label_formatter(&|v| format!("{v:.0}"))
-            .label_style(text(13))
-            .axis_desc_style(text(14))
-            .draw()?;
-        chart
-            .draw_series(r.months.iter().enumerate().map(|(i, m)| {
-                let i = i as u32;
-                let color = if m.full {
-                    SESSIONS.mix(0.8)
-                } else {
-                    SESSIONS.mix(0.3)
-                };
-                let mut bar = Rectangle::new(
-                    [
-                        (SegmentValue::Exact(i), 0.0),
-                        (SegmentValue::Exact(i + 1), f64::from(m.p95.unwrap_or(0))),
-                    ],
-                    color.filled(),
-                );
-                bar.set_margin(0, 0, 6, 6);
-                bar
-            }))?
-            .label("monthly p95 (pale: partial month)")
-            .legend(|(x, y)| {
-                Rectangle::new([(x, y - 5), (x + 16, y + 5)], SESSIONS.mix(0.8).filled())
-            });
-        let point = |i: usize, v: f64| (SegmentValue::CenterOf(i as u32), v);
-        let fitted: Vec<_> = fit
-            .trend
-            .iter()
-            .enumerate()
-            .filter(|(_, t)| !t.projected)
-            .map(|(i, t)| point(i, t.value))
-            .collect();
-        let last_fitted = fit.trend.iter().rposition(|t| !t.projected);
-        let projected: Vec<_> = fit
-            .trend
-            .iter()
-            .enumerate()
-            .filter(|(i, t)| t.projected || Some(*i) == last_fitted)
-            .map(|(i, t)| point(i, t.value))
-            .collect();
-        if !fitted.is_empty() {
-            chart
-                .draw_series(LineSeries::new(fitted, INK.stroke_width(2)))?
-                .label(match fit.rate_per_month {
-                    Some(rate) => format!("fitted trend, {:+.1} % per month", rate * 100.0),
-                    None => "fitted trend".to_string(),
-                })
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], INK.stroke_width(2)));
-        }
-        if projected.len() > 1 {
-            chart
-                .draw_series(DashedLineSeries::new(projected, 6, 4, MARK.stroke_width(2)))?
-                .label("projection")
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], MARK.stroke_width(2)));
-        }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(209, 213, 219))
-            .label_font(text(14))
-            .draw()?;
-        Ok(())
+        let frame = Frame {
+            margin_right: 24,
+            x_area: 40,
+            y_area: 56,
+            x_labels: labels.len().min(16),
+            label_size: 13,
+            y_desc: Some("p95 concurrent sessions"),
+        };
+        let mut chart = segment_axes(&root, caption, &labels, max, frame)?;
+        monthly_bars(&mut chart, &r.months)?;
+        trend_lines(&mut chart, fit)?;
+        legend(&mut chart, SeriesLabelPosition::UpperLeft)
     })
+}
+
+/// A chart with one segment per label across (months, scenarios) and a value up.
+type SegmentChart<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<SegmentedCoord<RangedCoordu32>, RangedCoordf64>>;
+
+/// The frame of a [`SegmentChart`]: margins and label areas (px), how many labels across
+/// at most, their size and the y axis's description.
+struct Frame<'d> {
+    margin_right: u32,
+    x_area: u32,
+    y_area: u32,
+    x_labels: usize,
+    label_size: u32,
+    y_desc: Option<&'d str>,
+}
+
+/// A [`SegmentChart`]'s caption, axes, labels and grid, up to `max` plus headroom.
+fn segment_axes<'a, 'b>(
+    area: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    caption: &str,
+    labels: &[String],
+    max: f64,
+    frame: Frame,
+) -> Result<SegmentChart<'a, 'b>, Box<dyn Error>> {
+    let n = labels.len() as u32;
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, title())
+        .margin(8)
+        .margin_right(frame.margin_right)
+        .x_label_area_size(frame.x_area)
+        .y_label_area_size(frame.y_area)
+        .build_cartesian_2d(
+            (0u32..n.saturating_sub(1)).into_segmented(),
+            0.0..headroom(max),
+        )?;
+    let x_label = |v: &SegmentValue<u32>| match v {
+        SegmentValue::CenterOf(i) => label_at(labels, *i as i32),
+        _ => String::new(),
+    };
+    let mut mesh = chart.configure_mesh();
+    mesh.disable_x_mesh()
+        .bold_line_style(GRID)
+        .light_line_style(WHITE)
+        .axis_style(INK)
+        .x_labels(frame.x_labels)
+        .x_label_formatter(&x_label)
+        .y_labels(6)
+        .y_label_formatter(&|v| fixed(*v, 0))
+        .label_style(text(frame.label_size));
+    if let Some(desc) = frame.y_desc {
+        mesh.y_desc(desc).axis_desc_style(text(14));
+    }
+    mesh.draw()?;
+    Ok(chart)
+}
+
+/// One bar per month at its p95, pale when the month is partial.
+fn monthly_bars(chart: &mut SegmentChart, months: &[Month]) -> Drawn {
+    chart
+        .draw_series(months.iter().enumerate().map(|(i, m)| {
+            let i = i as u32;
+            let color = if m.full {
+                SESSIONS.mix(0.8)
+            } else {
+                SESSIONS.mix(0.3)
+            };
+            let mut bar = Rectangle::new(
+                [
+                    (SegmentValue::Exact(i), 0.0),
+                    (SegmentValue::Exact(i + 1), f64::from(m.p95.unwrap_or(0))),
+                ],
+                color.filled(),
+            );
+            bar.set_margin(0, 0, 6, 6);
+            bar
+        }))?
+        .label("monthly p95 (pale: partial month)")
+        .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 16, y + 5)], SESSIONS.mix(0.8).filled()));
+    Ok(())
+}
+
+/// The fitted trend as a line over the fitted months and, dashed, its projection from
+/// the last fitted month on.
+fn trend_lines(chart: &mut SegmentChart, fit: &GrowthFit) -> Drawn {
+    let point = |i: usize, v: f64| (SegmentValue::CenterOf(i as u32), v);
+    let fitted: Vec<_> = fit
+        .trend
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !t.projected)
+        .map(|(i, t)| point(i, t.value))
+        .collect();
+    let last_fitted = fit.trend.iter().rposition(|t| !t.projected);
+    let projected: Vec<_> = fit
+        .trend
+        .iter()
+        .enumerate()
+        .filter(|(i, t)| t.projected || Some(*i) == last_fitted)
+        .map(|(i, t)| point(i, t.value))
+        .collect();
+    if !fitted.is_empty() {
+        chart
+            .draw_series(LineSeries::new(fitted, INK.stroke_width(2)))?
+            .label(match fit.rate_per_month {
+                Some(rate) => format!("fitted trend, {} per month", signed_percent(rate, 1)),
+                None => "fitted trend".to_string(),
+            })
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], INK.stroke_width(2)));
+    }
+    if projected.len() > 1 {
+        chart
+            .draw_series(DashedLineSeries::new(projected, 6, 4, MARK.stroke_width(2)))?
+            .label("projection")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], MARK.stroke_width(2)));
+    }
+    Ok(())
 }
 
 /// Cores and RAM of each sizing scenario side by side, with the recommended node's size
@@ -224,8 +271,11 @@ pub fn sizing(r: &Report) -> Option<String> {
     let names: Vec<String> = scenarios
         .iter()
         .map(|s| match s.name.as_str() {
-            "projected" => format!("projected ({:.0} mo)", s.horizon_months.unwrap_or(0.0)),
-            "scaled" => format!("scaled x{:.1}", s.k),
+            "projected" => format!(
+                "projected ({} mo)",
+                fixed(s.horizon_months.unwrap_or(0.0), 0)
+            ),
+            "scaled" => format!("scaled x{}", fixed(s.k, 1)),
             other => other.to_string(),
         })
         .collect();
@@ -266,34 +316,18 @@ fn bars(
     let n = values.len() as u32;
     let max = values.iter().copied().chain(node).fold(0.0, f64::max);
     let caption = match node {
-        Some(v) => format!("{name} (dashed: recommended node, {v:.0})"),
+        Some(v) => format!("{name} (dashed: recommended node, {})", fixed(v, 0)),
         None => name.to_string(),
     };
-    let mut chart = ChartBuilder::on(area)
-        .caption(caption, title())
-        .margin(8)
-        .margin_right(20)
-        .x_label_area_size(36)
-        .y_label_area_size(50)
-        .build_cartesian_2d(
-            (0u32..n.saturating_sub(1)).into_segmented(),
-            0.0..headroom(max),
-        )?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .bold_line_style(GRID)
-        .light_line_style(WHITE)
-        .axis_style(INK)
-        .x_labels(names.len())
-        .x_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) => label_at(names, *i as i32),
-            _ => String::new(),
-        })
-        .y_labels(6)
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .label_style(text(14))
-        .draw()?;
+    let frame = Frame {
+        margin_right: 20,
+        x_area: 36,
+        y_area: 50,
+        x_labels: names.len(),
+        label_size: 14,
+        y_desc: None,
+    };
+    let mut chart = segment_axes(area, &caption, names, max, frame)?;
     chart.draw_series(values.iter().enumerate().map(|(i, v)| {
         let i = i as u32;
         let mut bar = Rectangle::new(
@@ -308,7 +342,7 @@ fn bars(
     }))?;
     chart.draw_series(values.iter().enumerate().map(|(i, v)| {
         Text::new(
-            format!("{v:.0}"),
+            fixed(*v, 0),
             (SegmentValue::CenterOf(i as u32), *v),
             text(15).pos(Pos::new(HPos::Center, VPos::Bottom)),
         )

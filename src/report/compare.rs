@@ -1,56 +1,20 @@
-//! Renders `compare`: key figures side by side with absolute and relative change, the
-//! content mix, and the top risers and fallers by content peak.
+//! `compare` as a [`Document`] for the terminal, Markdown and HTML: key figures side by
+//! side with absolute and relative change, the content mix, and the top risers and
+//! fallers by content peak.
+
+use chrono_tz::Tz;
 
 use super::markup::{Block, Document, Section, Span, Table as MTable};
-use crate::model::over_time::compare::CompareReport;
-use crate::model::over_time::compare::{Change, ContentChange};
-use crate::model::usage::time::Timestamp;
+use crate::format::{
+    count, figure, fixed, minute, or_dash, signed_count, signed_figure, signed_percent, MISSING,
+};
+use crate::model::over_time::compare::{Change, CompareReport, Comparison, ContentChange};
 use crate::model::wire::Window;
 
-/// The comparison as a document for Markdown and HTML.
+/// The comparison as a document for the terminal, Markdown and HTML.
 pub fn document(r: &CompareReport) -> Document {
     let c = &r.comparison;
-    let figures_table = |list: &[Change]| {
-        let mut t = MTable::numeric(&["figure", "baseline", "current", "change", "relative"]);
-        for ch in list {
-            t.row(vec![
-                ch.name.clone(),
-                number(ch.baseline),
-                number(ch.current),
-                signed(ch.change),
-                percent(ch.relative),
-            ]);
-        }
-        t
-    };
-    let movers_table = |list: &[ContentChange]| {
-        let mut t = MTable::numeric(&["content", "baseline peak", "current peak", "change"]);
-        for m in list {
-            t.row(vec![
-                m.title.clone().unwrap_or_else(|| m.guid.clone()),
-                m.baseline_peak.to_string(),
-                m.current_peak.to_string(),
-                format!("{:+}", m.change),
-            ]);
-        }
-        t
-    };
-    let (a, b) = &c.architecture;
-    let mut sections = vec![Section {
-        id: "figures",
-        title: "Key figures".into(),
-        blocks: vec![
-            Block::Para(vec![
-                Span::Text("Recommended architecture: ".into()),
-                Span::Strong(format!(
-                    "{} then {}",
-                    a.as_deref().unwrap_or("-"),
-                    b.as_deref().unwrap_or("-")
-                )),
-            ]),
-            Block::Table(figures_table(&c.figures)),
-        ],
-    }];
+    let mut sections = vec![key_figures(c)];
     if !c.content_mix.is_empty() {
         sections.push(Section {
             id: "mix",
@@ -58,26 +22,7 @@ pub fn document(r: &CompareReport) -> Document {
             blocks: vec![Block::Table(figures_table(&c.content_mix))],
         });
     }
-    let mut movers = Vec::new();
-    if !c.risers.is_empty() {
-        movers.push(Block::Heading(
-            "Top risers (peak concurrent sessions)".into(),
-        ));
-        movers.push(Block::Table(movers_table(&c.risers)));
-    }
-    if !c.fallers.is_empty() {
-        movers.push(Block::Heading(
-            "Top fallers (peak concurrent sessions)".into(),
-        ));
-        movers.push(Block::Table(movers_table(&c.fallers)));
-    }
-    if !movers.is_empty() {
-        sections.push(Section {
-            id: "movers",
-            title: "Risers and fallers".into(),
-            blocks: movers,
-        });
-    }
+    sections.extend(movers(c));
     Document {
         title: "Posit Connect capacity: comparison".into(),
         meta: [
@@ -91,43 +36,83 @@ pub fn document(r: &CompareReport) -> Document {
     }
 }
 
-/// A number for people: integers as integers, the rest with up to two decimals.
-pub fn number(x: Option<f64>) -> String {
-    match x {
-        None => "-".into(),
-        Some(v) if v.fract() == 0.0 && v.abs() < 1e15 => format!("{v:.0}"),
-        Some(v) => format!("{v:.2}"),
+/// The recommended architecture of each period and the key figures side by side.
+fn key_figures(c: &Comparison) -> Section {
+    let (a, b) = &c.architecture;
+    Section {
+        id: "figures",
+        title: "Key figures".into(),
+        blocks: vec![
+            Block::Para(vec![
+                Span::Text("Recommended architecture: ".into()),
+                Span::Strong(format!(
+                    "{} then {}",
+                    a.as_deref().unwrap_or(MISSING),
+                    b.as_deref().unwrap_or(MISSING)
+                )),
+            ]),
+            Block::Table(figures_table(&c.figures)),
+        ],
     }
 }
 
-/// A signed change.
-pub fn signed(x: Option<f64>) -> String {
-    match x {
-        None => "-".into(),
-        Some(v) if v > 0.0 => format!("+{}", number(Some(v))),
-        Some(v) => number(Some(v)),
+/// Figures with baseline, current, absolute and relative change.
+fn figures_table(list: &[Change]) -> MTable {
+    let mut t = MTable::numeric(&["figure", "baseline", "current", "change", "relative"]);
+    for ch in list {
+        t.row(vec![
+            ch.name.clone(),
+            or_dash(ch.baseline, figure),
+            or_dash(ch.current, figure),
+            or_dash(ch.change, signed_figure),
+            or_dash(ch.relative, |v| signed_percent(v, 1)),
+        ]);
     }
+    t
 }
 
-/// A relative change in percent with one decimal.
-pub fn percent(x: Option<f64>) -> String {
-    x.map_or_else(|| "-".into(), |v| format!("{:+.1} %", v * 100.0))
+/// The top risers and fallers by content peak, when there are any.
+fn movers(c: &Comparison) -> Option<Section> {
+    let mut blocks = Vec::new();
+    for (heading, list) in [
+        ("Top risers (peak concurrent sessions)", &c.risers),
+        ("Top fallers (peak concurrent sessions)", &c.fallers),
+    ] {
+        if !list.is_empty() {
+            blocks.push(Block::Heading(heading.into()));
+            blocks.push(Block::Table(movers_table(list)));
+        }
+    }
+    (!blocks.is_empty()).then(|| Section {
+        id: "movers",
+        title: "Risers and fallers".into(),
+        blocks,
+    })
+}
+
+/// Content items with their peak in each period and the change.
+fn movers_table(list: &[ContentChange]) -> MTable {
+    let mut t = MTable::numeric(&["content", "baseline peak", "current peak", "change"]);
+    for m in list {
+        t.row(vec![
+            m.title.clone().unwrap_or_else(|| m.guid.clone()),
+            count(m.baseline_peak),
+            count(m.current_peak),
+            signed_count(m.change),
+        ]);
+    }
+    t
 }
 
 /// A window as `first – last` instant (UTC, to the minute; the end is exclusive, so the
 /// last instant shown is one microsecond before it).
 pub fn window(w: &Option<Window>) -> String {
-    let minute = |t: Timestamp| {
-        t.utc()
-            .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
-            .unwrap_or_default()
-    };
     match w {
         Some(w) => format!(
-            "{} to {} UTC ({:.1} days)",
-            minute(w.start),
-            minute(Timestamp(w.end.0 - 1)),
-            w.days
+            "{} to {} UTC ({} days)",
+            minute(w.start.0, Tz::UTC),
+            minute(w.end.0 - 1, Tz::UTC),
+            fixed(w.days, 1)
         ),
         None => "no data".into(),
     }

@@ -1,13 +1,17 @@
-//! The report as a [`Document`]: the sections the HTML and Markdown renderers share, in
-//! the order a manager reads them (the answer first, then the evidence). Only formatting
-//! and rounding happen here; every figure comes from the [`Report`].
+//! The report as a [`Document`]: the sections the terminal, Markdown and HTML renderers
+//! share, in the order a manager reads them (the answer first, then the evidence). Only
+//! wording and layout happen here: every figure comes from the [`Report`] and is written by
+//! [`crate::format`]. The usage sections are here, the capacity ones in
+//! `document_capacity.rs`.
 
 use chrono_tz::Tz;
 
 use super::document_capacity::{inputs, options, people, processes, review, sizing};
 use super::markup::{
-    arch_name, count, dec1, duration, int, local, nodes, rate, Block, Callout, Chart, ChartKind,
-    Document, Figure, Section, Span, Table,
+    arch_name, nodes, Block, Callout, Chart, ChartKind, Document, Figure, Section, Span, Table,
+};
+use crate::format::{
+    cores, count, duration, fixed, gib, local_time, or_dash, signed_percent, MISSING,
 };
 use crate::model::wire::{PeriodSummary, Stats};
 use crate::model::Report;
@@ -38,10 +42,10 @@ pub fn document(r: &Report) -> Document {
 fn meta(r: &Report, tz: Tz) -> Vec<String> {
     let window = match &r.window {
         Some(w) => format!(
-            "Usage from {} to {} ({:.0} days); times in {}.",
-            local(Some(w.start), tz),
-            local(Some(w.end), tz),
-            w.days,
+            "Usage from {} to {} ({} days); times in {}.",
+            local_time(Some(w.start), tz),
+            local_time(Some(w.end), tz),
+            fixed(w.days, 0),
             r.assumptions.tz
         ),
         None => "No sessions or visits in the inputs: nothing to analyse.".into(),
@@ -52,7 +56,7 @@ fn meta(r: &Report, tz: Tz) -> Vec<String> {
             "{} Shiny sessions and {} visits from {} export files, analysed by {} {}.",
             count(r.sessions.count),
             count(r.visits.count),
-            r.inputs.files.len(),
+            count(r.inputs.files.len()),
             r.tool.name,
             r.tool.version
         ),
@@ -68,23 +72,27 @@ fn summary(r: &Report, tz: Tz) -> Section {
         let d = &rec.decision;
         figures.push(Figure {
             label: "Recommended".into(),
-            value: format!("{} cores, {} GiB", d.node.cores, d.node.ram_gib),
+            value: format!(
+                "{}, {}",
+                cores(d.node.cores as f64),
+                gib(d.node.ram_gib as f64)
+            ),
             note: format!("{}: {}", arch_name(d.architecture), nodes(d.nodes)),
         });
     }
     if let Some(c) = &r.concurrency {
         figures.push(Figure {
             label: "Peak concurrent sessions".into(),
-            value: c.sessions.peak.to_string(),
+            value: count(c.sessions.peak),
             note: format!(
                 "on {}; {} on average",
-                local(c.sessions.peak_at, tz),
-                dec1(c.sessions.average)
+                local_time(c.sessions.peak_at, tz),
+                or_dash(c.sessions.average, |v| fixed(v, 1))
             ),
         });
         figures.push(Figure {
             label: "Peak concurrent users".into(),
-            value: c.users.peak.to_string(),
+            value: count(c.users.peak),
             note: format!("{} distinct named users in all", count(r.people.consumers)),
         });
     }
@@ -92,24 +100,21 @@ fn summary(r: &Report, tz: Tz) -> Section {
         let measured = p
             .measured
             .as_ref()
-            .map(|m| format!("; measured from jobs: {}", m.peak))
+            .map(|m| format!("; measured from jobs: {}", count(m.peak)))
             .unwrap_or_default();
         figures.push(Figure {
             label: "Peak processes".into(),
-            value: p.estimated.peak.to_string(),
+            value: count(p.estimated.peak),
             note: format!("modelled, alive at once{measured}"),
         });
     }
     if let Some(m) = r.growth.sessions_p95.rate_per_month {
         figures.push(Figure {
             label: "Growth".into(),
-            value: format!("{:+.1} %/month", m * 100.0),
+            value: format!("{}/month", signed_percent(m, 1)),
             note: format!(
                 "p95 concurrent sessions, R² {}",
-                r.growth
-                    .sessions_p95
-                    .r_squared
-                    .map_or("-".into(), |v| format!("{v:.2}"))
+                or_dash(r.growth.sessions_p95.r_squared, |v| fixed(v, 2))
             ),
         });
     }
@@ -149,26 +154,26 @@ fn recommendation(r: &Report) -> Option<Block> {
     if let Some((z, sc)) = scaled {
         let tail = vec![
             Span::Text(format!(
-                "With {:.1} times the sessions (the scaled scenario): ",
-                z.k
+                "With {} times the sessions (the scaled scenario): ",
+                fixed(z.k, 1)
             )),
             Span::Strong(format!(
-                "{}, {} of {} cores and {} GiB.",
+                "{}, {} of {} and {}.",
                 arch_name(sc.architecture),
                 nodes(sc.nodes),
-                sc.node.cores,
-                sc.node.ram_gib
+                cores(sc.node.cores as f64),
+                gib(sc.node.ram_gib as f64)
             )),
         ];
         blocks.push(Block::Para(tail));
     }
     Some(Block::Callout(Callout {
         title: format!(
-            "Recommendation: {}, {} of {} cores and {} GiB{spare}",
+            "Recommendation: {}, {} of {} and {}{spare}",
             arch_name(d.architecture),
             nodes(d.nodes),
-            d.node.cores,
-            d.node.ram_gib
+            cores(d.node.cores as f64),
+            gib(d.node.ram_gib as f64)
         ),
         blocks,
     }))
@@ -192,12 +197,12 @@ fn questions(r: &Report) -> Section {
 fn stats_row(name: &str, s: &Stats, tz: Tz) -> Vec<String> {
     vec![
         name.to_string(),
-        s.peak.to_string(),
-        local(s.peak_at, tz),
-        dec1(s.average),
-        int(s.p50),
-        int(s.p95),
-        int(s.p99),
+        count(s.peak),
+        local_time(s.peak_at, tz),
+        or_dash(s.average, |v| fixed(v, 1)),
+        or_dash(s.p50, count),
+        or_dash(s.p95, count),
+        or_dash(s.p99, count),
     ]
 }
 
@@ -220,12 +225,12 @@ fn concurrency(r: &Report, tz: Tz) -> Option<Section> {
         let e = &p.estimated;
         t.row(vec![
             "processes (modelled, alive)".into(),
-            e.peak.to_string(),
-            local(e.peak_at, tz),
-            dec1(e.average),
-            "-".into(),
-            int(e.p95),
-            "-".into(),
+            count(e.peak),
+            local_time(e.peak_at, tz),
+            or_dash(e.average, |v| fixed(v, 1)),
+            MISSING.into(),
+            or_dash(e.p95, count),
+            MISSING.into(),
         ]);
     }
     Some(Section {
@@ -278,8 +283,8 @@ fn hour_of_week(r: &Report) -> Option<Section> {
                     r.assumptions.tz
                 )),
                 Span::Text(format!(
-                    ", with {:.1} concurrent sessions at its peak on average.",
-                    b.mean_peak
+                    ", with {} concurrent sessions at its peak on average.",
+                    fixed(b.mean_peak, 1)
                 )),
             ]),
         ],
@@ -293,13 +298,13 @@ fn period_row(series: &str, name: &str, p: &Option<PeriodSummary>) -> Option<Vec
     Some(vec![
         series.to_string(),
         name.to_string(),
-        s.count.to_string(),
-        dec1(s.peak_p50),
-        dec1(s.peak_p95),
-        int(s.peak_max),
-        dec1(s.average_p50),
-        dec1(s.average_max),
-        s.at_or_above_90pct_of_peak.to_string(),
+        count(s.count),
+        or_dash(s.peak_p50, |v| fixed(v, 1)),
+        or_dash(s.peak_p95, |v| fixed(v, 1)),
+        or_dash(s.peak_max, count),
+        or_dash(s.average_p50, |v| fixed(v, 1)),
+        or_dash(s.average_max, |v| fixed(v, 1)),
+        count(s.at_or_above_90pct_of_peak),
     ])
 }
 
@@ -377,13 +382,13 @@ fn content(r: &Report) -> Section {
         };
         t.row(vec![
             name,
-            c.app_mode.clone().unwrap_or_else(|| "-".into()),
+            c.app_mode.clone().unwrap_or_else(|| MISSING.into()),
             count(c.sessions),
             count(c.users),
-            c.peak_sessions.to_string(),
-            dec1(c.average_sessions),
-            duration(c.duration_median_s),
-            duration(c.duration_p95_s),
+            count(c.peak_sessions),
+            or_dash(c.average_sessions, |v| fixed(v, 1)),
+            or_dash(c.duration_median_s, duration),
+            or_dash(c.duration_p95_s, duration),
             count(c.visits),
         ]);
     }
@@ -432,21 +437,21 @@ fn growth(r: &Report) -> Option<Section> {
             count(m.sessions),
             count(m.visits),
             count(m.active_users),
-            m.peak.to_string(),
-            int(m.p95),
-            format!("{:.1}", m.average),
+            count(m.peak),
+            or_dash(m.p95, count),
+            fixed(m.average, 1),
         ]);
     }
     let fits: Vec<String> = [&r.growth.sessions_p95, &r.growth.active_users]
         .iter()
         .map(|f| match (f.rate_per_month, f.rate_per_year, f.r_squared) {
             (Some(m), Some(y), Some(r2)) => format!(
-                "{}: {} ({:+.1} % per year), R² {:.2}, over {} full months",
+                "{}: {} per month ({} per year), R² {}, over {} full months",
                 f.metric,
-                rate(m),
-                y * 100.0,
-                r2,
-                f.months_used.len()
+                signed_percent(m, 1),
+                signed_percent(y, 1),
+                fixed(r2, 2),
+                count(f.months_used.len())
             ),
             _ => format!("{}: no trend (needs 3 full months with activity)", f.metric),
         })

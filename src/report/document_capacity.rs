@@ -1,13 +1,19 @@
-//! The capacity half of the shared [`Document`](super::markup::Document): processes,
-//! sizing, the architecture options, settings to review, people and the inputs.
+//! The capacity half of the shared [`Document`](super::markup::Document): processes
+//! (modelled and measured), sizing (scenarios, buffer, per-process resources), the
+//! architecture options, settings to review, people and the inputs. Figures are written
+//! by [`crate::format`].
 
 use chrono_tz::Tz;
 
-use super::markup::{
-    arch_name, count, dec1, int, local, Block, Chart, ChartKind, Section, Span, Table,
+use super::markup::{arch_name, Block, Chart, ChartKind, Section, Span, Table};
+use crate::format::{
+    cores, count, fixed, gib, local_time, or_dash, percent, signed_percent, MISSING,
 };
 use crate::model::capacity::processes::SettingsSource;
-use crate::model::capacity::{DesignPeak, Scenario};
+use crate::model::capacity::sizing::Buffer;
+use crate::model::capacity::{
+    DesignPeak, Estimated, MeasuredProcesses, Processes, Scenario, Sizing,
+};
 use crate::model::Report;
 
 /// A readable settings source.
@@ -22,74 +28,110 @@ fn source(s: SettingsSource) -> &'static str {
 /// Modelled and measured processes.
 pub fn processes(r: &Report, tz: Tz) -> Option<Section> {
     let p = r.processes.as_ref()?;
+    let mut blocks = vec![
+        Block::Table(process_table(p, tz)),
+        Block::List(process_notes(p)),
+        Block::Heading("Per content item".into()),
+        Block::Table(per_content(&p.estimated)),
+    ];
+    blocks.extend(api_blocks(&p.estimated));
+    blocks.push(Block::Note(p.model.clone()));
+    Some(Section {
+        id: "processes",
+        title: "Processes".into(),
+        blocks,
+    })
+}
+
+/// Peak, time and levels of modelled processes (alive, serving) and measured ones (per
+/// job class).
+fn process_table(p: &Processes, tz: Tz) -> Table {
     let e = &p.estimated;
     let mut t = Table::numeric(&["processes", "peak", "peak at", "average", "p95", "rejected"])
         .align(2, false);
     t.row(vec![
         "modelled, alive".into(),
-        e.peak.to_string(),
-        local(e.peak_at, tz),
-        dec1(e.average),
-        int(e.p95),
+        count(e.peak),
+        local_time(e.peak_at, tz),
+        or_dash(e.average, |v| fixed(v, 1)),
+        or_dash(e.p95, count),
         count(e.rejected),
     ]);
     t.row(vec![
         "modelled, serving a connection".into(),
-        e.active.peak.to_string(),
-        local(e.active.peak_at, tz),
-        dec1(e.active.average),
-        int(e.active.p95),
+        count(e.active.peak),
+        local_time(e.active.peak_at, tz),
+        or_dash(e.active.average, |v| fixed(v, 1)),
+        or_dash(e.active.p95, count),
         String::new(),
     ]);
+    if let Some(m) = &p.measured {
+        measured_rows(&mut t, m, tz);
+    }
+    t
+}
+
+/// The measured rows: interactive jobs, then each other job class that ran.
+fn measured_rows(t: &mut Table, m: &MeasuredProcesses, tz: Tz) {
+    t.row(vec![
+        "measured (interactive jobs)".into(),
+        count(m.peak),
+        local_time(m.peak_at, tz),
+        or_dash(m.average, |v| fixed(v, 1)),
+        or_dash(m.p95, count),
+        String::new(),
+    ]);
+    for (class, s) in &m.detail.by_class {
+        if s.jobs > 0 && class != "interactive" {
+            t.row(vec![
+                format!("measured {class} jobs"),
+                count(s.peak),
+                local_time(s.peak_at, tz),
+                or_dash(s.average, |v| fixed(v, 1)),
+                or_dash(s.p95, count),
+                String::new(),
+            ]);
+        }
+    }
+}
+
+/// Renders, warm processes and the model against the measurement.
+fn process_notes(p: &Processes) -> Vec<String> {
+    let e = &p.estimated;
     let mut notes = Vec::new();
     if let Some(m) = &p.measured {
-        t.row(vec![
-            "measured (interactive jobs)".into(),
-            m.peak.to_string(),
-            local(m.peak_at, tz),
-            dec1(m.average),
-            int(m.p95),
-            String::new(),
-        ]);
-        for (class, s) in &m.detail.by_class {
-            if s.jobs > 0 && class != "interactive" {
-                t.row(vec![
-                    format!("measured {class} jobs"),
-                    s.peak.to_string(),
-                    local(s.peak_at, tz),
-                    dec1(s.average),
-                    int(s.p95),
-                    String::new(),
-                ]);
-            }
-        }
         let d = &m.detail;
         notes.push(format!(
-            "Renders: at most {} at once, {:.2} render hours per day on average; {} jobs ran \
+            "Renders: at most {} at once, {} render hours per day on average; {} jobs ran \
              off the Connect host (not sized).",
-            d.render_peak,
-            d.render_hours_per_day_avg.unwrap_or(0.0),
+            count(d.render_peak),
+            fixed(d.render_hours_per_day_avg.unwrap_or(0.0), 2),
             count(d.off_host_jobs)
         ));
     }
     if e.warm_processes > 0 {
         notes.push(format!(
-            "{} processes are kept warm by min_processes and hold {:.1} GiB all the time.",
-            e.warm_processes, e.warm_memory_gib
+            "{} processes are kept warm by min_processes and hold {} GiB all the time.",
+            count(e.warm_processes),
+            fixed(e.warm_memory_gib, 1)
         ));
     }
     if let Some(c) = &p.model_vs_measured {
         notes.push(format!(
             "Model against measurement: peak {} modelled vs {} measured, p95 {} vs {}; the \
              sizes are multiplied by the calibration factor {}.",
-            c.overall.modelled_peak,
-            c.overall.measured_peak,
-            int(c.overall.modelled_p95),
-            int(c.overall.measured_p95),
-            c.calibration_factor
-                .map_or("-".into(), |f| format!("{f:.2}"))
+            count(c.overall.modelled_peak),
+            count(c.overall.measured_peak),
+            or_dash(c.overall.modelled_p95, count),
+            or_dash(c.overall.measured_p95, count),
+            or_dash(c.calibration_factor, |f| fixed(f, 2))
         ));
     }
+    notes
+}
+
+/// One row per content item holding processes: its settings and modelled figures.
+fn per_content(e: &Estimated) -> Table {
     let mut items = Table::numeric(&[
         "content",
         "type",
@@ -107,60 +149,60 @@ pub fn processes(r: &Report, tz: Tz) -> Option<Section> {
     for c in &e.content {
         items.row(vec![
             c.title.clone().unwrap_or_else(|| c.guid.clone()),
-            c.app_mode.clone().unwrap_or_else(|| "-".into()),
-            c.settings.max_processes.to_string(),
-            c.settings.max_conns_per_process.to_string(),
-            c.threshold.to_string(),
-            c.peak.to_string(),
-            int(c.p95),
-            c.peak_active.to_string(),
+            c.app_mode.clone().unwrap_or_else(|| MISSING.into()),
+            count(c.settings.max_processes),
+            count(c.settings.max_conns_per_process),
+            count(c.threshold),
+            count(c.peak),
+            or_dash(c.p95, count),
+            count(c.peak_active),
             count(c.rejected),
             source(c.settings_source).into(),
         ]);
     }
+    items
+}
+
+/// APIs record requests, not sessions: what their processes rest on, and their busiest
+/// minute each (nothing when there are none).
+fn api_blocks(e: &Estimated) -> Vec<Block> {
     let apis: Vec<String> = e
         .content
         .iter()
         .filter_map(|c| {
             c.api_peak_requests_per_minute.map(|n| {
                 format!(
-                    "{}: at most {n} requests in one minute",
-                    c.title.clone().unwrap_or_else(|| c.guid.clone())
+                    "{}: at most {} requests in one minute",
+                    c.title.clone().unwrap_or_else(|| c.guid.clone()),
+                    count(n)
                 )
             })
         })
         .collect();
-    let mut blocks = vec![Block::Table(t), Block::List(notes)];
-    blocks.push(Block::Heading("Per content item".into()));
-    blocks.push(Block::Table(items));
-    if !apis.is_empty() {
-        blocks.push(Block::Para(vec![Span::Text(
-            if p.estimated.apis_from_jobs > 0 {
-                "APIs record requests, not sessions: their processes are the ones the jobs \
-                 export measured."
-            } else {
-                "APIs record requests, not sessions: without a jobs export they hold only \
-                 their min_processes."
-            }
-            .into(),
-        )]));
-        blocks.push(Block::List(apis));
+    if apis.is_empty() {
+        return Vec::new();
     }
-    blocks.push(Block::Note(p.model.clone()));
-    Some(Section {
-        id: "processes",
-        title: "Processes".into(),
-        blocks,
-    })
+    let why = if e.apis_from_jobs > 0 {
+        "APIs record requests, not sessions: their processes are the ones the jobs export \
+         measured."
+    } else {
+        "APIs record requests, not sessions: without a jobs export they hold only their \
+         min_processes."
+    };
+    vec![Block::Para(vec![Span::Text(why.into())]), Block::List(apis)]
 }
 
 /// The label of a scenario.
 fn scenario_name(s: &Scenario) -> String {
     match (s.name.as_str(), s.horizon_months, s.rate_per_month) {
         ("projected", Some(h), Some(rate)) => {
-            format!("projected: {h:.0} months at {:+.1} %/month", rate * 100.0)
+            format!(
+                "projected: {} months at {}/month",
+                fixed(h, 0),
+                signed_percent(rate, 1)
+            )
         }
-        ("scaled", _, _) => format!("scaled: sessions x {:.1}", s.k),
+        ("scaled", _, _) => format!("scaled: sessions x {}", fixed(s.k, 1)),
         ("now", _, _) => "now: the window as it was".into(),
         (name, _, _) => name.to_string(),
     }
@@ -169,6 +211,27 @@ fn scenario_name(s: &Scenario) -> String {
 /// Sizes of the scenarios and what they rest on.
 pub fn sizing(r: &Report) -> Option<Section> {
     let z = r.sizing.as_ref()?;
+    Some(Section {
+        id: "sizing",
+        title: "Sizing".into(),
+        blocks: vec![
+            Block::Chart(Chart {
+                kind: ChartKind::Sizing,
+                caption: "CPU cores and RAM each scenario needs, buffer included; the dashed \
+                          line is the recommended node."
+                    .into(),
+            }),
+            Block::Table(scenario_table(z)),
+            Block::List(sizing_notes(z)),
+            Block::Heading("Per-process resources".into()),
+            Block::Table(resource_table(z)),
+            Block::Note(z.storage_and_database.clone()),
+        ],
+    })
+}
+
+/// One row per scenario: now, projected and scaled (those computed).
+fn scenario_table(z: &Sizing) -> Table {
     let mut t = Table::numeric(&[
         "scenario",
         "sessions",
@@ -188,38 +251,32 @@ pub fn sizing(r: &Report) -> Option<Section> {
         t.row(vec![
             scenario_name(s),
             count(s.sessions),
-            s.peak_sessions.to_string(),
-            format!("{:.1}", s.size.design_processes),
-            format!("{:.1}", s.size.design_active_processes),
-            s.size.cores.to_string(),
-            s.size.ram_gib.to_string(),
-            format!("{} cores / {} GiB", s.size.node.cores, s.size.node.ram_gib),
+            count(s.peak_sessions),
+            fixed(s.size.design_processes, 1),
+            fixed(s.size.design_active_processes, 1),
+            count(s.size.cores),
+            count(s.size.ram_gib),
+            format!(
+                "{} / {}",
+                cores(s.size.node.cores as f64),
+                gib(s.size.node.ram_gib as f64)
+            ),
             count(s.rejected),
         ]);
     }
-    let b = &z.buffer_terms;
-    let mut terms = vec![format!("{:.0} % base", b.base * 100.0)];
-    if b.evolving > 0.0 {
-        terms.push(format!(
-            "+{:.0} % evolving workflow ({})",
-            b.evolving * 100.0,
-            b.evolving_because.as_deref().unwrap_or("")
-        ));
-    }
-    if b.uptime > 0.0 {
-        terms.push(format!(
-            "+{:.0} % uptime ({})",
-            b.uptime * 100.0,
-            b.uptime_because.as_deref().unwrap_or("")
-        ));
-    }
+    t
+}
+
+/// The buffer and its terms, the formulas, the design peak and the calibration.
+fn sizing_notes(z: &Sizing) -> Vec<String> {
     let c = &z.constants;
     let mut notes = vec![
-        format!("Buffer {:.0} %: {}.", b.total * 100.0, terms.join(", ")),
+        buffer_note(&z.buffer_terms),
         format!(
             "Cores = ceil(peak serving cores x (1 + buffer)) + {} for Connect; RAM = ceil((peak \
-             alive memory + {} GiB for Connect and the OS) x (1 + buffer)).",
-            c.connect_cores, c.connect_os_ram_gib
+             alive memory + {} for Connect and the OS) x (1 + buffer)).",
+            count(c.connect_cores),
+            gib(c.connect_os_ram_gib)
         ),
         format!(
             "Sized for the {} peak.",
@@ -231,12 +288,38 @@ pub fn sizing(r: &Report) -> Option<Section> {
     ];
     if let Some(f) = z.calibration_factor {
         notes.push(format!(
-            "Every scenario is multiplied by {f:.2}, the measured/modelled calibration factor."
+            "Every scenario is multiplied by {}, the measured/modelled calibration factor.",
+            fixed(f, 2)
         ));
     }
     if z.projected.is_none() {
         notes.push("Projected: not available (no growth fit: needs 3 full months).".into());
     }
+    notes
+}
+
+/// `Buffer 45 %: 35 % base, +10 % uptime (...)`.
+fn buffer_note(b: &Buffer) -> String {
+    let mut terms = vec![format!("{} base", percent(b.base, 0))];
+    if b.evolving > 0.0 {
+        terms.push(format!(
+            "+{} evolving workflow ({})",
+            percent(b.evolving, 0),
+            b.evolving_because.as_deref().unwrap_or("")
+        ));
+    }
+    if b.uptime > 0.0 {
+        terms.push(format!(
+            "+{} uptime ({})",
+            percent(b.uptime, 0),
+            b.uptime_because.as_deref().unwrap_or("")
+        ));
+    }
+    format!("Buffer {}: {}.", percent(b.total, 0), terms.join(", "))
+}
+
+/// Per-process cores and memory by type, with where each figure comes from.
+fn resource_table(z: &Sizing) -> Table {
     let mut res = Table::numeric(&[
         "per process",
         "content items",
@@ -248,29 +331,13 @@ pub fn sizing(r: &Report) -> Option<Section> {
     for l in &z.resources {
         res.row(vec![
             l.app_mode.clone(),
-            l.content.to_string(),
-            format!("{:.2}", l.cpu),
-            format!("{:.2}", l.memory_gib),
+            count(l.content),
+            fixed(l.cpu, 2),
+            fixed(l.memory_gib, 2),
             l.source.clone(),
         ]);
     }
-    Some(Section {
-        id: "sizing",
-        title: "Sizing".into(),
-        blocks: vec![
-            Block::Chart(Chart {
-                kind: ChartKind::Sizing,
-                caption: "CPU cores and RAM each scenario needs, buffer included; the dashed \
-                          line is the recommended node."
-                    .into(),
-            }),
-            Block::Table(t),
-            Block::List(notes),
-            Block::Heading("Per-process resources".into()),
-            Block::Table(res),
-            Block::Note(z.storage_and_database.clone()),
-        ],
-    })
+    res
 }
 
 /// Pros and cons of the three options.
@@ -334,7 +401,7 @@ pub fn people(r: &Report) -> Section {
     let mut lines = vec![
         format!(
             "Publishers: {} ({}).",
-            int(p.publishers),
+            or_dash(p.publishers, count),
             p.publishers_source
         ),
         format!(
@@ -379,6 +446,25 @@ pub fn people(r: &Report) -> Section {
 
 /// Files read, counters, assumptions and data problems.
 pub fn inputs(r: &Report) -> Section {
+    let mut blocks = vec![
+        Block::Table(files(r)),
+        Block::List(assumptions(r)),
+        Block::Table(counters(r)),
+    ];
+    let problems = data_problems(r);
+    if !problems.is_empty() {
+        blocks.push(Block::Heading("Data problems (kept, worth a look)".into()));
+        blocks.push(Block::List(problems));
+    }
+    Section {
+        id: "inputs",
+        title: "Inputs and assumptions".into(),
+        blocks,
+    }
+}
+
+/// The export files read, with their kind and rows.
+fn files(r: &Report) -> Table {
     let mut files = Table::numeric(&["file", "kind", "rows"]).align(1, false);
     for f in &r.inputs.files {
         files.row(vec![
@@ -387,6 +473,11 @@ pub fn inputs(r: &Report) -> Section {
             count(f.rows),
         ]);
     }
+    files
+}
+
+/// What became of the session rows read, and the visits analysed.
+fn counters(r: &Report) -> Table {
     let s = &r.sessions;
     let mut counters = Table::numeric(&["sessions", "count"]);
     for (k, v) in [
@@ -414,19 +505,25 @@ pub fn inputs(r: &Report) -> Section {
             count(j.outside_window),
         ]);
     }
+    counters
+}
+
+/// The zone, the session-end rules, the exclusions, the input warnings and the rows
+/// skipped.
+fn assumptions(r: &Report) -> Vec<String> {
     let a = &r.assumptions;
     let mut settings = vec![
         format!("Reporting time zone: {}.", a.tz),
         match a.open_cap_s {
             Some(s) => format!(
-                "Sessions without an end last at most {:.0} hours.",
-                s / 3600.0
+                "Sessions without an end last at most {} hours.",
+                fixed(s / 3600.0, 0)
             ),
             None => "Sessions without an end last until the window end.".into(),
         },
         format!(
-            "Subtracted from every recorded end: {:.0} s.",
-            a.reconnect_timeout_s
+            "Subtracted from every recorded end: {} s.",
+            fixed(a.reconnect_timeout_s, 0)
         ),
     ];
     if !a.exclude_users.is_empty() {
@@ -446,12 +543,14 @@ pub fn inputs(r: &Report) -> Section {
             count(n.skipped_rows)
         ));
     }
-    let mut blocks = vec![
-        Block::Table(files),
-        Block::List(settings),
-        Block::Table(counters),
-    ];
-    let problems: Vec<String> = n
+    settings
+}
+
+/// Rows skipped (--lenient) and values kept but worth a look, as `path:line: column
+/// 'c': message`.
+fn data_problems(r: &Report) -> Vec<String> {
+    r.inputs
+        .notes
         .skipped
         .iter()
         .chain(&r.data_problems)
@@ -463,14 +562,5 @@ pub fn inputs(r: &Report) -> Section {
                 .unwrap_or_default();
             format!("{}:{}:{col} {}", p.path.display(), p.line, p.message)
         })
-        .collect();
-    if !problems.is_empty() {
-        blocks.push(Block::Heading("Data problems (kept, worth a look)".into()));
-        blocks.push(Block::List(problems));
-    }
-    Section {
-        id: "inputs",
-        title: "Inputs and assumptions".into(),
-        blocks,
-    }
+        .collect()
 }

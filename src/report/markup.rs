@@ -1,13 +1,11 @@
-//! One description of the report's sections, tables and charts that the HTML and Markdown
-//! renderers both write out in their own syntax (the idea of hyperfine's `MarkupExporter`:
+//! One description of the report's sections, tables and charts that the terminal, HTML
+//! and Markdown renderers each write out in their own syntax (the idea of hyperfine's `MarkupExporter`:
 //! the structure once, the syntax twice). Every string in it is plain text; each syntax
 //! escapes all of it when writing, so data (titles, usernames, paths) can never turn into
-//! markup. Number formatting shared by both lives here too: rounding happens only here.
+//! markup. Numbers and times are written by [`crate::format`], where all rounding happens.
 
-use chrono_tz::Tz;
-
+use crate::format::count;
 use crate::model::capacity::architecture::Architecture;
-use crate::model::usage::time::Timestamp;
 
 /// A whole report.
 #[derive(Debug, Clone)]
@@ -167,57 +165,6 @@ pub fn escape_html(s: &str) -> String {
     out
 }
 
-/// An instant in the reporting zone, to the minute.
-pub fn local(t: Option<Timestamp>, tz: Tz) -> String {
-    match t.and_then(Timestamp::utc) {
-        Some(d) => d.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string(),
-        None => "-".into(),
-    }
-}
-
-/// One decimal, or `-`.
-pub fn dec1(x: Option<f64>) -> String {
-    x.map_or_else(|| "-".into(), |v| format!("{v:.1}"))
-}
-
-/// An optional integer, or `-`.
-pub fn int<T: ToString>(x: Option<T>) -> String {
-    x.map_or_else(|| "-".into(), |v| v.to_string())
-}
-
-/// A count with thousands separators: `19,984`.
-pub fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// A fraction as a percentage with one decimal: `0.106` → `10.6 %`.
-pub fn pct(x: f64) -> String {
-    format!("{:.1} %", x * 100.0)
-}
-
-/// A signed monthly rate: `+10.6 % per month`.
-pub fn rate(x: f64) -> String {
-    format!("{:+.1} % per month", x * 100.0)
-}
-
-/// A duration in seconds, as `42s`, `12m` or `3.5h`.
-pub fn duration(s: Option<f64>) -> String {
-    match s {
-        None => "-".into(),
-        Some(s) if s < 90.0 => format!("{s:.0}s"),
-        Some(s) if s < 5400.0 => format!("{:.0}m", s / 60.0),
-        Some(s) => format!("{:.1}h", s / 3600.0),
-    }
-}
-
 /// A readable architecture name.
 pub fn arch_name(a: Architecture) -> &'static str {
     match a {
@@ -232,7 +179,7 @@ pub fn nodes(n: u32) -> String {
     if n == 1 {
         "1 node".into()
     } else {
-        format!("{n} nodes")
+        format!("{} nodes", count(n))
     }
 }
 
@@ -247,25 +194,5 @@ mod tests {
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
         );
         assert_eq!(escape_html("plain é"), "plain é");
-    }
-
-    #[test]
-    fn counts_group_thousands() {
-        assert_eq!(count(0), "0");
-        assert_eq!(count(999), "999");
-        assert_eq!(count(1000), "1,000");
-        assert_eq!(count(19984), "19,984");
-        assert_eq!(count(1234567), "1,234,567");
-    }
-
-    #[test]
-    fn rates_and_durations_round_for_people() {
-        assert_eq!(rate(0.10621), "+10.6 % per month");
-        assert_eq!(rate(-0.02), "-2.0 % per month");
-        assert_eq!(pct(0.4321), "43.2 %");
-        assert_eq!(duration(Some(42.4)), "42s");
-        assert_eq!(duration(Some(752.0)), "13m");
-        assert_eq!(duration(Some(5600.0)), "1.6h");
-        assert_eq!(duration(None), "-");
     }
 }

@@ -1,9 +1,12 @@
 //! Renderers: one per format behind one entry point, [`render`], for anything
-//! [`Renderable`] (the analysis report, `compare`, `trend`). They format and round; they
-//! never compute. [`write_atomically`] gives `-o FILE` its all-or-nothing write.
+//! [`Renderable`] (the analysis report, `compare`, `trend`). They lay out and word the
+//! figures, written by [`crate::format`]; they never compute. [`write_atomically`] gives
+//! `-o FILE` its all-or-nothing write.
 //!
-//! HTML and Markdown share one description of the sections ([`document`], built from the
-//! types in [`markup`]) and differ only in syntax; the HTML charts come from [`charts`].
+//! The terminal, Markdown and HTML share one description of the sections (built from the
+//! types in [`markup`]: [`document`] for the analysis report, [`compare`] and [`trend`] for
+//! the other two) and differ only in syntax; the HTML charts come from [`charts`]. JSON
+//! serialises the model's tree as it is.
 
 pub mod charts;
 mod charts_bars;

@@ -11,6 +11,7 @@ use comfy_table::presets::UTF8_BORDERS_ONLY;
 use comfy_table::{CellAlignment, ContentArrangement, Table as Grid};
 
 use super::markup::{Block, Callout, ChartKind, Document, Figure, Span, Table};
+use crate::format::fixed;
 use crate::model::usage::profile::HourOfWeek;
 use crate::model::Report;
 
@@ -190,8 +191,8 @@ fn hour_of_week_grid(h: &HourOfWeek, indent: &str, out: &mut dyn Write) -> io::R
     const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     writeln!(
         out,
-        "{indent}  scale: ' ' none, ▁ to █ up to the busiest slot ({:.1} sessions), · hour absent (DST)",
-        b.mean_peak
+        "{indent}  scale: ' ' none, ▁ to █ up to the busiest slot ({} sessions), · hour absent (DST)",
+        fixed(b.mean_peak, 1)
     )?;
     writeln!(out, "{indent}      0     6     12    18")?;
     for (name, hours) in DAYS.iter().zip(&h.means) {

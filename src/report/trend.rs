@@ -1,7 +1,9 @@
-//! Renders `trend`: one row per week or month (from the exports or the snapshot history),
-//! the growth fits over fully covered periods, and utilisation of today's server.
+//! `trend` as a [`Document`] for the terminal, Markdown and HTML: one row per week or
+//! month (from the exports or the snapshot history), the growth fits over fully covered
+//! periods, and utilisation of today's server.
 
 use super::markup::{Block, Document, Section, Table as MTable};
+use crate::format::{count, fixed, or_dash, percent, short, signed_percent, MISSING};
 use crate::model::over_time::trend::{Source, TrendReport, Utilisation};
 use crate::model::usage::growth::GrowthFit;
 
@@ -29,18 +31,17 @@ fn rows(t: &TrendReport) -> (Vec<&'static str>, Vec<Vec<String>>) {
             let f = &r.figures;
             vec![
                 f.period.clone(),
-                format!("{:.0} %", f.coverage * 100.0),
-                f.sessions.to_string(),
-                f.peak_sessions.to_string(),
-                opt(f.p95_sessions),
-                f.average_sessions
-                    .map_or_else(|| "-".into(), |a| format!("{a:.1}")),
-                f.peak_users.to_string(),
-                f.active_users.to_string(),
-                opt(f.processes_peak),
-                opt(f.cores),
-                opt(f.ram_gib),
-                f.architecture.clone().unwrap_or_else(|| "-".into()),
+                percent(f.coverage, 0),
+                count(f.sessions),
+                count(f.peak_sessions),
+                or_dash(f.p95_sessions, count),
+                or_dash(f.average_sessions, |a| fixed(a, 1)),
+                count(f.peak_users),
+                count(f.active_users),
+                or_dash(f.processes_peak, count),
+                or_dash(f.cores, count),
+                or_dash(f.ram_gib, count),
+                f.architecture.clone().unwrap_or_else(|| MISSING.into()),
                 match r.source {
                     Source::Exports => "exports".into(),
                     Source::History => "history".into(),
@@ -51,7 +52,7 @@ fn rows(t: &TrendReport) -> (Vec<&'static str>, Vec<Vec<String>>) {
     (head, body)
 }
 
-/// The trend as a document for Markdown and HTML.
+/// The trend as a document for the terminal, Markdown and HTML.
 pub fn document(t: &TrendReport) -> Document {
     let unit = t.every.name();
     let (head, body) = rows(t);
@@ -84,19 +85,15 @@ pub fn document(t: &TrendReport) -> Document {
     }
 }
 
-fn opt<T: ToString>(x: Option<T>) -> String {
-    x.map_or_else(|| "-".into(), |v| v.to_string())
-}
-
 /// Growth as one sentence, the rate per `unit`.
 pub fn growth_line(f: &GrowthFit, unit: &str) -> String {
     match (f.rate_per_month, f.r_squared) {
         (Some(r), Some(r2)) => format!(
-            "Growth of {}: {:+.1} % per {unit} (R² {:.2}, {} full {unit}s)",
+            "Growth of {}: {} per {unit} (R² {}, {} full {unit}s)",
             f.metric,
-            r * 100.0,
-            r2,
-            f.months_used.len()
+            signed_percent(r, 1),
+            fixed(r2, 2),
+            count(f.months_used.len())
         ),
         _ => format!(
             "Growth of {}: not available (needs 3 fully covered {unit}s with activity)",
@@ -108,18 +105,18 @@ pub fn growth_line(f: &GrowthFit, unit: &str) -> String {
 /// Utilisation as one sentence.
 pub fn utilisation_line(u: &Utilisation) -> String {
     let mut s = format!(
-        "Utilisation of today's server: {:.0} % ({} of {} cores, {} of {} GiB RAM; limited by {})",
-        u.utilisation * 100.0,
-        u.cores_needed,
-        opt(u.capacity_cores),
-        u.ram_gib_needed,
-        opt(u.capacity_ram_gib),
+        "Utilisation of today's server: {} ({} of {} cores, {} of {} GiB RAM; limited by {})",
+        percent(u.utilisation, 0),
+        count(u.cores_needed),
+        or_dash(u.capacity_cores, count),
+        count(u.ram_gib_needed),
+        or_dash(u.capacity_ram_gib, |g| short(g, 2)),
         u.limited_by
     );
     if let Some(a) = u.alert_at {
         s.push_str(&format!(
-            "; alert threshold {:.0} %{}",
-            a * 100.0,
+            "; alert threshold {}{}",
+            percent(a, 0),
             if u.alert { ": REACHED" } else { "" }
         ));
     }

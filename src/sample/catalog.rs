@@ -158,169 +158,157 @@ pub fn runtime(mode: &str) -> Runtime {
     }
 }
 
-fn t(name: &'static str, title: &'static str, mode: &'static str) -> Template {
+/// Settings that all inherit the server defaults (every field NA).
+const INHERIT: Settings = Settings {
+    max_processes: None,
+    min_processes: None,
+    max_conns_per_process: None,
+    load_factor: None,
+    idle_timeout: None,
+    memory_request: None,
+    memory_limit: None,
+    cpu_request: None,
+    cpu_limit: None,
+};
+
+/// A template with inherited settings, no category and no schedule.
+const fn t(name: &'static str, title: &'static str, mode: &'static str) -> Template {
     Template {
         name,
         title,
         mode,
         category: "",
-        settings: Settings::default(),
+        settings: INHERIT,
         schedule: Schedule::None,
     }
 }
 
-fn with(mut tpl: Template, settings: Settings) -> Template {
-    tpl.settings = settings;
-    tpl
-}
+impl Template {
+    /// With its own scheduler or resource settings.
+    const fn with(mut self, settings: Settings) -> Template {
+        self.settings = settings;
+        self
+    }
 
-fn scheduled(mut tpl: Template, schedule: Schedule) -> Template {
-    tpl.schedule = schedule;
-    tpl
+    /// Rebuilt on a schedule.
+    const fn scheduled(mut self, schedule: Schedule) -> Template {
+        self.schedule = schedule;
+        self
+    }
+
+    /// In a content category (`site`, `pin`).
+    const fn category(mut self, category: &'static str) -> Template {
+        self.category = category;
+        self
+    }
 }
 
 /// The 30 content templates, interactive ones in popularity order.
-fn templates() -> Vec<Template> {
-    let none = Settings::default();
-    let mut site = t("team-handbook", "Team Handbook", "quarto-static");
-    site.category = "site";
-    let mut pin = t("customer-segments-pin", "Customer Segments", "static");
-    pin.category = "pin";
-    vec![
-        with(
-            t("sales-dashboard", "Sales Dashboard", "shiny"),
-            Settings {
-                max_processes: Some(2),
-                max_conns_per_process: Some(5),
-                ..none
-            },
-        ),
-        with(
-            t(
-                "clinical-trial-explorer",
-                "Clinical Trial Explorer",
-                "shiny",
-            ),
-            Settings {
-                min_processes: Some(2),
-                ..none
-            },
-        ),
-        t(
-            "supply-chain-monitor",
-            "Supply Chain Monitor",
-            "python-shiny",
-        ),
-        with(
-            t("marketing-funnel", "Marketing Funnel", "python-dash"),
-            Settings {
-                load_factor: Some(0.2),
-                ..none
-            },
-        ),
-        t("hr-headcount-planner", "HR Headcount Planner", "shiny"),
-        t("forecast-studio", "Forecast Studio", "python-streamlit"),
-        t("q3-board-pack", r#"Q3 "Board" Pack, final"#, "rmd-shiny"),
-        t(
-            "customer-churn-explorer",
-            "Customer Churn Explorer",
-            "shiny",
-        ),
-        t("inventory-tracker", "Inventory Tracker", "shiny"),
-        t("xss-demo", "Test app <script>alert(1)</script>", "shiny"),
-        t("web-analytics", "Web Analytics", "python-dash"),
-        // Kept warm for the hourly health check.
-        with(
-            t("ops-status-board", "Ops Status Board", "shiny"),
-            Settings {
-                min_processes: Some(1),
-                ..none
-            },
-        ),
-        t("pricing-simulator", "Pricing Simulator", "shiny"),
-        t("lab-results-viewer", "Lab Results Viewer", "python-shiny"),
-        with(
-            t("credit-risk-heatmap", "Credit Risk Heatmap", "shiny"),
-            Settings {
-                memory_request: Some(1 << 30),
-                memory_limit: Some(4 << 30),
-                cpu_limit: Some(2.0),
-                ..none
-            },
-        ),
-        t(
-            "model-explorer-voila",
-            "Model Explorer (Voila)",
-            "jupyter-voila",
-        ),
-        t("fleet-map", "Fleet Map", "shiny"),
-        t(
-            "employee-survey-results",
-            "Employee Survey Results",
-            "python-shiny",
-        ),
-        t("budget-variance", "Budget Variance", "shiny"),
-        t("energy-usage", "Energy Usage", "shiny"),
-        with(
-            t("flask-scoring-api", "Scoring API", "python-api"),
-            Settings {
-                max_processes: Some(6),
-                min_processes: Some(1),
-                max_conns_per_process: Some(50),
-                load_factor: Some(0.8),
-                idle_timeout: Some(120),
-                memory_limit: Some(2_147_483_648),
-                ..none
-            },
-        ),
-        with(
-            t("forecast-api", "Forecast API", "api"),
-            Settings {
-                idle_timeout: Some(300),
-                ..none
-            },
-        ),
-        with(
-            t(
-                "document-search-api",
-                "Document Search API",
-                "python-fastapi",
-            ),
-            Settings {
-                idle_timeout: Some(600),
-                ..none
-            },
-        ),
-        scheduled(
-            t("weekly-kpi-report", "Weekly KPI Report", "rmd-static"),
-            Schedule::Daily,
-        ),
-        scheduled(
-            t(
-                "data-quality-report",
-                "Data Quality Report",
-                "quarto-static",
-            ),
-            Schedule::Daily,
-        ),
-        site,
-        scheduled(
-            t(
-                "monthly-finance-review",
-                "Monthly Finance Review",
-                "rmd-static",
-            ),
-            Schedule::Weekly,
-        ),
-        t("brand-assets", "Brand Assets", "static"),
-        pin,
-        t(
-            "exploratory-analysis",
-            "Exploratory Analysis Notebook",
-            "jupyter-static",
-        ),
-    ]
-}
+const TEMPLATES: [Template; 30] = [
+    t("sales-dashboard", "Sales Dashboard", "shiny").with(Settings {
+        max_processes: Some(2),
+        max_conns_per_process: Some(5),
+        ..INHERIT
+    }),
+    t(
+        "clinical-trial-explorer",
+        "Clinical Trial Explorer",
+        "shiny",
+    )
+    .with(Settings {
+        min_processes: Some(2),
+        ..INHERIT
+    }),
+    t(
+        "supply-chain-monitor",
+        "Supply Chain Monitor",
+        "python-shiny",
+    ),
+    t("marketing-funnel", "Marketing Funnel", "python-dash").with(Settings {
+        load_factor: Some(0.2),
+        ..INHERIT
+    }),
+    t("hr-headcount-planner", "HR Headcount Planner", "shiny"),
+    t("forecast-studio", "Forecast Studio", "python-streamlit"),
+    t("q3-board-pack", r#"Q3 "Board" Pack, final"#, "rmd-shiny"),
+    t(
+        "customer-churn-explorer",
+        "Customer Churn Explorer",
+        "shiny",
+    ),
+    t("inventory-tracker", "Inventory Tracker", "shiny"),
+    t("xss-demo", "Test app <script>alert(1)</script>", "shiny"),
+    t("web-analytics", "Web Analytics", "python-dash"),
+    // Kept warm for the hourly health check.
+    t("ops-status-board", "Ops Status Board", "shiny").with(Settings {
+        min_processes: Some(1),
+        ..INHERIT
+    }),
+    t("pricing-simulator", "Pricing Simulator", "shiny"),
+    t("lab-results-viewer", "Lab Results Viewer", "python-shiny"),
+    t("credit-risk-heatmap", "Credit Risk Heatmap", "shiny").with(Settings {
+        memory_request: Some(1 << 30),
+        memory_limit: Some(4 << 30),
+        cpu_limit: Some(2.0),
+        ..INHERIT
+    }),
+    t(
+        "model-explorer-voila",
+        "Model Explorer (Voila)",
+        "jupyter-voila",
+    ),
+    t("fleet-map", "Fleet Map", "shiny"),
+    t(
+        "employee-survey-results",
+        "Employee Survey Results",
+        "python-shiny",
+    ),
+    t("budget-variance", "Budget Variance", "shiny"),
+    t("energy-usage", "Energy Usage", "shiny"),
+    t("flask-scoring-api", "Scoring API", "python-api").with(Settings {
+        max_processes: Some(6),
+        min_processes: Some(1),
+        max_conns_per_process: Some(50),
+        load_factor: Some(0.8),
+        idle_timeout: Some(120),
+        memory_limit: Some(2_147_483_648),
+        ..INHERIT
+    }),
+    t("forecast-api", "Forecast API", "api").with(Settings {
+        idle_timeout: Some(300),
+        ..INHERIT
+    }),
+    t(
+        "document-search-api",
+        "Document Search API",
+        "python-fastapi",
+    )
+    .with(Settings {
+        idle_timeout: Some(600),
+        ..INHERIT
+    }),
+    t("weekly-kpi-report", "Weekly KPI Report", "rmd-static").scheduled(Schedule::Daily),
+    t(
+        "data-quality-report",
+        "Data Quality Report",
+        "quarto-static",
+    )
+    .scheduled(Schedule::Daily),
+    t("team-handbook", "Team Handbook", "quarto-static").category("site"),
+    t(
+        "monthly-finance-review",
+        "Monthly Finance Review",
+        "rmd-static",
+    )
+    .scheduled(Schedule::Weekly),
+    t("brand-assets", "Brand Assets", "static"),
+    t("customer-segments-pin", "Customer Segments", "static").category("pin"),
+    t(
+        "exploratory-analysis",
+        "Exploratory Analysis Notebook",
+        "jupyter-static",
+    ),
+];
 
 const FIRST: [&str; 24] = [
     "Alice", "Bob", "Carlos", "Dana", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jamal", "Kira",
@@ -461,7 +449,7 @@ impl Catalog {
     }
 
     fn add_contents<R: Rng>(&mut self, rng: &mut R, n: usize) {
-        let tpls = templates();
+        let tpls = &TEMPLATES;
         let publishers: Vec<usize> = (0..self.users.len())
             .filter(|&i| self.users[i].role == "publisher")
             .collect();

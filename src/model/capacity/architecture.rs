@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::sizing::{fmt_num, holds_processes, node_shape, Constants, Node, Resource, Size};
+use super::sizing::{holds_processes, node_shape, Constants, Node, Resource, Size};
+use crate::format::{cores, count, gib, gib_of_mib, percent_points, percent_short, short};
 
 /// The three deployment options of the scaling chapter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -217,17 +218,9 @@ fn label(guid: &str, title: Option<&str>) -> String {
     }
 }
 
-/// `1 core`, `2 cores`, `0.5 cores`.
-fn cores_text(cores: f64) -> String {
-    if cores == 1.0 {
-        "1 core".into()
-    } else {
-        format!("{} cores", fmt_num(cores))
-    }
-}
-
-fn gib(mib: f64) -> String {
-    format!("{} GiB", fmt_num(mib / 1024.0))
+/// `26 cores and 38 GiB`.
+fn cores_and_ram(c: u64, ram_gib: u64) -> String {
+    format!("{} and {}", cores(c as f64), gib(ram_gib as f64))
 }
 
 /// Content sorted by GUID, so text never depends on input order.
@@ -246,27 +239,29 @@ fn sorted(content: &[ContentDemand]) -> Vec<&ContentDemand> {
 fn heavy_content_reasons(inp: &DecisionInput) -> Vec<String> {
     let (mc, mr) = max_node(inp.limits);
     let share = inp.constants.content_share_of_max_node;
-    let pct = fmt_num(share * 100.0);
+    let pct = percent_short(share);
     let mut out = Vec::new();
     for c in sorted(inp.content) {
         let p = f64::from(c.peak_processes);
-        let cores = p * c.resource.millicores as f64 / 1000.0;
+        let need = p * c.resource.millicores as f64 / 1000.0;
         let mib = p * c.resource.mib as f64;
         let who = label(&c.guid, c.title.as_deref());
-        if cores >= share * mc as f64 {
+        if need >= share * mc as f64 {
             out.push(format!(
-                "{who} alone needs {} at its peak ({} processes x {}), >= {pct} % of a {mc}-core max node",
-                cores_text(cores),
-                c.peak_processes,
-                cores_text(c.resource.millicores as f64 / 1000.0)
+                "{who} alone needs {} at its peak ({} processes x {}), >= {pct} of a {}-core max node",
+                cores(need),
+                count(c.peak_processes),
+                cores(c.resource.millicores as f64 / 1000.0),
+                count(mc)
             ));
         }
         if mib >= share * mr as f64 * 1024.0 {
             out.push(format!(
-                "{who} alone needs {} at its peak ({} processes x {}), >= {pct} % of a {mr} GiB max node",
-                gib(mib),
-                c.peak_processes,
-                gib(c.resource.mib as f64)
+                "{who} alone needs {} at its peak ({} processes x {}), >= {pct} of a {} max node",
+                gib_of_mib(mib),
+                count(c.peak_processes),
+                gib_of_mib(c.resource.mib as f64),
+                gib(mr as f64)
             ));
         }
     }
@@ -378,14 +373,14 @@ fn layout_text(inp: &DecisionInput, l: &Layout) -> String {
     let (c, r) = (inp.size.cores, inp.size.ram_gib);
     let need = (c as f64 / mc as f64).max(r as f64 / mr as f64);
     let spare = if l.spare > 0 { " + 1 spare" } else { "" };
+    let (c, r, mc, mr) = (count(c), count(r), count(mc), count(mr));
+    let n = count(l.carrying);
     format!(
-        "need = max({c} / {mc} cores, {r} / {mr} GiB) = {}; nodes = max(2, ceil(need)){spare} = {}, each sized ceil({c} / {}) = {} cores and ceil({r} / {}) = {} GiB",
-        fmt_num(need),
-        l.carrying + l.spare,
-        l.carrying,
-        l.node_cores,
-        l.carrying,
-        l.node_ram
+        "need = max({c} / {mc} cores, {r} / {mr} GiB) = {}; nodes = max(2, ceil(need)){spare} = {}, each sized ceil({c} / {n}) = {} and ceil({r} / {n}) = {}",
+        short(need, 2),
+        count(l.carrying + l.spare),
+        cores(l.node_cores as f64),
+        gib(l.node_ram as f64)
     )
 }
 
@@ -394,15 +389,16 @@ fn cluster_reasons(inp: &DecisionInput) -> Vec<String> {
     let mut out = Vec::new();
     if high_uptime(inp) {
         out.push(format!(
-            "uptime target {} % >= {} %: a node must be able to fail, so one spare node carries its share",
-            fmt_num(inp.limits.uptime),
-            fmt_num(inp.constants.high_uptime)
+            "uptime target {} >= {}: a node must be able to fail, so one spare node carries its share",
+            percent_points(inp.limits.uptime),
+            percent_points(inp.constants.high_uptime)
         ));
     }
     if exceeds_max_node(inp) {
         out.push(format!(
-            "the needed {} cores and {} GiB exceed a max node of {mc} cores and {mr} GiB",
-            inp.size.cores, inp.size.ram_gib
+            "the needed {} exceed a max node of {}",
+            cores_and_ram(inp.size.cores, inp.size.ram_gib),
+            cores_and_ram(mc, mr)
         ));
     }
     out.push(layout_text(inp, &cluster_layout(inp)));
@@ -413,21 +409,22 @@ fn single_reasons(inp: &DecisionInput) -> Vec<String> {
     let (mc, mr) = max_node(inp.limits);
     let mut out = vec![
         format!(
-            "uptime target {} % < {} %: no node needs to be able to fail",
-            fmt_num(inp.limits.uptime),
-            fmt_num(inp.constants.high_uptime)
+            "uptime target {} < {}: no node needs to be able to fail",
+            percent_points(inp.limits.uptime),
+            percent_points(inp.constants.high_uptime)
         ),
         format!(
-            "the needed {} cores and {} GiB fit a max node of {mc} cores and {mr} GiB",
-            inp.size.cores, inp.size.ram_gib
+            "the needed {} fit a max node of {}",
+            cores_and_ram(inp.size.cores, inp.size.ram_gib),
+            cores_and_ram(mc, mr)
         ),
     ];
-    if let Some((who, cores, mib)) = largest_content(inp.content) {
+    if let Some((who, need, mib)) = largest_content(inp.content) {
         out.push(format!(
-            "no content item reaches {} % of a max node; the largest, {who}, peaks at {} and {}",
-            fmt_num(inp.constants.content_share_of_max_node * 100.0),
-            cores_text(cores),
-            gib(mib)
+            "no content item reaches {} of a max node; the largest, {who}, peaks at {} and {}",
+            percent_short(inp.constants.content_share_of_max_node),
+            cores(need),
+            gib_of_mib(mib)
         ));
     }
     out
@@ -463,12 +460,12 @@ fn needs(a: Architecture, l: &Layout) -> Vec<String> {
             "the simplest to run: one server, resized as demand grows".into(),
         ],
         Architecture::Cluster => vec![
-            format!("{n} Connect nodes running the same Connect version"),
+            format!("{} Connect nodes running the same Connect version", count(n)),
             "shared file storage (NFS) mounted on every node".into(),
             "a shared PostgreSQL database".into(),
             "a load balancer with sticky sessions".into(),
             "synced clocks on every node".into(),
-            format!("process limits (min_processes, max_processes) apply per node: with {n} nodes each limit counts {n} times"),
+            format!("process limits (min_processes, max_processes) apply per node: with {n} nodes each limit counts {n} times", n = count(n)),
         ],
         Architecture::Kubernetes => vec![
             "a Kubernetes cluster and the Posit-maintained Helm chart".into(),
@@ -502,9 +499,9 @@ fn considerations(
     if !r.is_empty() || !py.is_empty() {
         out.push(format!(
             "runtime diversity: {} R versions ({}) and {} Python versions ({}) among active content; Kubernetes base images can carry each (a consideration, not a trigger)",
-            r.len(),
+            count(r.len()),
             r.join(", "),
-            py.len(),
+            count(py.len()),
             py.join(", ")
         ));
     }
@@ -520,15 +517,17 @@ fn growth_text(inp: &DecisionInput, outgrow: Option<(f64, &str)>) -> String {
     let (mc, mr) = max_node(inp.limits);
     if let (Some(g), Some((c, r))) = (inp.growth_rate_per_month, inp.size_growth_per_month) {
         let grows = format!(
-            "sessions grow {} %/month (fitted); replayed, the needed size grows {} %/month in cores and {} %/month in RAM",
-            fmt_num(g * 100.0),
-            fmt_num(c * 100.0),
-            fmt_num(r * 100.0)
+            "sessions grow {}/month (fitted); replayed, the needed size grows {}/month in cores and {}/month in RAM",
+            percent_short(g),
+            percent_short(c),
+            percent_short(r)
         );
         return match outgrow {
             Some((m, which)) => format!(
-                "{grows}, reaching a max node ({mc} cores, {mr} GiB) in {} months ({which} first)",
-                fmt_num(m)
+                "{grows}, reaching a max node ({}, {}) in {} months ({which} first)",
+                cores(mc as f64),
+                gib(mr as f64),
+                short(m, 2)
             ),
             None if exceeds_max_node(inp) => format!("{grows}; it already exceeds a max node"),
             None => format!("{grows}: it is not growing toward a max node"),
@@ -537,17 +536,19 @@ fn growth_text(inp: &DecisionInput, outgrow: Option<(f64, &str)>) -> String {
     match (inp.growth_rate_per_month, outgrow) {
         (None, _) => "no growth fit: when the size would outgrow a max node is unknown".into(),
         (Some(g), Some((m, which))) => format!(
-            "at the fitted growth of {} %/month the needed size reaches a max node ({mc} cores, {mr} GiB) in {} months ({which} first)",
-            fmt_num(g * 100.0),
-            fmt_num(m)
+            "at the fitted growth of {}/month the needed size reaches a max node ({}, {}) in {} months ({which} first)",
+            percent_short(g),
+            cores(mc as f64),
+            gib(mr as f64),
+            short(m, 2)
         ),
         (Some(g), None) if exceeds_max_node(inp) => format!(
-            "growth {} %/month; the needed size already exceeds a max node",
-            fmt_num(g * 100.0)
+            "growth {}/month; the needed size already exceeds a max node",
+            percent_short(g)
         ),
         (Some(g), None) => format!(
-            "growth {} %/month: the needed size is not growing toward a max node",
-            fmt_num(g * 100.0)
+            "growth {}/month: the needed size is not growing toward a max node",
+            percent_short(g)
         ),
     }
 }
@@ -617,31 +618,32 @@ fn single_pros_cons(inp: &DecisionInput) -> (Vec<String>, Vec<String>) {
     let (mc, mr) = max_node(inp.limits);
     let s = inp.size;
     let mut pros = vec![format!(
-        "simplest to run: one server of {} cores and {} GiB, nothing shared, SQLite acceptable",
-        s.cores, s.ram_gib
+        "simplest to run: one server of {}, nothing shared, SQLite acceptable",
+        cores_and_ram(s.cores, s.ram_gib)
     )];
     let mut cons = vec![format!(
-        "no failover: an outage of the one server stops all content, against an uptime target of {} %",
-        fmt_num(inp.limits.uptime)
+        "no failover: an outage of the one server stops all content, against an uptime target of {}",
+        percent_points(inp.limits.uptime)
     )];
     if exceeds_max_node(inp) {
         cons.push(format!(
-            "the needed {} cores and {} GiB exceed a max node of {mc} cores and {mr} GiB",
-            s.cores, s.ram_gib
+            "the needed {} exceed a max node of {}",
+            cores_and_ram(s.cores, s.ram_gib),
+            cores_and_ram(mc, mr)
         ));
     } else {
         pros.push(format!(
-            "grows by resizing: {} cores and {} GiB fit a max node of {mc} cores and {mr} GiB",
-            s.cores, s.ram_gib
+            "grows by resizing: {} fit a max node of {}",
+            cores_and_ram(s.cores, s.ram_gib),
+            cores_and_ram(mc, mr)
         ));
     }
-    if let Some((who, cores, mib)) = largest_content(inp.content) {
+    if let Some((who, need, mib)) = largest_content(inp.content) {
         cons.push(format!(
-            "all content shares one machine: the largest item, {who}, peaks at {} and {} of the {} cores and {} GiB",
-            cores_text(cores),
-            gib(mib),
-            s.cores,
-            s.ram_gib
+            "all content shares one machine: the largest item, {who}, peaks at {} and {} of the {}",
+            cores(need),
+            gib_of_mib(mib),
+            cores_and_ram(s.cores, s.ram_gib)
         ));
     }
     cons.push("system dependencies of all content share one operating system".into());
@@ -653,25 +655,29 @@ fn cluster_pros_cons(inp: &DecisionInput) -> (Vec<String>, Vec<String>) {
     let node = fit_shape(l.node_cores, l.node_ram, inp.limits);
     let n = l.carrying + l.spare;
     let mut pros = vec![format!(
-        "load balanced: {n} nodes of {} cores and {} GiB, new sessions spread across them",
-        node.cores, node.ram_gib
+        "load balanced: {} nodes of {}, new sessions spread across them",
+        count(n),
+        cores_and_ram(node.cores, node.ram_gib)
     )];
     if l.spare > 0 {
         pros.push(format!(
-            "a node can fail: the other {} carry the peak, for the uptime target of {} %",
-            l.carrying,
-            fmt_num(inp.limits.uptime)
+            "a node can fail: the other {} carry the peak, for the uptime target of {}",
+            count(l.carrying),
+            percent_points(inp.limits.uptime)
         ));
     } else {
         pros.push(format!(
             "with a spare node ({} in all) one node could fail without losing capacity",
-            n + 1
+            count(n + 1)
         ));
     }
     pros.push("scales out past a max node by adding nodes".into());
     let cons = vec![
         "needs shared NFS storage, a shared PostgreSQL database, a load balancer with sticky sessions and synced clocks".into(),
-        format!("process limits apply per node: each max_processes counts {n} times"),
+        format!(
+            "process limits apply per node: each max_processes counts {} times",
+            count(n)
+        ),
         "every node needs the same Connect version and the same system dependencies".into(),
         "one content item can still fill the node its sessions land on".into(),
     ];
@@ -684,20 +690,20 @@ fn kubernetes_pros_cons(inp: &DecisionInput) -> (Vec<String>, Vec<String>) {
     let pros = vec![
         format!(
             "isolation: each content process runs in its own pod with requests/limits ({} content items with suggestions), so one item cannot starve the rest",
-            pods.len()
+            count(pods.len())
         ),
         format!(
             "runtime diversity handled by admin-curated base images ({} R and {} Python versions here)",
-            r.len(),
-            py.len()
+            count(r.len()),
+            count(py.len())
         ),
         "replicas of the Connect service for redundancy; capacity grows by adding worker nodes".into(),
     ];
     let cons = vec![
         "the most complex: a Kubernetes cluster, the Helm chart, shared storage, PostgreSQL and admins who maintain base images".into(),
         format!(
-            "{} cores and {} GiB must be free across worker nodes for content pods and Connect",
-            inp.size.cores, inp.size.ram_gib
+            "{} must be free across worker nodes for content pods and Connect",
+            cores_and_ram(inp.size.cores, inp.size.ram_gib)
         ),
     ];
     (pros, cons)
@@ -712,8 +718,8 @@ fn unmet(inp: &DecisionInput, a: Architecture) -> Vec<String> {
     if a == Architecture::SingleServer {
         if high_uptime(inp) {
             out.push(format!(
-                "uptime {} % needs a node that can fail",
-                fmt_num(inp.limits.uptime)
+                "uptime {} needs a node that can fail",
+                percent_points(inp.limits.uptime)
             ));
         }
         if exceeds_max_node(inp) {
@@ -772,7 +778,7 @@ pub fn settings_to_review(content: &[ContentDemand], c: &Constants) -> Vec<Revie
         };
         let nodes = u64::from(d.nodes.max(1));
         let per_node = if nodes > 1 {
-            format!(" per node, on {nodes} nodes")
+            format!(" per node, on {} nodes", count(nodes))
         } else {
             String::new()
         };
@@ -780,24 +786,25 @@ pub fn settings_to_review(content: &[ContentDemand], c: &Constants) -> Vec<Revie
             let room = u64::from(d.max_processes) * u64::from(d.max_conns) * nodes;
             let mut because = format!(
                 "{} {} rejected: at most {} x {} = {} connections at once{per_node}",
-                d.rejected,
+                count(d.rejected),
                 plural(d.rejected, "session", "sessions"),
-                d.max_processes,
-                d.max_conns,
-                u64::from(d.max_processes) * u64::from(d.max_conns),
+                count(d.max_processes),
+                count(d.max_conns),
+                count(u64::from(d.max_processes) * u64::from(d.max_conns)),
             );
             if u64::from(d.peak_sessions) > room {
                 because.push_str(&format!(
                     "; yet the data records {} concurrent sessions on it, so the settings \
                      changed during the window or Connect served more than they allow",
-                    d.peak_sessions
+                    count(d.peak_sessions)
                 ));
             }
             out.push(line(
                 "max_processes, max_conns_per_process",
                 format!(
                     "raise max_processes (now {}) or max_conns_per_process (now {})",
-                    d.max_processes, d.max_conns
+                    count(d.max_processes),
+                    count(d.max_conns)
                 ),
                 because,
             ));
@@ -809,14 +816,15 @@ pub fn settings_to_review(content: &[ContentDemand], c: &Constants) -> Vec<Revie
                 "min_processes",
                 format!(
                     "lower min_processes (now {}) unless a fast first load matters",
-                    d.min_processes
+                    count(d.min_processes)
                 ),
                 format!(
-                    "its {warm} warm {} hold {} and sat with no connection {} % of the window (> {} %)",
+                    "its {} warm {} hold {} and sat with no connection {} of the window (> {})",
+                    count(warm),
                     plural(warm, "process", "processes"),
-                    gib(warm as f64 * d.resource.mib as f64),
-                    fmt_num(f * 100.0),
-                    fmt_num(c.warm_idle_share * 100.0)
+                    gib_of_mib(warm as f64 * d.resource.mib as f64),
+                    percent_short(f),
+                    percent_short(c.warm_idle_share)
                 ),
             ));
         }

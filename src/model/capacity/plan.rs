@@ -192,16 +192,19 @@ impl Evidence {
         if self.days < k.min_window_days {
             why.push(format!(
                 "the window is {} days long (under {})",
-                sizing::fmt_num(self.days),
-                sizing::fmt_num(k.min_window_days)
+                crate::format::short(self.days, 2),
+                crate::format::short(k.min_window_days, 2)
             ));
         }
         let seen = self.sessions.saturating_add(self.interactive_jobs);
         if seen < k.min_sessions_and_jobs {
             why.push(format!(
-                "it holds {} sessions and {} measured interactive jobs ({seen} together, \
+                "it holds {} sessions and {} measured interactive jobs ({} together, \
                  under {})",
-                self.sessions, self.interactive_jobs, k.min_sessions_and_jobs
+                crate::format::count(self.sessions),
+                crate::format::count(self.interactive_jobs),
+                crate::format::count(seen),
+                crate::format::count(k.min_sessions_and_jobs)
             ));
         }
         if why.is_empty() {
@@ -213,7 +216,7 @@ impl Evidence {
              or connect-capacity fetch) and the jobs (connectapi get_jobs(), or \
              connect-capacity fetch), then analyse again.",
             why.join(", and "),
-            sizing::fmt_num(k.min_window_days)
+            crate::format::short(k.min_window_days, 2)
         ))
     }
 }
@@ -486,11 +489,12 @@ impl<'a> Planner<'a> {
                     Some(self.scenario("projected", k, Some(r)).scenario)
                 } else {
                     notes.push(format!(
-                        "projected: not available; {:.1} % growth a month over {} months \
-                         multiplies sessions by {k:.0}, beyond what the model replays (50 \
+                        "projected: not available; {} growth a month over {} months \
+                         multiplies sessions by {}, beyond what the model replays (50 \
                          million sessions)",
-                        r * 100.0,
-                        opts.horizon_months
+                        crate::format::percent(r, 1),
+                        opts.horizon_months,
+                        crate::format::fixed(k, 0)
                     ));
                     None
                 }
@@ -507,7 +511,7 @@ impl<'a> Planner<'a> {
                 "scaled: not available; {} x {} sessions is beyond what the model replays (50 \
                  million)",
                 opts.scale,
-                self.p.base.len()
+                crate::format::count(self.p.base.len())
             ));
             None
         };

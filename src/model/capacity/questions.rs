@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::format::{count, fixed, or_dash, percent, short, signed_percent};
 use crate::model::wire::Report;
 
 /// One question and its answer.
@@ -24,21 +25,6 @@ pub struct Answer {
     pub answer: String,
     /// The numbers behind the answer (full precision).
     pub figures: BTreeMap<String, Value>,
-}
-
-/// Number with at most one decimal, without a trailing `.0`.
-fn num(x: f64) -> String {
-    let r = (x * 10.0).round() / 10.0;
-    if r.fract() == 0.0 {
-        format!("{r:.0}")
-    } else {
-        format!("{r:.1}")
-    }
-}
-
-/// Percentage with one decimal.
-fn pct(x: f64) -> String {
-    format!("{:.1} %", x * 100.0)
 }
 
 /// Answers the six questions from a computed report.
@@ -75,7 +61,11 @@ fn answer(
 fn publishers(r: &Report) -> Answer {
     let p = &r.people;
     let text = match p.publishers {
-        Some(n) => format!("{n} publishers (from the {}).", p.publishers_source),
+        Some(n) => format!(
+            "{} publishers (from the {}).",
+            count(n),
+            p.publishers_source
+        ),
         None => {
             "Not available: give a users export (roles) or a content export (owners).".to_string()
         }
@@ -97,15 +87,15 @@ fn consumers(r: &Report) -> Answer {
     let last30 = p.active_last.get("30d").copied();
     let mut text = format!(
         "{} distinct named users opened content in the window",
-        p.consumers
+        count(p.consumers)
     );
     if let Some(n) = last30 {
-        text.push_str(&format!("; {n} were active in its last 30 days"));
+        text.push_str(&format!("; {} were active in its last 30 days", count(n)));
     }
     if r.sessions.anonymous > 0 {
         text.push_str(&format!(
             "; plus {} anonymous sessions",
-            r.sessions.anonymous
+            count(r.sessions.anonymous)
         ));
     }
     text.push('.');
@@ -140,13 +130,13 @@ fn content_types(r: &Report) -> Answer {
             let share = if total > 0 {
                 format!(
                     ", {} of sessions and visits",
-                    pct((t.sessions + t.visits) as f64 / total as f64)
+                    percent((t.sessions + t.visits) as f64 / total as f64, 1)
                 )
             } else {
                 String::new()
             };
             let items = if t.content == 1 { "item" } else { "items" };
-            format!("{} ({} {items}{share})", t.app_mode, t.content)
+            format!("{} ({} {items}{share})", t.app_mode, count(t.content))
         })
         .collect();
     let text = if listed.is_empty() {
@@ -157,9 +147,11 @@ fn content_types(r: &Report) -> Answer {
             .as_ref()
             .map_or(0, |p| p.estimated.content.len() as u64);
         format!(
-            "{items} content items in the content export; by use: {}. {interactive} items \
+            "{} content items in the content export; by use: {}. {} items \
              run processes on demand (apps and APIs); static and rendered content holds none.",
-            listed.join(", ")
+            count(items),
+            listed.join(", "),
+            count(interactive)
         )
     };
     answer(
@@ -185,38 +177,40 @@ fn processes_per_content(r: &Report) -> Answer {
     let mut text = format!(
         "Modelled: at most {} processes at once server-wide (at most {} of them serving \
          connections), p95 {}",
-        e.peak,
-        e.active.peak,
-        e.p95.map_or("-".into(), |v| v.to_string())
+        count(e.peak),
+        count(e.active.peak),
+        or_dash(e.p95, count)
     );
     let top = e.content.first();
     if let Some(c) = top {
         let name = c.title.clone().unwrap_or_else(|| c.guid.clone());
         text.push_str(&format!(
             "; the busiest item, \"{name}\", peaks at {} (max_processes {})",
-            c.peak, c.settings.max_processes
+            count(c.peak),
+            count(c.settings.max_processes)
         ));
     }
     let peaks: Vec<u32> = e.content.iter().map(|c| c.peak).collect();
     let at_one = peaks.iter().filter(|v| **v <= 1).count();
     if !peaks.is_empty() {
         text.push_str(&format!(
-            "; {at_one} of {} items never need more than one",
-            peaks.len()
+            "; {} of {} items never need more than one",
+            count(at_one),
+            count(peaks.len())
         ));
     }
     text.push('.');
     if let Some(m) = &p.measured {
         text.push_str(&format!(
             " Measured from jobs: peak {} interactive processes, p95 {}.",
-            m.peak,
-            m.p95.map_or("-".into(), |v| v.to_string())
+            count(m.peak),
+            or_dash(m.p95, count)
         ));
     }
     if e.rejected > 0 {
         text.push_str(&format!(
             " {} sessions would have been turned away by the current limits.",
-            e.rejected
+            count(e.rejected)
         ));
     }
     answer(
@@ -279,19 +273,21 @@ fn load(r: &Report) -> Answer {
                 " The busiest hour of the week is {day} {:02}:00 ({}), {} sessions on average at its peak.",
                 b.hour,
                 r.assumptions.tz,
-                num(b.mean_peak)
+                short(b.mean_peak, 1)
             )
         })
         .unwrap_or_default();
     let text = format!(
         "On average {} concurrent sessions ({} users); the peak is {} sessions ({} users). \
-         Daily peaks: median {}, p95 {}. {near} of {days} days reached 90 % of the peak, so {regular}.{busiest}",
-        num(s.average.unwrap_or(0.0)),
-        num(c.users.average.unwrap_or(0.0)),
-        s.peak,
-        c.users.peak,
-        num(d.summary.peak_p50.unwrap_or(0.0)),
-        num(d.summary.peak_p95.unwrap_or(0.0)),
+         Daily peaks: median {}, p95 {}. {} of {} days reached 90 % of the peak, so {regular}.{busiest}",
+        short(s.average.unwrap_or(0.0), 1),
+        short(c.users.average.unwrap_or(0.0), 1),
+        count(s.peak),
+        count(c.users.peak),
+        short(d.summary.peak_p50.unwrap_or(0.0), 1),
+        short(d.summary.peak_p95.unwrap_or(0.0), 1),
+        count(near),
+        count(days),
     );
     answer(
         5,
@@ -317,11 +313,11 @@ fn history(r: &Report) -> Answer {
     let fit_text =
         |f: &crate::model::usage::growth::GrowthFit| match (f.rate_per_month, f.r_squared) {
             (Some(m), Some(r2)) => format!(
-                "{} changes {:+.1} % per month (R² {:.2}, {} full months)",
+                "{} changes {} per month (R² {}, {} full months)",
                 f.metric,
-                m * 100.0,
-                r2,
-                f.months_used.len()
+                signed_percent(m, 1),
+                fixed(r2, 2),
+                count(f.months_used.len())
             ),
             _ => format!("{}: no trend (needs 3 full months with activity)", f.metric),
         };
@@ -331,9 +327,9 @@ fn history(r: &Report) -> Answer {
         .filter(|z| z.buffer_terms.evolving > 0.0)
         .map(|z| {
             format!(
-                " The workflow is still evolving ({}): the sizes carry the {:.0} % evolving-workflow buffer.",
+                " The workflow is still evolving ({}): the sizes carry the {} evolving-workflow buffer.",
                 z.buffer_terms.evolving_because.as_deref().unwrap_or(""),
-                z.buffer_terms.evolving * 100.0
+                percent(z.buffer_terms.evolving, 0)
             )
         });
     let stable = match (evolving, g.sessions_p95.rate_per_month) {

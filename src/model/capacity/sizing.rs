@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::format::{percent_points, percent_short, short};
+
 /// Every default of sizing.md sections 3 and 5, overridable by flag or config file and
 /// printed in the report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -202,16 +204,16 @@ pub fn buffer(inp: &BufferInputs, c: &Constants) -> Buffer {
         .filter(|&r| r > c.growth_threshold_per_month)
     {
         why.push(format!(
-            "growth {} %/month > {} %",
-            fmt_num(r * 100.0),
-            fmt_num(c.growth_threshold_per_month * 100.0)
+            "growth {}/month > {}",
+            percent_short(r),
+            percent_short(c.growth_threshold_per_month)
         ));
     }
     if let Some(cv) = inp.weekly_peak_cv.filter(|&cv| cv > c.weekly_cv_threshold) {
         why.push(format!(
             "weekly peak CV {} > {}",
-            fmt_num(cv),
-            fmt_num(c.weekly_cv_threshold)
+            short(cv, 2),
+            short(c.weekly_cv_threshold, 2)
         ));
     }
     let evolving_because = (!why.is_empty()).then(|| why.join("; "));
@@ -223,9 +225,9 @@ pub fn buffer(inp: &BufferInputs, c: &Constants) -> Buffer {
     let high = inp.uptime >= c.high_uptime;
     let uptime_because = high.then(|| {
         format!(
-            "uptime target {} % >= {} %",
-            fmt_num(inp.uptime),
-            fmt_num(c.high_uptime)
+            "uptime target {} >= {}",
+            percent_points(inp.uptime),
+            percent_points(c.high_uptime)
         )
     });
     let uptime = if high { c.uptime_buffer } else { 0.0 };
@@ -364,20 +366,6 @@ pub fn node_shape(cores: u64, ram_gib: u64) -> Node {
     Node {
         cores,
         ram_gib: ram_gib.div_ceil(4).saturating_mul(4).max(4),
-    }
-}
-
-/// A number with at most two decimals, trailing zeros dropped (7.2, 12, 0.35).
-pub(crate) fn fmt_num(x: f64) -> String {
-    if !x.is_finite() {
-        return "n/a".to_string();
-    }
-    let s = format!("{x:.2}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" {
-        "0".to_string()
-    } else {
-        s.to_string()
     }
 }
 

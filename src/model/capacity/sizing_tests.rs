@@ -346,16 +346,6 @@ fn resource_source_json_spelling() {
     }
 }
 
-#[test]
-fn fmt_num_trims() {
-    assert_eq!(fmt_num(7.199999999), "7.2");
-    assert_eq!(fmt_num(12.0), "12");
-    assert_eq!(fmt_num(100.0), "100");
-    assert_eq!(fmt_num(0.354), "0.35");
-    assert_eq!(fmt_num(-0.001), "0");
-    assert_eq!(fmt_num(f64::NAN), "n/a");
-}
-
 proptest! {
     /// Integer oracle: with whole millicores, whole MiB and a buffer in basis points,
     /// cores = ceil(m x (10000 + bp) / 10^7) + 1 and RAM = ceil((MiB + 4096) x (10000 + bp)

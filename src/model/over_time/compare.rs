@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::format::fixed;
 use crate::model::wire::{Report, Window};
 
 /// Both reports' key figures and their changes.
@@ -227,9 +228,10 @@ pub fn compare(baseline: &Report, current: &Report) -> Comparison {
         let (lo, hi) = (b.days.min(c.days), b.days.max(c.days));
         if lo > 0.0 && hi > lo * 1.1 {
             warnings.push(format!(
-                "the periods differ in length ({:.1} and {:.1} days): compare the per-day \
+                "the periods differ in length ({} and {} days): compare the per-day \
                  rows, peaks and averages, not the totals",
-                b.days, c.days
+                fixed(b.days, 1),
+                fixed(c.days, 1)
             ));
         }
     }

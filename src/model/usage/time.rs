@@ -1,8 +1,9 @@
 //! Instants in reports: `i64` microseconds inside, RFC 3339 UTC (`Z`) in JSON.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::format;
 use crate::ingest::Micros;
 
 /// An instant, serialised as RFC 3339 in UTC with `Z` (fractions only when present).
@@ -14,11 +15,16 @@ impl Timestamp {
     pub fn utc(self) -> Option<DateTime<Utc>> {
         DateTime::from_timestamp_micros(self.0)
     }
-    /// RFC 3339 text, `Z` suffix.
+    /// RFC 3339 text, `Z` suffix ([`crate::format::rfc3339`]; the microseconds outside
+    /// chrono's range).
     pub fn rfc3339(self) -> String {
-        self.utc()
-            .map(|d| d.to_rfc3339_opts(SecondsFormat::AutoSi, true))
-            .unwrap_or_else(|| self.0.to_string())
+        format::rfc3339(self.0).unwrap_or_else(|| self.0.to_string())
+    }
+}
+
+impl From<Timestamp> for Micros {
+    fn from(t: Timestamp) -> Micros {
+        t.0
     }
 }
 

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use super::normalize::Normalized;
 use super::time::Timestamp;
+use crate::format::count;
 use crate::ingest::{Dataset, VisitSource};
 use crate::model::Options;
 
@@ -52,9 +53,10 @@ pub fn option_warnings(data: &Dataset, opts: &Options, norm: &Normalized) -> Vec
             .map(|f| format!("{}:{}", f.path.display(), longest.origin.line))
             .unwrap_or_default();
         out.push(format!(
-            "{} sessions last longer than 7 days (the longest {days} days, at {place}); they \
+            "{} sessions last longer than 7 days (the longest {} days, at {place}); they \
              are kept as recorded, check their ended times",
-            long.len()
+            count(long.len()),
+            count(days.unsigned_abs())
         ));
     }
     let sources = |list: &[VisitSource]| norm.visits.iter().any(|v| list.contains(&v.source));
