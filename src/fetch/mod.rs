@@ -9,6 +9,10 @@
 //! | `content.csv` | `/v1/content` | replaced each run |
 //! | `users.csv` | `/v1/users` | offset pages, replaced each run |
 //! | `jobs.csv` | `/v1/content/{guid}/jobs` of on-demand content | merged by `id` |
+//! | `job_metrics.csv` | `/v1/content/{guid}/jobs/{key}/metrics` of interactive jobs | one request per job not yet done; merged ([`metrics`]) |
+//!
+//! A run holds the output folder's lock ([`lock`]) from before it reads the state until
+//! it ends, so two runs never share a folder.
 //!
 //! The dialect is described in [`table`]; the state file in [`state`]; the resume and
 //! merge rules in [`keyset`]. Layout: [`http`] talks to the server, [`table`] reads and
@@ -17,6 +21,8 @@
 
 pub mod http;
 pub mod keyset;
+pub mod lock;
+pub mod metrics;
 mod pass;
 pub mod snapshot;
 pub mod state;
@@ -81,6 +87,13 @@ pub enum FetchError {
     /// The output folder's state or files cannot be used.
     #[error("{}: {why}", path.display())]
     State { path: PathBuf, why: String },
+    /// Another `fetch` holds the output folder's lock.
+    #[error(
+        "{}: another fetch is running on this folder (it holds this lock); this run changed \
+         nothing. Let it finish (or stop it), or give another --out folder",
+        path.display()
+    )]
+    Busy { path: PathBuf },
     /// Reading or writing a local file failed.
     #[error("{}: {error}", path.display())]
     Io {
@@ -132,6 +145,7 @@ impl FetchError {
                 why: r(why),
             },
             State { path, why } => State { path, why: r(why) },
+            Busy { path } => Busy { path },
             Io { path, error } => Io { path, error },
         }
     }
@@ -168,6 +182,8 @@ pub enum Endpoint {
     Users,
     /// Jobs of on-demand content (needs the content list).
     Jobs,
+    /// Resource samples of interactive jobs (needs the content list and jobs).
+    Metrics,
 }
 
 /// Validated `fetch` settings.
@@ -185,6 +201,8 @@ pub struct FetchSettings {
     pub to: Option<Micros>,
     /// Endpoints to pull.
     pub endpoints: BTreeSet<Endpoint>,
+    /// `--metrics-from`: job metrics only from here on (kept for later runs).
+    pub metrics_from: Option<Micros>,
     /// `min_data_version` for both instrumentation endpoints; `None`: the documented
     /// defaults (1 for Shiny usage, 3 for visits).
     pub min_data_version: Option<i64>,
@@ -195,7 +213,9 @@ pub struct FetchSettings {
 /// The default endpoint set (hits overlap visits, so they are opt-in).
 pub fn default_endpoints() -> BTreeSet<Endpoint> {
     use Endpoint::*;
-    [Shiny, Visits, Content, Users, Jobs].into_iter().collect()
+    [Shiny, Visits, Content, Users, Jobs, Metrics]
+        .into_iter()
+        .collect()
 }
 
 /// What one run needs.
@@ -233,6 +253,8 @@ pub enum Note {
         rows: u64,
         skipped: usize,
     },
+    /// Job metrics.
+    Metrics(metrics::Outcome),
     /// 404: the server does not have this endpoint.
     Missing,
     /// Not asked (server too old), with why.
@@ -345,6 +367,7 @@ impl Write for Redacting<'_> {
 
 fn run_inner(s: &FetchSettings, log: &mut dyn Write) -> Result<(), FetchError> {
     std::fs::create_dir_all(&s.out).map_err(|e| FetchError::io(&s.out, e))?;
+    let _lock = lock::acquire(&s.out)?;
     let client = Client::new(&s.server, s.key.clone(), s.http.clone())?;
     let version = server_version(&client)?;
     let head = format!(
@@ -381,7 +404,7 @@ fn run_inner(s: &FetchSettings, log: &mut dyn Write) -> Result<(), FetchError> {
         report(log, &HITS, note);
     }
     let mut content = None;
-    if want(Endpoint::Content) || want(Endpoint::Jobs) {
+    if want(Endpoint::Content) || want(Endpoint::Jobs) || want(Endpoint::Metrics) {
         let (note, table) = snapshot::content(&ctx, &mut st)?;
         line(log, "content", "content.csv", &note);
         content = table;
@@ -395,6 +418,16 @@ fn run_inner(s: &FetchSettings, log: &mut dyn Write) -> Result<(), FetchError> {
             None => Note::Skipped("needs the content list, which this server did not give".into()),
         };
         line(log, "jobs", "jobs.csv", &note);
+    }
+    if want(Endpoint::Metrics) {
+        let note = match &content {
+            Some(t) => match metrics::run(&ctx, &mut st, t, s.metrics_from, log)? {
+                Some(outcome) => Note::Metrics(outcome),
+                None => Note::Skipped("needs the jobs list (jobs.csv), fetched with jobs".into()),
+            },
+            None => Note::Skipped("needs the content list, which this server did not give".into()),
+        };
+        line(log, "job metrics", metrics::FILE, &note);
     }
     Ok(())
 }
@@ -452,12 +485,82 @@ fn line(log: &mut dyn Write, label: &str, file: &str, note: &Note) {
                 count(*rows)
             )
         }
+        Note::Metrics(m) => metrics_text(label, file, m),
         Note::Missing => {
             format!("note: {label}: this server has no such endpoint (an older Connect?); skipped")
         }
         Note::Skipped(why) => format!("note: {label}: skipped: {why}"),
     };
     let _ = writeln!(log, "{text}");
+}
+
+/// The job metrics line, then one "not measured" note naming the items, if any.
+fn metrics_text(label: &str, file: &str, m: &metrics::Outcome) -> String {
+    let names = |set: &std::collections::BTreeSet<String>| {
+        let shown: Vec<&str> = set.iter().take(5).map(String::as_str).collect();
+        let more = set.len().saturating_sub(shown.len());
+        let more = if more > 0 {
+            format!(" and {} more", count(more as u64))
+        } else {
+            String::new()
+        };
+        format!("{}{more}", shown.join(", "))
+    };
+    let mut text = if m.no_endpoint {
+        format!(
+            "note: {label}: not measured: this server has no job metrics endpoint (HTTP 404; \
+             an older Connect); nothing written, asked again next run"
+        )
+    } else {
+        let mut t = format!(
+            "{label}: {} samples of {} jobs fetched, {} rows in {file}",
+            count(m.samples),
+            count(m.asked as u64),
+            count(m.rows)
+        );
+        if m.before > 0 {
+            t.push_str(&format!(
+                "; {} finished jobs fetched before, not asked again",
+                count(m.before as u64)
+            ));
+        }
+        if m.forbidden > 0 {
+            t.push_str(&format!(
+                "; {} jobs skipped (not visible to this key)",
+                count(m.forbidden as u64)
+            ));
+        }
+        t
+    };
+    let mut why = Vec::new();
+    if !m.not_measured.is_empty() {
+        why.push(format!(
+            "{} items returned no samples ({})",
+            count(m.not_measured.len() as u64),
+            names(&m.not_measured)
+        ));
+    }
+    if !m.disabled.is_empty() {
+        why.push(format!(
+            "{} items have metrics collection off and were not asked ({})",
+            count(m.disabled.len() as u64),
+            names(&m.disabled)
+        ));
+    }
+    if !why.is_empty() || m.no_endpoint {
+        let what = if why.is_empty() {
+            String::new()
+        } else {
+            format!("{}. ", why.join("; "))
+        };
+        let lead = if m.no_endpoint {
+            "\n  ".to_string()
+        } else {
+            format!("\nnote: {label}: not measured: ")
+        };
+        text.push_str(&format!("{lead}{what}{}", metrics::ENABLE));
+    }
+    text
 }
 
 /// `GET /__api__/server_settings`: proves this is Connect and the key works; returns the
