@@ -1,10 +1,12 @@
-//! One `fetch` at a time per output folder: an exclusive lock on `.fetch.lock` in the
-//! folder, taken before anything is read, asked or written, and held until the run ends.
+//! One `fetch` at a time per output folder: an exclusive lock (the `fs4` crate) on
+//! `.fetch.lock` in the folder, taken before anything is read, asked or written, and held until the run ends.
 //! The operating system releases it when the process exits, however it exits, so a killed
 //! run never leaves the folder locked. An hourly cron run that starts while the previous one
 //! is still asking for job metrics stops at once, changing nothing.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, OpenOptions};
+
+use fs4::{FileExt, TryLockError};
 use std::path::Path;
 
 use super::FetchError;
@@ -31,7 +33,10 @@ pub fn acquire(dir: &Path) -> Result<FolderLock, FetchError> {
         open.mode(0o600);
     }
     let file = open.open(&path).map_err(|e| FetchError::io(&path, e))?;
-    match file.try_lock() {
+    // fs4's lock (flock on Unix, LockFileEx on Windows), called by its trait's name: the
+    // standard library's own `File::try_lock` needs Rust 1.89, above this crate's
+    // rust-version.
+    match FileExt::try_lock(&file) {
         Ok(()) => Ok(FolderLock { _file: file }),
         Err(TryLockError::WouldBlock) => Err(FetchError::Busy { path }),
         Err(TryLockError::Error(e)) => Err(FetchError::io(&path, e)),

@@ -144,9 +144,10 @@ pub fn run(
         rows: Vec::new(),
         done: Vec::new(),
         last: Instant::now(),
+        answered: false,
     };
     let asked = run.ask_all(st, &due, window, &mut out);
-    let (rows, measured) = run.checkpoint(st, asked.is_ok() && !out.no_endpoint)?;
+    let (rows, measured) = run.checkpoint(st, asked.is_ok())?;
     asked?;
     out.rows = rows;
     out.not_measured = out
@@ -164,6 +165,8 @@ struct Run<'a, 'c> {
     rows: Vec<Row>,
     done: Vec<(String, String)>,
     last: Instant,
+    /// The endpoint answered at least once.
+    answered: bool,
 }
 
 impl Run<'_, '_> {
@@ -186,6 +189,7 @@ impl Run<'_, '_> {
             match got? {
                 Got::Json(v) => {
                     proven = true;
+                    self.answered = true;
                     let rows = samples(self.ctx, &path, &v, job)?;
                     out.samples += rows.len() as u64;
                     if rows.is_empty() {
@@ -230,7 +234,7 @@ impl Run<'_, '_> {
         }
     }
 
-    /// Merges the rows into the file (when there are any, or the file is new and the
+    /// Merges the rows into the file (when there are any, or there is no file yet and the
     /// endpoint answered), records the finished jobs in the state and saves it. Returns
     /// the rows in the file and the GUIDs they hold samples of (on the last call).
     fn checkpoint(
@@ -241,7 +245,7 @@ impl Run<'_, '_> {
         self.last = Instant::now();
         let file = self.ctx.dir.join(FILE);
         let stored = table::load(&file, COLUMNS)?;
-        let fresh = !file.exists() && (last || !self.done.is_empty());
+        let fresh = !file.exists() && self.answered;
         let merged = if self.rows.is_empty() && !fresh {
             stored
         } else {
@@ -276,7 +280,9 @@ fn items(content: &Table) -> Items {
         .iter()
         .filter_map(|r| {
             let guid = r[g].clone()?;
-            let label = name.and_then(|i| r[i].clone()).unwrap_or_else(|| guid.clone());
+            let label = name
+                .and_then(|i| r[i].clone())
+                .unwrap_or_else(|| guid.clone());
             let on = enabled.and_then(|i| r[i].as_deref()).map(|v| v == "TRUE");
             Some((guid, (label, on)))
         })
@@ -284,7 +290,9 @@ fn items(content: &Table) -> Items {
 }
 
 fn label(items: &Items, guid: &str) -> String {
-    items.get(guid).map_or_else(|| guid.to_string(), |(l, _)| l.clone())
+    items
+        .get(guid)
+        .map_or_else(|| guid.to_string(), |(l, _)| l.clone())
 }
 
 /// The jobs to ask (newest first), the labels of items with jobs in the window whose
@@ -408,7 +416,10 @@ mod tests {
 
     const H: Micros = 3_600_000_000;
 
-    fn jobs(rows: &[(&str, &str, &str, Option<i64>, Option<i64>, &str)]) -> Table {
+    /// `(content_guid, key, tag, start, end, status)`.
+    type Spec<'a> = (&'a str, &'a str, &'a str, Option<i64>, Option<i64>, &'a str);
+
+    fn jobs(rows: &[Spec]) -> Table {
         let c = |n| col(JOBS, n).unwrap();
         let rows = rows
             .iter()

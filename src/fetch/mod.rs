@@ -512,12 +512,16 @@ fn metrics_text(label: &str, file: &str, m: &metrics::Outcome) -> String {
              an older Connect); nothing written, asked again next run"
         )
     } else {
-        let mut t = format!(
-            "{label}: {} samples of {} jobs fetched, {} rows in {file}",
-            count(m.samples),
-            count(m.asked as u64),
-            count(m.rows)
-        );
+        let mut t = if m.asked == 0 {
+            format!("{label}: no jobs to ask, {} rows in {file}", count(m.rows))
+        } else {
+            format!(
+                "{label}: {} samples of {} jobs fetched, {} rows in {file}",
+                count(m.samples),
+                count(m.asked as u64),
+                count(m.rows)
+            )
+        };
         if m.before > 0 {
             t.push_str(&format!(
                 "; {} finished jobs fetched before, not asked again",
@@ -535,15 +539,15 @@ fn metrics_text(label: &str, file: &str, m: &metrics::Outcome) -> String {
     let mut why = Vec::new();
     if !m.not_measured.is_empty() {
         why.push(format!(
-            "{} items returned no samples ({})",
-            count(m.not_measured.len() as u64),
+            "{} returned no samples ({})",
+            items(m.not_measured.len()),
             names(&m.not_measured)
         ));
     }
     if !m.disabled.is_empty() {
         why.push(format!(
-            "{} items have metrics collection off and were not asked ({})",
-            count(m.disabled.len() as u64),
+            "metrics collection is off for {}, not asked ({})",
+            items(m.disabled.len()),
             names(&m.disabled)
         ));
     }
@@ -561,6 +565,14 @@ fn metrics_text(label: &str, file: &str, m: &metrics::Outcome) -> String {
         text.push_str(&format!("{lead}{what}{}", metrics::ENABLE));
     }
     text
+}
+
+/// "1 item", "3 items".
+fn items(n: usize) -> String {
+    match n {
+        1 => "1 item".to_string(),
+        n => format!("{} items", count(n as u64)),
+    }
 }
 
 /// `GET /__api__/server_settings`: proves this is Connect and the key works; returns the
