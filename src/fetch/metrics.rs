@@ -79,7 +79,8 @@ pub struct Outcome {
     pub forbidden: usize,
     /// The server has no metrics endpoint (every probe answered 404).
     pub no_endpoint: bool,
-    /// Items asked this run of which no sample is held (404 or empty answers).
+    /// Items asked this run of which no sample is held (404 or empty answers; every
+    /// item asked when the server has no endpoint).
     pub not_measured: BTreeSet<String>,
     /// Items with jobs in the window whose collection is off in the content list.
     pub disabled: BTreeSet<String>,
@@ -147,6 +148,9 @@ pub fn run(
         answered: false,
     };
     let asked = run.ask_all(st, &due, window, &mut out);
+    if out.no_endpoint {
+        out.not_measured = due.iter().map(|j| j.guid.clone()).collect();
+    }
     let (rows, measured) = run.checkpoint(st, asked.is_ok())?;
     asked?;
     out.rows = rows;

@@ -496,48 +496,39 @@ fn line(log: &mut dyn Write, label: &str, file: &str, note: &Note) {
 
 /// The job metrics line, then one "not measured" note naming the items, if any.
 fn metrics_text(label: &str, file: &str, m: &metrics::Outcome) -> String {
-    let names = |set: &std::collections::BTreeSet<String>| {
-        let shown: Vec<&str> = set.iter().take(5).map(String::as_str).collect();
-        let more = set.len().saturating_sub(shown.len());
-        let more = if more > 0 {
-            format!(" and {} more", count(more as u64))
-        } else {
-            String::new()
-        };
-        format!("{}{more}", shown.join(", "))
-    };
     let mut text = if m.no_endpoint {
-        format!(
-            "note: {label}: not measured: this server has no job metrics endpoint (HTTP 404; \
-             an older Connect); nothing written, asked again next run"
-        )
+        String::new()
+    } else if m.asked == 0 {
+        format!("{label}: no jobs to ask, {} rows in {file}", count(m.rows))
     } else {
-        let mut t = if m.asked == 0 {
-            format!("{label}: no jobs to ask, {} rows in {file}", count(m.rows))
-        } else {
-            format!(
-                "{label}: {} samples of {} jobs fetched, {} rows in {file}",
-                count(m.samples),
-                count(m.asked as u64),
-                count(m.rows)
-            )
-        };
-        if m.before > 0 {
-            t.push_str(&format!(
-                "; {} finished jobs fetched before, not asked again",
-                count(m.before as u64)
-            ));
-        }
-        if m.forbidden > 0 {
-            t.push_str(&format!(
-                "; {} jobs skipped (not visible to this key)",
-                count(m.forbidden as u64)
-            ));
-        }
-        t
+        format!(
+            "{label}: {} samples of {} jobs fetched, {} rows in {file}",
+            count(m.samples),
+            count(m.asked as u64),
+            count(m.rows)
+        )
     };
+    if m.before > 0 && !m.no_endpoint {
+        text.push_str(&format!(
+            "; {} finished jobs fetched before, not asked again",
+            count(m.before as u64)
+        ));
+    }
+    if m.forbidden > 0 {
+        text.push_str(&format!(
+            "; {} jobs skipped (not visible to this key)",
+            count(m.forbidden as u64)
+        ));
+    }
     let mut why = Vec::new();
-    if !m.not_measured.is_empty() {
+    if m.no_endpoint {
+        why.push(format!(
+            "this server has no job metrics endpoint (HTTP 404: a Connect version without it; nothing \
+             written, asked again next run) for {} ({})",
+            items(m.not_measured.len()),
+            names(&m.not_measured)
+        ));
+    } else if !m.not_measured.is_empty() {
         why.push(format!(
             "{} returned no samples ({})",
             items(m.not_measured.len()),
@@ -551,20 +542,24 @@ fn metrics_text(label: &str, file: &str, m: &metrics::Outcome) -> String {
             names(&m.disabled)
         ));
     }
-    if !why.is_empty() || m.no_endpoint {
-        let what = if why.is_empty() {
-            String::new()
-        } else {
-            format!("{}. ", why.join("; "))
-        };
-        let lead = if m.no_endpoint {
-            "\n  ".to_string()
-        } else {
-            format!("\nnote: {label}: not measured: ")
-        };
-        text.push_str(&format!("{lead}{what}{}", metrics::ENABLE));
+    if !why.is_empty() {
+        let sep = if text.is_empty() { "" } else { "\n" };
+        text.push_str(&format!(
+            "{sep}note: {label}: not measured: {}. {}",
+            why.join("; "),
+            metrics::ENABLE
+        ));
     }
     text
+}
+
+/// At most five names, then how many more.
+fn names(set: &std::collections::BTreeSet<String>) -> String {
+    let shown: Vec<&str> = set.iter().take(5).map(String::as_str).collect();
+    match set.len().saturating_sub(shown.len()) {
+        0 => shown.join(", "),
+        more => format!("{} and {} more", shown.join(", "), count(more as u64)),
+    }
 }
 
 /// "1 item", "3 items".

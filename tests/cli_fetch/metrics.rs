@@ -216,6 +216,7 @@ fn a_server_without_the_metrics_endpoint_is_not_measured_and_asked_again_later()
         let e = stderr(&o);
         assert!(
             e.contains("not measured: this server has no job metrics endpoint")
+                && e.contains("for 4 items (app-0, app-1, app-2, app-3)")
                 && e.contains("Applications.MetricsCollectionEnabled"),
             "{e}"
         );
