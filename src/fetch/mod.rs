@@ -17,7 +17,8 @@
 //! The dialect is described in [`table`]; the state file in [`state`]; the resume and
 //! merge rules in [`keyset`]. Layout: [`http`] talks to the server, [`table`] reads and
 //! writes the files, [`keyset`] (with `pass`, one pass of it) and [`snapshot`] run the
-//! endpoints, this module orders them.
+//! endpoints, [`metrics`] asks for each job's samples, `summary` words the stderr lines,
+//! this module orders them.
 
 pub mod http;
 pub mod keyset;
@@ -26,6 +27,7 @@ pub mod metrics;
 mod pass;
 pub mod snapshot;
 pub mod state;
+mod summary;
 pub mod table;
 
 use std::collections::BTreeSet;
@@ -34,10 +36,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::format::count;
 use crate::ingest::Micros;
 use http::{ApiKey, Client, Got, HttpOptions};
 use keyset::Spec;
+use summary::{line, report};
 use table::{Merge, Ty};
 
 /// What can go wrong talking to a server. Messages say what to do; none holds the key.
@@ -430,144 +432,6 @@ fn run_inner(s: &FetchSettings, log: &mut dyn Write) -> Result<(), FetchError> {
         line(log, "job metrics", metrics::FILE, &note);
     }
     Ok(())
-}
-
-fn report(log: &mut dyn Write, spec: &Spec, note: Note) {
-    line(log, spec.label, spec.file, &note);
-}
-
-/// One stderr line per endpoint.
-fn line(log: &mut dyn Write, label: &str, file: &str, note: &Note) {
-    let text = match note {
-        Note::Fetched {
-            fetched,
-            rows,
-            open,
-            bad,
-        } => {
-            let open = if *open > 0 {
-                format!(
-                    " ({} sessions still open: asked for again next run)",
-                    count(*open)
-                )
-            } else {
-                String::new()
-            };
-            let bad = if *bad > 0 {
-                format!("; {} malformed records skipped (not stored)", count(*bad))
-            } else {
-                String::new()
-            };
-            format!(
-                "{label}: {} records fetched, {} rows in {file}{open}{bad}",
-                count(*fetched),
-                count(*rows)
-            )
-        }
-        Note::Jobs {
-            items,
-            fetched,
-            rows,
-            skipped,
-        } => {
-            let skipped = if *skipped > 0 {
-                format!(
-                    "; {} items skipped (deleted, or not visible to this key)",
-                    count(*skipped)
-                )
-            } else {
-                String::new()
-            };
-            format!(
-                "{label}: {} jobs of {} on-demand items fetched, {} rows in {file}{skipped}",
-                count(*fetched),
-                count(*items),
-                count(*rows)
-            )
-        }
-        Note::Metrics(m) => metrics_text(label, file, m),
-        Note::Missing => {
-            format!("note: {label}: this server has no such endpoint (an older Connect?); skipped")
-        }
-        Note::Skipped(why) => format!("note: {label}: skipped: {why}"),
-    };
-    let _ = writeln!(log, "{text}");
-}
-
-/// The job metrics line, then one "not measured" note naming the items, if any.
-fn metrics_text(label: &str, file: &str, m: &metrics::Outcome) -> String {
-    let mut text = if m.no_endpoint {
-        String::new()
-    } else if m.asked == 0 {
-        format!("{label}: no jobs to ask, {} rows in {file}", count(m.rows))
-    } else {
-        format!(
-            "{label}: {} samples of {} jobs fetched, {} rows in {file}",
-            count(m.samples),
-            count(m.asked as u64),
-            count(m.rows)
-        )
-    };
-    if m.before > 0 && !m.no_endpoint {
-        text.push_str(&format!(
-            "; {} finished jobs fetched before, not asked again",
-            count(m.before as u64)
-        ));
-    }
-    if m.forbidden > 0 {
-        text.push_str(&format!(
-            "; {} jobs skipped (not visible to this key)",
-            count(m.forbidden as u64)
-        ));
-    }
-    let mut why = Vec::new();
-    if m.no_endpoint {
-        why.push(format!(
-            "this server has no job metrics endpoint (HTTP 404: a Connect version without it; nothing \
-             written, asked again next run) for {} ({})",
-            items(m.not_measured.len()),
-            names(&m.not_measured)
-        ));
-    } else if !m.not_measured.is_empty() {
-        why.push(format!(
-            "{} returned no samples ({})",
-            items(m.not_measured.len()),
-            names(&m.not_measured)
-        ));
-    }
-    if !m.disabled.is_empty() {
-        why.push(format!(
-            "metrics collection is off for {}, not asked ({})",
-            items(m.disabled.len()),
-            names(&m.disabled)
-        ));
-    }
-    if !why.is_empty() {
-        let sep = if text.is_empty() { "" } else { "\n" };
-        text.push_str(&format!(
-            "{sep}note: {label}: not measured: {}. {}",
-            why.join("; "),
-            metrics::ENABLE
-        ));
-    }
-    text
-}
-
-/// At most five names, then how many more.
-fn names(set: &std::collections::BTreeSet<String>) -> String {
-    let shown: Vec<&str> = set.iter().take(5).map(String::as_str).collect();
-    match set.len().saturating_sub(shown.len()) {
-        0 => shown.join(", "),
-        more => format!("{} and {} more", shown.join(", "), count(more as u64)),
-    }
-}
-
-/// "1 item", "3 items".
-fn items(n: usize) -> String {
-    match n {
-        1 => "1 item".to_string(),
-        n => format!("{} items", count(n as u64)),
-    }
 }
 
 /// `GET /__api__/server_settings`: proves this is Connect and the key works; returns the
