@@ -58,7 +58,7 @@ pub enum EndpointArg {
     Shiny,
     /// Content visits.
     Visits,
-    /// Content list (jobs need it; it is still read for them).
+    /// Content list (jobs and job metrics need it; it is still read for them).
     Content,
     /// Users.
     Users,

@@ -18,10 +18,14 @@ pub const FILE: &str = ".fetch.lock";
 #[derive(Debug)]
 pub struct FolderLock {
     _file: File,
+    /// Why the folder could not be locked, on a file system without locks (some network
+    /// mounts): the run goes on unguarded, and says so.
+    pub unguarded: Option<String>,
 }
 
 /// Takes the folder's lock, or fails with [`FetchError::Busy`] when another process
-/// holds it. The lock file is created empty (mode 0600) if missing and never removed:
+/// holds it; where the file system has no locks, goes on with [`FolderLock::unguarded`]
+/// saying so. The lock file is created empty (mode 0600) if missing and never removed:
 /// removing it while another process waits to open it would let two runs lock two files.
 pub fn acquire(dir: &Path) -> Result<FolderLock, FetchError> {
     let path = dir.join(FILE);
@@ -37,9 +41,19 @@ pub fn acquire(dir: &Path) -> Result<FolderLock, FetchError> {
     // standard library's own `File::try_lock` needs Rust 1.89, above this crate's
     // rust-version.
     match FileExt::try_lock(&file) {
-        Ok(()) => Ok(FolderLock { _file: file }),
+        Ok(()) => Ok(FolderLock {
+            _file: file,
+            unguarded: None,
+        }),
         Err(TryLockError::WouldBlock) => Err(FetchError::Busy { path }),
-        Err(TryLockError::Error(e)) => Err(FetchError::io(&path, e)),
+        Err(TryLockError::Error(e)) => Ok(FolderLock {
+            _file: file,
+            unguarded: Some(format!(
+                "note: {}: cannot lock it ({e}); a second fetch on this folder at the same \
+                 time would not be stopped",
+                path.display()
+            )),
+        }),
     }
 }
 
@@ -51,6 +65,7 @@ mod tests {
     fn a_second_lock_on_the_folder_is_refused_until_the_first_is_dropped() {
         let dir = tempfile::tempdir().unwrap();
         let first = acquire(dir.path()).unwrap();
+        assert_eq!(first.unguarded, None);
         let e = acquire(dir.path()).unwrap_err();
         assert!(matches!(e, FetchError::Busy { .. }), "{e}");
         assert!(e.to_string().contains("another fetch"), "{e}");

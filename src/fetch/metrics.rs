@@ -29,7 +29,6 @@ use super::snapshot::{checked, malformed, JOBS};
 use super::state::{self, rfc3339, State};
 use super::table::{self, col, Column, Merge, Row, Table, Ty};
 use super::{Ctx, FetchError};
-use crate::format::count;
 use crate::ingest::Micros;
 use crate::vocab::is_interactive_tag;
 
@@ -136,8 +135,8 @@ pub fn run(
     if !due.is_empty() {
         let _ = writeln!(
             log,
-            "job metrics: asking {} jobs, one request each (newest first)",
-            count(due.len() as u64)
+            "job metrics: asking {}, one request each (newest first)",
+            super::summary::counted(due.len() as u64, "job")
         );
     }
     let mut run = Run {

@@ -369,7 +369,10 @@ impl Write for Redacting<'_> {
 
 fn run_inner(s: &FetchSettings, log: &mut dyn Write) -> Result<(), FetchError> {
     std::fs::create_dir_all(&s.out).map_err(|e| FetchError::io(&s.out, e))?;
-    let _lock = lock::acquire(&s.out)?;
+    let lock = lock::acquire(&s.out)?;
+    if let Some(why) = &lock.unguarded {
+        let _ = writeln!(log, "{why}");
+    }
     let client = Client::new(&s.server, s.key.clone(), s.http.clone())?;
     let version = server_version(&client)?;
     let head = format!(

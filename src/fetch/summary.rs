@@ -78,22 +78,22 @@ fn metrics_text(label: &str, file: &str, m: &metrics::Outcome) -> String {
         format!("{label}: no jobs to ask, {} rows in {file}", count(m.rows))
     } else {
         format!(
-            "{label}: {} samples of {} jobs fetched, {} rows in {file}",
-            count(m.samples),
-            count(m.asked as u64),
+            "{label}: {} of {} fetched, {} rows in {file}",
+            counted(m.samples, "sample"),
+            counted(m.asked as u64, "job"),
             count(m.rows)
         )
     };
     if m.before > 0 && !m.no_endpoint {
         text.push_str(&format!(
-            "; {} finished jobs fetched before, not asked again",
-            count(m.before as u64)
+            "; {} fetched before, not asked again",
+            counted(m.before as u64, "finished job")
         ));
     }
     if m.forbidden > 0 {
         text.push_str(&format!(
-            "; {} jobs skipped (not visible to this key)",
-            count(m.forbidden as u64)
+            "; {} skipped (not visible to this key)",
+            counted(m.forbidden as u64, "job")
         ));
     }
     let mut why = Vec::new();
@@ -138,10 +138,14 @@ fn names(set: &BTreeSet<String>) -> String {
     }
 }
 
-/// "1 item", "3 items".
-fn items(n: usize) -> String {
+/// "1 item", "3 items" (`word` takes an `s` beyond one).
+pub(super) fn counted(n: u64, word: &str) -> String {
     match n {
-        1 => "1 item".to_string(),
-        n => format!("{} items", count(n as u64)),
+        1 => format!("1 {word}"),
+        n => format!("{} {word}s", count(n)),
     }
+}
+
+fn items(n: usize) -> String {
+    counted(n as u64, "item")
 }
