@@ -149,3 +149,61 @@ pub(super) fn counted(n: u64, word: &str) -> String {
 fn items(n: usize) -> String {
     counted(n as u64, "item")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(n: usize) -> BTreeSet<String> {
+        (0..n).map(|i| format!("app-{i}")).collect()
+    }
+
+    #[test]
+    fn names_stop_at_five_and_counts_agree_in_number() {
+        assert_eq!(names(&set(2)), "app-0, app-1");
+        assert_eq!(
+            names(&set(7)),
+            "app-0, app-1, app-2, app-3, app-4 and 2 more"
+        );
+        assert_eq!(counted(1, "job"), "1 job");
+        assert_eq!(counted(1_234, "job"), "1,234 jobs");
+        assert_eq!(items(0), "0 items");
+    }
+
+    #[test]
+    fn metrics_lines_say_not_measured_once_with_the_items_and_the_remedy() {
+        let m = metrics::Outcome {
+            asked: 1,
+            samples: 1,
+            rows: 40,
+            before: 29,
+            not_measured: set(1),
+            disabled: set(2),
+            ..Default::default()
+        };
+        let text = metrics_text("job metrics", "job_metrics.csv", &m);
+        assert_eq!(
+            text.lines().next(),
+            Some(
+                "job metrics: 1 sample of 1 job fetched, 40 rows in job_metrics.csv; 29 \
+                 finished jobs fetched before, not asked again"
+            )
+        );
+        assert_eq!(text.matches("not measured").count(), 1, "{text}");
+        assert!(text.contains(
+            "not measured: 1 item returned no samples (app-0); metrics collection is off for \
+             2 items, not asked (app-0, app-1). Connect records samples"
+        ));
+        // Without the endpoint there is only the note.
+        let none = metrics::Outcome {
+            no_endpoint: true,
+            not_measured: set(3),
+            ..Default::default()
+        };
+        let text = metrics_text("job metrics", "job_metrics.csv", &none);
+        assert!(text.starts_with(
+            "note: job metrics: not measured: this server has no job metrics endpoint"
+        ));
+        assert!(text.contains("for 3 items (app-0, app-1, app-2)"), "{text}");
+    }
+}
