@@ -150,8 +150,10 @@ pub fn run(
     if out.no_endpoint {
         out.not_measured = due.iter().map(|j| j.guid.clone()).collect();
     }
-    let (rows, measured) = run.checkpoint(st, asked.is_ok())?;
+    // What was fetched is kept even when the run failed; the run's own error wins.
+    let saved = run.checkpoint(st, asked.is_ok());
     asked?;
+    let (rows, measured) = saved?;
     out.rows = rows;
     out.not_measured = out
         .not_measured
