@@ -8,8 +8,9 @@
 //! are asked again each run. The window is `--from`/`--metrics-from` (the later of the two;
 //! `--metrics-from` is kept in the state, so it bounds every later run too) to `--to`. The
 //! newest jobs are asked first, so the first few answers tell whether the server has the
-//! endpoint at all: when the first [`PROBE`] all answer 404 and none has answered yet, the
-//! server is taken to lack it, nothing is recorded, and the next run tries again.
+//! endpoint at all: when the first [`PROBE`] all answer 404, none has answered yet and no
+//! earlier run recorded a job, the server is taken to lack it, nothing is recorded, and
+//! the next run tries again.
 //!
 //! Samples merge by `(content_guid, job_key, timestamp)`. The file and then the state are
 //! written every [`CHECKPOINT`], at the end and before an error is returned, so a failed
@@ -127,6 +128,8 @@ pub fn run(
     let window = (lower, ctx.to);
     let items = items(content);
     let (due, disabled, before) = select(&jobs, &items, &es.done, window);
+    // Jobs recorded as done prove the server has the endpoint: a 404 is then one job's.
+    let known = !es.done.is_empty();
     let mut out = Outcome {
         disabled,
         before,
@@ -146,7 +149,7 @@ pub fn run(
         last: Instant::now(),
         answered: false,
     };
-    let asked = run.ask_all(st, &due, window, &mut out);
+    let asked = run.ask_all(st, &due, window, known, &mut out);
     if out.no_endpoint {
         out.not_measured = due.iter().map(|j| j.guid.clone()).collect();
     }
@@ -176,16 +179,18 @@ struct Run<'a, 'c> {
 
 impl Run<'_, '_> {
     /// Asks every due job; `out.not_measured` collects GUIDs answered 404 or without
-    /// samples (filtered against the file afterwards).
+    /// samples (filtered against the file afterwards). `known`: an earlier run proved
+    /// the endpoint exists, so no 404 is taken as its absence.
     fn ask_all(
         &mut self,
         st: &mut State,
         due: &[Job],
         window: (Option<Micros>, Option<Micros>),
+        known: bool,
         out: &mut Outcome,
     ) -> Result<(), FetchError> {
         let bar = bar(due.len());
-        let (mut proven, mut pending) = (false, Vec::new());
+        let (mut proven, mut pending) = (known, Vec::new());
         for job in due {
             let path = query(job, window, self.ctx.now);
             let got = self.ctx.client.get_tolerant(&path);

@@ -226,6 +226,27 @@ fn a_server_without_the_metrics_endpoint_is_not_measured_and_asked_again_later()
 }
 
 #[test]
+fn a_404_after_an_earlier_answer_is_one_purged_job_not_a_missing_endpoint() {
+    let w = world();
+    let m = Mock::start(metrics_data(&w), KEY);
+    let out = tempfile::tempdir().unwrap();
+    ok(&fetch(&m, out.path(), &[]));
+    // The one job still asked (running) is gone from the server now.
+    m.edit(|d| {
+        d.metrics.as_mut().unwrap().remove("key0x9");
+    });
+    m.clear_log();
+    let o = fetch(&m, out.path(), &[]);
+    ok(&o);
+    assert_eq!(asked(&m).len(), 1);
+    let e = stderr(&o);
+    assert!(!e.contains("no job metrics endpoint"), "{e}");
+    // Item 0 holds samples from earlier jobs: it is measured.
+    assert!(!e.contains("returned no samples"), "{e}");
+    assert_eq!(lines(&out.path().join("job_metrics.csv")).len(), 38);
+}
+
+#[test]
 fn skip_metrics_asks_nothing_and_writes_nothing() {
     let w = world();
     let m = Mock::start(metrics_data(&w), KEY);
