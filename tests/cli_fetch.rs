@@ -6,6 +6,11 @@
 #[path = "fetch_mock/mod.rs"]
 mod mock;
 
+#[path = "cli_fetch/metrics.rs"]
+mod metrics;
+#[path = "cli_fetch/recorded.rs"]
+mod recorded;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -324,6 +329,8 @@ fn data_of(w: &World) -> Data {
         content: w.content.iter().map(to_json).collect(),
         users: w.users.iter().map(to_json).collect(),
         jobs,
+        metrics: None,
+        replay: Vec::new(),
     }
 }
 
@@ -1172,7 +1179,7 @@ fn bare() -> Data {
     }
 }
 
-const ONLY_SHINY: [&str; 2] = ["--skip", "visits,content,users,jobs"];
+const ONLY_SHINY: [&str; 2] = ["--skip", "visits,content,users,jobs,metrics"];
 
 fn shiny_state(out: &Path) -> Value {
     let v: Value =

@@ -121,6 +121,7 @@ impl AnalyzeServerArgs {
             from,
             to,
             endpoints: fetch::default_endpoints(),
+            metrics_from: None,
             min_data_version: None,
             http: self.connection.options()?,
         }))

@@ -1,4 +1,5 @@
-//! `fetch`: pull a server's usage, content, users and jobs into CSV files, incrementally.
+//! `fetch`: pull a server's usage, content, users, jobs and job metrics into CSV files,
+//! incrementally.
 
 use std::collections::BTreeSet;
 use std::io;
@@ -38,6 +39,11 @@ pub struct FetchArgs {
     /// Endpoints to leave out (comma-separated).
     #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
     pub skip: Vec<EndpointArg>,
+    /// Job metrics only from this time on: RFC 3339 or a date (UTC midnight). It bounds the
+    /// first run (one request per job adds up on a busy server) and is kept in the state,
+    /// so later runs stay within it; give it again to move it.
+    #[arg(long, value_name = "DATE")]
+    pub metrics_from: Option<String>,
     /// min_data_version for Shiny usage and visits [default: the API's, 1 and 3].
     #[arg(long, value_name = "N")]
     pub min_data_version: Option<i64>,
@@ -52,12 +58,14 @@ pub enum EndpointArg {
     Shiny,
     /// Content visits.
     Visits,
-    /// Content list (jobs need it; it is still read for them).
+    /// Content list (jobs and job metrics need it; it is still read for them).
     Content,
     /// Users.
     Users,
     /// Jobs of on-demand content.
     Jobs,
+    /// Resource samples of interactive jobs (job_metrics.csv).
+    Metrics,
 }
 
 impl FetchArgs {
@@ -80,6 +88,11 @@ impl FetchArgs {
                 return Err(Error::Usage("--from must be before --to".into()));
             }
         }
+        let metrics_from = self
+            .metrics_from
+            .as_deref()
+            .map(|s| parse_time("--metrics-from", s, utc, false))
+            .transpose()?;
         let mut endpoints: BTreeSet<Endpoint> = fetch::default_endpoints();
         if self.hits {
             endpoints.insert(Endpoint::Hits);
@@ -91,6 +104,7 @@ impl FetchArgs {
                 EndpointArg::Content => Endpoint::Content,
                 EndpointArg::Users => Endpoint::Users,
                 EndpointArg::Jobs => Endpoint::Jobs,
+                EndpointArg::Metrics => Endpoint::Metrics,
             });
         }
         Ok(FetchSettings {
@@ -100,6 +114,7 @@ impl FetchArgs {
             from,
             to,
             endpoints,
+            metrics_from,
             min_data_version: self.min_data_version,
             http: self.connection.options()?,
         })

@@ -32,8 +32,8 @@ pub enum Command {
     Trend(Box<trend::TrendArgs>),
     /// Write a seeded, realistic set of sample exports (the one in sample_data/).
     Sample(sample::SampleArgs),
-    /// Fetch usage, content, users and jobs from a Connect server into CSV files
-    /// (incremental; API key in CONNECT_API_KEY).
+    /// Fetch usage, content, users, jobs and job metrics from a Connect server into CSV
+    /// files (incremental; API key in CONNECT_API_KEY).
     Fetch(Box<fetch::FetchArgs>),
     /// Print shell completions (bash, zsh, fish, powershell, elvish) to stdout.
     Completions(completions::CompletionsArgs),

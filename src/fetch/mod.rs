@@ -9,17 +9,25 @@
 //! | `content.csv` | `/v1/content` | replaced each run |
 //! | `users.csv` | `/v1/users` | offset pages, replaced each run |
 //! | `jobs.csv` | `/v1/content/{guid}/jobs` of on-demand content | merged by `id` |
+//! | `job_metrics.csv` | `/v1/content/{guid}/jobs/{key}/metrics` of interactive jobs | one request per job not yet done; merged ([`metrics`]) |
+//!
+//! A run holds the output folder's lock ([`lock`]) from before it reads the state until
+//! it ends, so two runs never share a folder.
 //!
 //! The dialect is described in [`table`]; the state file in [`state`]; the resume and
 //! merge rules in [`keyset`]. Layout: [`http`] talks to the server, [`table`] reads and
 //! writes the files, [`keyset`] (with `pass`, one pass of it) and [`snapshot`] run the
-//! endpoints, this module orders them.
+//! endpoints, [`metrics`] asks for each job's samples, `summary` words the stderr lines,
+//! this module orders them.
 
 pub mod http;
 pub mod keyset;
+pub mod lock;
+pub mod metrics;
 mod pass;
 pub mod snapshot;
 pub mod state;
+mod summary;
 pub mod table;
 
 use std::collections::BTreeSet;
@@ -28,10 +36,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::format::count;
 use crate::ingest::Micros;
 use http::{ApiKey, Client, Got, HttpOptions};
 use keyset::Spec;
+use summary::{line, report};
 use table::{Merge, Ty};
 
 /// What can go wrong talking to a server. Messages say what to do; none holds the key.
@@ -81,6 +89,13 @@ pub enum FetchError {
     /// The output folder's state or files cannot be used.
     #[error("{}: {why}", path.display())]
     State { path: PathBuf, why: String },
+    /// Another `fetch` holds the output folder's lock.
+    #[error(
+        "{}: another fetch is running on this folder (it holds this lock); this run changed \
+         nothing. Let it finish (or stop it), or give another --out folder",
+        path.display()
+    )]
+    Busy { path: PathBuf },
     /// Reading or writing a local file failed.
     #[error("{}: {error}", path.display())]
     Io {
@@ -132,6 +147,7 @@ impl FetchError {
                 why: r(why),
             },
             State { path, why } => State { path, why: r(why) },
+            Busy { path } => Busy { path },
             Io { path, error } => Io { path, error },
         }
     }
@@ -168,6 +184,8 @@ pub enum Endpoint {
     Users,
     /// Jobs of on-demand content (needs the content list).
     Jobs,
+    /// Resource samples of interactive jobs (needs the content list and jobs).
+    Metrics,
 }
 
 /// Validated `fetch` settings.
@@ -185,6 +203,8 @@ pub struct FetchSettings {
     pub to: Option<Micros>,
     /// Endpoints to pull.
     pub endpoints: BTreeSet<Endpoint>,
+    /// `--metrics-from`: job metrics only from here on (kept for later runs).
+    pub metrics_from: Option<Micros>,
     /// `min_data_version` for both instrumentation endpoints; `None`: the documented
     /// defaults (1 for Shiny usage, 3 for visits).
     pub min_data_version: Option<i64>,
@@ -195,7 +215,9 @@ pub struct FetchSettings {
 /// The default endpoint set (hits overlap visits, so they are opt-in).
 pub fn default_endpoints() -> BTreeSet<Endpoint> {
     use Endpoint::*;
-    [Shiny, Visits, Content, Users, Jobs].into_iter().collect()
+    [Shiny, Visits, Content, Users, Jobs, Metrics]
+        .into_iter()
+        .collect()
 }
 
 /// What one run needs.
@@ -233,6 +255,8 @@ pub enum Note {
         rows: u64,
         skipped: usize,
     },
+    /// Job metrics.
+    Metrics(metrics::Outcome),
     /// 404: the server does not have this endpoint.
     Missing,
     /// Not asked (server too old), with why.
@@ -345,6 +369,10 @@ impl Write for Redacting<'_> {
 
 fn run_inner(s: &FetchSettings, log: &mut dyn Write) -> Result<(), FetchError> {
     std::fs::create_dir_all(&s.out).map_err(|e| FetchError::io(&s.out, e))?;
+    let lock = lock::acquire(&s.out)?;
+    if let Some(why) = &lock.unguarded {
+        let _ = writeln!(log, "{why}");
+    }
     let client = Client::new(&s.server, s.key.clone(), s.http.clone())?;
     let version = server_version(&client)?;
     let head = format!(
@@ -381,7 +409,7 @@ fn run_inner(s: &FetchSettings, log: &mut dyn Write) -> Result<(), FetchError> {
         report(log, &HITS, note);
     }
     let mut content = None;
-    if want(Endpoint::Content) || want(Endpoint::Jobs) {
+    if want(Endpoint::Content) || want(Endpoint::Jobs) || want(Endpoint::Metrics) {
         let (note, table) = snapshot::content(&ctx, &mut st)?;
         line(log, "content", "content.csv", &note);
         content = table;
@@ -396,68 +424,17 @@ fn run_inner(s: &FetchSettings, log: &mut dyn Write) -> Result<(), FetchError> {
         };
         line(log, "jobs", "jobs.csv", &note);
     }
+    if want(Endpoint::Metrics) {
+        let note = match &content {
+            Some(t) => match metrics::run(&ctx, &mut st, t, s.metrics_from, log)? {
+                Some(outcome) => Note::Metrics(outcome),
+                None => Note::Skipped("needs the jobs list (jobs.csv), fetched with jobs".into()),
+            },
+            None => Note::Skipped("needs the content list, which this server did not give".into()),
+        };
+        line(log, "job metrics", metrics::FILE, &note);
+    }
     Ok(())
-}
-
-fn report(log: &mut dyn Write, spec: &Spec, note: Note) {
-    line(log, spec.label, spec.file, &note);
-}
-
-/// One stderr line per endpoint.
-fn line(log: &mut dyn Write, label: &str, file: &str, note: &Note) {
-    let text = match note {
-        Note::Fetched {
-            fetched,
-            rows,
-            open,
-            bad,
-        } => {
-            let open = if *open > 0 {
-                format!(
-                    " ({} sessions still open: asked for again next run)",
-                    count(*open)
-                )
-            } else {
-                String::new()
-            };
-            let bad = if *bad > 0 {
-                format!("; {} malformed records skipped (not stored)", count(*bad))
-            } else {
-                String::new()
-            };
-            format!(
-                "{label}: {} records fetched, {} rows in {file}{open}{bad}",
-                count(*fetched),
-                count(*rows)
-            )
-        }
-        Note::Jobs {
-            items,
-            fetched,
-            rows,
-            skipped,
-        } => {
-            let skipped = if *skipped > 0 {
-                format!(
-                    "; {} items skipped (deleted, or not visible to this key)",
-                    count(*skipped)
-                )
-            } else {
-                String::new()
-            };
-            format!(
-                "{label}: {} jobs of {} on-demand items fetched, {} rows in {file}{skipped}",
-                count(*fetched),
-                count(*items),
-                count(*rows)
-            )
-        }
-        Note::Missing => {
-            format!("note: {label}: this server has no such endpoint (an older Connect?); skipped")
-        }
-        Note::Skipped(why) => format!("note: {label}: skipped: {why}"),
-    };
-    let _ = writeln!(log, "{text}");
 }
 
 /// `GET /__api__/server_settings`: proves this is Connect and the key works; returns the

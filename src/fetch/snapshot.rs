@@ -41,6 +41,7 @@ pub const CONTENT: &[Column] = &[
     ("quarto_version", Ty::Text),
     ("created_time", Ty::Time),
     ("last_deployed_time", Ty::Time),
+    ("metrics_collection_enabled", Ty::Bool),
 ];
 
 /// Columns of `users.csv`.
@@ -178,8 +179,8 @@ pub fn jobs(ctx: &Ctx, state: &mut State, content: &Table) -> Result<Note, Fetch
         let path = format!("/v1/content/{}/jobs", encode(guid));
         match ctx.client.get_tolerant(&path)? {
             Got::Json(v) => {
-                let list = array(ctx, &path, &v)?;
-                rows.extend(checked(ctx, "jobs", JOBS, &["id", "content_guid"], list));
+                let list = with_content(array(ctx, &path, &v)?, guid);
+                rows.extend(checked(ctx, "jobs", JOBS, &["id", "content_guid"], &list));
             }
             Got::Missing => missing += 1,
             Got::Forbidden => forbidden += 1,
@@ -205,6 +206,30 @@ pub fn jobs(ctx: &Ctx, state: &mut State, content: &Table) -> Result<Note, Fetch
         rows: merged.rows.len() as u64,
         skipped: missing + forbidden,
     })
+}
+
+/// Jobs as recorded, with what older servers leave out filled in: `content_guid` from
+/// the request (Connect 2024.08 sends neither it nor `app_guid`, connect-exports.md 3.1)
+/// and `content_id` from its deprecated alias `app_id`.
+fn with_content(list: &[Value], guid: &str) -> Vec<Value> {
+    let fill = |o: &mut serde_json::Map<String, Value>, k: &str, v: Option<Value>| {
+        if o.get(k).is_none_or(Value::is_null) {
+            if let Some(v) = v.filter(|v| !v.is_null()) {
+                o.insert(k.to_string(), v);
+            }
+        }
+    };
+    list.iter()
+        .cloned()
+        .map(|mut v| {
+            if let Some(o) = v.as_object_mut() {
+                let app_id = o.get("app_id").cloned();
+                fill(o, "content_guid", Some(Value::String(guid.to_string())));
+                fill(o, "content_id", app_id);
+            }
+            v
+        })
+        .collect()
 }
 
 /// Replaces a whole-list file and records its size.
@@ -257,7 +282,7 @@ fn array<'v>(ctx: &Ctx, path: &str, v: &'v Value) -> Result<&'v [Value], FetchEr
 }
 
 /// The records that pass [`table::row_checked`]; the others are counted in a note.
-fn checked(
+pub(super) fn checked(
     ctx: &Ctx,
     label: &str,
     columns: &[Column],
@@ -284,7 +309,7 @@ fn checked(
     rows
 }
 
-fn malformed(ctx: &Ctx, path: &str, why: &str) -> FetchError {
+pub(super) fn malformed(ctx: &Ctx, path: &str, why: &str) -> FetchError {
     FetchError::Malformed {
         url: format!("{}/__api__{path}", ctx.client.base()),
         why: why.to_string(),

@@ -14,12 +14,19 @@
 //!       "rows": 20076,
 //!       "passes": 3,
 //!       "resume": null
+//!     },
+//!     "job_metrics": {
+//!       "covered": [], "min_data_version": null, "rows": 5210, "passes": 4, "resume": null,
+//!       "done": {"8f37d6e0-1111-4a2b-8c3d-9e0f1a2b3c4d": ["mxPGVOMVk6f8dso2"]},
+//!       "since": "2026-03-01T00:00:00Z"
 //!     }
 //!   }
 //! }
 //! ```
 //! `covered`: the time ranges `[from, to)` fetched completely, sorted and merged (`from`
 //! null: from the beginning); a run asks only for the parts of its window outside them.
+//! `done` (job metrics only): the finished jobs fetched completely, per content GUID,
+//! including those that had no samples; `since`: the `--metrics-from` bound.
 //! `resume`: an unfinished pass: the query of its next page (null when every page is in),
 //! the pass's `from` and `to`, and the byte length of the pass's journal
 //! (`.FILE.partial`) that the state vouches for.
@@ -27,7 +34,7 @@
 //! Format 1 (one `next_from` and one `covered_from` per endpoint) is read and migrated:
 //! `[covered_from, next_from)` becomes the one covered range.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -65,6 +72,13 @@ pub struct EndpointState {
     pub passes: u64,
     /// An unfinished pass.
     pub resume: Option<Resume>,
+    /// Job metrics only: the finished jobs whose samples are in, per content GUID; they
+    /// are never asked again.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub done: BTreeMap<String, BTreeSet<String>>,
+    /// Job metrics only: the `--metrics-from` bound (RFC 3339) later runs keep.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
     /// Format 1 only: the `from` of the next pass (read for the migration, never written).
     #[serde(skip_serializing)]
     pub next_from: Option<String>,

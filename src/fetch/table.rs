@@ -69,7 +69,7 @@ pub fn row_from_json(columns: &[Column], obj: &Value) -> Row {
 }
 
 /// Integer columns (the API documents them as int32/int64).
-const INTEGER: [&str; 13] = [
+const INTEGER: [&str; 16] = [
     "data_version",
     "exit_code",
     "status",
@@ -83,6 +83,9 @@ const INTEGER: [&str; 13] = [
     "memory_request",
     "memory_limit",
     "id",
+    "memory_bytes",
+    "connections",
+    "process_id",
 ];
 
 /// A JSON record checked against the API's documented types and rendered to a row, or
@@ -297,6 +300,9 @@ pub enum Merge {
     Exact,
     /// A fetched record replaces the stored one with the same value in this column (`id`).
     ById(&'static str),
+    /// A fetched record replaces the stored one with the same values in these columns
+    /// (job metrics samples: `content_guid, job_key, timestamp`).
+    ByKeys(&'static [&'static str]),
 }
 
 /// `stored` with `fetched` laid over it by `rule`, sorted by `time_col` then by value, so
@@ -314,6 +320,22 @@ pub fn merge(stored: Table, fetched: Vec<Row>, rule: Merge, time_col: &str) -> T
                 .rows
                 .into_iter()
                 .filter(|r| r[i].is_none() || !ids.contains(&r[i]))
+                .collect()
+        }
+        Merge::ByKeys(names) => {
+            let idx: Vec<usize> = names.iter().filter_map(|n| col(cols, n)).collect();
+            let keys: HashSet<Vec<&Option<String>>> =
+                fetched.iter().map(|r| pick(r, &idx)).collect();
+            let keep: Vec<bool> = stored
+                .rows
+                .iter()
+                .map(|r| !keys.contains(&pick(r, &idx)))
+                .collect();
+            stored
+                .rows
+                .into_iter()
+                .zip(keep)
+                .filter_map(|(r, k)| k.then_some(r))
                 .collect()
         }
         Merge::Exact | Merge::Sessions => {

@@ -1,8 +1,10 @@
 //! A small stand-in for the Connect API on 127.0.0.1 (a port the OS picks), serving the
 //! documented JSON shapes (connect-exports.md sections 1, 3, 4, 5): keyset pages for the
 //! instrumentation endpoints with the documented `from`/`to`/`min_data_version`
-//! semantics, offset pages for users, bare arrays for content, jobs and hits. A hook can
-//! answer any request first, to inject faults. Each connection gets its own thread and
+//! semantics, offset pages for users, bare arrays for content, jobs and hits, and the
+//! per-job metrics (section 3.3, samples filtered by `from`/`to`). Recorded payloads
+//! ([`Data::replay`]) are served byte for byte, so field order and number forms stay as
+//! a real server sent them. A hook can answer any request first, to inject faults. Each connection gets its own thread and
 //! `Connection: close`; the server stops when the [`Mock`] is dropped. It never connects
 //! anywhere itself.
 #![allow(dead_code)]
@@ -33,6 +35,23 @@ pub struct Data {
     pub users: Vec<Value>,
     /// Jobs per content GUID.
     pub jobs: BTreeMap<String, Vec<Value>>,
+    /// Metrics samples per job key; `None`: the endpoint is missing (404), as on servers
+    /// without it. A key not in the map answers 404 (a purged job).
+    pub metrics: Option<BTreeMap<String, Vec<Value>>>,
+    /// Bodies served verbatim (status 200, JSON) for a path, optionally only when a query
+    /// parameter has a value; checked before every other route.
+    pub replay: Vec<Replay>,
+}
+
+/// One recorded response.
+#[derive(Debug, Clone)]
+pub struct Replay {
+    /// The request path, e.g. `/__api__/v1/content`.
+    pub path: String,
+    /// A query parameter and the value it must have.
+    pub param: Option<(String, String)>,
+    /// The body.
+    pub body: String,
 }
 
 /// One request as the server saw it.
@@ -295,6 +314,22 @@ fn route(s: &Shared, req: &Req, addr: SocketAddr) -> Resp {
     }
     let d = &s.data;
     let p = req.path.as_str();
+    let recorded = d.replay.iter().find(|r| {
+        r.path == p
+            && r.param
+                .as_ref()
+                .is_none_or(|(k, v)| req.param(k) == Some(v.as_str()))
+    });
+    if let Some(r) = recorded {
+        return Resp::raw(200, "application/json", &r.body);
+    }
+    if let Some((guid, key)) = p
+        .strip_prefix("/__api__/v1/content/")
+        .and_then(|r| r.strip_suffix("/metrics"))
+        .and_then(|r| r.split_once("/jobs/"))
+    {
+        return metrics(d, req, guid, key);
+    }
     match p {
         "/__api__/server_settings" => {
             let mut o = json!({"license": {}, "authentication": {"name": "password"}});
@@ -386,6 +421,26 @@ fn route(s: &Shared, req: &Req, addr: SocketAddr) -> Resp {
             }
         }
     }
+}
+
+/// `{content_guid, job_key, samples}` with the samples in `[from, to]`.
+fn metrics(d: &Data, req: &Req, guid: &str, key: &str) -> Resp {
+    let Some(samples) = d.metrics.as_ref().and_then(|m| m.get(key)) else {
+        return not_found();
+    };
+    let from = micros(req.param("from"));
+    let to = micros(req.param("to"));
+    let kept: Vec<&Value> = samples
+        .iter()
+        .filter(|s| {
+            let t = micros(s["timestamp"].as_str()).unwrap();
+            from.is_none_or(|f| t >= f) && to.is_none_or(|x| t <= x)
+        })
+        .collect();
+    Resp::json(
+        200,
+        &json!({"content_guid": guid, "job_key": key, "samples": kept}),
+    )
 }
 
 fn not_found() -> Resp {

@@ -59,22 +59,8 @@ impl JobClass {
     }
 }
 
-/// Tags of interactive jobs (metrics.md section 5).
-const INTERACTIVE_TAGS: [&str; 13] = [
-    "run_app",
-    "run_api",
-    "run_tensorflow",
-    "run_python_api",
-    "run_dash_app",
-    "run_streamlit",
-    "run_bokeh_app",
-    "run_panel_app",
-    "run_fastapi_app",
-    "run_gradio_app",
-    "run_pyshiny_app",
-    "render_shiny",
-    "run_voila_app",
-];
+// Tags of interactive jobs (metrics.md section 5), shared with `fetch`.
+use crate::vocab::INTERACTIVE_TAGS;
 /// Tags of render jobs.
 const RENDER_TAGS: [&str; 4] = [
     "build_report",
