@@ -67,9 +67,10 @@ impl Default for Constants {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ResourceSource {
-    /// The `app_mode` table of sizing.md section 2.
+    /// The `app_mode` table of docs/sizing.md section 2.
     AppModeDefault,
-    /// A per-content entry of the config file.
+    /// The config file or the flags: the item's `[content."GUID"]` entry or
+    /// `--content-setting`, else the server-wide `[scheduler]` figure (below the export).
     Config,
     /// The content export's `cpu_limit` / `memory_limit`.
     ContentExport,
