@@ -200,9 +200,12 @@ fn leaves(v: &Value, path: String, f: &mut dyn FnMut(String)) {
     }
 }
 
-/// The part of `v` that differs from `d`; `None` when equal.
+/// The part of `v` that differs from `d`; `None` when equal. A table the defaults do not
+/// have (a new `[content."GUID"]` entry) is compared with an empty one, so only the keys it
+/// sets count and an entry that sets nothing changes nothing.
 fn diff(d: &Value, v: &Value) -> Option<Value> {
     match (d, v) {
+        (Value::Null, Value::Object(_)) => diff(&Value::Object(Map::new()), v),
         (Value::Object(dm), Value::Object(vm)) => {
             let out: Map<String, Value> = vm
                 .iter()
@@ -366,5 +369,24 @@ mod tests {
         assert_eq!(non_default(&d, &d), serde_json::json!({}));
         let v = Resolved { a: 4, b: 0.5 };
         assert_eq!(non_default(&d, &v), serde_json::json!({"a": 4}));
+    }
+
+    #[test]
+    fn a_new_table_entry_counts_only_the_keys_it_sets() {
+        let d = Layer::default();
+        let mut v = Layer::default();
+        v.t.insert("empty".into(), Inner::default());
+        assert_eq!(non_default(&d, &v), serde_json::json!({}));
+        v.t.insert(
+            "g".into(),
+            Inner {
+                x: Some(1),
+                y: None,
+            },
+        );
+        assert_eq!(
+            non_default(&d, &v),
+            serde_json::json!({"t": {"g": {"x": 1}}})
+        );
     }
 }

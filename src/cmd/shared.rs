@@ -88,9 +88,13 @@ pub(super) fn emit<T: Renderable>(item: &T, format: Format, path: Option<&Path>)
 }
 
 /// The history's aliases for `given` (the options as typed): snapshots that 0.1 stored
-/// under its older fingerprint of the same options count as made with them.
+/// under its older fingerprint of the same options count as made with them. None when
+/// `given` sets an option 0.1 did not have.
 pub(super) fn history_aliases(given: &Options) -> Aliases {
-    Aliases::new(legacy_fingerprint(given), options_fingerprint(given))
+    match legacy_fingerprint(given) {
+        Some(legacy) => Aliases::new(legacy, options_fingerprint(given)),
+        None => Aliases::none(),
+    }
 }
 
 /// One stderr line about the history.
