@@ -6,7 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::cmd;
+use common::{cmd, copy_files, sample, Fixture};
 
 /// A writable copy of one of the committed histories.
 fn copy_of(name: &str, into: &Path) -> PathBuf {
@@ -14,19 +14,8 @@ fn copy_of(name: &str, into: &Path) -> PathBuf {
         .join("tests/fixtures/history_v0_1_0")
         .join(name);
     let to = into.join(name);
-    std::fs::create_dir_all(&to).unwrap();
-    for e in std::fs::read_dir(&from).unwrap() {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
-    }
+    copy_files(&from, &to);
     to
-}
-
-fn sample() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("sample_data")
-        .display()
-        .to_string()
 }
 
 /// Every snapshot's figures by file name, without the options fingerprint (a period
@@ -149,4 +138,35 @@ fn other_options_than_0_1_used_still_replace_a_stored_period() {
     assert!(out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("1 period snapshot(s) written"), "{stderr}");
+}
+
+#[test]
+fn an_option_0_1_did_not_have_does_not_match_its_snapshots() {
+    let tmp = Fixture::new();
+    let dir = copy_of("default", tmp.path());
+    // 0.1 had no server-wide per-process resources: its fingerprint is blind to them.
+    let config = tmp.file("c.toml", "[scheduler]\ncpu_cores = 2.0\n");
+    let out = cmd()
+        .args([
+            "analyze",
+            &sample(),
+            "--from",
+            "2024-08-15",
+            "--format",
+            "json",
+        ])
+        .arg("--config")
+        .arg(&config)
+        .arg("--history")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("1 period snapshot(s) written"), "{stderr}");
+    assert!(!stderr.contains("1 kept"), "{stderr}");
 }

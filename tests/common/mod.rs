@@ -38,6 +38,27 @@ impl Fixture {
     }
 }
 
+/// The repository's `sample_data/` folder.
+pub fn sample_data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data")
+}
+
+/// `sample_data/` as a command-line argument.
+pub fn sample() -> String {
+    sample_data().display().to_string()
+}
+
+/// Copies the files of `from` (not its sub-folders) into `to`, created when needed.
+pub fn copy_files(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read_dir") {
+        let p = e.expect("entry").path();
+        if p.is_file() {
+            std::fs::copy(&p, to.join(p.file_name().expect("a name"))).expect("copy");
+        }
+    }
+}
+
 /// Runs `analyze --format json` with `args` and returns the decoded report.
 pub fn analyze_json(args: &[&str]) -> Value {
     let out = cmd()
