@@ -531,7 +531,7 @@ fn report(args: &[&str]) -> (Value, Output) {
     kinds.sort();
     v["inputs"]["files"] = json!(kinds);
     // R's write.csv writes naive times where fetch writes `Z`: the note naming the files
-    // read as UTC by default differs by design (metrics.md 1.9), the figures must not.
+    // read as UTC by default differs by design (docs/metrics.md 1.9), the figures must not.
     v["inputs"]["naive_zones"].take();
     if let Some(w) = v["inputs"]["warnings"].as_array_mut() {
         w.retain(|w| !w.as_str().unwrap_or("").contains("without an offset"));

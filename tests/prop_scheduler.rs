@@ -1,5 +1,5 @@
-//! Property tests for the scheduler model (metrics.md section 4) and the scaled replay
-//! (sizing.md section 4): the event-driven replay against a brute-force simulation that
+//! Property tests for the scheduler model (docs/metrics.md section 4) and the scaled replay
+//! (docs/sizing.md section 4): the event-driven replay against a brute-force simulation that
 //! steps through every integer instant, input-order independence, the scale rule's
 //! counts and copies, and weighted series against a direct sum.
 

@@ -3,7 +3,7 @@
 //! Each input path is a file (read whatever its extension) or a folder, walked recursively
 //! for files ending `.csv` or `.csv.gz` (any case), skipping hidden files and folders (names
 //! starting with `.`). All files are sorted by path and deduplicated, then read in that
-//! order, so "the first bad rows" are deterministic (metrics.md section 1, step 1).
+//! order, so "the first bad rows" are deterministic (docs/metrics.md 1.1).
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -43,7 +43,7 @@ pub fn read_inputs(paths: &[PathBuf], opts: &IngestOptions) -> Result<Dataset> {
 }
 
 /// One line naming the files whose timestamps without an offset were read as UTC because
-/// no `--input-tz` named their kind (metrics.md 1.9); in the report, not on stderr, since
+/// no `--input-tz` named their kind (docs/metrics.md 1.9); in the report, not on stderr, since
 /// it is a statement of what was assumed rather than a fault.
 fn note_assumed_zones(ds: &mut Dataset) {
     let files: Vec<String> = ds

@@ -2,7 +2,7 @@
 //! each file's kind from its header, parses every row into typed records and interns GUIDs
 //! into small integer ids. Its output, [`Dataset`], is the model layer's only input.
 //!
-//! Times are `i64` microseconds since the Unix epoch, UTC (metrics.md section 0).
+//! Times are `i64` microseconds since the Unix epoch, UTC (docs/metrics.md section 0).
 
 pub mod catalog;
 pub mod compact;
@@ -263,7 +263,7 @@ pub struct IngestNotes {
     pub naive_zones: Vec<NaiveZone>,
 }
 
-/// A file whose timestamps without an offset were read in an input zone (metrics.md 1.9).
+/// A file whose timestamps without an offset were read in an input zone (docs/metrics.md 1.9).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NaiveZone {
     /// The file.

@@ -89,7 +89,7 @@ pub fn at<'a>(v: &'a Value, path: &str) -> &'a Value {
     cur
 }
 
-/// Shiny usage in readr's dialect (connect-exports.md section 2.2).
+/// Shiny usage in readr's dialect (docs/inputs.md section 2.2).
 pub const SHINY_READR: &str = "\
 content_guid,user_guid,started,ended,data_version
 bd1d2285-6c80-49af-8a83-a200effe3cb3,08e3a41d-1f8e-47f2-8855-f05ea3b0d4b2,2024-03-04T14:02:11Z,2024-03-04T14:38:52Z,1

@@ -1,4 +1,4 @@
-//! Scenario replays and their demand (sizing.md sections 1 and 4): the window's sessions
+//! Scenario replays and their demand (docs/sizing.md sections 1 and 4): the window's sessions
 //! replayed K times through the scheduler model, with today's limits (to count who would
 //! be turned away) or with `max_processes` lifted (to size for everyone served), plus the
 //! measured render jobs and, for APIs, their measured processes.

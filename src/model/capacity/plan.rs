@@ -1,5 +1,5 @@
-//! Processes, sizing and the architecture recommendation, put together (metrics.md
-//! sections 4-5, sizing.md): the scheduler model per content item, measured processes
+//! Processes, sizing and the architecture recommendation, put together (docs/metrics.md
+//! sections 4-5, docs/sizing.md): the scheduler model per content item, measured processes
 //! from jobs, three demand scenarios (now, projected, scaled), their sizes, and the
 //! decision with its reasons.
 
@@ -186,7 +186,7 @@ struct Evidence {
 
 impl Evidence {
     /// Why the data cannot support a size yet, and what to export; `None` when it can
-    /// (sizing.md section 3: `min_window_days`, `min_sessions_and_jobs`).
+    /// (docs/sizing.md section 3: `min_window_days`, `min_sessions_and_jobs`).
     fn insufficient(&self, k: &Constants) -> Option<String> {
         let mut why = Vec::new();
         if self.days < k.min_window_days {

@@ -1,4 +1,4 @@
-//! Estimated processes (metrics.md section 4): every content item that runs on demand is
+//! Estimated processes (docs/metrics.md section 4): every content item that runs on demand is
 //! replayed through the scheduler model ([`super::scheduler`]) with its own settings, in
 //! parallel; server-wide processes are the time-aligned sum over content.
 //!

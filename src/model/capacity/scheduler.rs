@@ -1,5 +1,5 @@
-//! Estimated processes: a model of Connect's scheduler (metrics.md section 4) and the
-//! scaled replay of the sizing scenarios (sizing.md section 4).
+//! Estimated processes: a model of Connect's scheduler (docs/metrics.md section 4) and the
+//! scaled replay of the sizing scenarios (docs/sizing.md section 4).
 //!
 //! [`replay`] runs one content item's sessions through the spawn rule and returns every
 //! process lifetime, every stretch a process holds a connection, and the connected,
@@ -75,7 +75,7 @@ impl Settings {
         }
     }
 
-    /// Checks the rules of metrics.md section 4; the message names the field and the
+    /// Checks the rules of docs/metrics.md section 4; the message names the field and the
     /// rule broken (the caller adds the export's file, line and column).
     pub fn validate(&self) -> Result<(), Invalid> {
         let bad = |field, message| Err(Invalid { field, message });
@@ -621,7 +621,7 @@ impl<T: ProcTable> Sim<T> {
     }
 }
 
-/// The sessions of the "K times the users" scenario (sizing.md section 4).
+/// The sessions of the "K times the users" scenario (docs/sizing.md section 4).
 ///
 /// Input: `(content key, session)` in any order; output sorted in canonical order
 /// (content, start, end, user). Every session appears once per whole unit of `k`, at the
