@@ -4,9 +4,14 @@
 //! The merge is generic: a layer's set fields win over the layers below it, tables merge
 //! key by key, and each field can name the layer it came from ([`Source`]).
 //!
-//! Precedence today: flag > config file > content export > default. The layers are plain
-//! serde values, so a layer derived from data (a measured figure, a median over content of
-//! the same mode) slots in as one more entry of the list, without a new mapping.
+//! Precedence: flag > config file > content export > default, and an item's own settings
+//! come before the server-wide ones, so for one content item: `--content-setting` >
+//! `[content."GUID"]` > its row in the content export > the scheduler flags
+//! (`--max-processes`, ...) > `[scheduler]` > the built-in default.
+//!
+//! The layers are plain serde values, so a layer derived from data (a measured figure, a
+//! median over content of the same mode) slots in as one more entry of the list, without
+//! a new mapping.
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,4 @@
-//! Upgrading keeps the history: snapshots written by 0.1 (tests/fixtures/history_v0_1_0,
+//! Upgrading keeps the history: snapshots written by 0.1.0 (tests/fixtures/history_v0_1_0,
 //! made with the commands in its README) read as made with the same options, and a cron
 //! run after the upgrade replaces none of the fuller stored periods.
 
@@ -144,7 +144,7 @@ fn other_options_than_0_1_used_still_replace_a_stored_period() {
 fn an_option_0_1_did_not_have_does_not_match_its_snapshots() {
     let tmp = Fixture::new();
     let dir = copy_of("default", tmp.path());
-    // 0.1 had no server-wide per-process resources: its fingerprint is blind to them.
+    // 0.1.0 had no server-wide per-process resources: its fingerprint is blind to them.
     let config = tmp.file("c.toml", "[scheduler]\ncpu_cores = 2.0\n");
     let out = cmd()
         .args([

@@ -87,9 +87,9 @@ pub(super) fn emit<T: Renderable>(item: &T, format: Format, path: Option<&Path>)
     }
 }
 
-/// The history's aliases for `given` (the options as typed): snapshots that 0.1 stored
+/// The history's aliases for `given` (the options as typed): snapshots that 0.1.0 stored
 /// under its older fingerprint of the same options count as made with them. None when
-/// `given` sets an option 0.1 did not have.
+/// `given` sets an option 0.1.0 did not have.
 pub(super) fn history_aliases(given: &Options) -> Aliases {
     match legacy_fingerprint(given) {
         Some(legacy) => Aliases::new(legacy, options_fingerprint(given)),

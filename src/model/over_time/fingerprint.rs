@@ -1,11 +1,11 @@
 //! The fingerprint of the options that shape a period's figures, stored with every history
 //! snapshot so periods made with other options are never mixed or replaced unawares.
 //!
-//! Since 0.2 it is the FNV-1a hash of the options serialised as JSON, keeping only what
-//! differs from the defaults: a setting added later with its default value leaves every
-//! fingerprint as it was. Snapshots written by 0.1 carry the older fingerprint (a hash of
-//! the options' debug text), which [`legacy_fingerprint`] reproduces, frozen, so the
-//! history treats them as made with the same options.
+//! After 0.1.0 (Unreleased) it is the FNV-1a hash of the options serialised as JSON,
+//! keeping only what differs from the defaults: a setting added later with its default
+//! value leaves every fingerprint as it was. Snapshots written by 0.1.0 carry the older
+//! fingerprint (a hash of the options' debug text), which [`legacy_fingerprint`]
+//! reproduces, frozen, so the history treats them as made with the same options.
 
 use serde::Serialize;
 
@@ -48,10 +48,10 @@ impl<'a> Shaping<'a> {
     }
 }
 
-/// The fingerprint 0.1 wrote: FNV-1a of the options' debug text in its field order. Frozen
+/// The fingerprint 0.1.0 wrote: FNV-1a of the options' debug text in its field order. Frozen
 /// (every struct spelt out here), so later changes to the option types cannot move it.
-/// `None` when the options set one that 0.1 did not have (`[scheduler] cpu_cores`, a
-/// sizing constant added since): 0.1 cannot have made a period with them, and its
+/// `None` when the options set one that 0.1.0 did not have (`[scheduler] cpu_cores`, a
+/// sizing constant added since): 0.1.0 cannot have made a period with them, and its
 /// fingerprint, blind to them, would match one made without them.
 pub fn legacy_fingerprint(opts: &Options) -> Option<String> {
     let diff = settings::non_default(&Shaping::of(&Options::default()), &Shaping::of(opts));
@@ -84,7 +84,7 @@ pub fn legacy_fingerprint(opts: &Options) -> Option<String> {
     Some(format!("{:016x}", fnv1a64(text.bytes())))
 }
 
-/// The options 0.1 had, as paths into [`Shaping`]'s JSON (`*`: any content GUID). Frozen
+/// The options 0.1.0 had, as paths into [`Shaping`]'s JSON (`*`: any content GUID). Frozen
 /// like [`legacy_fingerprint`]: an option added later is not listed.
 const KNOWN_TO_0_1: &[&str] = &[
     "tz",
@@ -155,7 +155,7 @@ fn legacy_settings(c: &CapacityOptions) -> String {
     )
 }
 
-/// 0.1's per-content scheduler overrides: one per GUID in the config and flags.
+/// 0.1.0's per-content scheduler overrides: one per GUID in the config and flags.
 #[derive(Debug)]
 #[allow(dead_code)] // read through Debug only
 struct SchedulerOverride {
@@ -166,7 +166,7 @@ struct SchedulerOverride {
     idle_timeout: Option<i64>,
 }
 
-/// 0.1's per-content resource overrides: GUIDs that set CPU or memory.
+/// 0.1.0's per-content resource overrides: GUIDs that set CPU or memory.
 #[derive(Debug)]
 #[allow(dead_code)] // read through Debug only
 struct ResourceOverride {
@@ -237,7 +237,7 @@ mod tests {
     use super::*;
     use crate::settings::Duration;
 
-    /// The fingerprints 0.1 stored in tests/fixtures/history_v0_1_0 (default options, and
+    /// The fingerprints 0.1.0 stored in tests/fixtures/history_v0_1_0 (default options, and
     /// `--tz Europe/Berlin --max-processes 5 --content-setting x:memory_gib=2
     /// --exclude-users nobody`).
     #[test]
