@@ -50,10 +50,11 @@ use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::format;
+use crate::model::capacity::processes::MAX_WARM;
 use crate::model::capacity::scheduler::Settings;
 use crate::model::capacity::sizing::Constants;
 use crate::model::capacity::{CapacityOptions, DesignPeak};
-pub use crate::settings::Duration;
 use crate::settings::{self, ProcessSettings};
 
 /// The whole config file; also the shape of the flag layer laid over it.
@@ -276,9 +277,12 @@ fn check_options(o: &CapacityOptions) -> Result<()> {
         "max node cores and RAM must be 1 or more",
     )?;
     check(
-        o.defaults.min_processes <= MAX_WARM
-            && u64::from(o.defaults.min_processes) * u64::from(o.nodes) <= 100_000,
-        &format!("min_processes must be at most {MAX_WARM}, and at most 100000 across all nodes"),
+        u64::from(o.defaults.min_processes) * u64::from(o.nodes) <= u64::from(MAX_WARM),
+        &format!(
+            "min_processes x nodes must be at most {} warm processes (the most the model \
+             replays per content item)",
+            format::count(MAX_WARM)
+        ),
     )?;
     check_constants(&o.constants)
 }
@@ -295,9 +299,6 @@ fn check_constants(k: &Constants) -> Result<()> {
     }
     Ok(())
 }
-
-/// Most warm processes per item and node the model replays.
-pub const MAX_WARM: u32 = 10_000;
 
 /// Sets `slot` when the file (or a flag) set a value.
 fn set<T>(slot: &mut T, v: Option<T>) {
@@ -328,6 +329,7 @@ fn positive(name: &str, v: Option<f64>) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::settings::Duration;
 
     fn p(text: &str) -> Result<Config> {
         parse(Path::new("capacity.toml"), text)

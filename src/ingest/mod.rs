@@ -334,8 +334,11 @@ impl Dataset {
         self.sessions.iter().copied().chain(self.compact.iter())
     }
 
-    /// The path of file `origin.file`.
+    /// The path of file `origin.file`; `<unknown file>` for an origin from another dataset
+    /// (a bug, but an error message should still print).
     pub fn path_of(&self, origin: Origin) -> &std::path::Path {
-        &self.files[origin.file as usize].path
+        self.files
+            .get(origin.file as usize)
+            .map_or(std::path::Path::new("<unknown file>"), |f| &f.path)
     }
 }

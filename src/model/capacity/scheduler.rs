@@ -124,14 +124,24 @@ impl Settings {
     /// These settings with every scheduler field that `layer` sets laid over them (the one
     /// place a settings layer becomes resolved settings).
     pub fn with(&self, layer: &ProcessSettings) -> Settings {
+        // Destructured in full, so a field added to the layer does not compile until it is
+        // placed here (a scheduler field) or ignored (a resource); a test checks that the
+        // scheduler fields are this struct's.
+        let ProcessSettings {
+            min_processes,
+            max_processes,
+            max_conns_per_process,
+            load_factor,
+            idle_timeout,
+            cpu_cores: _,
+            memory_gib: _,
+        } = *layer;
         Settings {
-            min_processes: layer.min_processes.unwrap_or(self.min_processes),
-            max_processes: layer.max_processes.unwrap_or(self.max_processes),
-            max_conns_per_process: layer
-                .max_conns_per_process
-                .unwrap_or(self.max_conns_per_process),
-            load_factor: layer.load_factor.unwrap_or(self.load_factor),
-            idle_timeout: layer.idle_timeout.map_or(self.idle_timeout, |d| d.0),
+            min_processes: min_processes.unwrap_or(self.min_processes),
+            max_processes: max_processes.unwrap_or(self.max_processes),
+            max_conns_per_process: max_conns_per_process.unwrap_or(self.max_conns_per_process),
+            load_factor: load_factor.unwrap_or(self.load_factor),
+            idle_timeout: idle_timeout.map_or(self.idle_timeout, |d| d.0),
         }
     }
 }

@@ -95,8 +95,8 @@ pub fn normalize(data: &Dataset, opts: &Options) -> Normalized {
     out
 }
 
-/// A session row reduced to what normalisation reads, in 32 bytes (the size of a
-/// [`Session`], which it becomes in place). The derived order is the de-duplication
+/// A session row reduced to what normalisation reads, in 32 bytes ([`to_sessions`] turns
+/// the kept ones into 24-byte [`Session`]s). The derived order is the de-duplication
 /// order: content, user (anonymous first), started, data_version, ended (open first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 struct Row {
@@ -362,6 +362,11 @@ mod tests {
     use crate::ingest::{FileSummary, Kind, Origin};
 
     const MIN: Micros = 60_000_000;
+
+    #[test]
+    fn a_row_is_32_bytes() {
+        assert_eq!(std::mem::size_of::<Row>(), 32);
+    }
 
     /// A dataset of session rows `(content, user, started, ended)` in minutes.
     fn data(rows: &[(u32, Option<u32>, i64, Option<i64>)]) -> Dataset {
