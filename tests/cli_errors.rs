@@ -370,3 +370,24 @@ fn a_killed_report_write_leaves_the_previous_report_whole() {
         assert_eq!(v["schema_version"], 1);
     }
 }
+
+#[test]
+fn a_parquet_file_says_this_build_reads_csv_only() {
+    let f = Fixture::new();
+    f.file("exports/shiny.csv", SHINY_READR);
+    // Bytes do not matter: the name alone says Parquet.
+    let pq = f.file("exports/Usage.PARQUET", "PAR1");
+    for input in [pq.clone(), f.path().join("exports")] {
+        cmd()
+            .args(["analyze", input.to_str().unwrap()])
+            .assert()
+            .code(2)
+            .stdout(predicate::str::is_empty())
+            .stderr(predicate::str::contains(format!(
+                "{}: a Parquet file; this build reads CSV exports only",
+                pq.display()
+            )))
+            .stderr(predicate::str::contains("`parquet` cargo feature"))
+            .stderr(predicate::str::contains("unrecognised").not());
+    }
+}

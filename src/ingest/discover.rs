@@ -4,6 +4,10 @@
 //! for files ending `.csv` or `.csv.gz` (any case), skipping hidden files and folders (names
 //! starting with `.`). All files are sorted by path and deduplicated, then read in that
 //! order, so "the first bad rows" are deterministic (docs/metrics.md 1.1).
+//!
+//! A `.parquet` file, named or in a folder, is a usage error naming it: this build reads
+//! CSV only, and Parquet input will be the `parquet` cargo feature (docs/architecture.md,
+//! "Optional heavy dependencies"); skipping it would silently leave its data out.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -75,7 +79,29 @@ pub fn find_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
             found.insert(path.clone());
         }
     }
+    if let Some(p) = found.iter().find(|p| is_parquet_name(p)) {
+        return Err(parquet_error(p));
+    }
     Ok(dedupe_same_file(found))
+}
+
+/// True for `*.parquet`, any case.
+fn is_parquet_name(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| {
+        n.to_string_lossy()
+            .to_ascii_lowercase()
+            .ends_with(".parquet")
+    })
+}
+
+/// The error for a Parquet input: what this build reads, and what to do.
+fn parquet_error(path: &Path) -> Error {
+    Error::Usage(format!(
+        "{}: a Parquet file; this build reads CSV exports only (plain or .csv.gz). Parquet \
+         input will come as the `parquet` cargo feature; until then write the table as CSV \
+         (pandas/polars `to_csv`, R `write.csv`) or remove the file from the input",
+        path.display()
+    ))
 }
 
 /// Drops paths that name a file already listed (`a/x.csv` and `./a/x.csv`).
@@ -112,10 +138,11 @@ fn walk(dir: &Path, found: &mut BTreeSet<PathBuf>, visited: &mut BTreeSet<PathBu
     Ok(())
 }
 
-/// True for `*.csv` and `*.csv.gz`, any case.
+/// True for `*.csv` and `*.csv.gz` (any case), and for `*.parquet` so that
+/// [`find_files`] can say why it is not read.
 fn is_export_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    lower.ends_with(".csv") || lower.ends_with(".csv.gz")
+    lower.ends_with(".csv") || lower.ends_with(".csv.gz") || lower.ends_with(".parquet")
 }
 
 /// Visits, unified visit rows, hits and dashboard visits record the same visits.
