@@ -5,6 +5,11 @@
 //! starting with `.`). All files are sorted by path and deduplicated, then read in that
 //! order, so "the first bad rows" are deterministic (docs/metrics.md 1.1).
 //!
+//! A CSV in a folder whose header is no Connect export (a spreadsheet someone left there)
+//! is skipped and listed with its header in the report's inputs; a file named on the
+//! command line must be an export. An empty folder, or one holding only content and user
+//! lists, gets a message naming the exports needed and the commands that make them.
+//!
 //! A `.parquet` file, named or in a folder, is a usage error naming it: this build reads
 //! CSV only, and Parquet input will be the `parquet` cargo feature (docs/architecture.md,
 //! "Optional heavy dependencies"); skipping it would silently leave its data out.
@@ -15,16 +20,22 @@ use std::path::{Path, PathBuf};
 
 use super::progress::Progress;
 use super::records::read_file_with_progress;
-use super::{Dataset, IngestOptions, VisitSource};
+use super::{Dataset, IngestOptions, SkippedFile, VisitSource};
 use crate::{Error, Result};
 
-/// Reads every export under `paths` into one [`Dataset`].
+/// Reads every export under `paths` into one [`Dataset`]. A CSV found in a folder whose
+/// header is no Connect export is skipped and listed (`notes.skipped_files`); named on the
+/// command line, it is an error.
 pub fn read_inputs(paths: &[PathBuf], opts: &IngestOptions) -> Result<Dataset> {
     let files = find_files(paths)?;
     if files.is_empty() {
-        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-        return Err(Error::NoInputs(shown.join(", ")));
+        return Err(Error::NoInputs(shown(paths)));
     }
+    let named: BTreeSet<PathBuf> = paths
+        .iter()
+        .filter(|p| !p.is_dir())
+        .map(|p| canonical(p))
+        .collect();
     let total = files
         .iter()
         .filter_map(|p| fs::metadata(p).ok())
@@ -34,16 +45,54 @@ pub fn read_inputs(paths: &[PathBuf], opts: &IngestOptions) -> Result<Dataset> {
     let mut ds = Dataset::default();
     for path in &files {
         progress.file(path);
-        let read = read_file_with_progress(path, opts, &mut ds, &progress);
-        if read.is_err() {
-            progress.finish();
+        match read_file_with_progress(path, opts, &mut ds, &progress) {
+            Err(Error::UnknownKind { path, found, .. }) if !named.contains(&canonical(&path)) => {
+                ds.notes.skipped_files.push(SkippedFile {
+                    path,
+                    header: found,
+                });
+            }
+            Err(e) => {
+                progress.finish();
+                return Err(e);
+            }
+            Ok(()) => {}
         }
-        read?;
     }
     progress.finish();
+    if ds.files.is_empty() {
+        return Err(Error::NoInputs(format!(
+            "{} (skipped, not Connect exports: {})",
+            shown(paths),
+            skipped_names(&ds)
+        )));
+    }
     warn_overlapping_visits(&mut ds);
     note_assumed_zones(&mut ds);
     Ok(ds)
+}
+
+/// The input paths as the user gave them, for messages.
+fn shown(paths: &[PathBuf]) -> String {
+    let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    shown.join(", ")
+}
+
+/// The skipped files, for messages.
+fn skipped_names(ds: &Dataset) -> String {
+    let names: Vec<String> = ds
+        .notes
+        .skipped_files
+        .iter()
+        .map(|f| f.path.display().to_string())
+        .collect();
+    names.join(", ")
+}
+
+/// `p` made absolute and free of links when it can be, so a file named on the command line
+/// is recognised when a folder walk finds it too.
+fn canonical(p: &Path) -> PathBuf {
+    fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
 /// One line naming the files whose timestamps without an offset were read as UTC because
@@ -109,7 +158,7 @@ fn dedupe_same_file(found: BTreeSet<PathBuf>) -> Vec<PathBuf> {
     let mut seen = BTreeSet::new();
     found
         .into_iter()
-        .filter(|p| seen.insert(fs::canonicalize(p).unwrap_or_else(|_| p.clone())))
+        .filter(|p| seen.insert(canonical(p)))
         .collect()
 }
 

@@ -261,6 +261,19 @@ pub struct IngestNotes {
     pub encoding_skips: Vec<EncodingSkip>,
     /// Files with timestamps written without an offset, and the zone that read them.
     pub naive_zones: Vec<NaiveZone>,
+    /// CSV files found in an input folder that are not Connect exports, skipped (absent
+    /// from the JSON when there are none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped_files: Vec<SkippedFile>,
+}
+
+/// A CSV in an input folder whose header matches no Connect export.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedFile {
+    /// The file.
+    pub path: PathBuf,
+    /// Its header as read (with a hint when it looks like another separator).
+    pub header: String,
 }
 
 /// A file whose timestamps without an offset were read in an input zone (docs/metrics.md 1.9).

@@ -1,13 +1,15 @@
 //! Warnings about options that matched nothing (a typo in a GUID or a username must not
-//! pass silently, and neither must a `--from/--to` that misses the data), and about
-//! sessions whose recorded end lies implausibly far after their start.
+//! pass silently, and neither must a `--from/--to` that misses the data), about sessions
+//! whose recorded end lies implausibly far after their start, and about inputs that hold
+//! only content and user lists (which exports to add, and how).
 
 use std::collections::BTreeSet;
 
 use super::normalize::Normalized;
 use super::time::Timestamp;
+use crate::error::NEEDED_EXPORTS;
 use crate::format::count;
-use crate::ingest::{Dataset, VisitSource};
+use crate::ingest::{Dataset, Kind, VisitSource};
 use crate::model::Options;
 
 /// A recorded session longer than this is listed (Shiny sessions last minutes or hours).
@@ -22,7 +24,24 @@ pub fn option_warnings(data: &Dataset, opts: &Options, norm: &Normalized) -> Vec
     out.extend(mostly_outside_window(norm));
     out.extend(encoding_skips(data));
     out.extend(window_off_the_data(data, opts, norm));
+    out.extend(only_lists(data));
     out
+}
+
+/// Inputs holding only content and user lists: no sessions or visits to analyse, and
+/// which exports would give them.
+fn only_lists(data: &Dataset) -> Option<String> {
+    let only = !data.files.is_empty()
+        && data
+            .files
+            .iter()
+            .all(|f| matches!(f.kind, Kind::Content | Kind::Users));
+    only.then(|| {
+        format!(
+            "the inputs hold only content and user lists, so there are no sessions or \
+             visits to analyse. {NEEDED_EXPORTS}"
+        )
+    })
 }
 
 /// `--exclude-users` entries that name no user (by GUID, or by username in a users export).
