@@ -18,6 +18,28 @@ fn copy_of(name: &str, into: &Path) -> PathBuf {
     to
 }
 
+/// Runs `command` (analyze or trend) on a rolling export that holds only the last weeks
+/// of sample_data, with `--history dir` and `extra`; returns stdout and stderr.
+fn rolling(command: &str, dir: &Path, extra: &[&str]) -> (Vec<u8>, String) {
+    let out = cmd()
+        .args([
+            command,
+            &sample(),
+            "--from",
+            "2024-08-15",
+            "--format",
+            "json",
+        ])
+        .arg("--history")
+        .arg(dir)
+        .args(extra)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    (out.stdout, stderr)
+}
+
 /// Every snapshot's figures by file name, without the options fingerprint (a period
 /// re-run with the same coverage is rewritten under today's fingerprint, same figures).
 fn figures(dir: &Path) -> Vec<(String, serde_json::Value)> {
@@ -54,28 +76,9 @@ fn snapshots_from_0_1_read_as_made_with_todays_options() {
     for (name, extra) in [("default", &[][..]), ("custom", &CUSTOM[..])] {
         let dir = copy_of(name, tmp.path());
         // Fresh periods from a rolling export beside the stored ones.
-        let out = cmd()
-            .args([
-                "trend",
-                &sample(),
-                "--from",
-                "2024-08-15",
-                "--format",
-                "json",
-            ])
-            .arg("--history")
-            .arg(&dir)
-            .args(extra)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let (stdout, stderr) = rolling("trend", &dir, extra);
         assert!(!stderr.contains("different options"), "{name}: {stderr}");
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
         let rows = v["periods"].as_array().unwrap();
         assert_eq!(rows.len(), if name == "default" { 8 } else { 35 }, "{name}");
     }
@@ -87,27 +90,7 @@ fn a_cron_run_after_the_upgrade_replaces_no_stored_period() {
     for (name, extra) in [("default", &[][..]), ("custom", &CUSTOM[..])] {
         let dir = copy_of(name, tmp.path());
         let before = figures(&dir);
-        // A rolling export that holds only the last weeks of the data.
-        let out = cmd()
-            .args([
-                "analyze",
-                &sample(),
-                "--from",
-                "2024-08-15",
-                "--format",
-                "json",
-            ])
-            .arg("--history")
-            .arg(&dir)
-            .args(extra)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let (_, stderr) = rolling("analyze", &dir, extra);
         // The partial period (August, or ISO week 33 from Thursday 15th) is kept.
         assert!(stderr.contains("1 kept"), "{name}: {stderr}");
         assert_eq!(
@@ -122,21 +105,7 @@ fn a_cron_run_after_the_upgrade_replaces_no_stored_period() {
 fn other_options_than_0_1_used_still_replace_a_stored_period() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = copy_of("default", tmp.path());
-    let out = cmd()
-        .args([
-            "analyze",
-            &sample(),
-            "--from",
-            "2024-08-15",
-            "--format",
-            "json",
-        ])
-        .args(["--max-processes", "4", "--history"])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (_, stderr) = rolling("analyze", &dir, &["--max-processes", "4"]);
     assert!(stderr.contains("1 period snapshot(s) written"), "{stderr}");
 }
 
@@ -146,27 +115,7 @@ fn an_option_0_1_did_not_have_does_not_match_its_snapshots() {
     let dir = copy_of("default", tmp.path());
     // 0.1.0 had no server-wide per-process resources: its fingerprint is blind to them.
     let config = tmp.file("c.toml", "[scheduler]\ncpu_cores = 2.0\n");
-    let out = cmd()
-        .args([
-            "analyze",
-            &sample(),
-            "--from",
-            "2024-08-15",
-            "--format",
-            "json",
-        ])
-        .arg("--config")
-        .arg(&config)
-        .arg("--history")
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (_, stderr) = rolling("analyze", &dir, &["--config", config.to_str().unwrap()]);
     assert!(stderr.contains("1 period snapshot(s) written"), "{stderr}");
     assert!(!stderr.contains("1 kept"), "{stderr}");
 }

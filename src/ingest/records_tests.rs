@@ -37,9 +37,14 @@ fn read_ok(name: &str, text: &str, tz: &[&str]) -> Dataset {
     res.unwrap()
 }
 
+/// The error reading `text` as a file called `name`, named as an input (a file found in a
+/// folder whose header is no export is skipped instead).
 fn read_err(name: &str, text: &[u8]) -> (PathBuf, String) {
-    let (dir, res) = read_with(&[(name, text)], &opts(&[], false));
-    (dir.path().join(name), res.unwrap_err().to_string())
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    let res = read_inputs(std::slice::from_ref(&path), &opts(&[], false));
+    (path, res.unwrap_err().to_string())
 }
 
 fn guid(ds: &Dataset, id: u32) -> &str {
