@@ -414,6 +414,10 @@ fn a_csv_in_a_folder_that_is_no_export_is_listed_as_skipped_with_its_header() {
         .args(["analyze", dir.to_str().unwrap(), "--format", "markdown"])
         .assert()
         .success()
+        .stderr(predicate::str::contains("note: skipped"))
+        .stderr(predicate::str::contains(
+            "budget.csv: not a Posit Connect export",
+        ))
         .stdout(predicate::str::contains("Files skipped"))
         .stdout(predicate::str::contains("budget.csv"));
     // Named on the command line, the same file is an error.

@@ -44,6 +44,13 @@ pub(super) fn read_data<const N: usize>(
     opts: [&Options; N],
 ) -> Result<(ingest::Dataset, [Options; N])> {
     let mut data = ingest::read_inputs(paths, ingest)?;
+    for f in &data.notes.skipped_files {
+        eprintln!(
+            "note: skipped {}: not a Posit Connect export (header: {})",
+            f.path.display(),
+            f.header
+        );
+    }
     if !anonymize {
         return Ok((data, opts.map(Options::clone)));
     }

@@ -78,15 +78,16 @@ fn shown(paths: &[PathBuf]) -> String {
     shown.join(", ")
 }
 
-/// The skipped files, for messages.
+/// The skipped files with their headers (which carry a hint when a file looks like an
+/// export with another separator or encoding), for messages.
 fn skipped_names(ds: &Dataset) -> String {
     let names: Vec<String> = ds
         .notes
         .skipped_files
         .iter()
-        .map(|f| f.path.display().to_string())
+        .map(|f| format!("{} (header: {})", f.path.display(), f.header))
         .collect();
-    names.join(", ")
+    names.join("; ")
 }
 
 /// `p` made absolute and free of links when it can be, so a file named on the command line
