@@ -8,7 +8,7 @@
 
 Each engine reads one Shiny usage CSV (`content_guid,user_guid,started,ended,data_version`,
 RFC 3339 `Z` timestamps, `NA` for missing) and computes, with the tool's defaults (UTC,
-24 h open cap, no reconnect timeout, no exclusions), the metrics of metrics.md 1-3:
+24 h open cap, no reconnect timeout, no exclusions), the metrics of docs/metrics.md 1-3:
 
 - de-duplication: exact duplicates of (content, user, started, ended, data_version), and
   an open copy (no `ended`) of a closed session of the same named user;

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Writes the seed inputs of the fuzz targets into fuzz/seeds/<target>/.
 
-Seeds: the CSV examples of the export spec (connect-exports.md, copied below as
-connect-exports code blocks would be, plus dialect variants) and the first lines of each
-sample_data/ file. Run from the repository root: python3 fuzz/make_seeds.py [SPEC.md]
+Seeds: the CSV code blocks of a Markdown file of example exports (the upstream export
+specification this project was written against, which the repository does not ship;
+docs/inputs.md describes the same formats in the project's words, without the examples),
+dialect variants of its first (Shiny usage) example, and the first lines of each
+sample_data/ file. Run from the repository root: python3 fuzz/make_seeds.py SPEC.md
 The minimised corpus in fuzz/corpus/ grew from these; re-seeding is only needed to start
 over.
 """
@@ -36,7 +38,9 @@ def examples(spec):
 
 
 def main():
-    spec = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/spec/connect-exports.md"
+    if len(sys.argv) != 2:
+        sys.exit("usage: python3 fuzz/make_seeds.py SPEC.md (a Markdown file of example exports)")
+    spec = sys.argv[1]
     csvs = [(f"spec{i}", b.encode()) for i, b in examples(spec)]
     for f in sorted(os.listdir(os.path.join(ROOT, "sample_data"))):
         if f.endswith(".csv"):

@@ -1,4 +1,4 @@
-//! `--anonymize` (metrics.md section 7): user names, e-mails and GUIDs replaced by stable
+//! `--anonymize` (docs/metrics.md section 7): user names, e-mails and GUIDs replaced by stable
 //! pseudonyms before the model runs, so every output (terminal, Markdown, HTML, JSON,
 //! compare, trend, history snapshots) only ever sees pseudonyms, including GUIDs the model
 //! quotes in free text.

@@ -1,6 +1,11 @@
 //! All-or-nothing file writes: the content goes to a temporary file in the target's
 //! folder, is flushed and synced, then renamed over the target. A reader (or a crash, or a
 //! kill) sees the old file or the new one, never half of one.
+//!
+//! Who may read the result is the caller's choice: [`write`] keeps the file to its owner
+//! (mode 0600: history snapshots and fetched data hold user names, and are the tool's own
+//! state); [`write_shared`] gives it the mode the umask gives a new file (0644 under umask
+//! 022), as any other tool's output would have (reports).
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -29,9 +34,42 @@ fn failed(path: &Path, error: io::Error) -> WriteError {
     }
 }
 
-/// Writes `path` atomically with whatever `fill` writes.
+/// Writes `path` atomically with whatever `fill` writes, readable by its owner only
+/// (mode 0600).
 pub fn write(
     path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), WriteError> {
+    write_with(path, false, fill)
+}
+
+/// Writes `path` atomically with whatever `fill` writes, with the mode the umask gives a
+/// new file (0666 less the umask: 0644 under umask 022).
+pub fn write_shared(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), WriteError> {
+    write_with(path, true, fill)
+}
+
+/// The temporary file: tempfile makes it 0600; `shared` asks for 0666, which the umask
+/// then narrows as it does for any new file. The rename keeps the mode.
+fn builder(shared: bool) -> tempfile::Builder<'static, 'static> {
+    let mut b = tempfile::Builder::new();
+    b.prefix(".connect-capacity-").suffix(".tmp");
+    #[cfg(unix)]
+    if shared {
+        use std::os::unix::fs::PermissionsExt;
+        b.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    #[cfg(not(unix))]
+    let _ = shared;
+    b
+}
+
+fn write_with(
+    path: &Path,
+    shared: bool,
     fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), WriteError> {
     let dir = match path.parent() {
@@ -39,22 +77,14 @@ pub fn write(
         _ => Path::new("."),
     };
     // tempfile's own message names its random file; the folder is what the user gave.
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".connect-capacity-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| {
-            let why = match e.kind() {
-                std::io::ErrorKind::NotFound => {
-                    "this folder does not exist; create it first".into()
-                }
-                std::io::ErrorKind::PermissionDenied => {
-                    "no permission to write in this folder".into()
-                }
-                k => format!("cannot write here ({k})"),
-            };
-            failed(dir, std::io::Error::new(e.kind(), why))
-        })?;
+    let mut tmp = builder(shared).tempfile_in(dir).map_err(|e| {
+        let why = match e.kind() {
+            std::io::ErrorKind::NotFound => "this folder does not exist; create it first".into(),
+            std::io::ErrorKind::PermissionDenied => "no permission to write in this folder".into(),
+            k => format!("cannot write here ({k})"),
+        };
+        failed(dir, std::io::Error::new(e.kind(), why))
+    })?;
     let mut buf = io::BufWriter::new(tmp.as_file_mut());
     fill(&mut buf).map_err(|e| failed(path, e))?;
     buf.flush().map_err(|e| failed(path, e))?;
@@ -62,4 +92,39 @@ pub fn write(
     tmp.as_file().sync_all().map_err(|e| failed(path, e))?;
     tmp.persist(path).map_err(|e| failed(path, e.error))?;
     Ok(())
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// The umask of this process, read without changing it for other threads for long:
+    /// /proc/self/status says it on Linux.
+    fn umask() -> Option<u32> {
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let line = status.lines().find(|l| l.starts_with("Umask:"))?;
+        u32::from_str_radix(line.split_whitespace().nth(1)?, 8).ok()
+    }
+
+    fn mode(p: &Path) -> u32 {
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn private_files_are_0600_and_shared_ones_follow_the_umask() {
+        let dir = tempfile::tempdir().unwrap();
+        let private = dir.path().join("history.json");
+        let shared = dir.path().join("report.md");
+        write(&private, |w| w.write_all(b"x")).unwrap();
+        write_shared(&shared, |w| w.write_all(b"x")).unwrap();
+        assert_eq!(mode(&private), 0o600);
+        if let Some(mask) = umask() {
+            assert_eq!(mode(&shared), 0o666 & !mask);
+        }
+        // Replacing keeps the rule, whatever the old file's mode was.
+        std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write(&private, |w| w.write_all(b"y")).unwrap();
+        assert_eq!(mode(&private), 0o600);
+    }
 }

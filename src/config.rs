@@ -46,13 +46,15 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::format;
+use crate::model::capacity::processes::MAX_WARM;
 use crate::model::capacity::scheduler::Settings;
 use crate::model::capacity::sizing::Constants;
 use crate::model::capacity::{CapacityOptions, DesignPeak};
-pub use crate::settings::Duration;
 use crate::settings::{self, ProcessSettings};
 
 /// The whole config file; also the shape of the flag layer laid over it.
@@ -99,9 +101,90 @@ pub fn load(path: &Path) -> Result<Config> {
     parse(path, &text)
 }
 
-/// Parses config text; `path` names it in errors.
+/// Parses config text; `path` names it in errors. A number that is not finite (`nan`,
+/// `inf`) is an error at its position: the layers merge through JSON, where it would turn
+/// into null and read as "unset".
 pub fn parse(path: &Path, text: &str) -> Result<Config> {
-    toml::from_str(text).map_err(|e| config_error(path, text, &e))
+    let config = toml::from_str(text).map_err(|e| config_error(path, text, &e))?;
+    Finite { path: &[] }
+        .deserialize(toml::Deserializer::new(text))
+        .map_err(|e| config_error(path, text, &e))?;
+    Ok(config)
+}
+
+/// Walks a parsed file and fails at the first number that is not finite, naming its key
+/// (`[content.abc] memory_gib`).
+struct Finite<'a> {
+    /// Keys from the root to this value.
+    path: &'a [String],
+}
+
+impl<'de> DeserializeSeed<'de> for Finite<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Finite<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a TOML value")
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<(), E> {
+        if v.is_finite() {
+            return Ok(());
+        }
+        Err(E::custom(format!(
+            "{} is {v}: write a finite number, or leave the key out to keep the default",
+            key_name(self.path)
+        )))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> std::result::Result<(), E> {
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            let path = [self.path, &[key]].concat();
+            map.next_value_seed(Finite { path: &path })?;
+        }
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        while seq.next_element_seed(Finite { path: self.path })?.is_some() {}
+        Ok(())
+    }
+}
+
+/// A key as the file spells it: `[table.sub] key`, or `key` at the top.
+fn key_name(path: &[String]) -> String {
+    let quoted = |k: &String| {
+        if !k.is_empty()
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            k.clone()
+        } else {
+            format!("{k:?}")
+        }
+    };
+    match path.split_last() {
+        Some((key, [])) => quoted(key),
+        Some((key, tables)) => {
+            let tables: Vec<String> = tables.iter().map(quoted).collect();
+            format!("[{}] {}", tables.join("."), quoted(key))
+        }
+        None => "a value".to_string(),
+    }
 }
 
 /// A config error naming `path:line:column` when toml gives a position.
@@ -194,9 +277,12 @@ fn check_options(o: &CapacityOptions) -> Result<()> {
         "max node cores and RAM must be 1 or more",
     )?;
     check(
-        o.defaults.min_processes <= MAX_WARM
-            && u64::from(o.defaults.min_processes) * u64::from(o.nodes) <= 100_000,
-        &format!("min_processes must be at most {MAX_WARM}, and at most 100000 across all nodes"),
+        u64::from(o.defaults.min_processes) * u64::from(o.nodes) <= u64::from(MAX_WARM),
+        &format!(
+            "min_processes x nodes must be at most {} warm processes (the most the model \
+             replays per content item)",
+            format::count(MAX_WARM)
+        ),
     )?;
     check_constants(&o.constants)
 }
@@ -213,9 +299,6 @@ fn check_constants(k: &Constants) -> Result<()> {
     }
     Ok(())
 }
-
-/// Most warm processes per item and node the model replays.
-pub const MAX_WARM: u32 = 10_000;
 
 /// Sets `slot` when the file (or a flag) set a value.
 fn set<T>(slot: &mut T, v: Option<T>) {
@@ -246,6 +329,7 @@ fn positive(name: &str, v: Option<f64>) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::settings::Duration;
 
     fn p(text: &str) -> Result<Config> {
         parse(Path::new("capacity.toml"), text)
@@ -319,6 +403,38 @@ memory_gib = 4.0
             .unwrap_err()
             .to_string();
         assert!(e.contains("-3"), "{e}");
+    }
+
+    #[test]
+    fn a_number_that_is_not_finite_names_its_key_and_position() {
+        for (text, key, at) in [
+            (
+                "[scheduler]\ncpu_cores = nan\n",
+                "[scheduler] cpu_cores",
+                "2:13",
+            ),
+            ("[plan]\nscale = inf\n", "[plan] scale", "2:9"),
+            (
+                "[sizing]\nbase_buffer = -inf\n",
+                "[sizing] base_buffer",
+                "2:15",
+            ),
+            (
+                "[content.\"a b\"]\nmemory_gib = +nan\n",
+                "[content.\"a b\"] memory_gib",
+                "2:14",
+            ),
+        ] {
+            let e = p(text).unwrap_err();
+            assert!(matches!(e, Error::Config { .. }), "{e:?}");
+            let e = e.to_string();
+            assert!(
+                e.starts_with(&format!("capacity.toml:{at}: {key} is ")),
+                "{e}"
+            );
+            assert!(e.contains("finite number"), "{e}");
+        }
+        assert!(p("[scheduler]\ncpu_cores = 1.5\n").is_ok());
     }
 
     #[test]

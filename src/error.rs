@@ -39,7 +39,7 @@ pub enum Error {
         error: std::io::Error,
     },
     /// No input file was found.
-    #[error("no export files found in {0}; pass CSV (or .csv.gz) exports or folders holding them")]
+    #[error("no export files found in {0}; pass CSV (or .csv.gz) exports or folders holding them. {NEEDED_EXPORTS}")]
     NoInputs(String),
     /// An invalid option value detected after argument parsing.
     #[error("{0}")]
@@ -53,6 +53,17 @@ pub enum Error {
         message: String,
     },
 }
+
+/// Which exports an analysis needs and the commands that make them: the message for a
+/// folder without any, or with only content and user lists.
+pub const NEEDED_EXPORTS: &str = "Sessions and visits come from a usage export: Shiny usage \
+(R connectapi: `get_usage_shiny(client, limit = Inf)` saved with `write.csv`), content \
+visits (`get_usage_static(client, limit = Inf)`), or posit-sdk-py's \
+`client.metrics.usage.find()` saved with pandas `to_csv`; the content list \
+(`get_content(client)`), users (`get_users(client)`) and jobs (`get_jobs()` of each \
+content item) add settings, publishers and measured processes. \
+`connect-capacity fetch --server URL --out DIR` (API key in CONNECT_API_KEY) writes them \
+all.";
 
 /// Library result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

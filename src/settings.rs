@@ -4,9 +4,14 @@
 //! The merge is generic: a layer's set fields win over the layers below it, tables merge
 //! key by key, and each field can name the layer it came from ([`Source`]).
 //!
-//! Precedence today: flag > config file > content export > default. The layers are plain
-//! serde values, so a layer derived from data (a measured figure, a median over content of
-//! the same mode) slots in as one more entry of the list, without a new mapping.
+//! Precedence: flag > config file > content export > default, and an item's own settings
+//! come before the server-wide ones, so for one content item: `--content-setting` >
+//! `[content."GUID"]` > its row in the content export > the scheduler flags
+//! (`--max-processes`, ...) > `[scheduler]` > the built-in default.
+//!
+//! The layers are plain serde values, so a layer derived from data (a measured figure, a
+//! median over content of the same mode) slots in as one more entry of the list, without
+//! a new mapping.
 
 use std::collections::BTreeMap;
 
@@ -42,18 +47,49 @@ pub struct ProcessSettings {
     pub memory_gib: Option<f64>,
 }
 
+/// The fields of [`ProcessSettings`] that are per-process resources; every other field is a
+/// scheduler setting.
+pub const RESOURCE_FIELDS: [&str; 2] = ["cpu_cores", "memory_gib"];
+
 impl ProcessSettings {
+    /// Every field name, as the config file spells it (read from serde, so a field added
+    /// to the struct is listed without touching this).
+    pub fn field_names() -> Vec<String> {
+        match serde_json::to_value(ProcessSettings::default()) {
+            Ok(Value::Object(m)) => m.keys().cloned().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// True when `field` is a scheduler setting (not a resource).
+    pub fn is_scheduler_field(field: &str) -> bool {
+        !RESOURCE_FIELDS.contains(&field)
+    }
+
+    /// The names of the fields this layer sets.
+    pub fn set_fields(&self) -> Vec<String> {
+        match serde_json::to_value(self) {
+            Ok(Value::Object(m)) => m
+                .into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, _)| k)
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// True when any scheduler field (not a resource) is set.
     pub fn has_scheduler(&self) -> bool {
-        self.min_processes.is_some()
-            || self.max_processes.is_some()
-            || self.max_conns_per_process.is_some()
-            || self.load_factor.is_some()
-            || self.idle_timeout.is_some()
+        self.set_fields()
+            .iter()
+            .any(|f| Self::is_scheduler_field(f))
     }
+
     /// True when a resource field is set.
     pub fn has_resources(&self) -> bool {
-        self.cpu_cores.is_some() || self.memory_gib.is_some()
+        self.set_fields()
+            .iter()
+            .any(|f| !Self::is_scheduler_field(f))
     }
 }
 
@@ -99,18 +135,16 @@ impl<'de> Deserialize<'de> for Duration {
     }
 }
 
-/// Where a resolved value came from, highest precedence first.
+/// Which layer a value came from, highest precedence first. The flags are laid over the
+/// config file before the model sees them (one `Config`), and a field no layer sets keeps
+/// its built-in default, so these two are the layers the model tells apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Source {
-    /// A command-line flag (`--max-processes`, `--content-setting`, ...).
-    Flag,
-    /// The config file (`--config`).
+    /// The config file (`--config`) with the flags laid over it.
     Config,
     /// The content export (Connect's per-content settings and limits).
     ContentExport,
-    /// The built-in default.
-    Default,
 }
 
 /// `higher` laid over `lower`: every field `higher` sets wins, tables merge key by key, an
@@ -119,18 +153,6 @@ pub enum Source {
 pub fn overlay<T: Serialize + DeserializeOwned>(lower: &T, higher: &T) -> Result<T, String> {
     let mut merged = to_value(lower)?;
     merge_into(&mut merged, to_value(higher)?);
-    serde_json::from_value(merged).map_err(|e| e.to_string())
-}
-
-/// The resolved value: `defaults` with every field that `layer` sets laid over it. The
-/// layer's field names are the resolved type's.
-pub fn apply<D, L>(defaults: &D, layer: &L) -> Result<D, String>
-where
-    D: Serialize + DeserializeOwned,
-    L: Serialize,
-{
-    let mut merged = to_value(defaults)?;
-    merge_into(&mut merged, to_value(layer)?);
     serde_json::from_value(merged).map_err(|e| e.to_string())
 }
 
@@ -200,9 +222,12 @@ fn leaves(v: &Value, path: String, f: &mut dyn FnMut(String)) {
     }
 }
 
-/// The part of `v` that differs from `d`; `None` when equal.
+/// The part of `v` that differs from `d`; `None` when equal. A table the defaults do not
+/// have (a new `[content."GUID"]` entry) is compared with an empty one, so only the keys it
+/// sets count and an entry that sets nothing changes nothing.
 fn diff(d: &Value, v: &Value) -> Option<Value> {
     match (d, v) {
+        (Value::Null, Value::Object(_)) => diff(&Value::Object(Map::new()), v),
         (Value::Object(dm), Value::Object(vm)) => {
             let out: Map<String, Value> = vm
                 .iter()
@@ -316,20 +341,9 @@ mod tests {
     }
 
     #[test]
-    fn apply_fills_only_what_the_layer_sets() {
-        let d = Resolved { a: 3, b: 0.5 };
-        assert_eq!(
-            apply(&d, &layer(None, Some(0.25))).unwrap(),
-            Resolved { a: 3, b: 0.25 }
-        );
-        assert_eq!(apply(&d, &layer(None, None)).unwrap(), d);
-    }
-
-    #[test]
     fn each_field_names_the_first_layer_that_sets_it() {
-        let flag = layer(Some(7), None);
-        let config = layer(Some(1), Some(0.5));
-        let mut export = Layer::default();
+        let config = layer(Some(7), None);
+        let mut export = layer(Some(1), Some(0.5));
         export.t.insert(
             "g".into(),
             Inner {
@@ -337,15 +351,41 @@ mod tests {
                 y: Some(2),
             },
         );
-        let s = sources(&[
-            (Source::Flag, &flag),
-            (Source::Config, &config),
-            (Source::ContentExport, &export),
-        ]);
-        assert_eq!(s["a"], Source::Flag);
-        assert_eq!(s["b"], Source::Config);
+        let s = sources(&[(Source::Config, &config), (Source::ContentExport, &export)]);
+        assert_eq!(s["a"], Source::Config);
+        assert_eq!(s["b"], Source::ContentExport);
         assert_eq!(s["t.g.y"], Source::ContentExport);
         assert!(!s.contains_key("t.g.x"));
+    }
+
+    #[test]
+    fn scheduler_and_resource_fields_come_from_the_struct() {
+        let names = ProcessSettings::field_names();
+        assert_eq!(names.len(), 7, "{names:?}");
+        for r in RESOURCE_FIELDS {
+            assert!(names.iter().any(|n| n == r), "{r} is not a field");
+        }
+        let only = |f: &str| {
+            let mut v = serde_json::to_value(ProcessSettings::default()).unwrap();
+            v[f] = serde_json::json!(1);
+            serde_json::from_value::<ProcessSettings>(v).unwrap()
+        };
+        for f in &names {
+            let s = only(f);
+            assert_eq!(s.set_fields(), vec![f.clone()]);
+            assert_eq!(
+                s.has_scheduler(),
+                ProcessSettings::is_scheduler_field(f),
+                "{f}"
+            );
+            assert_eq!(
+                s.has_resources(),
+                !ProcessSettings::is_scheduler_field(f),
+                "{f}"
+            );
+        }
+        assert!(!ProcessSettings::default().has_scheduler());
+        assert!(!ProcessSettings::default().has_resources());
     }
 
     #[test]
@@ -366,5 +406,24 @@ mod tests {
         assert_eq!(non_default(&d, &d), serde_json::json!({}));
         let v = Resolved { a: 4, b: 0.5 };
         assert_eq!(non_default(&d, &v), serde_json::json!({"a": 4}));
+    }
+
+    #[test]
+    fn a_new_table_entry_counts_only_the_keys_it_sets() {
+        let d = Layer::default();
+        let mut v = Layer::default();
+        v.t.insert("empty".into(), Inner::default());
+        assert_eq!(non_default(&d, &v), serde_json::json!({}));
+        v.t.insert(
+            "g".into(),
+            Inner {
+                x: Some(1),
+                y: None,
+            },
+        );
+        assert_eq!(
+            non_default(&d, &v),
+            serde_json::json!({"t": {"g": {"x": 1}}})
+        );
     }
 }

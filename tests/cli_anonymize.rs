@@ -5,7 +5,6 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 
 use common::*;
 use serde_json::Value;
@@ -14,10 +13,6 @@ use serde_json::Value;
 const SVC_USER: &str = "svc-health-check";
 /// 'Sales Dashboard' in sample_data/content.csv.
 const SALES: &str = "a2764a24-8d2c-4256-8ea9-106f32cb5271";
-
-fn sample() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data")
-}
 
 /// Every content GUID, user GUID, username and e-mail in sample_data/*.csv.
 fn real_names() -> BTreeSet<String> {
@@ -31,7 +26,7 @@ fn real_names() -> BTreeSet<String> {
         "email",
     ];
     let mut out = BTreeSet::new();
-    for entry in std::fs::read_dir(sample()).unwrap() {
+    for entry in std::fs::read_dir(sample_data()).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().and_then(|e| e.to_str()) != Some("csv") {
             continue;
@@ -81,7 +76,7 @@ fn assert_no_real_names(what: &str, text: &str, names: &BTreeSet<String>) {
 }
 
 fn analyze(extra: &[&str]) -> (String, String) {
-    let dir = sample();
+    let dir = sample_data();
     let mut args = vec!["analyze", dir.to_str().unwrap()];
     args.extend_from_slice(extra);
     run(&args)
@@ -215,7 +210,7 @@ fn content_settings_by_real_guid_still_apply() {
 #[test]
 fn compare_and_trend_name_no_real_user_or_content() {
     let names = real_names();
-    let dir = sample();
+    let dir = sample_data();
     let data = dir.to_str().unwrap();
     for format in ["json", "markdown", "terminal"] {
         let (out, err) = run(&[
@@ -262,7 +257,7 @@ fn compare_and_trend_name_no_real_user_or_content() {
 
 #[test]
 fn plain_and_anonymised_runs_with_the_same_options_share_one_history() {
-    let data = sample();
+    let data = sample_data();
     let data = data.to_str().unwrap();
     let history = tempfile::tempdir().unwrap();
     let h = history.path().to_str().unwrap();

@@ -1,4 +1,4 @@
-//! One CLI test per export dialect (connect-exports.md section 2): each is read through
+//! One CLI test per export dialect (docs/inputs.md section 2): each is read through
 //! `analyze --format json` and checked against numbers worked out by hand.
 
 mod common;

@@ -1,6 +1,6 @@
 //! Encodings: Excel's Windows-1252 re-saves, UTF-16 with and without a byte-order mark,
 //! `--encoding [KIND=]ENC`, and rows that are not UTF-8 with and without `--lenient`
-//! (inputs.md 2.1).
+//! (docs/inputs.md 2.1).
 
 mod common;
 

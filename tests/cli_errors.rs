@@ -370,3 +370,93 @@ fn a_killed_report_write_leaves_the_previous_report_whole() {
         assert_eq!(v["schema_version"], 1);
     }
 }
+
+#[test]
+fn a_parquet_file_says_this_build_reads_csv_only() {
+    let f = Fixture::new();
+    f.file("exports/shiny.csv", SHINY_READR);
+    // Bytes do not matter: the name alone says Parquet.
+    let pq = f.file("exports/Usage.PARQUET", "PAR1");
+    for input in [pq.clone(), f.path().join("exports")] {
+        cmd()
+            .args(["analyze", input.to_str().unwrap()])
+            .assert()
+            .code(2)
+            .stdout(predicate::str::is_empty())
+            .stderr(predicate::str::contains(format!(
+                "{}: a Parquet file; this build reads CSV exports only",
+                pq.display()
+            )))
+            .stderr(predicate::str::contains("`parquet` cargo feature"))
+            .stderr(predicate::str::contains("unrecognised").not());
+    }
+}
+
+#[test]
+fn a_csv_in_a_folder_that_is_no_export_is_listed_as_skipped_with_its_header() {
+    let f = Fixture::new();
+    f.file("exports/shiny.csv", SHINY_READR);
+    let budget = f.file("exports/budget.csv", "team,amount\nops,3\n");
+    let dir = f.path().join("exports");
+    let v = analyze_json(&[dir.to_str().unwrap()]);
+    assert_eq!(at(&v, "inputs.files").as_array().unwrap().len(), 1);
+    assert_eq!(
+        at(&v, "inputs.skipped_files.0.path").as_str(),
+        Some(budget.to_str().unwrap())
+    );
+    let header = at(&v, "inputs.skipped_files.0.header").as_str().unwrap();
+    assert!(
+        header.contains("team") && header.contains("amount"),
+        "{header}"
+    );
+    assert_eq!(at(&v, "sessions.count"), 4);
+    cmd()
+        .args(["analyze", dir.to_str().unwrap(), "--format", "markdown"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("note: skipped"))
+        .stderr(predicate::str::contains(
+            "budget.csv: not a Posit Connect export",
+        ))
+        .stdout(predicate::str::contains("Files skipped"))
+        .stdout(predicate::str::contains("budget.csv"));
+    // Named on the command line, the same file is an error.
+    cmd()
+        .args(["analyze", dir.to_str().unwrap(), budget.to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("budget.csv: not a recognised"));
+}
+
+#[test]
+fn a_folder_without_exports_says_which_are_needed_and_how_to_make_them() {
+    let f = Fixture::new();
+    // Empty, then holding only a file that is no export.
+    for files in [&[][..], &[("notes.csv", "a,b\n1,2\n")][..]] {
+        let d = Fixture::new();
+        for (name, text) in files {
+            d.file(name, text);
+        }
+        cmd()
+            .args(["analyze", d.path().to_str().unwrap()])
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("no export files"))
+            .stderr(predicate::str::contains(
+                "get_usage_shiny(client, limit = Inf)",
+            ))
+            .stderr(predicate::str::contains("client.metrics.usage.find()"))
+            .stderr(predicate::str::contains("connect-capacity fetch --server"));
+    }
+    // Only content and user lists: a report, and the same advice.
+    f.file("content.csv", "guid,name,title,app_mode\nc1,a,A,shiny\n");
+    f.file("users.csv", "guid,username,user_role\nu1,ann,publisher\n");
+    cmd()
+        .args(["analyze", f.path().to_str().unwrap()])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("only content and user lists"))
+        .stderr(predicate::str::contains(
+            "get_usage_shiny(client, limit = Inf)",
+        ));
+}

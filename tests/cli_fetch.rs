@@ -420,6 +420,22 @@ fn assert_no_key_in_files(dir: &Path) {
     }
 }
 
+/// Every file below `dir` is readable by its owner only (mode 0600, whatever the umask):
+/// fetched data holds user names.
+fn assert_owner_only(dir: &Path) {
+    #[cfg(unix)]
+    for entry in std::fs::read_dir(dir).unwrap() {
+        use std::os::unix::fs::PermissionsExt;
+        let p = entry.unwrap().path();
+        if p.is_dir() {
+            assert_owner_only(&p);
+        } else {
+            let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{}", p.display());
+        }
+    }
+}
+
 /// Reads the fetched folder with the library's ingest.
 fn ingest_dir(dir: &Path) -> ingest::Dataset {
     ingest::read_inputs(&[dir.to_path_buf()], &IngestOptions::default()).expect("ingest reads it")
@@ -454,6 +470,7 @@ fn fetch_writes_every_file_in_pages_and_ingest_reads_them_back() {
     let out = tempfile::tempdir().unwrap();
     let o = fetch(&m, out.path(), &[]);
     ok(&o);
+    assert_owner_only(out.path());
     let ds = ingest_dir(out.path());
     let rows = rows_by_kind(&ds);
     // 1234 sessions; 777 visits of data_version 3 (the 40 of version 1 are below the
@@ -538,7 +555,7 @@ fn report(args: &[&str]) -> (Value, Output) {
     kinds.sort();
     v["inputs"]["files"] = json!(kinds);
     // R's write.csv writes naive times where fetch writes `Z`: the note naming the files
-    // read as UTC by default differs by design (metrics.md 1.9), the figures must not.
+    // read as UTC by default differs by design (docs/metrics.md 1.9), the figures must not.
     v["inputs"]["naive_zones"].take();
     if let Some(w) = v["inputs"]["warnings"].as_array_mut() {
         w.retain(|w| !w.as_str().unwrap_or("").contains("without an offset"));

@@ -1,4 +1,4 @@
-//! Upgrading keeps the history: snapshots written by 0.1 (tests/fixtures/history_v0_1_0,
+//! Upgrading keeps the history: snapshots written by 0.1.0 (tests/fixtures/history_v0_1_0,
 //! made with the commands in its README) read as made with the same options, and a cron
 //! run after the upgrade replaces none of the fuller stored periods.
 
@@ -6,7 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::cmd;
+use common::{cmd, copy_files, sample, Fixture};
 
 /// A writable copy of one of the committed histories.
 fn copy_of(name: &str, into: &Path) -> PathBuf {
@@ -14,19 +14,30 @@ fn copy_of(name: &str, into: &Path) -> PathBuf {
         .join("tests/fixtures/history_v0_1_0")
         .join(name);
     let to = into.join(name);
-    std::fs::create_dir_all(&to).unwrap();
-    for e in std::fs::read_dir(&from).unwrap() {
-        let p = e.unwrap().path();
-        std::fs::copy(&p, to.join(p.file_name().unwrap())).unwrap();
-    }
+    copy_files(&from, &to);
     to
 }
 
-fn sample() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("sample_data")
-        .display()
-        .to_string()
+/// Runs `command` (analyze or trend) on a rolling export that holds only the last weeks
+/// of sample_data, with `--history dir` and `extra`; returns stdout and stderr.
+fn rolling(command: &str, dir: &Path, extra: &[&str]) -> (Vec<u8>, String) {
+    let out = cmd()
+        .args([
+            command,
+            &sample(),
+            "--from",
+            "2024-08-15",
+            "--format",
+            "json",
+        ])
+        .arg("--history")
+        .arg(dir)
+        .args(extra)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{stderr}");
+    (out.stdout, stderr)
 }
 
 /// Every snapshot's figures by file name, without the options fingerprint (a period
@@ -65,28 +76,9 @@ fn snapshots_from_0_1_read_as_made_with_todays_options() {
     for (name, extra) in [("default", &[][..]), ("custom", &CUSTOM[..])] {
         let dir = copy_of(name, tmp.path());
         // Fresh periods from a rolling export beside the stored ones.
-        let out = cmd()
-            .args([
-                "trend",
-                &sample(),
-                "--from",
-                "2024-08-15",
-                "--format",
-                "json",
-            ])
-            .arg("--history")
-            .arg(&dir)
-            .args(extra)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let (stdout, stderr) = rolling("trend", &dir, extra);
         assert!(!stderr.contains("different options"), "{name}: {stderr}");
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
         let rows = v["periods"].as_array().unwrap();
         assert_eq!(rows.len(), if name == "default" { 8 } else { 35 }, "{name}");
     }
@@ -98,27 +90,7 @@ fn a_cron_run_after_the_upgrade_replaces_no_stored_period() {
     for (name, extra) in [("default", &[][..]), ("custom", &CUSTOM[..])] {
         let dir = copy_of(name, tmp.path());
         let before = figures(&dir);
-        // A rolling export that holds only the last weeks of the data.
-        let out = cmd()
-            .args([
-                "analyze",
-                &sample(),
-                "--from",
-                "2024-08-15",
-                "--format",
-                "json",
-            ])
-            .arg("--history")
-            .arg(&dir)
-            .args(extra)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let (_, stderr) = rolling("analyze", &dir, extra);
         // The partial period (August, or ISO week 33 from Thursday 15th) is kept.
         assert!(stderr.contains("1 kept"), "{name}: {stderr}");
         assert_eq!(
@@ -133,20 +105,17 @@ fn a_cron_run_after_the_upgrade_replaces_no_stored_period() {
 fn other_options_than_0_1_used_still_replace_a_stored_period() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = copy_of("default", tmp.path());
-    let out = cmd()
-        .args([
-            "analyze",
-            &sample(),
-            "--from",
-            "2024-08-15",
-            "--format",
-            "json",
-        ])
-        .args(["--max-processes", "4", "--history"])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (_, stderr) = rolling("analyze", &dir, &["--max-processes", "4"]);
     assert!(stderr.contains("1 period snapshot(s) written"), "{stderr}");
+}
+
+#[test]
+fn an_option_0_1_did_not_have_does_not_match_its_snapshots() {
+    let tmp = Fixture::new();
+    let dir = copy_of("default", tmp.path());
+    // 0.1.0 had no server-wide per-process resources: its fingerprint is blind to them.
+    let config = tmp.file("c.toml", "[scheduler]\ncpu_cores = 2.0\n");
+    let (_, stderr) = rolling("analyze", &dir, &["--config", config.to_str().unwrap()]);
+    assert!(stderr.contains("1 period snapshot(s) written"), "{stderr}");
+    assert!(!stderr.contains("1 kept"), "{stderr}");
 }

@@ -1,4 +1,4 @@
-//! Thin or mixed data (issue 18, metrics.md 1.7 and 1.9, sizing.md section 3): rows
+//! Thin or mixed data (issue 18, docs/metrics.md 1.7 and 1.9, docs/sizing.md section 3): rows
 //! outside the window are counted per kind and warned about when most fall outside,
 //! per-day figures need a day, a size needs enough data, and the zone assumed for
 //! timestamps without an offset is named.

@@ -11,14 +11,6 @@ use serde_json::Value;
 
 const APP: &str = "bd1d2285-6c80-49af-8a83-a200effe3cb3";
 
-fn sample() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("sample_data")
-        .to_str()
-        .unwrap()
-        .to_string()
-}
-
 fn json_of(args: &[&str]) -> Value {
     let out = cmd()
         .args(args)

@@ -1,12 +1,12 @@
-//! Property tests for the scheduler model (metrics.md section 4) and the scaled replay
-//! (sizing.md section 4): the event-driven replay against a brute-force simulation that
+//! Property tests for the scheduler model (docs/metrics.md section 4) and the scaled replay
+//! (docs/sizing.md section 4): the event-driven replay against a brute-force simulation that
 //! steps through every integer instant, input-order independence, the scale rule's
 //! counts and copies, and weighted series against a direct sum.
 
 use std::collections::BTreeSet;
 
 use chrono_tz::Tz;
-use connect_capacity::model::capacity::demand::Base;
+use connect_capacity::model::capacity::demand::ReplaySessions;
 use connect_capacity::model::capacity::scheduler::*;
 use connect_capacity::model::usage::sweep::{Interval, Micros};
 use connect_capacity::model::usage::time::{DAY, HOUR};
@@ -438,7 +438,7 @@ proptest! {
             })
             .collect();
         let k = k as f64 / 1e6;
-        let base = Base::new(conns.clone(), window);
+        let base = ReplaySessions::new(conns.clone(), window);
         prop_assert_eq!(
             base.peak(Copies::of_k(k)) as usize,
             scaled_peak_oracle(&conns, k, window)
@@ -453,7 +453,7 @@ proptest! {
     ) {
         let k = k as f64 / 1e6;
         let window = (-(1_i64 << 61), 1_i64 << 61);
-        let base = Base::new(conns.clone(), window);
+        let base = ReplaySessions::new(conns.clone(), window);
         prop_assert_eq!(
             base.peak(Copies::of_k(k)) as usize,
             scaled_peak_oracle(&conns, k, window)

@@ -1,4 +1,4 @@
-//! Property tests for the concurrency sweep (metrics.md sections 2 and 3): the fast sweep
+//! Property tests for the concurrency sweep (docs/metrics.md sections 2 and 3): the fast sweep
 //! against a brute-force count at every instant, input-order and thread-count
 //! independence, the users series against a distinct-user count, and buckets/profile
 //! against the overall series.

@@ -44,6 +44,13 @@ pub(super) fn read_data<const N: usize>(
     opts: [&Options; N],
 ) -> Result<(ingest::Dataset, [Options; N])> {
     let mut data = ingest::read_inputs(paths, ingest)?;
+    for f in &data.notes.skipped_files {
+        eprintln!(
+            "note: skipped {}: not a Posit Connect export (header: {})",
+            f.path.display(),
+            f.header
+        );
+    }
     if !anonymize {
         return Ok((data, opts.map(Options::clone)));
     }
@@ -87,10 +94,14 @@ pub(super) fn emit<T: Renderable>(item: &T, format: Format, path: Option<&Path>)
     }
 }
 
-/// The history's aliases for `given` (the options as typed): snapshots that 0.1 stored
-/// under its older fingerprint of the same options count as made with them.
+/// The history's aliases for `given` (the options as typed): snapshots that 0.1.0 stored
+/// under its older fingerprint of the same options count as made with them. None when
+/// `given` sets an option 0.1.0 did not have.
 pub(super) fn history_aliases(given: &Options) -> Aliases {
-    Aliases::new(legacy_fingerprint(given), options_fingerprint(given))
+    match legacy_fingerprint(given) {
+        Some(legacy) => Aliases::new(legacy, options_fingerprint(given)),
+        None => Aliases::none(),
+    }
 }
 
 /// One stderr line about the history.

@@ -1,4 +1,4 @@
-//! Per-job resource samples (connect-exports.md 3.3) into `job_metrics.csv`:
+//! Per-job resource samples (docs/inputs.md 3.3) into `job_metrics.csv`:
 //! `GET /v1/content/{guid}/jobs/{key}/metrics?from=&to=` for every interactive job of
 //! `jobs.csv` (tags in [`crate::vocab::INTERACTIVE_TAGS`]) that overlaps the window, of
 //! content in the content list whose `metrics_collection_enabled` is not `false`.
@@ -38,7 +38,7 @@ pub const NAME: &str = "job_metrics";
 /// Output file.
 pub const FILE: &str = "job_metrics.csv";
 
-/// Columns of `job_metrics.csv`, in the order of connect-exports.md 3.3.
+/// Columns of `job_metrics.csv`, in the order of docs/inputs.md 3.3.
 pub const COLUMNS: &[Column] = &[
     ("timestamp", Ty::Time),
     ("cpu_fraction", Ty::Num),
@@ -49,7 +49,7 @@ pub const COLUMNS: &[Column] = &[
     ("job_key", Ty::Text),
 ];
 
-/// A sample's identity across fetches (sizing.md 2.1).
+/// A sample's identity across fetches (docs/sizing.md 2.1).
 const IDENTITY: &[&str] = &["content_guid", "job_key", "timestamp"];
 
 /// Answers of 404, with none of 200 before them, that mean the server lacks the endpoint.

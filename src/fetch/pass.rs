@@ -6,7 +6,7 @@
 //! than [`MAX_PAGES`] pages.
 
 use std::collections::HashSet;
-use std::fs::{File, OpenOptions};
+use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::Path;
 
@@ -373,7 +373,12 @@ pub(super) fn missing_mid_pass(ctx: &Ctx, spec: &Spec) -> FetchError {
 fn start_journal(path: &Path, columns: &[Column]) -> Result<u64, FetchError> {
     let mut buf = Vec::new();
     table::write_header(columns, &mut buf).map_err(|e| io(path, e))?;
-    let mut f = File::create(path).map_err(|e| io(path, e))?;
+    let mut open = OpenOptions::new();
+    open.write(true).create(true).truncate(true);
+    // The journal holds user names like the file it becomes: owner only, as that file.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+    let mut f = open.open(path).map_err(|e| io(path, e))?;
     f.write_all(&buf).map_err(|e| io(path, e))?;
     f.sync_all().map_err(|e| io(path, e))?;
     Ok(buf.len() as u64)

@@ -209,7 +209,7 @@ pub fn jobs(ctx: &Ctx, state: &mut State, content: &Table) -> Result<Note, Fetch
 }
 
 /// Jobs as recorded, with what older servers leave out filled in: `content_guid` from
-/// the request (Connect 2024.08 sends neither it nor `app_guid`, connect-exports.md 3.1)
+/// the request (Connect 2024.08 sends neither it nor `app_guid`, docs/inputs.md 3.1)
 /// and `content_id` from its deprecated alias `app_id`.
 fn with_content(list: &[Value], guid: &str) -> Vec<Value> {
     let fill = |o: &mut serde_json::Map<String, Value>, k: &str, v: Option<Value>| {

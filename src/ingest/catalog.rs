@@ -1,15 +1,19 @@
-//! Jobs, content and users exports: the non-usage kinds.
+//! Jobs, content and users exports: the non-usage kinds (docs/inputs.md sections 3-5).
 //!
 //! Jobs (`get_jobs()`, or legacy `/applications/{guid}/jobs` with epoch-second times):
-//! `content_guid` (else `app_guid`) and `start_time` required; `end_time` empty = still
-//! running; `tag` empty = `unknown`; `status` int, or legacy `finalized` bool (false → 0,
-//! true → 2); `key`, `hostname`, `cluster` optional text.
+//! `content_guid` (else `app_guid`), `start_time` and `tag` required columns; `end_time`
+//! empty = still running; an empty `tag` = `unknown`; `status` int, or legacy `finalized`
+//! bool (false → 0, true → 2) when `status` is absent or empty; `key`, `hostname`,
+//! `cluster` optional text.
 //!
 //! Content (`get_content()`): `guid` required; `name`, `title`, `app_mode`,
-//! `content_category`, `owner_guid`, `r_version`, `py_version` text; scheduler fields
-//! `min_processes`, `max_processes`, `max_conns_per_process`, `idle_timeout`,
-//! `memory_limit`, `memory_request` integers, `load_factor`, `cpu_limit`, `cpu_request`
-//! floats (empty = server default); `created_time` timestamp.
+//! `content_category`, `owner_guid`, `r_version`, `py_version` text; `created_time`
+//! timestamp. The scheduler columns become the row's [`ProcessSettings`] layer, checked
+//! here where file and line are known: `min_processes`, `max_processes`,
+//! `max_conns_per_process` counts (0 or more), `load_factor` in [0, 1], `idle_timeout`
+//! seconds (0 or more); `cpu_limit` (cores) and `memory_limit` (bytes) become `cpu_cores`
+//! and `memory_gib`, where 0 or less means "no limit". Empty = the server default.
+//! `cpu_request` and `memory_request` are not read.
 //!
 //! Users (`get_users()`): `guid` required; `username`, `email`, `first_name`, `last_name`,
 //! `user_role` text; `locked` bool; `created_time`, `active_time` timestamps.

@@ -4,7 +4,7 @@
 //! (R `row.names = TRUE` writes `""`, a pandas index writes nothing) is marked as an index
 //! and never read, and the aliases `data.path` → `path`, `data.user_agent` → `user_agent`
 //! (pandas `json_normalize` of hits) are applied. Columns are then matched by name in any
-//! order; extra columns are ignored (connect-exports.md 2.7).
+//! order; extra columns are ignored (docs/inputs.md 2.7).
 //!
 //! | kind | required columns |
 //! |---|---|
@@ -302,7 +302,7 @@ const KNOWN_COLUMNS: &[&str] = &[
 ];
 
 /// The columns posit-sdk-py's unified usage fills only for visits: their presence makes a
-/// file unified usage, and a value in any of them makes a row a visit (metrics.md 1.2).
+/// file unified usage, and a value in any of them makes a row a visit (docs/metrics.md 1.2).
 pub const VISIT_ONLY_COLUMNS: [&str; 4] = ["variant_key", "rendering_id", "bundle_id", "path"];
 
 /// Detection without the error; checked in an order that avoids ambiguity.

@@ -3,7 +3,16 @@
 //! Each input path is a file (read whatever its extension) or a folder, walked recursively
 //! for files ending `.csv` or `.csv.gz` (any case), skipping hidden files and folders (names
 //! starting with `.`). All files are sorted by path and deduplicated, then read in that
-//! order, so "the first bad rows" are deterministic (metrics.md section 1, step 1).
+//! order, so "the first bad rows" are deterministic (docs/metrics.md 1.1).
+//!
+//! A CSV in a folder whose header is no Connect export (a spreadsheet someone left there)
+//! is skipped and listed with its header in the report's inputs; a file named on the
+//! command line must be an export. An empty folder, or one holding only content and user
+//! lists, gets a message naming the exports needed and the commands that make them.
+//!
+//! A `.parquet` file, named or in a folder, is a usage error naming it: this build reads
+//! CSV only, and Parquet input will be the `parquet` cargo feature (docs/architecture.md,
+//! "Optional heavy dependencies"); skipping it would silently leave its data out.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -11,16 +20,22 @@ use std::path::{Path, PathBuf};
 
 use super::progress::Progress;
 use super::records::read_file_with_progress;
-use super::{Dataset, IngestOptions, VisitSource};
+use super::{Dataset, IngestOptions, SkippedFile, VisitSource};
 use crate::{Error, Result};
 
-/// Reads every export under `paths` into one [`Dataset`].
+/// Reads every export under `paths` into one [`Dataset`]. A CSV found in a folder whose
+/// header is no Connect export is skipped and listed (`notes.skipped_files`); named on the
+/// command line, it is an error.
 pub fn read_inputs(paths: &[PathBuf], opts: &IngestOptions) -> Result<Dataset> {
     let files = find_files(paths)?;
     if files.is_empty() {
-        let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-        return Err(Error::NoInputs(shown.join(", ")));
+        return Err(Error::NoInputs(shown(paths)));
     }
+    let named: BTreeSet<PathBuf> = paths
+        .iter()
+        .filter(|p| !p.is_dir())
+        .map(|p| canonical(p))
+        .collect();
     let total = files
         .iter()
         .filter_map(|p| fs::metadata(p).ok())
@@ -30,20 +45,59 @@ pub fn read_inputs(paths: &[PathBuf], opts: &IngestOptions) -> Result<Dataset> {
     let mut ds = Dataset::default();
     for path in &files {
         progress.file(path);
-        let read = read_file_with_progress(path, opts, &mut ds, &progress);
-        if read.is_err() {
-            progress.finish();
+        match read_file_with_progress(path, opts, &mut ds, &progress) {
+            Err(Error::UnknownKind { path, found, .. }) if !named.contains(&canonical(&path)) => {
+                ds.notes.skipped_files.push(SkippedFile {
+                    path,
+                    header: found,
+                });
+            }
+            Err(e) => {
+                progress.finish();
+                return Err(e);
+            }
+            Ok(()) => {}
         }
-        read?;
     }
     progress.finish();
+    if ds.files.is_empty() {
+        return Err(Error::NoInputs(format!(
+            "{} (skipped, not Connect exports: {})",
+            shown(paths),
+            skipped_names(&ds)
+        )));
+    }
     warn_overlapping_visits(&mut ds);
     note_assumed_zones(&mut ds);
     Ok(ds)
 }
 
+/// The input paths as the user gave them, for messages.
+fn shown(paths: &[PathBuf]) -> String {
+    let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+    shown.join(", ")
+}
+
+/// The skipped files with their headers (which carry a hint when a file looks like an
+/// export with another separator or encoding), for messages.
+fn skipped_names(ds: &Dataset) -> String {
+    let names: Vec<String> = ds
+        .notes
+        .skipped_files
+        .iter()
+        .map(|f| format!("{} (header: {})", f.path.display(), f.header))
+        .collect();
+    names.join("; ")
+}
+
+/// `p` made absolute and free of links when it can be, so a file named on the command line
+/// is recognised when a folder walk finds it too.
+fn canonical(p: &Path) -> PathBuf {
+    fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
 /// One line naming the files whose timestamps without an offset were read as UTC because
-/// no `--input-tz` named their kind (metrics.md 1.9); in the report, not on stderr, since
+/// no `--input-tz` named their kind (docs/metrics.md 1.9); in the report, not on stderr, since
 /// it is a statement of what was assumed rather than a fault.
 fn note_assumed_zones(ds: &mut Dataset) {
     let files: Vec<String> = ds
@@ -75,7 +129,29 @@ pub fn find_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
             found.insert(path.clone());
         }
     }
+    if let Some(p) = found.iter().find(|p| is_parquet_name(p)) {
+        return Err(parquet_error(p));
+    }
     Ok(dedupe_same_file(found))
+}
+
+/// True for `*.parquet`, any case.
+fn is_parquet_name(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| {
+        n.to_string_lossy()
+            .to_ascii_lowercase()
+            .ends_with(".parquet")
+    })
+}
+
+/// The error for a Parquet input: what this build reads, and what to do.
+fn parquet_error(path: &Path) -> Error {
+    Error::Usage(format!(
+        "{}: a Parquet file; this build reads CSV exports only (plain or .csv.gz). Parquet \
+         input will come as the `parquet` cargo feature; until then write the table as CSV \
+         (pandas/polars `to_csv`, R `write.csv`) or remove the file from the input",
+        path.display()
+    ))
 }
 
 /// Drops paths that name a file already listed (`a/x.csv` and `./a/x.csv`).
@@ -83,7 +159,7 @@ fn dedupe_same_file(found: BTreeSet<PathBuf>) -> Vec<PathBuf> {
     let mut seen = BTreeSet::new();
     found
         .into_iter()
-        .filter(|p| seen.insert(fs::canonicalize(p).unwrap_or_else(|_| p.clone())))
+        .filter(|p| seen.insert(canonical(p)))
         .collect()
 }
 
@@ -112,10 +188,11 @@ fn walk(dir: &Path, found: &mut BTreeSet<PathBuf>, visited: &mut BTreeSet<PathBu
     Ok(())
 }
 
-/// True for `*.csv` and `*.csv.gz`, any case.
+/// True for `*.csv` and `*.csv.gz` (any case), and for `*.parquet` so that
+/// [`find_files`] can say why it is not read.
 fn is_export_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    lower.ends_with(".csv") || lower.ends_with(".csv.gz")
+    lower.ends_with(".csv") || lower.ends_with(".csv.gz") || lower.ends_with(".parquet")
 }
 
 /// Visits, unified visit rows, hits and dashboard visits record the same visits.

@@ -1,4 +1,4 @@
-//! Text encodings of export files (inputs.md 2.1).
+//! Text encodings of export files (docs/inputs.md 2.1).
 //!
 //! - A byte-order mark always decides: UTF-8 (`EF BB BF`), UTF-16 LE (`FF FE`) or UTF-16 BE
 //!   (`FE FF`), whatever `--encoding` says.

@@ -66,7 +66,7 @@ pub fn read_decoded(
     read_encoded(path, bytes, opts, ds, progress)
 }
 
-/// [`read`] after decoding `input` to UTF-8 (inputs.md 2.1).
+/// [`read`] after decoding `input` to UTF-8 (docs/inputs.md 2.1).
 fn read_encoded<R: Read + Send>(
     path: &Path,
     input: R,

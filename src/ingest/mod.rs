@@ -2,7 +2,7 @@
 //! each file's kind from its header, parses every row into typed records and interns GUIDs
 //! into small integer ids. Its output, [`Dataset`], is the model layer's only input.
 //!
-//! Times are `i64` microseconds since the Unix epoch, UTC (metrics.md section 0).
+//! Times are `i64` microseconds since the Unix epoch, UTC (docs/metrics.md section 0).
 
 pub mod catalog;
 pub mod compact;
@@ -261,9 +261,22 @@ pub struct IngestNotes {
     pub encoding_skips: Vec<EncodingSkip>,
     /// Files with timestamps written without an offset, and the zone that read them.
     pub naive_zones: Vec<NaiveZone>,
+    /// CSV files found in an input folder that are not Connect exports, skipped (absent
+    /// from the JSON when there are none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped_files: Vec<SkippedFile>,
 }
 
-/// A file whose timestamps without an offset were read in an input zone (metrics.md 1.9).
+/// A CSV in an input folder whose header matches no Connect export.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedFile {
+    /// The file.
+    pub path: PathBuf,
+    /// Its header as read (with a hint when it looks like another separator).
+    pub header: String,
+}
+
+/// A file whose timestamps without an offset were read in an input zone (docs/metrics.md 1.9).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NaiveZone {
     /// The file.
@@ -334,8 +347,11 @@ impl Dataset {
         self.sessions.iter().copied().chain(self.compact.iter())
     }
 
-    /// The path of file `origin.file`.
+    /// The path of file `origin.file`; `<unknown file>` for an origin from another dataset
+    /// (a bug, but an error message should still print).
     pub fn path_of(&self, origin: Origin) -> &std::path::Path {
-        &self.files[origin.file as usize].path
+        self.files
+            .get(origin.file as usize)
+            .map_or(std::path::Path::new("<unknown file>"), |f| &f.path)
     }
 }

@@ -38,7 +38,7 @@ use crate::{Error, Result};
 /// visit row when one of its visit-only columns (`variant_key`, `rendering_id`,
 /// `bundle_id`, `path`) holds a value, read from the raw text, so a row skipped under
 /// `--lenient` is classed the same way and the two parts always add up to the file's rows
-/// (metrics.md 1.2). Other usage kinds count all their data rows
+/// (docs/metrics.md 1.2). Other usage kinds count all their data rows
 /// (skipped ones included); jobs, content and users never warn.
 const SUSPICIOUS_ROW_COUNTS: [u64; 2] = [500, 20];
 
@@ -252,7 +252,7 @@ fn skip_or_fail(
 }
 
 /// Notes that `path` held timestamps without an offset and which zone read them (said
-/// once per file; the report warns when the zone is UTC by default, metrics.md 1.9).
+/// once per file; the report warns when the zone is UTC by default, docs/metrics.md 1.9).
 pub(super) fn note_naive_zone(
     notes: &mut IngestNotes,
     path: &Path,

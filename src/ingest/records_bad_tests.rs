@@ -39,6 +39,23 @@ fn unknown_header_lists_accepted_headers() {
 }
 
 #[test]
+fn a_file_of_no_known_kind_in_a_folder_is_skipped_with_its_header() {
+    let shiny = shiny_rows(2);
+    let files: [(&str, &[u8]); 2] = [
+        ("mystery.csv", b"a,b,c\n1,2,3\n"),
+        ("shiny.csv", shiny.as_bytes()),
+    ];
+    let (dir, res) = read_with(&files, &opts(&[], false));
+    let ds = res.unwrap();
+    assert_eq!(ds.files.len(), 1);
+    assert_eq!(ds.sessions.len(), 2);
+    let skipped = &ds.notes.skipped_files;
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped[0].path, dir.path().join("mystery.csv"));
+    assert_eq!(skipped[0].header, "a, b, c");
+}
+
+#[test]
 fn empty_file_says_it_is_empty() {
     let (_, err) = read_err("empty.csv", b"");
     assert!(err.ends_with("empty.csv:1: the file is empty (not even a header line); export it again, it may have been cut off"), "{err}");

@@ -1,5 +1,5 @@
-//! Dialect tests: the example exports of connect-exports.md (sections 2.2-2.6, 3.2, 4, 5),
-//! written to a temporary folder and read end to end through `read_inputs`.
+//! Dialect tests: one example export for each dialect of docs/inputs.md (sections 2.2-2.6,
+//! 3.2, 4, 5), written to a temporary folder and read end to end through `read_inputs`.
 
 use std::path::PathBuf;
 
@@ -37,9 +37,14 @@ fn read_ok(name: &str, text: &str, tz: &[&str]) -> Dataset {
     res.unwrap()
 }
 
+/// The error reading `text` as a file called `name`, named as an input (a file found in a
+/// folder whose header is no export is skipped instead).
 fn read_err(name: &str, text: &[u8]) -> (PathBuf, String) {
-    let (dir, res) = read_with(&[(name, text)], &opts(&[], false));
-    (dir.path().join(name), res.unwrap_err().to_string())
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    let res = read_inputs(std::slice::from_ref(&path), &opts(&[], false));
+    (path, res.unwrap_err().to_string())
 }
 
 fn guid(ds: &Dataset, id: u32) -> &str {
@@ -268,7 +273,7 @@ fn unified_usage_splits_visits_and_sessions() {
 #[test]
 fn unified_rows_are_sessions_when_their_visit_only_columns_are_empty() {
     // posit-sdk-py fills variant_key, rendering_id, bundle_id and path only for visits
-    // (metrics.md 1.2): a session that starts and ends in the same second is still a
+    // (docs/metrics.md 1.2): a session that starts and ends in the same second is still a
     // session, and a visit is a visit whatever its times say.
     let text =
         "content_guid,user_guid,variant_key,rendering_id,bundle_id,started,ended,data_version,path

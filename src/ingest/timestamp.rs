@@ -1,7 +1,7 @@
 //! Timestamp parsing and input time zones.
 //!
 //! [`parse_timestamp`] turns one CSV field into microseconds since the epoch (UTC) without
-//! allocating on success. Accepted forms (connect-exports.md 2.7 rule 4):
+//! allocating on success. Accepted forms (docs/inputs.md 2.7 rule 4):
 //!
 //! - RFC 3339: `2024-03-04T14:02:11Z`, `...+01:00`, `...+0100`, `...+01`, `T` or a space;
 //!   pandas writes `2024-03-04 14:02:11+00:00`;
@@ -12,7 +12,7 @@
 //!   digits and an optional fraction.
 //!
 //! Fractions may have up to 9 digits and are truncated to microseconds. Results must lie in
-//! `[2000-01-01, 2100-01-01)` UTC (metrics.md section 0).
+//! `[2000-01-01, 2100-01-01)` UTC (docs/metrics.md section 0).
 
 use chrono::{NaiveDateTime, Offset, TimeZone};
 use chrono_tz::Tz;

@@ -184,7 +184,7 @@ fn fill_series(
 }
 
 /// A warning when most of a kind's rows lie outside the window (exports of different
-/// periods mixed), metrics.md 1.7.
+/// periods mixed), docs/metrics.md 1.7.
 pub(super) fn mostly_outside(what: &str, outside: u64, rows: u64) -> Option<String> {
     (outside > 0 && 2 * outside > rows).then(|| {
         format!(
@@ -206,7 +206,7 @@ fn visit_counts(data: &Dataset, norm: &Normalized, opts: &Options) -> VisitCount
     let days = norm
         .window
         .map(|(a, b)| (b - a) as f64 / DAY as f64)
-        // A per-day figure needs at least one day of window (metrics.md 1.7).
+        // A per-day figure needs at least one day of window (docs/metrics.md 1.7).
         .filter(|d| *d >= 1.0);
     let times: Vec<Micros> = norm.visits.iter().map(|v| v.time).collect();
     VisitCounts {

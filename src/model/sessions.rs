@@ -1,7 +1,11 @@
 //! The session data every sub-domain reads: one compact row per normalised session (u32
 //! ids, i64 times: 24 bytes), held in one canonical order (content, user with anonymous
 //! first, start, end) that normalisation sorts once. Usage statistics, the scheduler
-//! replays and the growth figures all read this one layout; none re-sorts it.
+//! replays and the growth figures all read this one layout. Readers that go by content
+//! (per-content figures, one replay per item) take its runs as they are; readers that go
+//! by time (the concurrency sweep, the users series, the month pairs of growth, the
+//! scaled replay) sort keys they derive from it (event times, one user's spans), never the
+//! sessions themselves.
 
 use std::ops::Deref;
 
@@ -51,11 +55,6 @@ impl Sessions {
         v.par_sort_unstable();
         Sessions(v)
     }
-
-    /// Each content item's sessions, in content id order.
-    pub fn by_content(&self) -> impl Iterator<Item = &[Session]> {
-        self.0.chunk_by(|a, b| a.content == b.content)
-    }
 }
 
 impl Deref for Sessions {
@@ -85,8 +84,7 @@ mod tests {
             (None, Some(0), Some(u32::MAX - 1))
         );
         let s = Sessions::sorted(vec![c, Session::new(0, Some(3), 9, 9), a, b]);
-        let groups: Vec<usize> = s.by_content().map(<[Session]>::len).collect();
-        assert_eq!(groups, vec![1, 3]);
-        assert_eq!(s[1], a);
+        assert_eq!(s[0], Session::new(0, Some(3), 9, 9));
+        assert_eq!(&s[1..], &[a, b, c]);
     }
 }

@@ -446,11 +446,21 @@ pub fn people(r: &Report) -> Section {
 
 /// Files read, counters, assumptions and data problems.
 pub fn inputs(r: &Report) -> Section {
-    let mut blocks = vec![
-        Block::Table(files(r)),
-        Block::List(assumptions(r)),
-        Block::Table(counters(r)),
-    ];
+    let mut blocks = vec![Block::Table(files(r))];
+    let skipped = &r.inputs.notes.skipped_files;
+    if !skipped.is_empty() {
+        blocks.push(Block::Heading(
+            "Files skipped: in an input folder, but not Posit Connect exports".into(),
+        ));
+        blocks.push(Block::List(
+            skipped
+                .iter()
+                .map(|f| format!("{} (header: {})", f.path.display(), f.header))
+                .collect(),
+        ));
+    }
+    blocks.push(Block::List(assumptions(r)));
+    blocks.push(Block::Table(counters(r)));
     let problems = data_problems(r);
     if !problems.is_empty() {
         blocks.push(Block::Heading("Data problems (kept, worth a look)".into()));

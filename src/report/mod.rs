@@ -111,9 +111,10 @@ pub fn render<T: Renderable>(
 }
 
 /// Writes `item` to `path` through a temporary file in the same folder, renamed into
-/// place only when complete, so a reader never sees a half-written report.
+/// place only when complete, so a reader never sees a half-written report. The report
+/// gets the mode the umask gives (0644 under umask 022), like any tool's output.
 pub fn write_atomically<T: Renderable>(item: &T, format: Format, path: &Path) -> Result<()> {
-    Ok(crate::atomic::write(path, |out| {
+    Ok(crate::atomic::write_shared(path, |out| {
         render(item, format, false, out)
     })?)
 }

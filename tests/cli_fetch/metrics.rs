@@ -1,4 +1,4 @@
-//! `fetch` and job metrics (connect-exports.md 3.3): samples written, a server without
+//! `fetch` and job metrics (docs/inputs.md 3.3): samples written, a server without
 //! the endpoint, items without samples, content whose collection is off, resumed runs,
 //! `--metrics-from`, `--skip metrics`, and the lock that keeps two runs out of one folder.
 

@@ -38,6 +38,27 @@ impl Fixture {
     }
 }
 
+/// The repository's `sample_data/` folder.
+pub fn sample_data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data")
+}
+
+/// `sample_data/` as a command-line argument.
+pub fn sample() -> String {
+    sample_data().display().to_string()
+}
+
+/// Copies the files of `from` (not its sub-folders) into `to`, created when needed.
+pub fn copy_files(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read_dir") {
+        let p = e.expect("entry").path();
+        if p.is_file() {
+            std::fs::copy(&p, to.join(p.file_name().expect("a name"))).expect("copy");
+        }
+    }
+}
+
 /// Runs `analyze --format json` with `args` and returns the decoded report.
 pub fn analyze_json(args: &[&str]) -> Value {
     let out = cmd()
@@ -68,7 +89,7 @@ pub fn at<'a>(v: &'a Value, path: &str) -> &'a Value {
     cur
 }
 
-/// Shiny usage in readr's dialect (connect-exports.md section 2.2).
+/// Shiny usage in readr's dialect (docs/inputs.md section 2.2).
 pub const SHINY_READR: &str = "\
 content_guid,user_guid,started,ended,data_version
 bd1d2285-6c80-49af-8a83-a200effe3cb3,08e3a41d-1f8e-47f2-8855-f05ea3b0d4b2,2024-03-04T14:02:11Z,2024-03-04T14:38:52Z,1

@@ -1,5 +1,5 @@
 //! A small stand-in for the Connect API on 127.0.0.1 (a port the OS picks), serving the
-//! documented JSON shapes (connect-exports.md sections 1, 3, 4, 5): keyset pages for the
+//! documented JSON shapes (docs/inputs.md sections 1, 3, 4, 5): keyset pages for the
 //! instrumentation endpoints with the documented `from`/`to`/`min_data_version`
 //! semantics, offset pages for users, bare arrays for content, jobs and hits, and the
 //! per-job metrics (section 3.3, samples filtered by `from`/`to`). Recorded payloads

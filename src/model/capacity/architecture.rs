@@ -1,4 +1,4 @@
-//! Architecture decision (sizing.md section 5): single server, load-balanced cluster or
+//! Architecture decision (docs/sizing.md section 5): single server, load-balanced cluster or
 //! Kubernetes off-host execution, from a [`Size`], the organisation's limits and per-content
 //! demand; what each option needs, a pros-and-cons comparison tied to this team's numbers,
 //! and the scheduler settings worth reviewing. Pure: plain numbers in, text and numbers out.
@@ -59,7 +59,7 @@ pub struct ContentDemand {
     pub app_mode: Option<String>,
     /// Peak alive processes of this content alone.
     pub peak_processes: u32,
-    /// CPU and memory per process (sizing.md section 2).
+    /// CPU and memory per process (docs/sizing.md section 2).
     pub resource: Resource,
     /// `min_processes` in effect.
     pub min_processes: u32,
@@ -140,7 +140,7 @@ pub struct Recommendation {
     /// Storage and database sizing are not estimated: what is needed and what would be.
     pub storage_and_database: String,
     /// Set when the data cannot support a size yet (a short window, or too few sessions
-    /// and measured interactive jobs; sizing.md section 3): says why and what to export.
+    /// and measured interactive jobs; docs/sizing.md section 3): says why and what to export.
     /// The same text is the first reason.
     pub insufficient_data: Option<String>,
 }
@@ -313,7 +313,7 @@ pub fn outgrow_month_split(
     }
 }
 
-/// Applies sizing.md section 5's rules in order: Kubernetes (containers required, or one
+/// Applies docs/sizing.md section 5's rules in order: Kubernetes (containers required, or one
 /// content item at half a max node or more), then a cluster (high uptime, or the size
 /// exceeds a max node), then a single server. A Kubernetes recommendation lays out its
 /// worker capacity as the cluster rule would when that rule also applies, else as one node.

@@ -1,4 +1,4 @@
-//! Architecture decision tests: one fixture per rule of sizing.md section 5 that triggers
+//! Architecture decision tests: one fixture per rule of docs/sizing.md section 5 that triggers
 //! exactly that rule, the spec's need-1.4 / uptime-99.95 example, the outgrow month, pros
 //! and cons, and the settings to review. Expected values are worked out in the comments.
 

@@ -1,4 +1,4 @@
-//! Scenario replays and their demand (sizing.md sections 1 and 4): the window's sessions
+//! Scenario replays and their demand (docs/sizing.md sections 1 and 4): the window's sessions
 //! replayed K times through the scheduler model, with today's limits (to count who would
 //! be turned away) or with `max_processes` lifted (to size for everyone served), plus the
 //! measured render jobs and, for APIs, their measured processes.
@@ -29,7 +29,7 @@ const FIXED: u64 = 1_000_000;
 
 /// Which process limits a replay uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Limits {
+pub enum ReplayLimits {
     /// Each item's `max_processes` as configured: shows who would be turned away.
     Current,
     /// `max_processes` lifted: every session is served, as a size must allow.
@@ -37,7 +37,7 @@ pub enum Limits {
 }
 
 /// Inputs shared by every scenario.
-pub struct Prepared<'a> {
+pub struct ScenarioInputs<'a> {
     pub data: &'a Dataset,
     pub window: (Micros, Micros),
     pub tz: Tz,
@@ -49,7 +49,7 @@ pub struct Prepared<'a> {
     /// Content id per canonical content key (GUID rank).
     pub rank_to_id: Vec<u32>,
     /// Scheduler input of the window, by content rank.
-    pub base: Base,
+    pub sessions: ReplaySessions,
     /// Measured on-host render jobs; empty without jobs.
     pub renders: Vec<Interval>,
     /// Measured on-host interactive jobs of APIs, by content id: an API records requests,
@@ -57,7 +57,7 @@ pub struct Prepared<'a> {
     pub api_jobs: BTreeMap<u32, Vec<Interval>>,
 }
 
-impl Prepared<'_> {
+impl ScenarioInputs<'_> {
     /// Whether an item runs processes on demand.
     pub fn holds(&self, id: u32) -> bool {
         sizing::holds_processes(self.app_mode(id))
@@ -82,7 +82,7 @@ impl Prepared<'_> {
 /// [`super::scheduler::scale`]; sessions with the same interval are interchangeable in a
 /// replay, so their users are not kept) and the order in which they end.
 #[derive(Debug)]
-pub struct Base {
+pub struct ReplaySessions {
     window: (Micros, Micros),
     /// Intervals clipped to the window (empty ones kept: they count in the canonical
     /// order), grouped by key, each group sorted.
@@ -97,19 +97,23 @@ pub struct Base {
     peaks: Mutex<Vec<(Copies, u32)>>,
 }
 
-impl Base {
+impl ReplaySessions {
     /// Prepares `(content key, session)` pairs (any order) for replays over `window`.
     /// The canonical order is that of the intervals clipped to the window, the order of
     /// [`super::scheduler::scale`] for sessions already clipped (as normalisation leaves
     /// them).
-    pub fn new(conns: Vec<(u32, Conn)>, window: (Micros, Micros)) -> Base {
-        Base::from_items(&conns, |(k, c)| (*k, (c.start, c.end)), window)
+    pub fn new(conns: Vec<(u32, Conn)>, window: (Micros, Micros)) -> ReplaySessions {
+        ReplaySessions::from_items(&conns, |(k, c)| (*k, (c.start, c.end)), window)
     }
 
     /// Prepares sessions keyed by `key[content id]` (the GUID rank) for replays over
     /// `window`, without an intermediate list.
-    pub fn from_sessions(sessions: &[Session], key: &[u32], window: (Micros, Micros)) -> Base {
-        Base::from_items(
+    pub fn from_sessions(
+        sessions: &[Session],
+        key: &[u32],
+        window: (Micros, Micros),
+    ) -> ReplaySessions {
+        ReplaySessions::from_items(
             sessions,
             |s| {
                 let k = key.get(s.content as usize).copied().unwrap_or(s.content);
@@ -123,7 +127,7 @@ impl Base {
         items: &[T],
         item: impl Fn(&T) -> (u32, Interval),
         window: (Micros, Micros),
-    ) -> Base {
+    ) -> ReplaySessions {
         let keys = items
             .iter()
             .map(|x| item(x).0 as usize + 1)
@@ -168,7 +172,7 @@ impl Base {
                 end_order(g)
             })
             .collect();
-        Base {
+        ReplaySessions {
             window,
             spans,
             by_end: orders.concat(),
@@ -180,7 +184,7 @@ impl Base {
 
     /// The same sessions with their peak concurrency (replayed once) already known, as
     /// the report's sessions series has it; the weighted sweep then never runs for K = 1.
-    pub fn knowing_peak(self, peak: u32) -> Base {
+    pub fn knowing_peak(self, peak: u32) -> ReplaySessions {
         let _ = self.peak_once.set(peak);
         self
     }
@@ -275,7 +279,7 @@ impl Base {
         u32::try_from(peak.max(0)).unwrap_or(u32::MAX)
     }
 
-    /// One slice `[a, b)` of [`Base::weighted_peak`]: its starts and its ends before the
+    /// One slice `[a, b)` of [`ReplaySessions::weighted_peak`]: its starts and its ends before the
     /// window end, of non-empty sessions, each weighted by its copies.
     fn slice_events(&self, copies: Copies, (a, b): (Micros, Micros)) -> (u128, u128, Option<i128>) {
         let (w0, w1) = self.window;
@@ -322,7 +326,7 @@ impl Base {
         (started, ended, top)
     }
 
-    /// [`Base::weighted_peak`] for windows too wide to pack instants with two flag bits:
+    /// [`ReplaySessions::weighted_peak`] for windows too wide to pack instants with two flag bits:
     /// one sort of every event.
     fn weighted_peak_wide(&self, copies: Copies) -> u32 {
         let w1 = self.window.1;
@@ -372,10 +376,11 @@ fn fold_peak(start: u128, events: impl Iterator<Item = (u64, bool, u128)>) -> u1
     peak
 }
 
-/// One scenario's replay and demand.
-pub struct Run {
+/// One scenario's replay: each item's processes and the server-wide lifetimes (its demand
+/// is [`demand`]).
+pub struct ScenarioReplay {
     /// Per item.
-    pub runs: Vec<ItemRun>,
+    pub items: Vec<ItemRun>,
     /// Sessions replayed (empty ones included).
     pub sessions: u64,
     /// Sessions turned away.
@@ -390,18 +395,23 @@ pub struct Run {
 
 /// The session multiplier's replay size, or `None` when it exceeds
 /// [`MAX_REPLAYED_SESSIONS`].
-pub fn replayable(p: &Prepared, k: f64) -> bool {
-    k.is_finite() && k >= 0.0 && (p.base.len() as f64 * k) <= MAX_REPLAYED_SESSIONS as f64
+pub fn replayable(p: &ScenarioInputs, k: f64) -> bool {
+    k.is_finite() && k >= 0.0 && (p.sessions.len() as f64 * k) <= MAX_REPLAYED_SESSIONS as f64
 }
 
 /// Replays the window's sessions `k` times with `limits`.
-pub fn run(p: &Prepared, k: f64, settings: &HashMap<u32, Resolved>, limits: Limits) -> Run {
+pub fn replay_scenario(
+    p: &ScenarioInputs,
+    k: f64,
+    settings: &HashMap<u32, Resolved>,
+    limits: ReplayLimits,
+) -> ScenarioReplay {
     let copies = Copies::of_k(k);
-    let peak_sessions = p.base.peak(copies);
+    let peak_sessions = p.sessions.peak(copies);
     let lifted;
     let used = match limits {
-        Limits::Current => settings,
-        Limits::Lifted => {
+        ReplayLimits::Current => settings,
+        ReplayLimits::Lifted => {
             lifted = settings
                 .iter()
                 .map(|(id, r)| {
@@ -414,13 +424,13 @@ pub fn run(p: &Prepared, k: f64, settings: &HashMap<u32, Resolved>, limits: Limi
         }
     };
     let mut defaults = p.opts.defaults.per_nodes(p.opts.nodes.max(1));
-    if limits == Limits::Lifted {
+    if limits == ReplayLimits::Lifted {
         defaults.max_processes = u32::MAX;
     }
     // Items replayed: those with a session copy, and those kept warm by min_processes,
     // that run processes on demand (APIs with jobs take their measured processes).
     let mut work: BTreeMap<u32, (usize, &[Interval], &[u32])> = BTreeMap::new();
-    for (key, first, spans, by_end) in p.base.groups() {
+    for (key, first, spans, by_end) in p.sessions.groups() {
         let c = copies.starting_at(first);
         if c.offset(spans.len()) > 0 {
             work.insert(p.rank_to_id[key as usize], (first, spans, by_end));
@@ -435,7 +445,7 @@ pub fn run(p: &Prepared, k: f64, settings: &HashMap<u32, Resolved>, limits: Limi
         .into_iter()
         .filter(|(id, _)| p.holds(*id) && !p.api_jobs.contains_key(id))
         .collect();
-    let mut runs: Vec<ItemRun> = work
+    let mut items: Vec<ItemRun> = work
         .into_par_iter()
         .map(|(content, (first, spans, by_end))| {
             let s = used.get(&content).map_or(defaults, |r| r.effective);
@@ -449,7 +459,7 @@ pub fn run(p: &Prepared, k: f64, settings: &HashMap<u32, Resolved>, limits: Limi
         .collect();
     for (id, jobs) in &p.api_jobs {
         let s = used.get(id).map_or(defaults, |r| r.effective);
-        runs.push(ItemRun {
+        items.push(ItemRun {
             content: *id,
             settings: s,
             replay: Replay {
@@ -460,18 +470,18 @@ pub fn run(p: &Prepared, k: f64, settings: &HashMap<u32, Resolved>, limits: Limi
             },
         });
     }
-    runs.sort_by_key(|r| r.content);
+    items.sort_by_key(|r| r.content);
     let mut alive = Vec::new();
     let mut active = Vec::new();
     let mut rejected = 0;
-    for r in &runs {
+    for r in &items {
         rejected += r.replay.rejected;
         alive.extend_from_slice(&r.replay.alive);
         active.extend_from_slice(&r.replay.active);
     }
-    Run {
-        runs,
-        sessions: copies.offset(p.base.len()),
+    ScenarioReplay {
+        items,
+        sessions: copies.offset(p.sessions.len()),
         rejected,
         peak_sessions,
         alive,
@@ -482,13 +492,13 @@ pub fn run(p: &Prepared, k: f64, settings: &HashMap<u32, Resolved>, limits: Limi
 /// The demand of a replay: design processes, serving processes, cores and memory, each
 /// the peak (or daily p95) of a time-aligned sum in which modelled processes count
 /// `factor` times and measured render jobs once.
-pub fn demand(p: &Prepared, r: &Run, factor: f64) -> Demand {
+pub fn demand(p: &ScenarioInputs, r: &ScenarioReplay, factor: f64) -> Demand {
     let f = (factor.max(0.0) * FIXED as f64).round() as u64;
     let mut alive_n = Vec::new();
     let mut active_n = Vec::new();
     let mut alive_mib = Vec::new();
     let mut active_mc = Vec::new();
-    for item in &r.runs {
+    for item in &r.items {
         let res = p.resource(item.content);
         for iv in &item.replay.alive {
             alive_n.push((*iv, f));
@@ -529,11 +539,11 @@ pub fn demand(p: &Prepared, r: &Run, factor: f64) -> Demand {
 /// are shown per node (as Connect shows them); APIs get no idle-time advice, since the
 /// model does not see their connections.
 pub fn content_demands(
-    p: &Prepared,
-    r: &Run,
+    p: &ScenarioInputs,
+    r: &ScenarioReplay,
     session_peaks: &HashMap<u32, u32>,
 ) -> Vec<ContentDemand> {
-    r.runs
+    r.items
         .iter()
         .map(|run| {
             let row = p.rows.get(&run.content);
@@ -565,7 +575,7 @@ pub fn content_demands(
 }
 
 /// Distinct R and Python versions of content active in the window.
-pub fn runtime_versions(p: &Prepared, norm: &Normalized) -> (Vec<String>, Vec<String>) {
+pub fn runtime_versions(p: &ScenarioInputs, norm: &Normalized) -> (Vec<String>, Vec<String>) {
     let active: BTreeSet<u32> = norm
         .sessions
         .iter()
@@ -589,10 +599,10 @@ pub fn runtime_versions(p: &Prepared, norm: &Normalized) -> (Vec<String>, Vec<St
 
 /// Per-process figures among items that hold processes: one line per `app_mode` and
 /// distinct figure (so an override shows on its own line, naming its items), plus renders.
-pub fn resource_lines(p: &Prepared, now: &Run) -> Vec<ResourceLine> {
+pub fn resource_lines(p: &ScenarioInputs, now: &ScenarioReplay) -> Vec<ResourceLine> {
     type Key = (String, u64, u64, String);
     let mut groups: BTreeMap<Key, Vec<String>> = BTreeMap::new();
-    for r in &now.runs {
+    for r in &now.items {
         let mode = p.app_mode(r.content).unwrap_or("unknown").to_string();
         let res = p.resource(r.content);
         let source = if res.cpu_source == res.memory_source {

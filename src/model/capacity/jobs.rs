@@ -1,11 +1,11 @@
-//! Measured processes from a jobs export (metrics.md section 5).
+//! Measured processes from a jobs export (docs/metrics.md section 5).
 //!
 //! Each job becomes a half-open interval `[start_time, end_time)` clipped to the analysis
 //! window, by these rules, in this order:
 //! - `status` 3 (skipped) never ran: dropped and counted;
 //! - a missing end with `status` 0 (active, a live process) runs to the window end,
 //!   without the open cap;
-//! - any other missing end is capped as sessions are (metrics.md 1.6): the end is
+//! - any other missing end is capped as sessions are (docs/metrics.md 1.6): the end is
 //!   `min(window_end, start + open_cap)`, or the window end when there is no cap;
 //! - a recorded end at or before the start is an empty interval and never counts;
 //! - jobs off the Connect host (`cluster` set and not `Local`, compared without case)
@@ -59,7 +59,7 @@ impl JobClass {
     }
 }
 
-// Tags of interactive jobs (metrics.md section 5), shared with `fetch`.
+// Tags of interactive jobs (docs/metrics.md section 5), shared with `fetch`.
 use crate::vocab::INTERACTIVE_TAGS;
 /// Tags of render jobs.
 const RENDER_TAGS: [&str; 4] = [

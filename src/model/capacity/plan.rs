@@ -1,5 +1,5 @@
-//! Processes, sizing and the architecture recommendation, put together (metrics.md
-//! sections 4-5, sizing.md): the scheduler model per content item, measured processes
+//! Processes, sizing and the architecture recommendation, put together (docs/metrics.md
+//! sections 4-5, docs/sizing.md): the scheduler model per content item, measured processes
 //! from jobs, three demand scenarios (now, projected, scaled), their sizes, and the
 //! decision with its reasons.
 
@@ -13,8 +13,8 @@ use super::architecture::{
     Recommendation,
 };
 use super::demand::{
-    content_demands, demand, replayable, resource_lines, run, runtime_versions, Base,
-    Limits as ReplayLimits, Prepared, Run,
+    content_demands, demand, replay_scenario, replayable, resource_lines, runtime_versions,
+    ReplayLimits, ReplaySessions, ScenarioInputs, ScenarioReplay,
 };
 use super::jobs::{self, JobClass, JobIntervals, ModelVsMeasured};
 use super::processes::{
@@ -124,7 +124,7 @@ pub fn capacity(
     let p = prepare(data, norm, window, tz, opts, swept, job_iv.as_ref())?;
     let mut notes = Vec::new();
     // What the server does with today's settings.
-    let now = run(&p, 1.0, &p.settings, ReplayLimits::Current);
+    let now = replay_scenario(&p, 1.0, &p.settings, ReplayLimits::Current);
     let cal = calibrate(&p, &now, job_iv.as_ref(), &mut notes)?;
     let planner = Planner::new(&p, norm, swept, &now, cal.factor);
     let sc = planner.scenarios(swept.growth_rate, &mut notes);
@@ -186,7 +186,7 @@ struct Evidence {
 
 impl Evidence {
     /// Why the data cannot support a size yet, and what to export; `None` when it can
-    /// (sizing.md section 3: `min_window_days`, `min_sessions_and_jobs`).
+    /// (docs/sizing.md section 3: `min_window_days`, `min_sessions_and_jobs`).
     fn insufficient(&self, k: &Constants) -> Option<String> {
         let mut why = Vec::new();
         if self.days < k.min_window_days {
@@ -231,7 +231,7 @@ fn prepare<'a>(
     opts: &'a CapacityOptions,
     swept: &Swept,
     job_iv: Option<&JobIntervals>,
-) -> Result<Prepared<'a>> {
+) -> Result<ScenarioInputs<'a>> {
     let rows: HashMap<u32, &ContentRow> = data.content.iter().map(|c| (c.content, c)).collect();
     let mode = |id: u32| rows.get(&id).and_then(|r| r.app_mode.as_deref());
     let holds = |id: u32| sizing::holds_processes(mode(id));
@@ -262,7 +262,7 @@ fn prepare<'a>(
         .into_iter()
         .filter(|(id, _)| sizing::is_api(mode(*id)))
         .collect();
-    Ok(Prepared {
+    Ok(ScenarioInputs {
         data,
         window,
         tz,
@@ -271,7 +271,7 @@ fn prepare<'a>(
         rows,
         resources,
         rank_to_id,
-        base: Base::from_sessions(&norm.sessions, &content_rank, window)
+        sessions: ReplaySessions::from_sessions(&norm.sessions, &content_rank, window)
             .knowing_peak(swept.peak_sessions),
         renders,
         api_jobs,
@@ -315,8 +315,8 @@ struct Calibration {
 /// Step 2: compare the model with the measured jobs, against the settings in force during
 /// the window (per-content overrides are what-if settings, so they are left out).
 fn calibrate(
-    p: &Prepared,
-    now: &Run,
+    p: &ScenarioInputs,
+    now: &ScenarioReplay,
     job_iv: Option<&JobIntervals>,
     notes: &mut Vec<String>,
 ) -> Result<Calibration> {
@@ -329,11 +329,15 @@ fn calibrate(
     };
     let m = jobs::measured(j, p.window, p.tz);
     let plain_run;
+    // Before the settings were merged by layer this asked whether any per-content entry
+    // existed; an entry that sets no scheduler field (resources only, or nothing) resolves
+    // every item to the settings without it, so `now` is that replay already: same
+    // figures, one replay fewer.
     let calib_run = if p.opts.content.values().any(ProcessSettings::has_scheduler) {
         let nodes = p.opts.nodes.max(1);
         let holds = |id: u32| p.holds(id);
         let plain = resolve_settings(p.data, &p.opts.defaults, &BTreeMap::new(), nodes, &holds)?;
-        plain_run = run(p, 1.0, &plain, ReplayLimits::Current);
+        plain_run = replay_scenario(p, 1.0, &plain, ReplayLimits::Current);
         &plain_run
     } else {
         now
@@ -407,12 +411,12 @@ impl Scenarios {
 /// Steps 3 and 4: what every scenario shares (the buffer, the calibration, today's
 /// replays) and the decision rules applied to a size.
 struct Planner<'a> {
-    p: &'a Prepared<'a>,
+    p: &'a ScenarioInputs<'a>,
     buffer: Buffer,
     weekly_cv: Option<f64>,
     factor: f64,
-    now: &'a Run,
-    now_lifted: Run,
+    now: &'a ScenarioReplay,
+    now_lifted: ScenarioReplay,
     now_design: f64,
     peaks: &'a HashMap<u32, u32>,
     growth_rate: Option<f64>,
@@ -422,10 +426,10 @@ struct Planner<'a> {
 
 impl<'a> Planner<'a> {
     fn new(
-        p: &'a Prepared<'a>,
+        p: &'a ScenarioInputs<'a>,
         norm: &Normalized,
         swept: &'a Swept,
-        now: &'a Run,
+        now: &'a ScenarioReplay,
         factor: Option<f64>,
     ) -> Self {
         let opts = p.opts;
@@ -438,7 +442,7 @@ impl<'a> Planner<'a> {
             },
             &opts.constants,
         );
-        let now_lifted = run(p, 1.0, &p.settings, ReplayLimits::Lifted);
+        let now_lifted = replay_scenario(p, 1.0, &p.settings, ReplayLimits::Lifted);
         let now_design = demand(p, &now_lifted, 1.0).design_processes;
         let (r_versions, py_versions) = runtime_versions(p, norm);
         Planner {
@@ -511,7 +515,7 @@ impl<'a> Planner<'a> {
                 "scaled: not available; {} x {} sessions is beyond what the model replays (50 \
                  million)",
                 opts.scale,
-                crate::format::count(self.p.base.len())
+                crate::format::count(self.p.sessions.len())
             ));
             None
         };
@@ -531,10 +535,10 @@ impl<'a> Planner<'a> {
         } else {
             // Both replays share the scenario's session peak: sweep it once, then run
             // them side by side (the busiest item's replay keeps one core busy alone).
-            p.base.peak(Copies::of_k(k));
+            p.sessions.peak(Copies::of_k(k));
             let (current, lifted) = rayon::join(
-                || run(p, k, &p.settings, ReplayLimits::Current),
-                || run(p, k, &p.settings, ReplayLimits::Lifted),
+                || replay_scenario(p, k, &p.settings, ReplayLimits::Current),
+                || replay_scenario(p, k, &p.settings, ReplayLimits::Lifted),
             );
             (Some(current), Some(lifted))
         };
@@ -569,12 +573,12 @@ impl<'a> Planner<'a> {
 }
 
 /// Server-wide and per-content estimated processes of the window.
-fn estimated(p: &Prepared, now: &Run) -> Estimated {
+fn estimated(p: &ScenarioInputs, now: &ScenarioReplay) -> Estimated {
     let alive = process_stats(&now.alive, p.window);
     let active = process_stats(&now.active, p.window);
     let nodes = p.opts.nodes.max(1);
     let mut content: Vec<ContentProcesses> = now
-        .runs
+        .items
         .iter()
         .map(|r| {
             let row = p.rows.get(&r.content);
@@ -617,7 +621,7 @@ fn estimated(p: &Prepared, now: &Run) -> Estimated {
             .then_with(|| key(&a.guid).cmp(&key(&b.guid)))
     });
     let warm: Vec<(u64, u64)> = now
-        .runs
+        .items
         .iter()
         .filter(|r| !p.api_jobs.contains_key(&r.content))
         .map(|r| {
@@ -633,14 +637,14 @@ fn estimated(p: &Prepared, now: &Run) -> Estimated {
         .filter(|r| sizing::holds_processes(r.app_mode.as_deref()))
         .map(|r| r.content)
         .collect();
-    on_demand.extend(now.runs.iter().map(|r| r.content));
+    on_demand.extend(now.items.iter().map(|r| r.content));
     Estimated {
         peak: alive.peak,
         peak_at: alive.peak_at,
         average: alive.average,
         p95: alive.p95,
         rejected: now.rejected,
-        connected: now.runs.iter().map(|r| r.replay.connected).sum(),
+        connected: now.items.iter().map(|r| r.replay.connected).sum(),
         active,
         warm_processes: warm.iter().map(|(n, _)| n).sum(),
         on_demand_items: on_demand.len() as u64,
@@ -664,8 +668,8 @@ fn daily_processes(alive: &[Interval], window: (Micros, Micros), tz: Tz) -> Vec<
 }
 
 /// Modelled (peak, p95) of alive processes per content id.
-fn peaks_by_id(p: &Prepared, run: &Run) -> BTreeMap<u32, (u32, Option<u32>)> {
-    run.runs
+fn peaks_by_id(p: &ScenarioInputs, run: &ScenarioReplay) -> BTreeMap<u32, (u32, Option<u32>)> {
+    run.items
         .iter()
         .map(|r| {
             let s = process_stats(&r.replay.alive, p.window);

@@ -1,4 +1,4 @@
-//! The scheduler replay's table of live processes (metrics.md section 4): it answers
+//! The scheduler replay's table of live processes (docs/metrics.md section 4): it answers
 //! "which process is least loaded, the earliest spawned among equals?" while sessions
 //! join and leave processes and processes start and exit.
 //!

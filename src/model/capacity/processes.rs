@@ -1,4 +1,4 @@
-//! Estimated processes (metrics.md section 4): every content item that runs on demand is
+//! Estimated processes (docs/metrics.md section 4): every content item that runs on demand is
 //! replayed through the scheduler model ([`super::scheduler`]) with its own settings, in
 //! parallel; server-wide processes are the time-aligned sum over content.
 //!
@@ -20,7 +20,8 @@ use crate::model::usage::sweep::{stats, step_series, Interval, Micros};
 use crate::model::usage::time::{Timestamp, MINUTE};
 use crate::settings::{self, ProcessSettings, Source};
 
-/// Most warm processes one item may keep across all nodes in the model.
+/// Most warm processes one item may keep across all nodes in the model (the config file
+/// and the flags are checked against it too).
 pub const MAX_WARM: u32 = 100_000;
 
 /// Where one item's settings came from.
@@ -90,15 +91,6 @@ struct Item<'a> {
     config: Option<&'a ProcessSettings>,
 }
 
-/// The scheduler fields, as config keys and content-export columns.
-const SCHEDULER_FIELDS: [&str; 5] = [
-    "min_processes",
-    "max_processes",
-    "max_conns_per_process",
-    "load_factor",
-    "idle_timeout",
-];
-
 impl Item<'_> {
     /// Config over export over the server defaults, per field; checked, then multiplied
     /// by the nodes.
@@ -117,12 +109,18 @@ impl Item<'_> {
         if effective.min_processes > MAX_WARM {
             let m = format!(
                 "min_processes {} x {nodes} nodes = {} warm processes, beyond what the model \
-                 replays ({MAX_WARM})",
-                per_node.min_processes, effective.min_processes
+                 replays ({})",
+                per_node.min_processes,
+                effective.min_processes,
+                crate::format::count(MAX_WARM)
             );
             return Err(self.blame(&sources, "min_processes", m));
         }
-        let from = |s: Source| SCHEDULER_FIELDS.iter().any(|f| sources.get(*f) == Some(&s));
+        let from = |s: Source| {
+            sources
+                .iter()
+                .any(|(f, from)| *from == s && ProcessSettings::is_scheduler_field(f))
+        };
         let source = if from(Source::Config) {
             SettingsSource::Config
         } else if from(Source::ContentExport) {

@@ -1,5 +1,5 @@
 //! The six questions Posit's scaling guidance asks an administrator to answer before
-//! choosing an architecture (sizing.md, top), answered from the report's own figures.
+//! choosing an architecture (docs/sizing.md, top), answered from the report's own figures.
 //! Each answer is one or two plain sentences plus the figures behind them, so every
 //! format (terminal, JSON, Markdown, HTML) prints the same words.
 

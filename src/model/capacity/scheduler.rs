@@ -1,5 +1,5 @@
-//! Estimated processes: a model of Connect's scheduler (metrics.md section 4) and the
-//! scaled replay of the sizing scenarios (sizing.md section 4).
+//! Estimated processes: a model of Connect's scheduler (docs/metrics.md section 4) and the
+//! scaled replay of the sizing scenarios (docs/sizing.md section 4).
 //!
 //! [`replay`] runs one content item's sessions through the spawn rule and returns every
 //! process lifetime, every stretch a process holds a connection, and the connected,
@@ -75,7 +75,7 @@ impl Settings {
         }
     }
 
-    /// Checks the rules of metrics.md section 4; the message names the field and the
+    /// Checks the rules of docs/metrics.md section 4; the message names the field and the
     /// rule broken (the caller adds the export's file, line and column).
     pub fn validate(&self) -> Result<(), Invalid> {
         let bad = |field, message| Err(Invalid { field, message });
@@ -124,14 +124,24 @@ impl Settings {
     /// These settings with every scheduler field that `layer` sets laid over them (the one
     /// place a settings layer becomes resolved settings).
     pub fn with(&self, layer: &ProcessSettings) -> Settings {
+        // Destructured in full, so a field added to the layer does not compile until it is
+        // placed here (a scheduler field) or ignored (a resource); a test checks that the
+        // scheduler fields are this struct's.
+        let ProcessSettings {
+            min_processes,
+            max_processes,
+            max_conns_per_process,
+            load_factor,
+            idle_timeout,
+            cpu_cores: _,
+            memory_gib: _,
+        } = *layer;
         Settings {
-            min_processes: layer.min_processes.unwrap_or(self.min_processes),
-            max_processes: layer.max_processes.unwrap_or(self.max_processes),
-            max_conns_per_process: layer
-                .max_conns_per_process
-                .unwrap_or(self.max_conns_per_process),
-            load_factor: layer.load_factor.unwrap_or(self.load_factor),
-            idle_timeout: layer.idle_timeout.map_or(self.idle_timeout, |d| d.0),
+            min_processes: min_processes.unwrap_or(self.min_processes),
+            max_processes: max_processes.unwrap_or(self.max_processes),
+            max_conns_per_process: max_conns_per_process.unwrap_or(self.max_conns_per_process),
+            load_factor: load_factor.unwrap_or(self.load_factor),
+            idle_timeout: idle_timeout.map_or(self.idle_timeout, |d| d.0),
         }
     }
 }
@@ -621,7 +631,7 @@ impl<T: ProcTable> Sim<T> {
     }
 }
 
-/// The sessions of the "K times the users" scenario (sizing.md section 4).
+/// The sessions of the "K times the users" scenario (docs/sizing.md section 4).
 ///
 /// Input: `(content key, session)` in any order; output sorted in canonical order
 /// (content, start, end, user). Every session appears once per whole unit of `k`, at the

@@ -499,3 +499,32 @@ proptest::proptest! {
         proptest::prop_assert_eq!(bits, tree);
     }
 }
+
+/// The resolved settings carry exactly the layer's scheduler fields, and `with` takes each.
+#[test]
+fn settings_hold_every_scheduler_field_of_the_layer() {
+    let resolved = serde_json::to_value(Settings::default()).unwrap();
+    let mut resolved: Vec<String> = resolved.as_object().unwrap().keys().cloned().collect();
+    resolved.sort();
+    let mut layer: Vec<String> = ProcessSettings::field_names()
+        .into_iter()
+        .filter(|f| ProcessSettings::is_scheduler_field(f))
+        .collect();
+    layer.sort();
+    assert_eq!(resolved, layer);
+    let l = ProcessSettings {
+        min_processes: Some(1),
+        max_processes: Some(9),
+        max_conns_per_process: Some(7),
+        load_factor: Some(0.25),
+        idle_timeout: Some(crate::settings::Duration(3)),
+        cpu_cores: Some(2.0),
+        memory_gib: Some(2.0),
+    };
+    let s = Settings::default().with(&l);
+    assert_eq!(
+        (s.min_processes, s.max_processes, s.max_conns_per_process),
+        (1, 9, 7)
+    );
+    assert_eq!((s.load_factor, s.idle_timeout), (0.25, 3));
+}

@@ -1,4 +1,4 @@
-//! Sizing (sizing.md sections 2 and 3): per-process CPU and memory by `app_mode` with their
+//! Sizing (docs/sizing.md sections 2 and 3): per-process CPU and memory by `app_mode` with their
 //! overrides, the safety buffer and its terms, and the cores, RAM and node shape a scenario
 //! needs. Pure arithmetic on plain numbers: the caller computes the demand peaks from the
 //! scheduler model (and jobs), so this module depends on neither.
@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::format::{percent_points, percent_short, short};
 
-/// Every default of sizing.md sections 3 and 5, overridable by flag or config file and
+/// Every default of docs/sizing.md sections 3 and 5, overridable by flag or config file and
 /// printed in the report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -30,7 +30,7 @@ pub struct Constants {
     /// GiB for Connect and the operating system, added before the buffer.
     pub connect_os_ram_gib: f64,
     /// Share of a max node (cores or RAM) that one content item must reach at its peak
-    /// to call for Kubernetes isolation (sizing.md section 5 rule 1: half).
+    /// to call for Kubernetes isolation (docs/sizing.md section 5 rule 1: half).
     pub content_share_of_max_node: f64,
     /// Share of the window that a content item's warm (`min_processes`) processes must sit
     /// with no connection before the report suggests lowering `min_processes`; strictly
@@ -67,9 +67,10 @@ impl Default for Constants {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ResourceSource {
-    /// The `app_mode` table of sizing.md section 2.
+    /// The `app_mode` table of docs/sizing.md section 2.
     AppModeDefault,
-    /// A per-content entry of the config file.
+    /// The config file or the flags: the item's `[content."GUID"]` entry or
+    /// `--content-setting`, else the server-wide `[scheduler]` figure (below the export).
     Config,
     /// The content export's `cpu_limit` / `memory_limit`.
     ContentExport,
@@ -169,7 +170,7 @@ fn cores_to_millicores(cores: f64) -> Option<u64> {
 /// What the buffer depends on.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BufferInputs {
-    /// Fitted growth per month (metrics.md section 6); `None` without a fit.
+    /// Fitted growth per month (docs/metrics.md section 6); `None` without a fit.
     pub growth_rate_per_month: Option<f64>,
     /// Population coefficient of variation of weekly session peaks over full ISO weeks.
     pub weekly_peak_cv: Option<f64>,
@@ -194,7 +195,7 @@ pub struct Buffer {
     pub total: f64,
 }
 
-/// The buffer of sizing.md section 3: base, plus the evolving term once when growth or
+/// The buffer of docs/sizing.md section 3: base, plus the evolving term once when growth or
 /// the weekly-peak CV is above its threshold (either or both), plus the uptime term when
 /// the target is at or above `high_uptime`.
 pub fn buffer(inp: &BufferInputs, c: &Constants) -> Buffer {

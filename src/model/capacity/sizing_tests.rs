@@ -1,4 +1,4 @@
-//! Hand-worked sizing cases (sizing.md sections 2 and 3) and properties of `size`.
+//! Hand-worked sizing cases (docs/sizing.md sections 2 and 3) and properties of `size`.
 
 use approx::assert_relative_eq;
 use proptest::prelude::*;

@@ -1,11 +1,11 @@
 //! The fingerprint of the options that shape a period's figures, stored with every history
 //! snapshot so periods made with other options are never mixed or replaced unawares.
 //!
-//! Since 0.2 it is the FNV-1a hash of the options serialised as JSON, keeping only what
-//! differs from the defaults: a setting added later with its default value leaves every
-//! fingerprint as it was. Snapshots written by 0.1 carry the older fingerprint (a hash of
-//! the options' debug text), which [`legacy_fingerprint`] reproduces, frozen, so the
-//! history treats them as made with the same options.
+//! After 0.1.0 (Unreleased) it is the FNV-1a hash of the options serialised as JSON,
+//! keeping only what differs from the defaults: a setting added later with its default
+//! value leaves every fingerprint as it was. Snapshots written by 0.1.0 carry the older
+//! fingerprint (a hash of the options' debug text), which [`legacy_fingerprint`]
+//! reproduces, frozen, so the history treats them as made with the same options.
 
 use serde::Serialize;
 
@@ -48,9 +48,17 @@ impl<'a> Shaping<'a> {
     }
 }
 
-/// The fingerprint 0.1 wrote: FNV-1a of the options' debug text in its field order. Frozen
+/// The fingerprint 0.1.0 wrote: FNV-1a of the options' debug text in its field order. Frozen
 /// (every struct spelt out here), so later changes to the option types cannot move it.
-pub fn legacy_fingerprint(opts: &Options) -> String {
+/// `None` when the options set one that 0.1.0 did not have (`[scheduler] cpu_cores`, a
+/// sizing constant added since): 0.1.0 cannot have made a period with them, and its
+/// fingerprint, blind to them, would match one made without them.
+pub fn legacy_fingerprint(opts: &Options) -> Option<String> {
+    let diff = settings::non_default(&Shaping::of(&Options::default()), &Shaping::of(opts));
+    let mut path = Vec::new();
+    if !all_known_to_0_1(&diff, &mut path) {
+        return None;
+    }
     let c = &opts.capacity;
     let text = format!(
         "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{}|{:?}|{:?}|{}|{}|{}|{}|{}|{}",
@@ -73,7 +81,69 @@ pub fn legacy_fingerprint(opts: &Options) -> String {
         legacy_limits(c),
         legacy_constants(c),
     );
-    format!("{:016x}", fnv1a64(text.bytes()))
+    Some(format!("{:016x}", fnv1a64(text.bytes())))
+}
+
+/// The options 0.1.0 had, as paths into [`Shaping`]'s JSON (`*`: any content GUID). Frozen
+/// like [`legacy_fingerprint`]: an option added later is not listed.
+const KNOWN_TO_0_1: &[&str] = &[
+    "tz",
+    "exclude_users",
+    "exclude_user_agents",
+    "min_session",
+    "open_cap",
+    "reconnect_timeout",
+    "capacity.defaults.min_processes",
+    "capacity.defaults.max_processes",
+    "capacity.defaults.max_conns_per_process",
+    "capacity.defaults.load_factor",
+    "capacity.defaults.idle_timeout",
+    "capacity.content.*.min_processes",
+    "capacity.content.*.max_processes",
+    "capacity.content.*.max_conns_per_process",
+    "capacity.content.*.load_factor",
+    "capacity.content.*.idle_timeout",
+    "capacity.content.*.cpu_cores",
+    "capacity.content.*.memory_gib",
+    "capacity.nodes",
+    "capacity.design_peak",
+    "capacity.horizon_months",
+    "capacity.scale",
+    "capacity.limits.uptime",
+    "capacity.limits.containers",
+    "capacity.limits.max_node_cores",
+    "capacity.limits.max_node_ram_gib",
+    "capacity.constants.base_buffer",
+    "capacity.constants.evolving_buffer",
+    "capacity.constants.uptime_buffer",
+    "capacity.constants.growth_threshold_per_month",
+    "capacity.constants.weekly_cv_threshold",
+    "capacity.constants.high_uptime",
+    "capacity.constants.connect_cores",
+    "capacity.constants.connect_os_ram_gib",
+    "capacity.constants.content_share_of_max_node",
+    "capacity.constants.warm_idle_share",
+];
+
+/// True when every value set in `diff` (the non-default options) sits at a path listed in
+/// [`KNOWN_TO_0_1`]; `path` holds the keys from the root.
+fn all_known_to_0_1<'a>(diff: &'a serde_json::Value, path: &mut Vec<&'a str>) -> bool {
+    match diff {
+        serde_json::Value::Object(m) => m.iter().all(|(k, child)| {
+            path.push(k);
+            let known = all_known_to_0_1(child, path);
+            path.pop();
+            known
+        }),
+        _ => KNOWN_TO_0_1.iter().any(|known| {
+            let parts: Vec<&str> = known.split('.').collect();
+            parts.len() == path.len()
+                && parts
+                    .iter()
+                    .zip(path.iter())
+                    .all(|(k, p)| *k == "*" || k == p)
+        }),
+    }
 }
 
 fn legacy_settings(c: &CapacityOptions) -> String {
@@ -85,7 +155,7 @@ fn legacy_settings(c: &CapacityOptions) -> String {
     )
 }
 
-/// 0.1's per-content scheduler overrides: one per GUID in the config and flags.
+/// 0.1.0's per-content scheduler overrides: one per GUID in the config and flags.
 #[derive(Debug)]
 #[allow(dead_code)] // read through Debug only
 struct SchedulerOverride {
@@ -96,7 +166,7 @@ struct SchedulerOverride {
     idle_timeout: Option<i64>,
 }
 
-/// 0.1's per-content resource overrides: GUIDs that set CPU or memory.
+/// 0.1.0's per-content resource overrides: GUIDs that set CPU or memory.
 #[derive(Debug)]
 #[allow(dead_code)] // read through Debug only
 struct ResourceOverride {
@@ -167,12 +237,15 @@ mod tests {
     use super::*;
     use crate::settings::Duration;
 
-    /// The fingerprints 0.1 stored in tests/fixtures/history_v0_1_0 (default options, and
+    /// The fingerprints 0.1.0 stored in tests/fixtures/history_v0_1_0 (default options, and
     /// `--tz Europe/Berlin --max-processes 5 --content-setting x:memory_gib=2
     /// --exclude-users nobody`).
     #[test]
     fn the_legacy_fingerprint_is_what_0_1_wrote() {
-        assert_eq!(legacy_fingerprint(&Options::default()), "274d0532bb7730d3");
+        assert_eq!(
+            legacy_fingerprint(&Options::default()).as_deref(),
+            Some("274d0532bb7730d3")
+        );
         let mut o = Options {
             tz: "Europe/Berlin".parse().unwrap(),
             exclude_users: vec!["nobody".into()],
@@ -193,9 +266,57 @@ mod tests {
         .unwrap();
         let v: serde_json::Value = serde_json::from_str(&stored).unwrap();
         assert_eq!(
-            legacy_fingerprint(&o),
-            v["figures"]["options"].as_str().unwrap()
+            legacy_fingerprint(&o).as_deref(),
+            v["figures"]["options"].as_str()
         );
+    }
+
+    #[test]
+    fn options_0_1_did_not_have_have_no_legacy_fingerprint() {
+        let mut o = Options::default();
+        o.capacity.server_resources.cpu_cores = Some(2.0);
+        assert_eq!(legacy_fingerprint(&o), None);
+        let mut o = Options::default();
+        o.capacity.server_resources.memory_gib = Some(8.0);
+        assert_eq!(legacy_fingerprint(&o), None);
+        let mut o = Options::default();
+        o.capacity.constants.min_window_days += 1.0;
+        assert_eq!(legacy_fingerprint(&o), None);
+        // Ones it had, in any content GUID, keep it.
+        let mut o = Options::default();
+        o.capacity.constants.warm_idle_share = 0.9;
+        o.capacity.content.insert(
+            "a.b".into(),
+            ProcessSettings {
+                cpu_cores: Some(2.0),
+                idle_timeout: Some(Duration(1)),
+                ..Default::default()
+            },
+        );
+        o.open_cap = None;
+        assert!(legacy_fingerprint(&o).is_some());
+    }
+
+    /// The fingerprints of options without `[content]` entries are those this build has
+    /// written since the serialised fingerprint came in; an entry counts only the keys
+    /// it sets.
+    #[test]
+    fn fingerprints_stay_as_written() {
+        let mut o = Options::default();
+        assert_eq!(options_fingerprint(&o), "08f44b07b5901a25");
+        o.capacity.defaults.max_processes = 5;
+        o.tz = "Europe/Berlin".parse().unwrap();
+        assert_eq!(options_fingerprint(&o), "b0bb9089ed7fa05b");
+        o.capacity
+            .content
+            .insert("empty".into(), ProcessSettings::default());
+        assert_eq!(options_fingerprint(&o), "b0bb9089ed7fa05b");
+        let x = ProcessSettings {
+            memory_gib: Some(2.0),
+            ..Default::default()
+        };
+        o.capacity.content.insert("x".into(), x);
+        assert_eq!(options_fingerprint(&o), "653338d4bf4eb758");
     }
 
     #[test]
@@ -226,10 +347,13 @@ mod tests {
             Box::new(|o| o.capacity.limits.uptime = 99.9),
             Box::new(|o| o.capacity.constants.base_buffer = 0.3),
             Box::new(|o| {
-                o.capacity
-                    .content
-                    .insert("g".into(), ProcessSettings::default());
+                let g = ProcessSettings {
+                    load_factor: Some(0.5),
+                    ..Default::default()
+                };
+                o.capacity.content.insert("g".into(), g);
             }),
+            Box::new(|o| o.capacity.server_resources.cpu_cores = Some(1.0)),
         ];
         for (i, change) in changes.iter().enumerate() {
             let mut o = Options::default();

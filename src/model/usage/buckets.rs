@@ -1,4 +1,4 @@
-//! Peaks over time (metrics.md section 3): a concurrency series cut into calendar days,
+//! Peaks over time (docs/metrics.md section 3): a concurrency series cut into calendar days,
 //! ISO weeks or calendar months of the reporting zone, and the summary over those buckets
 //! ("how regularly does the peak occur?").
 //!

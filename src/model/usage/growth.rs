@@ -1,4 +1,4 @@
-//! Monthly series and growth (metrics.md section 6): sessions, visits, active users and
+//! Monthly series and growth (docs/metrics.md section 6): sessions, visits, active users and
 //! session concurrency per calendar month, and a least-squares fit of
 //! ln(monthly p95 concurrency) on the month index.
 

@@ -1,4 +1,4 @@
-//! From rows to sessions (metrics.md section 1, in its order): duplicates, exclusions,
+//! From rows to sessions (docs/metrics.md section 1, in its order): duplicates, exclusions,
 //! half-open intervals with the reconnect timeout and the open-session cap, the window,
 //! and `--min-session`. Also filters visits by the same exclusions and window.
 
@@ -14,7 +14,7 @@ use crate::model::Options;
 
 pub use crate::model::sessions::{Session, Sessions};
 
-/// Session counters (metrics.md section 1, "Counters").
+/// Session counters (docs/metrics.md section 1, "Counters").
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct SessionCounts {
     /// Session rows read, before de-duplication and exclusions.
@@ -57,7 +57,7 @@ pub struct Normalized {
     pub visit_duplicates: u64,
     /// Visit rows dropped by user or user-agent exclusions.
     pub visits_excluded: u64,
-    /// Visits (after duplicates and exclusions) outside the window (metrics.md 1.7).
+    /// Visits (after duplicates and exclusions) outside the window (docs/metrics.md 1.7).
     pub visits_outside_window: u64,
     /// Data problems worth listing (reversed intervals ...).
     pub problems: Vec<RowProblem>,
@@ -95,8 +95,8 @@ pub fn normalize(data: &Dataset, opts: &Options) -> Normalized {
     out
 }
 
-/// A session row reduced to what normalisation reads, in 32 bytes (the size of a
-/// [`Session`], which it becomes in place). The derived order is the de-duplication
+/// A session row reduced to what normalisation reads, in 32 bytes ([`to_sessions`] turns
+/// the kept ones into 24-byte [`Session`]s). The derived order is the de-duplication
 /// order: content, user (anonymous first), started, data_version, ended (open first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 struct Row {
@@ -149,7 +149,7 @@ fn excluded_user_ids(data: &Dataset, opts: &Options) -> HashSet<u32> {
     ids
 }
 
-/// Removes exact duplicates and open copies of closed sessions (metrics.md 1.4); the
+/// Removes exact duplicates and open copies of closed sessions (docs/metrics.md 1.4); the
 /// rows come back in de-duplication order.
 fn dedup_sessions(data: &Dataset, duplicates: &mut u64) -> Vec<Row> {
     let mut sorted: Vec<Row> = Vec::with_capacity(data.session_count());
@@ -362,6 +362,11 @@ mod tests {
     use crate::ingest::{FileSummary, Kind, Origin};
 
     const MIN: Micros = 60_000_000;
+
+    #[test]
+    fn a_row_is_32_bytes() {
+        assert_eq!(std::mem::size_of::<Row>(), 32);
+    }
 
     /// A dataset of session rows `(content, user, started, ended)` in minutes.
     fn data(rows: &[(u32, Option<u32>, i64, Option<i64>)]) -> Dataset {

@@ -1,4 +1,4 @@
-//! Users and content (metrics.md section 6): users per role, publishers, consumers,
+//! Users and content (docs/metrics.md section 6): users per role, publishers, consumers,
 //! named users active in the last 1/7/30/365 days, and the content-type mix.
 
 use std::collections::{BTreeMap, HashMap, HashSet};

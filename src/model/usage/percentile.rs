@@ -1,4 +1,4 @@
-//! Percentiles over buckets (metrics.md section 0): linear interpolation between order
+//! Percentiles over buckets (docs/metrics.md section 0): linear interpolation between order
 //! statistics, numpy's default and R's type 7. Time percentiles of a concurrency series
 //! are integer-exact and live in [`crate::model::usage::sweep::stats`].
 

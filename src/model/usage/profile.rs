@@ -1,4 +1,4 @@
-//! Hour-of-week profile (metrics.md section 3): for each (weekday, local hour) slot, the
+//! Hour-of-week profile (docs/metrics.md section 3): for each (weekday, local hour) slot, the
 //! mean over the slot's occurrences in the window of that hour's peak.
 //!
 //! A local hour's occurrence runs from the first instant of local `HH:00` to the first

@@ -1,4 +1,4 @@
-//! Exact concurrency by an event sweep (metrics.md section 2).
+//! Exact concurrency by an event sweep (docs/metrics.md section 2).
 //!
 //! A set of half-open intervals `[start, end)` becomes a [`StepSeries`]: the count
 //! `c(t) = #{i : start_i <= t < end_i}` as a step function over a window. Ends sort before
@@ -331,7 +331,7 @@ impl Walker<'_> {
     }
 }
 
-/// Peak, exact average and time percentiles of a series (metrics.md sections 0 and 2).
+/// Peak, exact average and time percentiles of a series (docs/metrics.md sections 0 and 2).
 pub fn stats(series: &StepSeries) -> ConcurrencyStats {
     let (peak, peak_at) = series.peak();
     if series.is_empty() {

@@ -1,6 +1,9 @@
-//! The JSON contract's types in one place: what `analyze --format json` writes (and the
-//! other formats render). The computations live in the sub-domains; these types are what
-//! they hand to the renderers. Every field carries a `///` saying what it means.
+//! The top of the JSON contract: [`Report`] (what `analyze --format json` writes and the
+//! other formats render) and its sections, with the capacity sections in [`capacity`].
+//! The leaf figures inside them (concurrency stats, buckets, per-content rows, sizes,
+//! the recommendation, ...) are the sub-domains' own result types, which these assemble;
+//! `compare` and `trend` write their own reports (`over_time`). Every field carries a
+//! `///` saying what it means.
 
 pub mod capacity;
 mod report;

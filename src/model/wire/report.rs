@@ -137,7 +137,7 @@ pub struct Window {
     pub days: f64,
 }
 
-/// Job counters (metrics.md 1.7); the measured figures are in `processes.measured`.
+/// Job counters (docs/metrics.md 1.7); the measured figures are in `processes.measured`.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct JobCounts {
     /// Job rows read.
