@@ -1,10 +1,13 @@
 //! Jobs, content and users exports: the non-usage kinds (docs/inputs.md sections 3-5).
 //!
 //! Jobs (`get_jobs()`, or legacy `/applications/{guid}/jobs` with epoch-second times):
-//! `content_guid` (else `app_guid`), `start_time` and `tag` required columns; `end_time`
-//! empty = still running; an empty `tag` = `unknown`; `status` int, or legacy `finalized`
-//! bool (false → 0, true → 2) when `status` is absent or empty; `key`, `hostname`,
-//! `cluster` optional text.
+//! `content_guid` (else `app_guid`), `start_time` and `tag` required columns, though a
+//! table without either GUID column may name content by `app_id` (else `content_id`),
+//! Connect's numeric content id, which is matched to content after every file is read
+//! ([`attribute_jobs`](super::discover::attribute_jobs)); a row needs one of the three
+//! values. `end_time` empty = still running; an empty `tag` = `unknown`; `status` int, or
+//! legacy `finalized` bool (false → 0, true → 2) when `status` is absent or empty; `key`,
+//! `hostname`, `cluster` optional text.
 //!
 //! Content (`get_content()`): `guid` required; `name`, `title`, `app_mode`,
 //! `content_category`, `owner_guid`, `r_version`, `py_version` text; `created_time`
@@ -32,6 +35,7 @@ use crate::Result;
 pub struct JobCols {
     content: Option<Col>,
     app: Option<Col>,
+    app_id: Option<Col>,
     start: Col,
     end: Option<Col>,
     tag: Col,
@@ -43,16 +47,19 @@ pub struct JobCols {
 }
 
 impl JobCols {
-    /// Maps the header; `content_guid` or `app_guid`, `start_time` and `tag` are required.
+    /// Maps the header; `content_guid`, `app_guid`, `app_id` or `content_id`, and
+    /// `start_time` and `tag` are required.
     pub fn new(h: &Header, path: &Path) -> Result<Self> {
         let content = Col::find(h, "content_guid");
         let app = Col::find(h, "app_guid");
-        if content.is_none() && app.is_none() {
+        let app_id = Col::find(h, "app_id").or_else(|| Col::find(h, "content_id"));
+        if content.is_none() && app.is_none() && app_id.is_none() {
             Col::require(h, "content_guid", path, Kind::Jobs)?;
         }
         Ok(JobCols {
             content,
             app,
+            app_id,
             start: Col::require(h, "start_time", path, Kind::Jobs)?,
             end: Col::find(h, "end_time"),
             tag: Col::require(h, "tag", path, Kind::Jobs)?,
@@ -66,13 +73,21 @@ impl JobCols {
 
     /// Parses one row and pushes a [`JobRow`].
     pub fn apply(&self, row: &mut Row, origin: Origin, ds: &mut Dataset) -> FieldResult<()> {
-        let guid = row
-            .text(self.content)
-            .or_else(|| row.text(self.app))
-            .ok_or_else(|| FieldError {
-                column: self.content.or(self.app).map_or("content_guid", |c| c.name),
-                message: "empty content_guid and app_guid; a value is required".to_string(),
-            })?;
+        let guid = row.text(self.content).or_else(|| row.text(self.app));
+        let app_id = row.boxed(self.app_id);
+        if guid.is_none() && app_id.is_none() {
+            return Err(FieldError {
+                column: self
+                    .content
+                    .or(self.app)
+                    .or(self.app_id)
+                    .map_or("content_guid", |c| c.name),
+                message: "no content_guid, app_guid or app_id; one is required to know \
+                          which content ran the job"
+                    .to_string(),
+            });
+        }
+        let content = guid.map(|g| ds.content_ids.intern(g));
         let start = row.required_time(self.start)?;
         let end = row.time(self.end)?;
         let status = match row.int(self.status)? {
@@ -81,7 +96,8 @@ impl JobCols {
         };
         let tag = row.text(Some(self.tag)).unwrap_or("unknown");
         ds.jobs.push(JobRow {
-            content: ds.content_ids.intern(guid),
+            content,
+            app_id,
             key: row.boxed(self.key),
             start,
             end,
@@ -98,6 +114,7 @@ impl JobCols {
 /// Columns of a content export.
 pub struct ContentCols {
     guid: Col,
+    id: Option<Col>,
     name: Option<Col>,
     title: Option<Col>,
     app_mode: Option<Col>,
@@ -127,6 +144,7 @@ impl ContentCols {
     pub fn new(h: &Header, path: &Path) -> Result<Self> {
         Ok(ContentCols {
             guid: Col::require(h, "guid", path, Kind::Content)?,
+            id: Col::find(h, "id"),
             name: Col::find(h, "name"),
             title: Col::find(h, "title"),
             app_mode: Col::find(h, "app_mode"),
@@ -182,6 +200,7 @@ impl ContentCols {
         let owner = row.text(self.owner).map(|o| ds.user_ids.intern(o));
         ds.content.push(ContentRow {
             content: ds.content_ids.intern(guid),
+            id: row.boxed(self.id),
             name: row.boxed(self.name),
             title: row.boxed(self.title),
             app_mode: row.boxed(self.app_mode),

@@ -118,7 +118,7 @@ impl Kind {
             Kind::DashboardVisits => {
                 "timestamp, content_title, content_guid, owner_username, username, full_name, email, user_guid"
             }
-            Kind::Jobs => "content_guid (or app_guid), start_time, end_time, tag[, status or finalized, key, hostname, cluster]",
+            Kind::Jobs => "content_guid (or app_guid, or app_id to join the content list's id), start_time, end_time, tag[, status or finalized, key, hostname, cluster]",
             Kind::Content => "guid, name, title, app_mode[, content_category, max_processes, ..., owner_guid, created_time]",
             Kind::Users => "guid, username, email, first_name, last_name, user_role[, locked, created_time, active_time]",
         }
@@ -277,6 +277,8 @@ const KNOWN_COLUMNS: &[&str] = &[
     "cluster",
     "key",
     "app_guid",
+    "app_id",
+    "content_id",
     "path",
     "user_agent",
     "variant_key",
@@ -313,7 +315,9 @@ pub fn detect_kind(h: &Header) -> Option<Kind> {
         Some(Kind::DashboardVisits)
     } else if all(&["id", "content_guid", "timestamp"]) {
         Some(Kind::Hits)
-    } else if any(&["content_guid", "app_guid"]) && all(&["start_time", "tag"]) {
+    } else if any(&["content_guid", "app_guid", "app_id", "content_id"])
+        && all(&["start_time", "tag"])
+    {
         Some(Kind::Jobs)
     } else if all(&["content_guid", "started", "ended"]) {
         if any(&VISIT_ONLY_COLUMNS) {

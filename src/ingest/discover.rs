@@ -14,7 +14,7 @@
 //! CSV only, and Parquet input will be the `parquet` cargo feature (docs/architecture.md,
 //! "Optional heavy dependencies"); skipping it would silently leave its data out.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -69,6 +69,7 @@ pub fn read_inputs(paths: &[PathBuf], opts: &IngestOptions) -> Result<Dataset> {
     }
     warn_overlapping_visits(&mut ds);
     note_assumed_zones(&mut ds);
+    attribute_jobs(&mut ds);
     Ok(ds)
 }
 
@@ -94,6 +95,97 @@ fn skipped_names(ds: &Dataset) -> String {
 /// is recognised when a folder walk finds it too.
 fn canonical(p: &Path) -> PathBuf {
     fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// Gives a content id to the jobs listed without a content GUID (Connect 2024.08's
+/// `/v1/content/{guid}/jobs`, and posit-sdk-py's jobs, name only `app_id`): the content
+/// list's item whose `id` equals the job's `app_id`, else the content GUID written in the
+/// file's name or its folder's (`jobs_<guid>.csv`, `<guid>/jobs.csv`). Jobs still without
+/// content count toward the server-wide and per-host measured processes only; one warning
+/// per file names it and says how to attribute them (docs/inputs.md 3.1).
+pub fn attribute_jobs(ds: &mut Dataset) {
+    if ds.jobs.iter().all(|j| j.content.is_some()) {
+        return;
+    }
+    let by_id: HashMap<&str, u32> = ds
+        .content
+        .iter()
+        .filter_map(|c| Some((numeric_id(c.id.as_deref()?), c.content)))
+        .collect();
+    let mut from_name: HashMap<u32, Option<u32>> = HashMap::new();
+    let mut unmatched: BTreeMap<u32, u64> = BTreeMap::new();
+    for job in ds.jobs.iter_mut().filter(|j| j.content.is_none()) {
+        let listed = job
+            .app_id
+            .as_deref()
+            .and_then(|id| by_id.get(numeric_id(id)).copied());
+        job.content = listed.or_else(|| {
+            *from_name.entry(job.origin.file).or_insert_with(|| {
+                let path = &ds.files[job.origin.file as usize].path;
+                guid_in_path(path).map(|g| ds.content_ids.intern(g))
+            })
+        });
+        if job.content.is_none() {
+            *unmatched.entry(job.origin.file).or_default() += 1;
+        }
+    }
+    for (file, jobs) in unmatched {
+        let path = ds.files[file as usize].path.display().to_string();
+        ds.notes.warnings.push(format!(
+            "{path}: {} without a content GUID whose app_id matches no content list id: \
+             counted in the server-wide and per-host measured processes only. To attribute \
+             them to their content, add the content list (connectapi get_content(), \
+             posit-sdk-py client.content.find(), or connect-capacity fetch) or put the content \
+             GUID in the file name (jobs_<guid>.csv)",
+            if jobs == 1 {
+                "1 job".to_string()
+            } else {
+                format!("{} jobs", crate::format::count(jobs))
+            }
+        ));
+    }
+}
+
+/// An id as text without a float's `.0` (pandas writes integer ids of a column with
+/// missing values as `54.0`).
+fn numeric_id(s: &str) -> &str {
+    let s = s.trim();
+    s.strip_suffix(".0").unwrap_or(s)
+}
+
+/// The first content GUID (8-4-4-4-12 hexadecimal digits) in the file's name, else in its
+/// folder's name.
+fn guid_in_path(path: &Path) -> Option<&str> {
+    let stem = path.file_stem().and_then(|s| s.to_str());
+    let folder = path
+        .parent()
+        .and_then(Path::file_name)
+        .and_then(|s| s.to_str());
+    [stem, folder].into_iter().flatten().find_map(find_guid)
+}
+
+/// The first GUID in `s`.
+fn find_guid(s: &str) -> Option<&str> {
+    const GROUPS: [usize; 5] = [8, 4, 4, 4, 12];
+    let bytes = s.as_bytes();
+    let len = 36;
+    (0..s.len().saturating_sub(len - 1)).find_map(|i| {
+        let cand = bytes.get(i..i + len)?;
+        let mut at = 0;
+        for (g, n) in GROUPS.iter().enumerate() {
+            if g > 0 {
+                if cand[at] != b'-' {
+                    return None;
+                }
+                at += 1;
+            }
+            if !cand[at..at + n].iter().all(u8::is_ascii_hexdigit) {
+                return None;
+            }
+            at += n;
+        }
+        s.get(i..i + len)
+    })
 }
 
 /// One line naming the files whose timestamps without an offset were read as UTC because
@@ -220,6 +312,33 @@ fn source_name(s: VisitSource) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_guid_is_found_in_the_file_name_then_the_folder_name() {
+        const G: &str = "f2f37341-e21d-3d80-c698-a935ad614066";
+        let p = |s: &str| PathBuf::from(s);
+        assert_eq!(guid_in_path(&p(&format!("x/jobs_{G}.csv"))), Some(G));
+        assert_eq!(guid_in_path(&p(&format!("{G}/jobs.csv"))), Some(G));
+        assert_eq!(guid_in_path(&p(&format!("x/{G}.csv.gz"))), Some(G));
+        // Not a GUID: a group too short, a letter that is not hexadecimal, too short.
+        assert_eq!(
+            guid_in_path(&p("jobs_f2f37341-e21d-3d80-c698-a935ad61406.csv")),
+            None
+        );
+        assert_eq!(
+            guid_in_path(&p("jobs_g2f37341-e21d-3d80-c698-a935ad614066.csv")),
+            None
+        );
+        assert_eq!(guid_in_path(&p("jobs_8f37d6e0.csv")), None);
+        assert_eq!(find_guid("é"), None);
+    }
+
+    #[test]
+    fn numeric_ids_compare_without_a_float_suffix() {
+        assert_eq!(numeric_id(" 54.0"), "54");
+        assert_eq!(numeric_id("54"), "54");
+        assert_eq!(numeric_id("54.05"), "54.05");
+    }
 
     #[test]
     fn walks_folders_sorted_skipping_hidden_and_other_files() {

@@ -185,7 +185,13 @@ pub struct VisitRow {
 /// A job (process) from a jobs export.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobRow {
-    pub content: u32,
+    /// Content id; `None` until a job listed without a content GUID is matched to content
+    /// by its `app_id` or its file name ([`attribute_jobs`](discover::attribute_jobs)),
+    /// and after that when nothing matched.
+    pub content: Option<u32>,
+    /// Connect's numeric content id (`app_id`, else `content_id`), kept to join the
+    /// content list's `id` when the job has no content GUID.
+    pub app_id: Option<Box<str>>,
     pub key: Option<Box<str>>,
     pub start: Micros,
     pub end: Option<Micros>,
@@ -201,6 +207,9 @@ pub struct JobRow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContentRow {
     pub content: u32,
+    /// Connect's numeric id of the item (the content list's `id`), which jobs without a
+    /// content GUID name as `app_id`.
+    pub id: Option<Box<str>>,
     pub name: Option<Box<str>>,
     pub title: Option<Box<str>>,
     pub app_mode: Option<Box<str>>,

@@ -375,11 +375,12 @@ fn jobs_from_get_jobs() {
     assert_eq!(j.len(), 3);
     assert_eq!(ds.content_ids.len(), 1);
     assert_eq!(
-        guid(&ds, j[0].content),
+        guid(&ds, j[0].content.unwrap()),
         "8f37d6e0-1111-4a2b-8c3d-9e0f1a2b3c4d"
     );
     let first = JobRow {
         content: j[0].content,
+        app_id: Some("52389".into()),
         key: Some("waaTO7v75I84S1hQ".into()),
         start: t("2024-12-05T16:22:51Z"),
         end: None,
@@ -405,7 +406,7 @@ fn legacy_jobs_with_epoch_times_and_finalized() {
 ";
     let ds = read_ok("legacy_jobs.csv", text, &["America/New_York"]);
     let j = &ds.jobs;
-    assert_eq!(guid(&ds, j[0].content), "8f37d6e0");
+    assert_eq!(guid(&ds, j[0].content.unwrap()), "8f37d6e0");
     assert_eq!(j[0].start, t("2024-11-25T22:26:14Z"));
     assert_eq!(j[0].end, Some(t("2024-11-25T23:25:39Z")));
     assert_eq!(j[0].status, Some(2));

@@ -104,8 +104,9 @@ pub fn is_off_host(cluster: Option<&str>) -> bool {
 /// One job as an interval inside the window.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobInterval {
-    /// Content id (index into `Dataset::content_ids`).
-    pub content: u32,
+    /// Content id (index into `Dataset::content_ids`); `None` for a job listed without a
+    /// content GUID that nothing attributed (it counts server-wide and per host only).
+    pub content: Option<u32>,
     /// Class from the tag.
     pub class: JobClass,
     /// Node that ran it, when the export says.
@@ -420,7 +421,9 @@ pub fn interactive_by_content(jobs: &JobIntervals) -> BTreeMap<u32, Vec<Interval
         .iter()
         .filter(|j| j.class == JobClass::Interactive)
     {
-        out.entry(j.content).or_default().push((j.start, j.end));
+        if let Some(content) = j.content {
+            out.entry(content).or_default().push((j.start, j.end));
+        }
     }
     for list in out.values_mut() {
         list.sort_unstable();

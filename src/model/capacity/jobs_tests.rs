@@ -13,7 +13,8 @@ const W10: (Micros, Micros) = (0, 10 * H);
 /// A finished (`status` 2) on-host job of content 0 without hostname.
 fn job(tag: &str, start: Micros, end: Option<Micros>) -> JobRow {
     JobRow {
-        content: 0,
+        content: Some(0),
+        app_id: None,
         key: None,
         start,
         end,
@@ -311,7 +312,11 @@ fn empty_window_gives_nulls() {
 
 /// Jobs for the comparison test, all in window [0, 10 h).
 fn compare_jobs() -> Vec<JobRow> {
-    let of = |content, start, end| with(job("run_app", start, Some(end)), |j| j.content = content);
+    let of = |content, start, end| {
+        with(job("run_app", start, Some(end)), |j| {
+            j.content = Some(content)
+        })
+    };
     vec![
         of(0, 0, 4 * H),
         of(0, H, 3 * H),
@@ -416,7 +421,8 @@ fn arb_job() -> impl Strategy<Value = JobRow> {
     )
         .prop_map(
             move |(content, tag, start, len, status, host, cluster)| JobRow {
-                content,
+                content: Some(content),
+                app_id: None,
                 key: None,
                 start: start * quarter,
                 end: len.map(|l| (start + l) * quarter),

@@ -298,6 +298,7 @@ mod tests {
         let id = d.content_ids.intern("c-1");
         d.content.push(ContentRow {
             content: id,
+            id: None,
             name: None,
             title: None,
             app_mode: Some("shiny".into()),
