@@ -63,6 +63,8 @@ fn every_recorded_export_analyses_alone() {
                 "jobs_2024.08.csv",
                 "jobs_2025.01.csv",
                 "hits_2025.04.csv",
+                "content_2024.08.csv",
+                "users_2024.08.csv",
             ][..],
         ),
     ] {
@@ -249,4 +251,37 @@ fn the_sdk_set_analyses_combined_and_names_the_unattributed_jobs_file() {
     assert_eq!(at(&r, "jobs.rows"), 1);
     assert_eq!(at(&r, "processes.measured.detail.empty"), 1);
     assert!(warnings(&r).iter().any(|w| w.contains("jobs.csv")));
+}
+
+#[test]
+fn the_connectapi_set_analyses_combined() {
+    // Jobs recorded from Connect 2024.08, hits from 2025.04, the content and user lists.
+    // The five hits set the window (2025-04-30 12:36:13 to 13:04:13 UTC). The two jobs
+    // still active (status 0, no end) run to the window end, so they overlap it: 2
+    // processes at once; the four others ended in 2024 and lie outside it.
+    let paths: Vec<PathBuf> = [
+        "jobs_2024.08.csv",
+        "hits_2025.04.csv",
+        "content_2024.08.csv",
+        "users_2024.08.csv",
+    ]
+    .iter()
+    .map(|n| fixture(CA, n))
+    .collect();
+    let (r, _) = analyze(&paths);
+    assert_eq!(at(&r, "visits.count"), 5);
+    assert_eq!(at(&r, "jobs.rows"), 6);
+    assert_eq!(at(&r, "jobs.outside_window"), 4);
+    assert_eq!(at(&r, "processes.measured.peak"), 2);
+    assert_eq!(at(&r, "processes.measured.detail.open_active"), 2);
+    // Three publishers in the user list; three items of three modes in the content list.
+    assert_eq!(at(&r, "people.publishers"), 3);
+    let modes: Vec<&str> = at(&r, "content_types")
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| at(t, "content") == 1)
+        .map(|t| at(t, "app_mode").as_str().unwrap())
+        .collect();
+    assert_eq!(modes, ["python-streamlit", "quarto-static", "shiny"]);
 }
