@@ -5,6 +5,7 @@ pub mod architecture;
 pub mod demand;
 pub mod footprints;
 pub mod jobs;
+pub mod measured;
 mod plan;
 pub mod proc_table;
 pub mod processes;

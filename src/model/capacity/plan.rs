@@ -17,13 +17,15 @@ use super::demand::{
     Limits as ReplayLimits, Prepared, Run,
 };
 use super::jobs::{self, JobClass, JobIntervals, ModelVsMeasured};
+use super::measured::{self, FootprintLine, MeasuredFigures, Measurements, ModelledItem};
 use super::processes::{
     guid_ranks, peak_per_minute, process_stats, resolve_settings, warm_idle_fraction,
     SettingsSource,
 };
 use super::scheduler::{Copies, Settings};
 use super::sizing::{
-    self, buffer, population_cv, Buffer, BufferInputs, Constants, Resource, ResourceSource, Size,
+    self, buffer, population_cv, Buffer, BufferInputs, Constants, Figures, Resource,
+    ResourceSource, Size, MIB,
 };
 use crate::error::Result;
 use crate::ingest::{ContentRow, Dataset};
@@ -121,7 +123,8 @@ pub fn capacity(
 ) -> Result<CapacityReport> {
     let job_iv: Option<JobIntervals> =
         (!data.jobs.is_empty()).then(|| jobs::job_intervals(&data.jobs, window, open_cap));
-    let p = prepare(data, norm, window, tz, opts, swept, job_iv.as_ref())?;
+    let m = Measurements::of(data, window, &opts.constants);
+    let p = prepare(data, norm, window, tz, opts, swept, job_iv.as_ref(), &m)?;
     let mut notes = Vec::new();
     // What the server does with today's settings.
     let now = run(&p, 1.0, &p.settings, ReplayLimits::Current);
@@ -143,8 +146,11 @@ pub fn capacity(
         decision.reasons.insert(0, text.clone());
         decision.insufficient_data = Some(text);
     }
-    let review = settings_to_review(&sc.now.current, &opts.constants);
+    let mut review = settings_to_review(&sc.now.current, &opts.constants);
+    review.extend(measured::review(data, &m));
     let storage = decision.storage_and_database.clone();
+    let factor = cal.factor.unwrap_or(1.0);
+    let footprint_check = m.check(&modelled_items(&p, &now, factor), &opts.constants);
     Ok(CapacityReport {
         processes: Processes {
             model: MODEL_NOTE.to_string(),
@@ -171,7 +177,54 @@ pub fn capacity(
             scaled: sc.scaled.map(|s| s.decision),
             settings_to_review: review,
         },
+        footprints: footprint_lines(&p, &now, &m),
+        footprint_check,
+        job_metrics: m.any().then(|| m.counts.clone()),
+        footprint_problems: m.problems(data),
     })
+}
+
+/// What the calibrated model holds of each item, for the check against the samples.
+fn modelled_items<'a>(p: &Prepared, now: &'a Run, factor: f64) -> Vec<ModelledItem<'a>> {
+    now.runs
+        .iter()
+        .map(|r| {
+            let res = p.resource(r.content);
+            ModelledItem {
+                content: r.content,
+                alive: &r.replay.alive,
+                active: &r.replay.active,
+                bytes: res.mib as f64 * MIB * factor,
+                cores: res.millicores as f64 / 1000.0 * factor,
+            }
+        })
+        .collect()
+}
+
+/// JSON `footprints[]`: every item with demand or samples, by GUID (docs/sizing.md 2.4).
+fn footprint_lines(p: &Prepared, now: &Run, m: &Measurements) -> Vec<FootprintLine> {
+    let mut ids: BTreeSet<u32> = now.runs.iter().map(|r| r.content).collect();
+    ids.extend(m.footprints.keys());
+    let names = &p.data.content_ids;
+    let key = names.order_key();
+    let mut out: Vec<FootprintLine> = ids
+        .into_iter()
+        .map(|id| {
+            let measured = m.footprints.get(&id).map(|f| MeasuredFigures {
+                footprint: f.clone(),
+                coverage: m.coverage.get(&id).cloned(),
+            });
+            FootprintLine::new(
+                names.name(id).to_string(),
+                p.rows.get(&id).and_then(|r| r.title.as_deref()).map(str::to_string),
+                p.app_mode(id).map(str::to_string),
+                &p.resource(id),
+                measured,
+            )
+        })
+        .collect();
+    out.sort_by_cached_key(|l| key(&l.guid));
+    out
 }
 
 /// What the data holds to size from.
@@ -231,6 +284,7 @@ fn prepare<'a>(
     opts: &'a CapacityOptions,
     swept: &Swept,
     job_iv: Option<&JobIntervals>,
+    m: &Measurements,
 ) -> Result<Prepared<'a>> {
     let rows: HashMap<u32, &ContentRow> = data.content.iter().map(|c| (c.content, c)).collect();
     let mode = |id: u32| rows.get(&id).and_then(|r| r.app_mode.as_deref());
@@ -247,8 +301,22 @@ fn prepare<'a>(
     for (id, r) in content_rank.iter().enumerate() {
         rank_to_id[*r as usize] = id as u32;
     }
+    let medians = measured::mode_medians(m, &|id| mode(id).map(str::to_string), &opts.constants);
     let resources = (0..data.content_ids.len() as u32)
-        .map(|id| (id, item_resource(data, opts, rows.get(&id).copied(), id)))
+        .map(|id| {
+            let row = rows.get(&id).copied();
+            let median = mode(id)
+                .and_then(|md| medians.get(md))
+                .copied()
+                .unwrap_or_default();
+            let measured = m.figures(id, &opts.constants);
+            (id, item_resource(data, opts, row, id, measured, median))
+        })
+        .collect();
+    let memory_max = m
+        .footprints
+        .iter()
+        .map(|(id, f)| (*id, f.memory_bytes_max))
         .collect();
     let renders: Vec<Interval> = job_iv
         .iter()
@@ -275,31 +343,37 @@ fn prepare<'a>(
             .knowing_peak(swept.peak_sessions),
         renders,
         api_jobs,
+        memory_max,
     })
 }
 
-/// CPU and memory per process of one item: its config entry, then its export limits,
-/// then the server-wide config, then the `app_mode` table.
+/// CPU and memory per process of one item, each field on its own (docs/sizing.md 2.2):
+/// its config entry, its measurements, its export limits, the median of measured items of
+/// its `app_mode`, the server-wide config, then the `app_mode` table.
 fn item_resource(
     data: &Dataset,
     opts: &CapacityOptions,
     row: Option<&ContentRow>,
     id: u32,
+    measured: Figures,
+    median: Figures,
 ) -> Resource {
     let none = ProcessSettings::default();
     let guid = data.content_ids.name(id);
-    sizing::resource(
+    sizing::resolve(
         row.and_then(|r| r.app_mode.as_deref()),
         &[
             (
                 ResourceSource::Config,
-                opts.content.get(guid).unwrap_or(&none),
+                Figures::of(opts.content.get(guid).unwrap_or(&none)),
             ),
+            (ResourceSource::Measured, measured),
             (
-                ResourceSource::ContentExport,
-                row.map_or(&none, |r| &r.settings),
+                ResourceSource::Limit,
+                Figures::of(row.map_or(&none, |r| &r.settings)),
             ),
-            (ResourceSource::Config, &opts.server_resources),
+            (ResourceSource::ModeMedian, median),
+            (ResourceSource::Config, Figures::of(&opts.server_resources)),
         ],
     )
 }

@@ -261,13 +261,13 @@ fn resource_precedence_per_field() {
     let r = resource(Some("shiny"), &[]);
     assert_eq!(
         (r.millicores, r.mib, r.cpu_source, r.memory_source),
-        (1000, 1024, AppModeDefault, AppModeDefault)
+        (1000, 1024, Default, Default)
     );
     // Export limits: 0.5 cores -> 500 millicores; 2 147 483 648 bytes = 2 GiB = 2048 MiB.
     let r = res(Some("shiny"), None, Some(0.5), Some(2.0));
     assert_eq!(
         (r.millicores, r.mib, r.cpu_source, r.memory_source),
-        (500, 2048, ContentExport, ContentExport)
+        (500, 2048, Limit, Limit)
     );
     // Config beats the export, field by field: config sets only the CPU.
     let r = res(
@@ -278,12 +278,12 @@ fn resource_precedence_per_field() {
     );
     assert_eq!(
         (r.millicores, r.mib, r.cpu_source, r.memory_source),
-        (2000, 1, Config, ContentExport)
+        (2000, 1, Config, Limit)
     );
     let r = res(Some("api"), Some((None, Some(3000.0 / 1024.0))), None, None);
     assert_eq!(
         (r.millicores, r.mib, r.cpu_source, r.memory_source),
-        (1000, 3000, AppModeDefault, Config)
+        (1000, 3000, Default, Config)
     );
     // A partial MiB rounds up: 1 byte -> 1 MiB.
     assert_eq!(
@@ -294,7 +294,7 @@ fn resource_precedence_per_field() {
     for cpu in [0.0, -1.0, f64::NAN, f64::INFINITY] {
         assert_eq!(
             res(Some("api"), None, Some(cpu), None).cpu_source,
-            AppModeDefault
+            Default
         );
     }
     for mem in [0.0, -5.0] {
@@ -330,7 +330,7 @@ fn res(
         mode,
         &[
             (ResourceSource::Config, &config),
-            (ResourceSource::ContentExport, &export),
+            (ResourceSource::Limit, &export),
         ],
     )
 }
@@ -338,9 +338,11 @@ fn res(
 #[test]
 fn resource_source_json_spelling() {
     for s in [
-        ResourceSource::AppModeDefault,
         ResourceSource::Config,
-        ResourceSource::ContentExport,
+        ResourceSource::Measured,
+        ResourceSource::Limit,
+        ResourceSource::ModeMedian,
+        ResourceSource::Default,
     ] {
         assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
     }

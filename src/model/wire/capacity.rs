@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::model::capacity::architecture::{OptionAssessment, Recommendation, ReviewLine};
 use crate::model::capacity::jobs::{Measured, ModelVsMeasured};
+use crate::model::capacity::measured::{FootprintCheck, FootprintLine, JobMetricCounts};
 use crate::model::capacity::processes::{ProcessStats, SettingsSource};
 use crate::model::capacity::scheduler::Settings;
 use crate::model::capacity::sizing::{Buffer, Constants, Resource, Size};
@@ -224,4 +225,13 @@ pub struct CapacityReport {
     pub sizing: Sizing,
     /// The recommendation.
     pub recommendation: RecommendationSection,
+    /// Per item with demand or samples: the figures sizing used and the measured
+    /// footprint (docs/sizing.md 2.4).
+    pub footprints: Vec<FootprintLine>,
+    /// The model checked against the samples; `None` without samples.
+    pub footprint_check: Option<FootprintCheck>,
+    /// Job metrics counters; `None` without a job metrics export.
+    pub job_metrics: Option<JobMetricCounts>,
+    /// Conflicting duplicate samples, for `data_problems`.
+    pub footprint_problems: Vec<crate::ingest::RowProblem>,
 }
