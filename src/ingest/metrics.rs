@@ -60,7 +60,8 @@ impl MetricCols {
         let memory = non_negative(row, self.memory)?;
         let connections = match self.connections {
             Some(c) if row.text(Some(c)).is_some() => Some(
-                u32::try_from(non_negative(row, c)?).map_err(|_| negative(c, row, "connections"))?,
+                u32::try_from(non_negative(row, c)?)
+                    .map_err(|_| negative(c, row, "connections"))?,
             ),
             _ => None,
         };
@@ -101,7 +102,8 @@ mod tests {
     use super::*;
 
     /// connect-exports.md 3.3's example, with a sample that carries no connections.
-    const EXAMPLE: &str = "timestamp,cpu_fraction,memory_bytes,connections,process_id,content_guid,job_key
+    const EXAMPLE: &str =
+        "timestamp,cpu_fraction,memory_bytes,connections,process_id,content_guid,job_key
 2026-03-02T09:00:00Z,0.42,2147483648,3,48211,8f37d6e0-1111-4a2b-8c3d-9e0f1a2b3c4d,waaTO7v75I84S1hQ
 2026-03-02T09:01:00Z,0.05,2149580800,,48211,8f37d6e0-1111-4a2b-8c3d-9e0f1a2b3c4d,waaTO7v75I84S1hQ
 ";
@@ -126,7 +128,10 @@ mod tests {
             ds.content_ids.name(s[0].content),
             "8f37d6e0-1111-4a2b-8c3d-9e0f1a2b3c4d"
         );
-        assert_eq!((s[0].cpu, s[0].memory, s[0].connections), (0.42, 2147483648, Some(3)));
+        assert_eq!(
+            (s[0].cpu, s[0].memory, s[0].connections),
+            (0.42, 2147483648, Some(3))
+        );
         assert_eq!((s[1].connections, s[1].origin.line), (None, 3));
         assert_eq!(s[1].time - s[0].time, 60_000_000);
     }
@@ -153,10 +158,19 @@ mod tests {
         let header = EXAMPLE.lines().next().unwrap();
         for (row, column) in cases {
             let text = format!("{header}\n2026-03-02T08:00:00Z,0.1,1,,1,c,k\n{row}\n");
-            let err = read("m.csv", text.as_bytes(), false).unwrap_err().to_string();
-            assert!(err.starts_with(&format!("m.csv:3: column '{column}'")), "{err}");
+            let err = read("m.csv", text.as_bytes(), false)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(&format!("m.csv:3: column '{column}'")),
+                "{err}"
+            );
             let ds = read("m.csv", text.as_bytes(), true).unwrap();
-            assert_eq!((ds.job_metrics.len(), ds.notes.skipped_rows), (1, 1), "{row}");
+            assert_eq!(
+                (ds.job_metrics.len(), ds.notes.skipped_rows),
+                (1, 1),
+                "{row}"
+            );
         }
     }
 }

@@ -93,7 +93,11 @@ pub fn footprints(
 
 /// The samples kept (in the window, one per instant of a process), sorted by (content,
 /// job, time), and what happened to the others.
-pub fn kept(samples: &[Sample], window: (Micros, Micros), counts: &mut SampleCounts) -> Vec<Sample> {
+pub fn kept(
+    samples: &[Sample],
+    window: (Micros, Micros),
+    counts: &mut SampleCounts,
+) -> Vec<Sample> {
     counts.rows = samples.len() as u64;
     dedup_in_window(samples, window, counts)
 }

@@ -16,7 +16,7 @@ use super::architecture::ReviewLine;
 use super::footprints::{self, Footprint, Sample, SampleCounts};
 use super::jobs::{classify, is_off_host, JobClass};
 use super::sizing::{holds_processes, Constants, Figures, Resource, MIB};
-use crate::format::{bytes_binary, count, cores};
+use crate::format::{bytes_binary, cores, count};
 use crate::ingest::{Dataset, Micros, RowProblem};
 use crate::model::usage::percentile::quantile_type7;
 use crate::model::usage::sweep::Interval;
@@ -199,7 +199,10 @@ fn coverage(
         {
             continue;
         }
-        let (start, end) = (j.start.max(window.0), j.end.unwrap_or(window.1).min(window.1));
+        let (start, end) = (
+            j.start.max(window.0),
+            j.end.unwrap_or(window.1).min(window.1),
+        );
         if start >= end {
             continue;
         }
@@ -478,7 +481,11 @@ pub fn review(data: &Dataset, m: &Measurements) -> Vec<ReviewLine> {
                         "a process reached {} ({} {} sampled): processes at the limit are killed",
                         bytes_binary(f.memory_bytes_max as f64),
                         count(f.processes_sampled),
-                        if f.processes_sampled == 1 { "process" } else { "processes" }
+                        if f.processes_sampled == 1 {
+                            "process"
+                        } else {
+                            "processes"
+                        }
                     ),
                 ));
             }

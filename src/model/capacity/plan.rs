@@ -124,7 +124,8 @@ pub fn capacity(
     let job_iv: Option<JobIntervals> =
         (!data.jobs.is_empty()).then(|| jobs::job_intervals(&data.jobs, window, open_cap));
     let m = Measurements::of(data, window, &opts.constants);
-    let p = prepare(data, norm, window, tz, opts, swept, job_iv.as_ref(), &m)?;
+    let mut p = prepare(data, norm, window, tz, opts, swept, job_iv.as_ref())?;
+    size_items(&mut p, &m);
     let mut notes = Vec::new();
     // What the server does with today's settings.
     let now = run(&p, 1.0, &p.settings, ReplayLimits::Current);
@@ -216,7 +217,10 @@ fn footprint_lines(p: &Prepared, now: &Run, m: &Measurements) -> Vec<FootprintLi
             });
             FootprintLine::new(
                 names.name(id).to_string(),
-                p.rows.get(&id).and_then(|r| r.title.as_deref()).map(str::to_string),
+                p.rows
+                    .get(&id)
+                    .and_then(|r| r.title.as_deref())
+                    .map(str::to_string),
                 p.app_mode(id).map(str::to_string),
                 &p.resource(id),
                 measured,
@@ -284,7 +288,6 @@ fn prepare<'a>(
     opts: &'a CapacityOptions,
     swept: &Swept,
     job_iv: Option<&JobIntervals>,
-    m: &Measurements,
 ) -> Result<Prepared<'a>> {
     let rows: HashMap<u32, &ContentRow> = data.content.iter().map(|c| (c.content, c)).collect();
     let mode = |id: u32| rows.get(&id).and_then(|r| r.app_mode.as_deref());
@@ -301,23 +304,6 @@ fn prepare<'a>(
     for (id, r) in content_rank.iter().enumerate() {
         rank_to_id[*r as usize] = id as u32;
     }
-    let medians = measured::mode_medians(m, &|id| mode(id).map(str::to_string), &opts.constants);
-    let resources = (0..data.content_ids.len() as u32)
-        .map(|id| {
-            let row = rows.get(&id).copied();
-            let median = mode(id)
-                .and_then(|md| medians.get(md))
-                .copied()
-                .unwrap_or_default();
-            let measured = m.figures(id, &opts.constants);
-            (id, item_resource(data, opts, row, id, measured, median))
-        })
-        .collect();
-    let memory_max = m
-        .footprints
-        .iter()
-        .map(|(id, f)| (*id, f.memory_bytes_max))
-        .collect();
     let renders: Vec<Interval> = job_iv
         .iter()
         .flat_map(|j| j.on_host.iter())
@@ -337,14 +323,39 @@ fn prepare<'a>(
         opts,
         settings,
         rows,
-        resources,
         rank_to_id,
         base: Base::from_sessions(&norm.sessions, &content_rank, window)
             .knowing_peak(swept.peak_sessions),
         renders,
         api_jobs,
-        memory_max,
+        resources: HashMap::new(),
+        memory_max: HashMap::new(),
     })
+}
+
+/// Step 1b: CPU and memory per process of every item (docs/sizing.md 2.2), and the
+/// largest memory its sampled processes reached.
+fn size_items(p: &mut Prepared, m: &Measurements) {
+    let k = &p.opts.constants;
+    let mode = |id: u32| p.app_mode(id).map(str::to_string);
+    let medians = measured::mode_medians(m, &mode, k);
+    p.resources = (0..p.data.content_ids.len() as u32)
+        .map(|id| {
+            let median = p
+                .app_mode(id)
+                .and_then(|md| medians.get(md))
+                .copied()
+                .unwrap_or_default();
+            let row = p.rows.get(&id).copied();
+            let r = item_resource(p.data, p.opts, row, id, m.figures(id, k), median);
+            (id, r)
+        })
+        .collect();
+    p.memory_max = m
+        .footprints
+        .iter()
+        .map(|(id, f)| (*id, f.memory_bytes_max))
+        .collect();
 }
 
 /// CPU and memory per process of one item, each field on its own (docs/sizing.md 2.2):

@@ -292,10 +292,7 @@ fn resource_precedence_per_field() {
     );
     // Zero, negative and non-finite values are ignored.
     for cpu in [0.0, -1.0, f64::NAN, f64::INFINITY] {
-        assert_eq!(
-            res(Some("api"), None, Some(cpu), None).cpu_source,
-            Default
-        );
+        assert_eq!(res(Some("api"), None, Some(cpu), None).cpu_source, Default);
     }
     for mem in [0.0, -5.0] {
         assert_eq!(res(Some("api"), None, None, Some(mem)).mib, 512);
@@ -389,4 +386,66 @@ proptest! {
         let ram_oracle = (ram.max(1)..).find(|r| r % 4 == 0).unwrap();
         prop_assert_eq!(n.ram_gib, ram_oracle);
     }
+}
+
+/// docs/sizing.md 2.2: each field takes the first source that sets it, in the order
+/// config > measured > limit > mode-median > server config > default.
+#[test]
+fn measured_figures_take_their_place_in_the_precedence() {
+    use ResourceSource as S;
+    let f = |cores: Option<f64>, gib: Option<f64>| Figures {
+        cores,
+        bytes: gib.map(|g| g * 1024.0 * MIB),
+    };
+    let layers = |cfg, measured, limit, median, server| {
+        [
+            (S::Config, cfg),
+            (S::Measured, measured),
+            (S::Limit, limit),
+            (S::ModeMedian, median),
+            (S::Config, server),
+        ]
+    };
+    let none = Figures::default();
+    let pick = |l: &[(ResourceSource, Figures)]| {
+        let r = resolve(Some("shiny"), l);
+        (r.cpu_source, r.memory_source, r.millicores, r.mib)
+    };
+    // Config CPU, measured memory (2.5 GiB = 2560 MiB).
+    let all = layers(
+        f(Some(3.0), None),
+        f(Some(1.5), Some(2.5)),
+        f(Some(2.0), Some(1.0)),
+        f(Some(0.7), Some(0.7)),
+        f(Some(0.2), Some(0.2)),
+    );
+    assert_eq!(pick(&all), (S::Config, S::Measured, 3000, 2560));
+    // Measured memory only: the limit gives the CPU.
+    let l = layers(
+        none,
+        f(None, Some(2.5)),
+        f(Some(2.0), Some(1.0)),
+        none,
+        none,
+    );
+    assert_eq!(pick(&l), (S::Limit, S::Measured, 2000, 2560));
+    // No measurement, no limit: the mode median, then the server-wide config.
+    let l = layers(none, none, none, f(None, Some(0.5)), f(Some(0.2), None));
+    assert_eq!(pick(&l), (S::Config, S::ModeMedian, 200, 512));
+    let l = layers(none, none, none, none, none);
+    assert_eq!(pick(&l), (S::Default, S::Default, 1000, 1024));
+    // Rounding up: 0.2501 cores -> 251 millicores; one byte over 1 GiB -> 1025 MiB, while
+    // the figures before rounding are kept.
+    let r = resolve(
+        None,
+        &[(
+            S::Measured,
+            Figures {
+                cores: Some(0.2501),
+                bytes: Some(1024.0 * MIB + 1.0),
+            },
+        )],
+    );
+    assert_eq!((r.millicores, r.mib, r.cpu), (251, 1025, 0.2501));
+    assert_eq!(r.memory_bytes, 1024.0 * MIB + 1.0);
 }
