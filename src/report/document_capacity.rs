@@ -505,6 +505,15 @@ fn counters(r: &Report) -> Table {
             count(j.outside_window),
         ]);
     }
+    if let Some(m) = &r.job_metrics {
+        for (k, v) in [
+            ("job metrics rows read", m.rows),
+            ("duplicate samples", m.duplicates),
+            ("samples outside the window", m.outside_window),
+        ] {
+            counters.row(vec![k.to_string(), count(v)]);
+        }
+    }
     counters
 }
 

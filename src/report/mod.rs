@@ -13,6 +13,7 @@ mod charts_bars;
 pub mod compare;
 pub mod document;
 mod document_capacity;
+mod document_footprints;
 pub mod html;
 pub mod json;
 pub mod markdown;

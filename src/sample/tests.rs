@@ -106,6 +106,8 @@ fn sample_row_counts_are_in_range() {
     assert_eq!(rows(SHINY_FILE).len() as u64, s.sessions_written);
     assert_eq!(rows(CONTENT_FILE).len(), 30);
     assert_eq!(rows(USERS_FILE).len(), 120);
+    assert_eq!(rows(METRICS_FILE).len() as u64, s.samples_written);
+    assert!((5_000..=40_000).contains(&s.samples_written), "{s:?}");
 }
 
 #[test]

@@ -152,6 +152,8 @@ pub fn capacity(
     let storage = decision.storage_and_database.clone();
     let factor = cal.factor.unwrap_or(1.0);
     let footprint_check = m.check(&modelled_items(&p, &now, factor), &opts.constants);
+    let footprints = footprint_lines(&p, &now, &m);
+    decision.reasons.extend(parallel_reason(&footprints));
     Ok(CapacityReport {
         processes: Processes {
             model: MODEL_NOTE.to_string(),
@@ -178,10 +180,37 @@ pub fn capacity(
             scaled: sc.scaled.map(|s| s.decision),
             settings_to_review: review,
         },
-        footprints: footprint_lines(&p, &now, &m),
+        footprints,
         footprint_check,
         job_metrics: m.any().then(|| m.counts.clone()),
         footprint_problems: m.problems(data),
+    })
+}
+
+/// A reason naming the parallelised items whose measured CPU per process is above the
+/// table's one core (docs/sizing.md 2.1): they change the CPU figure.
+fn parallel_reason(lines: &[FootprintLine]) -> Option<String> {
+    let named: Vec<String> = lines
+        .iter()
+        .filter(|l| {
+            l.measured.as_ref().is_some_and(|m| m.footprint.parallel)
+                && l.cpu_source == ResourceSource::Measured
+                && l.cpu_millicores > sizing::APP.millicores
+        })
+        .map(|l| {
+            let name = l.title.as_deref().unwrap_or(&l.guid);
+            format!("\"{name}\" {}", crate::format::cores(l.cpu))
+        })
+        .collect();
+    (!named.is_empty()).then(|| {
+        format!(
+            "the CPU figure counts {} parallelised {} at {} measured cores per process \
+             ({}), not one core each",
+            crate::format::count(named.len()),
+            if named.len() == 1 { "item" } else { "items" },
+            if named.len() == 1 { "its" } else { "their" },
+            named.join(", ")
+        )
     })
 }
 
