@@ -18,19 +18,21 @@ over the samples taken while the process served a connection.";
 /// The section; `None` without a job metrics export.
 pub fn footprints(r: &Report) -> Option<Section> {
     let counts = r.job_metrics.as_ref()?;
-    let measured: Vec<&FootprintLine> =
-        r.footprints.iter().filter(|f| f.measured.is_some()).collect();
+    let measured: Vec<&FootprintLine> = r
+        .footprints
+        .iter()
+        .filter(|f| f.measured.is_some())
+        .collect();
     let mut blocks = Vec::new();
     if measured.is_empty() {
         blocks.push(Block::Para(vec![Span::Text(
-            "No interactive process has a sample in the window: every figure is assumed."
-                .into(),
+            "No interactive process has a sample in the window: every figure is assumed.".into(),
         )]));
     } else {
         blocks.push(Block::Table(table(&measured)));
     }
     blocks.extend(check(r));
-    blocks.push(Block::List(count_lines(counts)));
+    blocks.push(Block::List(count_lines(r, counts)));
     blocks.push(Block::Note(READING.into()));
     Some(Section {
         id: "footprints",
@@ -112,8 +114,8 @@ fn check(r: &Report) -> Option<Block> {
         Some(Block::Para(vec![
             Span::Strong(format!(
                 "Warning: the model under-estimates what the processes used (a ratio below \
-                 {}). "
-                , fixed(ratio, 2)
+                 {}). ",
+                fixed(ratio, 2)
             )),
             Span::Text(format!(
                 "{text} Sizes built on it are too small: check the per-process figures and \
@@ -126,7 +128,14 @@ fn check(r: &Report) -> Option<Block> {
 }
 
 /// What happened to the samples read.
-fn count_lines(c: &JobMetricCounts) -> Vec<String> {
+fn count_lines(r: &Report, c: &JobMetricCounts) -> Vec<String> {
+    let title = |guid: &String| {
+        r.content
+            .iter()
+            .find(|x| &x.guid == guid)
+            .and_then(|x| x.title.clone())
+            .unwrap_or_else(|| guid.clone())
+    };
     let mut lines = vec![format!(
         "{} sample rows read: {} duplicates counted once ({} with other values, listed \
          under data problems), {} outside the window.",
@@ -140,7 +149,11 @@ fn count_lines(c: &JobMetricCounts) -> Vec<String> {
             "{} samples of render jobs, environment builds or static content set apart \
              ({}): they do not size processes.",
             count(c.not_interactive),
-            c.not_interactive_items.join(", ")
+            c.not_interactive_items
+                .iter()
+                .map(title)
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     if c.off_host > 0 {

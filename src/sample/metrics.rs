@@ -18,7 +18,8 @@ use rand_distr::{Distribution, LogNormal};
 use std::io::{self, Write};
 
 /// Header of job_metrics.csv (connect-exports.md 3.3).
-const HEADER: &str = "timestamp,cpu_fraction,memory_bytes,connections,process_id,content_guid,job_key\n";
+const HEADER: &str =
+    "timestamp,cpu_fraction,memory_bytes,connections,process_id,content_guid,job_key\n";
 
 /// Days before the window end that are sampled.
 const DAYS: Secs = 21;
