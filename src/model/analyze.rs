@@ -100,6 +100,13 @@ pub fn analyze(data: &Dataset, opts: &Options) -> Result<Report> {
         }
         report.job_metrics = c.job_metrics;
         report.footprints = c.footprints;
+        if let Some(w) = c
+            .footprint_check
+            .as_ref()
+            .and_then(|k| k.warning(opts.capacity.constants.model_warning_ratio))
+        {
+            report.warnings.push(w);
+        }
         report.footprint_check = c.footprint_check;
         report.data_problems.extend(c.footprint_problems);
         report.processes = Some(c.processes);

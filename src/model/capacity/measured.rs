@@ -16,7 +16,7 @@ use super::architecture::ReviewLine;
 use super::footprints::{self, Footprint, Sample, SampleCounts};
 use super::jobs::{classify, is_off_host, JobClass};
 use super::sizing::{holds_processes, Constants, Figures, Resource, MIB};
-use crate::format::{bytes_binary, cores, count};
+use crate::format::{bytes_binary, cores, count, percent};
 use crate::ingest::{Dataset, Micros, RowProblem};
 use crate::model::usage::percentile::quantile_type7;
 use crate::model::usage::sweep::Interval;
@@ -360,6 +360,28 @@ pub struct ModelledItem<'a> {
     pub bytes: f64,
     /// Cores per active process (used figure x calibration factor).
     pub cores: f64,
+}
+
+impl FootprintCheck {
+    /// The plain warning when the model under-estimates the samples (docs/sizing.md 2.3).
+    pub fn warning(&self, ratio: f64) -> Option<String> {
+        let low = |r: Option<f64>| r.filter(|r| *r < ratio);
+        let mut what = Vec::new();
+        if let Some(r) = low(self.memory_ratio) {
+            what.push(format!("memory ({} of the measured peak)", percent(r, 0)));
+        }
+        if let Some(r) = low(self.cpu_ratio) {
+            what.push(format!("CPU ({} of the measured peak)", percent(r, 0)));
+        }
+        (!what.is_empty()).then(|| {
+            format!(
+                "the model under-estimates what the job metrics samples show: {}; sizes \
+                 built on it are too small, so check the per-process figures and settings \
+                 of the sampled items",
+                what.join(" and ")
+            )
+        })
+    }
 }
 
 const MINUTE: Micros = 60_000_000;
