@@ -58,7 +58,7 @@ fn html_is_self_contained() {
     }
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("<style>"));
-    assert_eq!(html.matches("<svg ").count(), 6, "six inline charts");
+    assert_eq!(html.matches("<svg ").count(), 7, "seven inline charts");
 }
 
 #[test]
@@ -74,6 +74,7 @@ fn html_has_the_sections_in_reading_order() {
         "id=\"content\"",
         "id=\"growth\"",
         "id=\"processes\"",
+        "id=\"footprints\"",
         "id=\"sizing\"",
         "id=\"options\"",
         "id=\"review\"",

@@ -3,7 +3,7 @@
 //! holds and uses, where each figure sizing used comes from, the samples set apart, and
 //! the model checked against the samples with a plain warning when it under-estimates.
 
-use super::markup::{Block, Section, Span, Table};
+use super::markup::{Block, Chart, ChartKind, Section, Span, Table};
 use crate::format::{bytes_binary, cores, count, fixed, or_dash, percent};
 use crate::model::capacity::measured::{FootprintCheck, FootprintLine, JobMetricCounts};
 use crate::model::Report;
@@ -30,6 +30,13 @@ pub fn footprints(r: &Report) -> Option<Section> {
         )]));
     } else {
         blocks.push(Block::Table(table(&measured)));
+        blocks.push(Block::Chart(Chart {
+            kind: ChartKind::Footprints,
+            caption: "Memory per process by content item: from the median to the p95 of each \
+                      process's largest sample (bar), up to the largest (line), and the figure \
+                      sizing uses (red)."
+                .into(),
+        }));
     }
     blocks.extend(check(r));
     blocks.push(Block::List(count_lines(r, counts)));

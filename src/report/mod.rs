@@ -10,6 +10,7 @@
 
 pub mod charts;
 mod charts_bars;
+mod charts_footprints;
 pub mod compare;
 pub mod document;
 mod document_capacity;
