@@ -263,6 +263,14 @@ fn scenario_table(z: &Sizing) -> Table {
             ),
             count(s.rejected),
         ]);
+        if let Some(d) = &s.daily_p95 {
+            let mut row = vec![String::new(); 9];
+            row[0] = format!("{}, daily-p95 design", s.name);
+            row[5] = count(d.cores);
+            row[6] = count(d.ram_gib);
+            row[7] = format!("exceeded on {} days", count(d.days_exceeded));
+            t.row(row);
+        }
     }
     t
 }

@@ -10,6 +10,7 @@ mod plan;
 pub mod proc_table;
 pub mod processes;
 pub mod questions;
+pub mod rare_peaks;
 mod resources;
 pub mod scheduler;
 pub mod sizing;

@@ -152,6 +152,11 @@ pub fn capacity(
     let footprint_check = m.check(&modelled_items(&p, &now, factor), &opts.constants);
     let footprints = footprint_lines(&p, &now, &m);
     decision.reasons.extend(parallel_reason(&footprints));
+    if let Some(d) = &sc.now.scenario.daily_p95 {
+        decision
+            .reasons
+            .push(d.reason(opts.design_peak, opts.constants.rare_peak_share));
+    }
     Ok(CapacityReport {
         processes: Processes {
             model: MODEL_NOTE.to_string(),
@@ -540,6 +545,7 @@ impl<'a> Planner<'a> {
             peak_sessions: current.peak_sessions,
             modelled_peak_processes: step_series(&lifted.alive, p.window).peak().0,
             processes_vs_now: (now_design > 0.0).then(|| raw.design_processes / now_design),
+            daily_p95: super::rare_peaks::daily_p95(p, lifted, self.factor, &self.buffer),
             size,
         };
         ScenarioOutcome {

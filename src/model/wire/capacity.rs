@@ -197,6 +197,9 @@ pub struct Scenario {
     pub modelled_peak_processes: u32,
     /// Design processes relative to now (1 for now): below `k` where apps share processes.
     pub processes_vs_now: Option<f64>,
+    /// The daily-p95 design beside the absolute one, when a design series' absolute peak
+    /// is rare (docs/sizing.md section 1); `None` otherwise.
+    pub daily_p95: Option<crate::model::capacity::rare_peaks::DailyP95>,
     /// Cores, RAM, buffer, node and the terms behind them.
     #[serde(flatten)]
     pub size: Size,
