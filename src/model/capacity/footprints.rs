@@ -328,4 +328,46 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(b[&2].first_sample, Timestamp(5 * MIN));
     }
+
+    proptest::proptest! {
+        /// Input order does not matter (without duplicates, where the first copy wins),
+        /// and the figures equal a brute-force oracle: per item, the largest memory of
+        /// any sample, the samples and the processes.
+        #[test]
+        fn shuffled_samples_give_the_same_footprints(
+            raw in proptest::collection::vec((0u32..3, 0u32..4, 0i64..50, 0u32..400, 0u64..64, proptest::option::of(0u32..3)), 1..200),
+            seed in 0u64..1000,
+        ) {
+            let mut seen = std::collections::HashSet::new();
+            let v: Vec<Sample> = raw
+                .into_iter()
+                .filter(|r| seen.insert((r.0, r.1, r.2)))
+                .map(|(c, j, m, cpu, mem, conns)| s(c, j, m, f64::from(cpu) / 100.0, mem * GIB / 8, conns))
+                .collect();
+            let (a, _) = footprints(&v, (0, 40 * MIN), 1.2, &all);
+            let mut w = v.clone();
+            // A deterministic shuffle.
+            let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+            for i in (1..w.len()).rev() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                w.swap(i, (x % (i as u64 + 1)) as usize);
+            }
+            let (b, _) = footprints(&w, (0, 40 * MIN), 1.2, &all);
+            proptest::prop_assert_eq!(&a, &b);
+            for (content, f) in &a {
+                let mine: Vec<&Sample> = v
+                    .iter()
+                    .filter(|x| x.content == *content && x.time < 40 * MIN)
+                    .collect();
+                let jobs: std::collections::BTreeSet<u32> = mine.iter().map(|x| x.job).collect();
+                proptest::prop_assert_eq!(f.memory_bytes_max, mine.iter().map(|x| x.memory).max().unwrap());
+                proptest::prop_assert_eq!(f.samples, mine.len() as u64);
+                proptest::prop_assert_eq!(f.processes_sampled, jobs.len() as u64);
+                proptest::prop_assert!(f.memory_bytes_p50 <= f.memory_bytes_p95);
+                proptest::prop_assert!(f.memory_bytes_p95 <= f.memory_bytes_max);
+            }
+        }
+    }
 }
