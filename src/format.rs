@@ -169,6 +169,17 @@ pub fn gib_of_mib(mib: f64) -> String {
     gib(mib / 1024.0)
 }
 
+/// Memory given in bytes: MiB below a GiB (`300 MiB`, rounded up), GiB from there
+/// (`2.35 GiB`, at most two decimals).
+pub fn bytes_binary(bytes: f64) -> String {
+    let mib = bytes / 1_048_576.0;
+    if mib < 1024.0 {
+        format!("{} MiB", short(mib.ceil(), 0))
+    } else {
+        gib_of_mib(mib)
+    }
+}
+
 /// A duration in seconds, as `42s` (under 90 s), `13m` (under 90 min) or `1.6h`.
 pub fn duration(seconds: f64) -> String {
     if seconds < 90.0 {

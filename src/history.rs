@@ -223,6 +223,7 @@ mod tests {
             ram_gib: Some(8),
             architecture: Some("single-server".into()),
             options: "o1".into(),
+            measured_items: 0,
         }
     }
 

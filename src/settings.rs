@@ -8,6 +8,9 @@
 //! come before the server-wide ones, so for one content item: `--content-setting` >
 //! `[content."GUID"]` > its row in the content export > the scheduler flags
 //! (`--max-processes`, ...) > `[scheduler]` > the built-in default.
+//! Per-process CPU and memory take layers derived from data too, each resolved on its own:
+//! the item's config entry > its measurement > its limit in the content export > the median
+//! of measured items of its mode > `[scheduler]` > the `app_mode` default (docs/sizing.md 2.2).
 //!
 //! The layers are plain serde values, so a layer derived from data (a measured figure, a
 //! median over content of the same mode) slots in as one more entry of the list, without
@@ -153,6 +156,19 @@ pub enum Source {
 pub fn overlay<T: Serialize + DeserializeOwned>(lower: &T, higher: &T) -> Result<T, String> {
     let mut merged = to_value(lower)?;
     merge_into(&mut merged, to_value(higher)?);
+    serde_json::from_value(merged).map_err(|e| e.to_string())
+}
+
+/// The resolved value: `defaults` with every field that `layer` sets laid over it, where
+/// the layer is another type whose field names are the resolved type's (the `[sizing]`
+/// flags over the sizing constants).
+pub fn apply<D, L>(defaults: &D, layer: &L) -> Result<D, String>
+where
+    D: Serialize + DeserializeOwned,
+    L: Serialize,
+{
+    let mut merged = to_value(defaults)?;
+    merge_into(&mut merged, to_value(layer)?);
     serde_json::from_value(merged).map_err(|e| e.to_string())
 }
 

@@ -1,5 +1,5 @@
 //! The HTML report of sample_data in a real browser: headless Chromium (Debian's
-//! `chromium`) loads the file, its DOM must hold the section headings and the six SVG
+//! `chromium`) loads the file, its DOM must hold the section headings and the seven SVG
 //! charts, and its screenshot must show something (not a blank page).
 //!
 //! Without Chromium these tests FAIL, naming the package to install; set
@@ -127,13 +127,26 @@ fn chromium_renders_every_section_and_chart() {
         "<h2>Content</h2>",
         "<h2>History and growth</h2>",
         "<h2>Processes</h2>",
+        "<h2>Measured footprints</h2>",
         "<h2>Sizing</h2>",
         "<h2>Architecture options for this team</h2>",
         "<h2>Scheduler settings to review</h2>",
     ] {
         assert!(dom.contains(heading), "the DOM lacks {heading}");
     }
-    assert_eq!(dom.matches("<svg ").count(), 6, "six charts in the DOM");
+    assert_eq!(dom.matches("<svg ").count(), 7, "seven charts in the DOM");
+    // The footprints section: its table row and its chart, in the browser's DOM.
+    let section = dom
+        .split("<section id=\"footprints\">")
+        .nth(1)
+        .and_then(|s| s.split("</section>").next())
+        .expect("a footprints section");
+    assert!(section.contains("<td>Supply Chain Monitor</td><td>python-shiny</td>"));
+    assert!(section.contains("aria-label=\"Memory per process, by content item\""));
+    assert!(
+        section.contains(">\nHR Headcount Planner\n</text>"),
+        "item labels are SVG text"
+    );
     // Charts were parsed as SVG: their bars, lines and labels are elements.
     assert!(dom.matches("<rect ").count() > 200, "chart bars and cells");
     assert!(dom.matches("<polyline ").count() >= 6, "chart lines");

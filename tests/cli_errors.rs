@@ -163,7 +163,7 @@ fn output_file_is_written_whole_and_format_follows_the_extension() {
         .success()
         .stdout(predicate::str::is_empty());
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
-    assert_eq!(at(&v, "schema_version"), 1);
+    assert_eq!(at(&v, "schema_version"), 2);
     let leftovers: Vec<_> = std::fs::read_dir(f.path())
         .unwrap()
         .filter_map(|e| e.ok())
@@ -367,7 +367,7 @@ fn a_killed_report_write_leaves_the_previous_report_whole() {
         let bytes = std::fs::read(&report).unwrap();
         let v: serde_json::Value = serde_json::from_slice(&bytes)
             .unwrap_or_else(|e| panic!("report damaged after a kill at {delay_ms} ms: {e}"));
-        assert_eq!(v["schema_version"], 1);
+        assert_eq!(v["schema_version"], 2);
     }
 }
 

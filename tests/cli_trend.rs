@@ -77,7 +77,7 @@ fn compare_two_periods_with_hand_checked_deltas() {
     assert_eq!(v["risers"][0]["guid"], APP);
     assert_eq!(v["risers"][0]["change"], 1);
     assert!(v["fallers"].as_array().unwrap().is_empty());
-    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["schema_version"], 2);
 }
 
 #[test]

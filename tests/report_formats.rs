@@ -58,7 +58,7 @@ fn html_is_self_contained() {
     }
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("<style>"));
-    assert_eq!(html.matches("<svg ").count(), 6, "six inline charts");
+    assert_eq!(html.matches("<svg ").count(), 7, "seven inline charts");
 }
 
 #[test]
@@ -74,6 +74,7 @@ fn html_has_the_sections_in_reading_order() {
         "id=\"content\"",
         "id=\"growth\"",
         "id=\"processes\"",
+        "id=\"footprints\"",
         "id=\"sizing\"",
         "id=\"options\"",
         "id=\"review\"",
@@ -165,13 +166,14 @@ fn markdown_of_sample_data_has_every_section_and_no_chart() {
     for h in [
         "# Posit Connect capacity report",
         "## Summary",
-        "> **Recommendation: Single server, scaled vertically, 1 node of 32 cores and 40 GiB**",
+        "> **Recommendation: Single server, scaled vertically, 1 node of 32 cores and 56 GiB**",
         "## The six questions of Posit's scaling guidance",
         "## Concurrency over time",
         "## How regularly the peak occurs",
         "## Content",
         "## History and growth",
         "## Processes",
+        "## Measured footprints",
         "## Sizing",
         "## Architecture options for this team",
         "## Scheduler settings to review",

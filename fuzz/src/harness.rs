@@ -70,6 +70,9 @@ pub fn canonical_header(kind: Kind) -> &'static str {
         Kind::Users => {
             "guid,username,email,first_name,last_name,user_role,locked,created_time,active_time"
         }
+        Kind::JobMetrics => {
+            "timestamp,cpu_fraction,memory_bytes,connections,process_id,content_guid,job_key"
+        }
     }
 }
 
@@ -320,7 +323,8 @@ fn record_origins(ds: &Dataset) -> impl Iterator<Item = Origin> + '_ {
     let j = ds.jobs.iter().map(|r| r.origin);
     let c = ds.content.iter().map(|r| r.origin);
     let u = ds.users.iter().map(|r| r.origin);
-    s.chain(v).chain(j).chain(c).chain(u)
+    let m = ds.job_metrics.iter().map(|r| r.origin);
+    s.chain(v).chain(j).chain(c).chain(u).chain(m)
 }
 
 /// rows, sessions, visits, jobs, content, users, skipped.
@@ -372,7 +376,11 @@ fn check_dataset(ds: &Dataset, name: &str, lenient: bool, decoded: Option<&[u8]>
     assert_eq!(ds.files.len(), 1);
     assert_eq!(ds.files[0].path, Path::new(name));
     let [rows, sessions, visits, jobs, content, users, skipped] = counts(ds);
-    assert_eq!(rows, sessions + visits + jobs + content + users + skipped);
+    let metrics = ds.job_metrics.len() as u64;
+    assert_eq!(
+        rows,
+        sessions + visits + jobs + content + users + metrics + skipped
+    );
     if !lenient {
         assert_eq!(skipped, 0);
     }
@@ -395,6 +403,7 @@ fn check_dataset(ds: &Dataset, name: &str, lenient: bool, decoded: Option<&[u8]>
     check_lines("jobs", &mut ds.jobs.iter().map(|r| r.origin));
     check_lines("content", &mut ds.content.iter().map(|r| r.origin));
     check_lines("users", &mut ds.users.iter().map(|r| r.origin));
+    check_lines("job metrics", &mut ds.job_metrics.iter().map(|r| r.origin));
     let skipped_lines = ds.notes.skipped.iter().map(|p| Origin {
         file: 0,
         line: p.line,
@@ -423,6 +432,10 @@ fn check_dataset(ds: &Dataset, name: &str, lenient: bool, decoded: Option<&[u8]>
     for u in &ds.users {
         assert!(u.created_time.is_none_or(in_range) && u.active_time.is_none_or(in_range));
         assert!(user_id(Some(u.user)));
+    }
+    for m in &ds.job_metrics {
+        assert!(in_range(m.time) && content_id(m.content));
+        assert!((m.job as usize) < ds.job_keys.len() && m.cpu >= 0.0 && m.cpu.is_finite());
     }
 }
 

@@ -29,6 +29,22 @@ pub struct CapacityArgs {
     pub content_setting: Vec<String>,
     #[command(flatten)]
     pub plan: PlanFlags,
+    #[command(flatten)]
+    pub sizing: SizingFlags,
+}
+
+/// The measured-footprint flags, named as the config file's `[sizing]` keys.
+#[derive(Debug, Clone, Default, Args, Serialize)]
+pub struct SizingFlags {
+    /// Fewest samples (serving samples for CPU) from which an item is sized from its job
+    /// metrics [default: 30].
+    #[arg(long, value_name = "N")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_footprint_samples: Option<u64>,
+    /// Least CPU a measured process is sized with, cores [default: 0.25].
+    #[arg(long, value_name = "CORES", value_parser = finite)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_cpu_per_process: Option<f64>,
 }
 
 /// The server-default scheduler flags. Field names are the config file's `[scheduler]`
@@ -116,7 +132,13 @@ impl CapacityArgs {
             Some(path) => config::load(path)?,
             None => Config::default(),
         };
-        file.overlaid(&self.flag_layer()?)
+        let mut merged = file.overlaid(&self.flag_layer()?)?;
+        let s = &self.sizing;
+        if s.min_footprint_samples.is_some() || s.min_cpu_per_process.is_some() {
+            let base = merged.sizing.take().unwrap_or_default();
+            merged.sizing = Some(crate::settings::apply(&base, s).map_err(Error::Usage)?);
+        }
+        Ok(merged)
     }
 
     /// The flags as a config layer: the same keys, so one generic merge lays them over
@@ -251,6 +273,10 @@ mod tests {
                 ..Default::default()
             },
             content_setting: vec!["g1:max_processes=4".into(), "g2:cpu_cores=2".into()],
+            sizing: SizingFlags {
+                min_footprint_samples: Some(10),
+                ..Default::default()
+            },
         };
         let c = args.merged_config().unwrap();
         assert_eq!(c.scheduler.max_processes, Some(8));
@@ -266,5 +292,7 @@ mod tests {
         assert_eq!(c.content["g1"].max_processes, Some(4));
         assert_eq!(c.content["g1"].memory_gib, Some(1.0));
         assert_eq!(c.content["g2"].cpu_cores, Some(2.0));
+        let k = c.sizing.unwrap();
+        assert_eq!((k.min_footprint_samples, k.min_cpu_per_process), (10, 0.25));
     }
 }

@@ -45,12 +45,13 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<Outcome> {
     } else {
         let s = sample::generate(&spec, &args.out).map_err(|e| Error::io(&args.out, e))?;
         eprintln!(
-            "wrote {} files to {} ({} sessions, {} visits, {} jobs)",
+            "wrote {} files to {} ({} sessions, {} visits, {} jobs, {} job metrics samples)",
             count(s.files.len()),
             args.out.display(),
             count(s.sessions_written),
             count(s.visits_written),
-            count(s.jobs_written)
+            count(s.jobs_written),
+            count(s.samples_written)
         );
     }
     Ok(Outcome::default())

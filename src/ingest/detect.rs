@@ -16,6 +16,7 @@
 //! | visits | `content_guid`, `time` |
 //! | content | `guid`, `app_mode` |
 //! | users | `guid`, `username`, `user_role` |
+//! | job metrics | `memory_bytes`, `job_key`, `cpu_fraction` (checked first) |
 
 use std::path::Path;
 
@@ -43,11 +44,13 @@ pub enum Kind {
     Content,
     /// Users (`/v1/users`).
     Users,
+    /// Per-job resource samples (`/v1/content/{guid}/jobs/{key}/metrics`).
+    JobMetrics,
 }
 
 impl Kind {
     /// Every kind, in declaration order.
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::ShinyUsage,
         Kind::Visits,
         Kind::UnifiedUsage,
@@ -56,6 +59,7 @@ impl Kind {
         Kind::Jobs,
         Kind::Content,
         Kind::Users,
+        Kind::JobMetrics,
     ];
 
     /// Position in [`Kind::ALL`].
@@ -74,6 +78,7 @@ impl Kind {
             Kind::Jobs => "jobs",
             Kind::Content => "content",
             Kind::Users => "users",
+            Kind::JobMetrics => "job metrics",
         }
     }
 
@@ -88,6 +93,7 @@ impl Kind {
             Kind::Jobs => "jobs",
             Kind::Content => "content",
             Kind::Users => "users",
+            Kind::JobMetrics => "job_metrics",
         }
     }
 
@@ -121,6 +127,7 @@ impl Kind {
             Kind::Jobs => "content_guid (or app_guid, or app_id to join the content list's id), start_time, end_time, tag[, status or finalized, key, hostname, cluster]",
             Kind::Content => "guid, name, title, app_mode[, content_category, max_processes, ..., owner_guid, created_time]",
             Kind::Users => "guid, username, email, first_name, last_name, user_role[, locked, created_time, active_time]",
+            Kind::JobMetrics => "timestamp, cpu_fraction, memory_bytes, connections, process_id, content_guid, job_key",
         }
     }
 }
@@ -301,6 +308,10 @@ const KNOWN_COLUMNS: &[&str] = &[
     "py_version",
     "first_name",
     "last_name",
+    "job_key",
+    "cpu_fraction",
+    "memory_bytes",
+    "connections",
 ];
 
 /// The columns posit-sdk-py's unified usage fills only for visits: their presence makes a
@@ -311,7 +322,9 @@ pub const VISIT_ONLY_COLUMNS: [&str; 4] = ["variant_key", "rendering_id", "bundl
 pub fn detect_kind(h: &Header) -> Option<Kind> {
     let all = |cols: &[&str]| cols.iter().all(|c| h.has(c));
     let any = |cols: &[&str]| cols.iter().any(|c| h.has(c));
-    if all(&["timestamp", "content_title", "content_guid", "username"]) {
+    if all(&["memory_bytes", "job_key", "cpu_fraction"]) {
+        Some(Kind::JobMetrics)
+    } else if all(&["timestamp", "content_title", "content_guid", "username"]) {
         Some(Kind::DashboardVisits)
     } else if all(&["id", "content_guid", "timestamp"]) {
         Some(Kind::Hits)
@@ -377,6 +390,12 @@ mod tests {
             ("id,pid,key,app_id,app_guid,start_time,end_time,tag,finalized", Kind::Jobs),
             ("guid,name,title,app_mode,owner_guid", Kind::Content),
             ("email,username,user_role,guid", Kind::Users),
+            (
+                "timestamp,cpu_fraction,memory_bytes,connections,process_id,content_guid,job_key",
+                Kind::JobMetrics,
+            ),
+            // Column order is free, and an `id` column does not make it hits.
+            ("id,job_key,content_guid,memory_bytes,timestamp,cpu_fraction", Kind::JobMetrics),
         ];
         for (h, kind) in cases {
             assert_eq!(detect_kind(&header(h)), Some(kind), "{h}");

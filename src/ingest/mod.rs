@@ -10,6 +10,7 @@ pub mod detect;
 pub mod discover;
 pub mod encoding;
 pub mod fast;
+pub mod metrics;
 pub mod progress;
 pub mod reader;
 pub mod records;
@@ -203,6 +204,25 @@ pub struct JobRow {
     pub origin: Origin,
 }
 
+/// One sample of a job metrics export (connect-exports.md 3.3): what one process held
+/// and used at one instant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MetricSample {
+    /// Content id (`Dataset::content_ids`).
+    pub content: u32,
+    /// Job id (`Dataset::job_keys`, the interned job key).
+    pub job: u32,
+    /// When it was taken (µs, UTC).
+    pub time: Micros,
+    /// Cores in use (`cpu_fraction`, read as cores: 1.0 = one core fully busy).
+    pub cpu: f64,
+    /// Memory of the process, bytes.
+    pub memory: u64,
+    /// Open connections; `None` when the sample does not say.
+    pub connections: Option<u32>,
+    pub origin: Origin,
+}
+
 /// A content item from a content export.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContentRow {
@@ -331,6 +351,10 @@ pub struct Dataset {
     pub jobs: Vec<JobRow>,
     pub content: Vec<ContentRow>,
     pub users: Vec<UserRow>,
+    /// Job metrics samples, in file and line order.
+    pub job_metrics: Vec<MetricSample>,
+    /// Job key interner of the samples (`MetricSample::job`).
+    pub job_keys: Interner,
     pub notes: IngestNotes,
 }
 

@@ -11,8 +11,9 @@
 //!
 //! `content_guid` and the time column must hold a value; an empty `user_guid` is an
 //! anonymous visitor; `ended` empty = no end recorded; `data_version` empty = 0. Jobs,
-//! content and users are in [`super::catalog`]. A row is parsed completely before anything
-//! is interned or pushed, so a skipped row leaves no trace.
+//! content and users are in [`super::catalog`], job metrics in [`super::metrics`]. A row
+//! is parsed completely before anything is interned or pushed, so a skipped row leaves no
+//! trace.
 
 use std::path::Path;
 
@@ -345,6 +346,7 @@ enum Parser {
     Jobs(JobCols),
     Content(ContentCols),
     Users(UserCols),
+    Metrics(super::metrics::MetricCols),
 }
 
 impl Parser {
@@ -361,6 +363,7 @@ impl Parser {
             Kind::Jobs => Parser::Jobs(JobCols::new(h, path)?),
             Kind::Content => Parser::Content(ContentCols::new(h, path)?),
             Kind::Users => Parser::Users(UserCols::new(h, path)?),
+            Kind::JobMetrics => Parser::Metrics(super::metrics::MetricCols::new(h, path)?),
         })
     }
 
@@ -372,6 +375,7 @@ impl Parser {
             Parser::Jobs(cols) => cols.apply(row, origin, ds).map(|()| RowClass::Other),
             Parser::Content(cols) => cols.apply(row, origin, ds).map(|()| RowClass::Other),
             Parser::Users(cols) => cols.apply(row, origin, ds).map(|()| RowClass::Other),
+            Parser::Metrics(cols) => cols.apply(row, origin, ds).map(|()| RowClass::Other),
         }
     }
 
@@ -387,7 +391,9 @@ impl Parser {
                 }
             }
             Parser::Points(_) => RowClass::Visit,
-            Parser::Jobs(_) | Parser::Content(_) | Parser::Users(_) => RowClass::Other,
+            Parser::Jobs(_) | Parser::Content(_) | Parser::Users(_) | Parser::Metrics(_) => {
+                RowClass::Other
+            }
         }
     }
 }

@@ -48,6 +48,7 @@ pub fn analyze(data: &Dataset, opts: &Options) -> Result<Report> {
             rows: data.jobs.len() as u64,
             outside_window: 0,
         }),
+        job_metrics: None,
         concurrency: None,
         daily: None,
         weekly: None,
@@ -66,6 +67,8 @@ pub fn analyze(data: &Dataset, opts: &Options) -> Result<Report> {
         },
         processes: None,
         sizing: None,
+        footprints: Vec::new(),
+        footprint_check: None,
         questions: Vec::new(),
         recommendation: None,
         utilisation: None,
@@ -90,6 +93,22 @@ pub fn analyze(data: &Dataset, opts: &Options) -> Result<Report> {
                 .warnings
                 .extend(mostly_outside("job", j.outside_window, j.rows));
         }
+        if let Some(m) = &c.job_metrics {
+            report
+                .warnings
+                .extend(mostly_outside("job metrics", m.outside_window, m.rows));
+        }
+        report.job_metrics = c.job_metrics;
+        report.footprints = c.footprints;
+        if let Some(w) = c
+            .footprint_check
+            .as_ref()
+            .and_then(|k| k.warning(opts.capacity.constants.model_warning_ratio))
+        {
+            report.warnings.push(w);
+        }
+        report.footprint_check = c.footprint_check;
+        report.data_problems.extend(c.footprint_problems);
         report.processes = Some(c.processes);
         report.sizing = Some(c.sizing);
         report.recommendation = Some(c.recommendation);

@@ -14,6 +14,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 pub use super::charts_bars::{growth, sizing, top_content};
+pub use super::charts_footprints::footprints;
 
 use super::markup::escape_html;
 use crate::format::{count, fixed};

@@ -26,6 +26,7 @@ pub fn document(r: &Report) -> Document {
     sections.push(content(r));
     sections.extend(growth(r));
     sections.extend(processes(r, tz));
+    sections.extend(super::document_footprints::footprints(r));
     sections.extend(sizing(r));
     sections.extend(options(r));
     sections.extend(review(r));

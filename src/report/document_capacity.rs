@@ -263,6 +263,14 @@ fn scenario_table(z: &Sizing) -> Table {
             ),
             count(s.rejected),
         ]);
+        if let Some(d) = &s.daily_p95 {
+            let mut row = vec![String::new(); 9];
+            row[0] = format!("{}, daily-p95 design", s.name);
+            row[5] = count(d.cores);
+            row[6] = count(d.ram_gib);
+            row[7] = format!("exceeded on {} days", count(d.days_exceeded));
+            t.row(row);
+        }
     }
     t
 }
@@ -514,6 +522,15 @@ fn counters(r: &Report) -> Table {
             "jobs outside the window".into(),
             count(j.outside_window),
         ]);
+    }
+    if let Some(m) = &r.job_metrics {
+        for (k, v) in [
+            ("job metrics rows read", m.rows),
+            ("duplicate samples", m.duplicates),
+            ("samples outside the window", m.outside_window),
+        ] {
+            counters.row(vec![k.to_string(), count(v)]);
+        }
     }
     counters
 }

@@ -166,6 +166,7 @@ fn chart(r: Option<&Report>, c: &Chart, out: &mut dyn Write) -> io::Result<()> {
         ChartKind::TopContent => charts::top_content(r),
         ChartKind::Growth => charts::growth(r),
         ChartKind::Sizing => charts::sizing(r),
+        ChartKind::Footprints => charts::footprints(r),
     };
     match svg {
         Some(svg) => writeln!(

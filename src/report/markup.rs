@@ -147,6 +147,8 @@ pub enum ChartKind {
     Growth,
     /// Sizing scenarios.
     Sizing,
+    /// Memory per process of each measured item.
+    Footprints,
 }
 
 /// Escapes text for HTML element content and quoted attribute values.

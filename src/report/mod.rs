@@ -10,9 +10,11 @@
 
 pub mod charts;
 mod charts_bars;
+mod charts_footprints;
 pub mod compare;
 pub mod document;
 mod document_capacity;
+mod document_footprints;
 pub mod html;
 pub mod json;
 pub mod markdown;

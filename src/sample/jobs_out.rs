@@ -187,18 +187,43 @@ fn write_row<W: Write>(w: &mut W, cat: &Catalog, n: &Numbered, heartbeat: Secs) 
     w.write_all(b",\"connect01\",NA,NA,\"rstudio-connect\"\n")
 }
 
-/// Writes jobs.csv; returns the row count.
+/// A job as jobs.csv lists it: what the job metrics generator samples.
+#[derive(Clone, Debug)]
+pub struct Written {
+    /// Content index.
+    pub content: usize,
+    /// The `tag`.
+    pub tag: &'static str,
+    /// Start, and end (`None` = still running).
+    pub start: Secs,
+    pub end: Option<Secs>,
+    /// The job `key`.
+    pub key: String,
+    /// The process id.
+    pub pid: u64,
+}
+
+/// Writes jobs.csv; returns the jobs as written, in file order.
 pub fn write_jobs<W: Write>(
     w: &mut W,
     cat: &Catalog,
     jobs: &[Job],
     rng: &mut StdRng,
-) -> io::Result<u64> {
+) -> io::Result<Vec<Written>> {
     write_header(w, &HEADER)?;
+    let mut written = Vec::with_capacity(jobs.len());
     for n in number(jobs, rng) {
         let last = n.job.end.unwrap_or(cat.window_end);
         let heartbeat = (last - rng.gen_range(1..30)).max(n.job.start);
         write_row(w, cat, &n, heartbeat)?;
+        written.push(Written {
+            content: n.job.content,
+            tag: n.job.tag,
+            start: n.job.start,
+            end: n.job.end,
+            key: n.key,
+            pid: n.pid,
+        });
     }
-    Ok(jobs.len() as u64)
+    Ok(written)
 }

@@ -9,6 +9,7 @@
 //! | `jobs.csv` | `get_jobs()` + `write.csv`: spec 3.2 column order, naive UTC |
 //! | `content.csv` | `get_content()` + `write.csv` |
 //! | `users.csv` | `get_users()` + `write.csv` |
+//! | `job_metrics.csv` | the jobs' metrics endpoint as `fetch` writes it: RFC 3339 `Z` |
 //!
 //! The same [`SampleSpec`] always gives byte-identical files: every part draws from its
 //! own `StdRng` stream derived from the seed, and nothing reads the clock or iterates a
@@ -19,6 +20,7 @@ mod catalog;
 mod fmt;
 mod jobs;
 mod jobs_out;
+mod metrics;
 mod rhythm;
 mod sessions;
 mod tables;
@@ -46,6 +48,8 @@ pub const JOBS_FILE: &str = "jobs.csv";
 pub const CONTENT_FILE: &str = "content.csv";
 /// Users with roles.
 pub const USERS_FILE: &str = "users.csv";
+/// Per-process CPU and memory samples of some items.
+pub const METRICS_FILE: &str = "job_metrics.csv";
 
 /// What to generate.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,6 +93,8 @@ pub struct SampleSummary {
     pub visits_written: u64,
     /// Rows of jobs.csv.
     pub jobs_written: u64,
+    /// Rows of job_metrics.csv.
+    pub samples_written: u64,
 }
 
 /// Independent RNG streams, so adding draws to one part never changes another file.
@@ -99,6 +105,7 @@ enum Stream {
     Visits = 3,
     Jobs = 4,
     Users = 5,
+    Metrics = 6,
 }
 
 fn rng(seed: u64, stream: Stream) -> StdRng {
@@ -169,8 +176,12 @@ pub fn generate(spec: &SampleSpec, out_dir: &Path) -> io::Result<SampleSummary> 
     let mut all_jobs = session_jobs.finish(cat.window_end);
     all_jobs.extend(jobs::api_jobs(&cat, &visits));
     all_jobs.extend(jobs_out::content_jobs(&cat, &mut jrng));
-    let jobs_written = write_atomic(&path(JOBS_FILE), |w| {
+    let written = write_atomic(&path(JOBS_FILE), |w| {
         jobs_out::write_jobs(w, &cat, &all_jobs, &mut jrng)
+    })?;
+    let samples_written = write_atomic(&path(METRICS_FILE), |w| {
+        let mut mrng = rng(spec.seed, Stream::Metrics);
+        metrics::write_metrics(w, &cat, &written, &mut mrng)
     })?;
     write_atomic(&path(CONTENT_FILE), |w| tables::write_content(w, &cat))?;
     let mut urng = rng(spec.seed, Stream::Users);
@@ -178,12 +189,20 @@ pub fn generate(spec: &SampleSpec, out_dir: &Path) -> io::Result<SampleSummary> 
         tables::write_users(w, &cat, &activity, &mut urng)
     })?;
     Ok(SampleSummary {
-        files: [SHINY_FILE, VISITS_FILE, JOBS_FILE, CONTENT_FILE, USERS_FILE]
-            .map(path)
-            .to_vec(),
+        files: [
+            SHINY_FILE,
+            VISITS_FILE,
+            JOBS_FILE,
+            METRICS_FILE,
+            CONTENT_FILE,
+            USERS_FILE,
+        ]
+        .map(path)
+        .to_vec(),
         sessions_written,
         visits_written,
-        jobs_written,
+        jobs_written: written.len() as u64,
+        samples_written,
     })
 }
 

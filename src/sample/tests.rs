@@ -41,7 +41,14 @@ fn sample_is_deterministic() {
     let other = tempfile::tempdir().unwrap();
     let summary = generate(&SampleSpec::default(), other.path()).unwrap();
     assert_eq!(summary.sessions_written, fixture().summary.sessions_written);
-    for name in [SHINY_FILE, VISITS_FILE, JOBS_FILE, CONTENT_FILE, USERS_FILE] {
+    for name in [
+        SHINY_FILE,
+        VISITS_FILE,
+        JOBS_FILE,
+        CONTENT_FILE,
+        USERS_FILE,
+        METRICS_FILE,
+    ] {
         let again = fs::read(other.path().join(name)).unwrap();
         assert!(
             read(name).as_bytes() == again.as_slice(),
@@ -52,7 +59,7 @@ fn sample_is_deterministic() {
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
-    assert_eq!(names.len(), 5, "no .tmp file left behind: {names:?}");
+    assert_eq!(names.len(), 6, "no .tmp file left behind: {names:?}");
 }
 
 #[test]
@@ -106,6 +113,8 @@ fn sample_row_counts_are_in_range() {
     assert_eq!(rows(SHINY_FILE).len() as u64, s.sessions_written);
     assert_eq!(rows(CONTENT_FILE).len(), 30);
     assert_eq!(rows(USERS_FILE).len(), 120);
+    assert_eq!(rows(METRICS_FILE).len() as u64, s.samples_written);
+    assert!((5_000..=40_000).contains(&s.samples_written), "{s:?}");
 }
 
 #[test]
@@ -224,7 +233,7 @@ fn sample_writes_a_tiny_spec() {
         ..SampleSpec::default()
     };
     let summary = generate(&spec, dir.path()).unwrap();
-    assert_eq!(summary.files.len(), 5);
+    assert_eq!(summary.files.len(), 6);
     assert!(summary.sessions_written <= 40, "{summary:?}");
 }
 

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use super::sizing::{holds_processes, node_shape, Constants, Node, Resource, Size};
+use super::sizing::{holds_processes, node_shape, Constants, Node, Resource, ResourceSource, Size};
 use crate::format::{cores, count, gib, gib_of_mib, percent_points, percent_short, short};
 
 /// The three deployment options of the scaling chapter.
@@ -76,6 +76,8 @@ pub struct ContentDemand {
     pub peak_sessions: u32,
     /// Nodes the per-node limits above apply to (`--nodes`).
     pub nodes: u32,
+    /// The largest memory a sampled process reached, bytes; `None` without samples.
+    pub memory_bytes_max: Option<u64>,
 }
 
 /// Everything the decision reads.
@@ -107,12 +109,20 @@ pub struct PodResources {
     pub guid: String,
     /// Content title, when known.
     pub title: Option<String>,
-    /// CPU request and limit in millicores (equal, so the pod is in the Guaranteed class).
+    /// CPU request in millicores: the figure sizing uses.
     pub cpu_millicores: u64,
-    /// Memory request and limit in MiB.
+    /// Memory request in MiB: the figure sizing uses.
     pub memory_mib: u64,
-    /// Where the figures came from (`app-mode-default`, `config`, `content-export`).
-    pub source: String,
+    /// Memory limit in MiB: the largest memory a sampled process reached, rounded up to a
+    /// MiB, or the request when larger (or without samples).
+    pub memory_limit_mib: u64,
+    /// Always `None`: a CPU limit throttles a process that needs a burst.
+    pub cpu_limit_millicores: Option<u64>,
+    /// Where the CPU request came from (`config`, `measured`, `limit`, `mode-median`,
+    /// `default`).
+    pub cpu_source: ResourceSource,
+    /// Where the memory request came from.
+    pub memory_source: ResourceSource,
 }
 
 /// The recommended architecture and how to lay it out.
@@ -558,18 +568,16 @@ fn pod_resources(content: &[ContentDemand]) -> Vec<PodResources> {
         .into_iter()
         .filter(|c| holds_processes(c.app_mode.as_deref()))
         .map(|c| {
-            let (cpu, mem) = (c.resource.cpu_source, c.resource.memory_source);
-            let source = if cpu == mem {
-                cpu.as_str().to_string()
-            } else {
-                format!("cpu {}, memory {}", cpu.as_str(), mem.as_str())
-            };
+            let max_mib = c.memory_bytes_max.map_or(0, |b| b.div_ceil(1 << 20));
             PodResources {
                 guid: c.guid.clone(),
                 title: c.title.clone(),
                 cpu_millicores: c.resource.millicores,
                 memory_mib: c.resource.mib,
-                source,
+                memory_limit_mib: max_mib.max(c.resource.mib),
+                cpu_limit_millicores: None,
+                cpu_source: c.resource.cpu_source,
+                memory_source: c.resource.memory_source,
             }
         })
         .collect()

@@ -39,6 +39,7 @@ fn content(guid: &str, peak: u32, resource: Resource) -> ContentDemand {
         max_conns: 20,
         rejected: 0,
         warm_idle_fraction: None,
+        memory_bytes_max: None,
     }
 }
 
@@ -314,7 +315,7 @@ fn pod_requests_skip_static_content() {
         cpu_cores: Some(0.5),
         ..Default::default()
     };
-    let api_resource = resource(Some("api"), &[(ResourceSource::ContentExport, &limit)]);
+    let api_resource = resource(Some("api"), &[(ResourceSource::Limit, &limit)]);
     let api = content("b-api", 1, api_resource);
     f.content = vec![api, report];
     let r = f.decide();
@@ -324,7 +325,19 @@ fn pod_requests_skip_static_content() {
         (p.guid.as_str(), p.cpu_millicores, p.memory_mib),
         ("b-api", 500, 512)
     );
-    assert_eq!(p.source, "cpu content-export, memory app-mode-default");
+    assert_eq!(
+        (p.cpu_source, p.memory_source),
+        (ResourceSource::Limit, ResourceSource::Default)
+    );
+    // No samples: the memory limit is the request; never a CPU limit.
+    assert_eq!((p.memory_limit_mib, p.cpu_limit_millicores), (512, None));
+    // A sampled process reached 700 MiB and 1 byte: the limit rounds it up to 701 MiB.
+    f.content[0].memory_bytes_max = Some(700 * 1024 * 1024 + 1);
+    let r = f.decide();
+    assert_eq!(r.kubernetes_requests[0].memory_limit_mib, 701);
+    // Below the request, the request is the limit.
+    f.content[0].memory_bytes_max = Some(100);
+    assert_eq!(f.decide().kubernetes_requests[0].memory_limit_mib, 512);
 }
 
 #[test]

@@ -55,6 +55,8 @@ pub struct ScenarioInputs<'a> {
     /// Measured on-host interactive jobs of APIs, by content id: an API records requests,
     /// not sessions, so with jobs its processes are the measured ones.
     pub api_jobs: BTreeMap<u32, Vec<Interval>>,
+    /// The largest memory a sampled process of an item reached, bytes, by content id.
+    pub memory_max: HashMap<u32, u64>,
 }
 
 impl ScenarioInputs<'_> {
@@ -568,6 +570,7 @@ pub fn content_demands(
                     warm_idle_fraction(run, p.window)
                 },
                 peak_sessions: session_peaks.get(&run.content).copied().unwrap_or(0),
+                memory_bytes_max: p.memory_max.get(&run.content).copied(),
                 nodes: p.opts.nodes.max(1),
             }
         })
@@ -631,7 +634,7 @@ pub fn resource_lines(p: &ScenarioInputs, now: &ScenarioReplay) -> Vec<ResourceL
         .into_iter()
         .map(|((mode, mc, mib, source), mut names)| {
             names.sort();
-            let defaulted = source == sizing::ResourceSource::AppModeDefault.as_str();
+            let defaulted = source == sizing::ResourceSource::Default.as_str();
             ResourceLine {
                 app_mode: mode,
                 content: names.len() as u64,

@@ -15,34 +15,20 @@
 //! `(content, job, timestamp)` count once (the first in input order), and copies whose
 //! values differ are counted apart so the report can list them.
 //!
-//! Not yet wired in: no ingester produces samples and sizing does not read these figures
-//! yet (issue 15).
+//! [`super::measured`] decides which processes are interactive, and sizing uses these
+//! figures (docs/sizing.md 2.2).
 
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::ingest::Micros;
+use crate::ingest::{Micros, Origin, MAX_LISTED};
 use crate::model::usage::percentile::quantile_type7;
 use crate::model::usage::time::Timestamp;
 
-/// One metrics sample as the model reads it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Sample {
-    /// Content id.
-    pub content: u32,
-    /// Job id (the interned job key).
-    pub job: u32,
-    /// When it was taken (µs, UTC).
-    pub time: Micros,
-    /// Cores in use (1.0 = one core fully busy).
-    pub cpu: f64,
-    /// Memory of the process, bytes.
-    pub memory: u64,
-    /// Open connections; `None` when the sample does not say.
-    pub connections: Option<u32>,
-}
+/// One metrics sample as the model reads it (ingest's row, with its origin).
+pub use crate::ingest::MetricSample as Sample;
 
 /// One content item's measured footprint.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -84,6 +70,10 @@ pub struct SampleCounts {
     pub conflicting: u64,
     /// Samples outside the window.
     pub outside_window: u64,
+    /// Where the first conflicting copies are (at most [`MAX_LISTED`]), for the report's
+    /// data problems.
+    #[serde(skip)]
+    pub conflicts: Vec<Origin>,
 }
 
 /// Footprints per content id of `samples` within `window`, with the counts. Only the
@@ -96,23 +86,45 @@ pub fn footprints(
     parallel_cores: f64,
     interactive: &(dyn Fn(u32, u32) -> bool + Sync),
 ) -> (BTreeMap<u32, Footprint>, SampleCounts) {
-    let mut counts = SampleCounts {
-        rows: samples.len() as u64,
-        ..Default::default()
-    };
-    let kept = dedup_in_window(samples, window, &mut counts);
+    let mut counts = SampleCounts::default();
+    let kept = kept(samples, window, &mut counts);
+    (per_item(&kept, parallel_cores, interactive), counts)
+}
+
+/// The samples kept (in the window, one per instant of a process), sorted by (content,
+/// job, time), and what happened to the others.
+pub fn kept(
+    samples: &[Sample],
+    window: (Micros, Micros),
+    counts: &mut SampleCounts,
+) -> Vec<Sample> {
+    counts.rows = samples.len() as u64;
+    dedup_in_window(samples, window, counts)
+}
+
+/// The processes of `kept` (as [`kept`] sorts them): runs of one `(content, job)`.
+pub fn processes(kept: &[Sample]) -> impl Iterator<Item = &[Sample]> {
+    kept.chunk_by(|a, b| (a.content, a.job) == (b.content, b.job))
+}
+
+/// Footprints per content id of the kept samples of the processes `interactive` accepts,
+/// items in parallel.
+pub fn per_item(
+    kept: &[Sample],
+    parallel_cores: f64,
+    interactive: &(dyn Fn(u32, u32) -> bool + Sync),
+) -> BTreeMap<u32, Footprint> {
     let mut by_content: BTreeMap<u32, Vec<&[Sample]>> = BTreeMap::new();
-    for process in kept.chunk_by(|a, b| (a.content, a.job) == (b.content, b.job)) {
+    for process in processes(kept) {
         let s = process[0];
         if interactive(s.content, s.job) {
             by_content.entry(s.content).or_default().push(process);
         }
     }
-    let out = by_content
+    by_content
         .into_par_iter()
         .map(|(content, processes)| (content, item(&processes, parallel_cores)))
-        .collect();
-    (out, counts)
+        .collect()
 }
 
 /// Samples inside `[window.0, window.1)`, sorted by (content, job, time), one per instant
@@ -138,6 +150,9 @@ fn dedup_in_window(
                 counts.duplicates += 1;
                 if !same_values(l, &s) {
                     counts.conflicting += 1;
+                    if counts.conflicts.len() < MAX_LISTED {
+                        counts.conflicts.push(s.origin);
+                    }
                 }
             }
             _ => out.push(s),
@@ -208,6 +223,7 @@ mod tests {
             cpu,
             memory,
             connections: conns,
+            origin: Origin { file: 0, line: 0 },
         }
     }
 
@@ -288,7 +304,8 @@ mod tests {
                 rows: 5,
                 duplicates: 2,
                 conflicting: 1,
-                outside_window: 2
+                outside_window: 2,
+                conflicts: vec![Origin { file: 0, line: 0 }],
             }
         );
         assert_eq!(f[&1].memory_bytes_max, GIB);
@@ -310,5 +327,47 @@ mod tests {
         let (b, _) = footprints(&v, (0, 100 * MIN), 1.2, &not_job_2);
         assert_eq!(a, b);
         assert_eq!(b[&2].first_sample, Timestamp(5 * MIN));
+    }
+
+    proptest::proptest! {
+        /// Input order does not matter (without duplicates, where the first copy wins),
+        /// and the figures equal a brute-force oracle: per item, the largest memory of
+        /// any sample, the samples and the processes.
+        #[test]
+        fn shuffled_samples_give_the_same_footprints(
+            raw in proptest::collection::vec((0u32..3, 0u32..4, 0i64..50, 0u32..400, 0u64..64, proptest::option::of(0u32..3)), 1..200),
+            seed in 0u64..1000,
+        ) {
+            let mut seen = std::collections::HashSet::new();
+            let v: Vec<Sample> = raw
+                .into_iter()
+                .filter(|r| seen.insert((r.0, r.1, r.2)))
+                .map(|(c, j, m, cpu, mem, conns)| s(c, j, m, f64::from(cpu) / 100.0, mem * GIB / 8, conns))
+                .collect();
+            let (a, _) = footprints(&v, (0, 40 * MIN), 1.2, &all);
+            let mut w = v.clone();
+            // A deterministic shuffle.
+            let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+            for i in (1..w.len()).rev() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                w.swap(i, (x % (i as u64 + 1)) as usize);
+            }
+            let (b, _) = footprints(&w, (0, 40 * MIN), 1.2, &all);
+            proptest::prop_assert_eq!(&a, &b);
+            for (content, f) in &a {
+                let mine: Vec<&Sample> = v
+                    .iter()
+                    .filter(|x| x.content == *content && x.time < 40 * MIN)
+                    .collect();
+                let jobs: std::collections::BTreeSet<u32> = mine.iter().map(|x| x.job).collect();
+                proptest::prop_assert_eq!(f.memory_bytes_max, mine.iter().map(|x| x.memory).max().unwrap());
+                proptest::prop_assert_eq!(f.samples, mine.len() as u64);
+                proptest::prop_assert_eq!(f.processes_sampled, jobs.len() as u64);
+                proptest::prop_assert!(f.memory_bytes_p50 <= f.memory_bytes_p95);
+                proptest::prop_assert!(f.memory_bytes_p95 <= f.memory_bytes_max);
+            }
+        }
     }
 }

@@ -5,10 +5,13 @@ pub mod architecture;
 pub mod demand;
 pub mod footprints;
 pub mod jobs;
+pub mod measured;
 mod plan;
 pub mod proc_table;
 pub mod processes;
 pub mod questions;
+pub mod rare_peaks;
+mod resources;
 pub mod scheduler;
 pub mod sizing;
 

@@ -17,14 +17,14 @@ use super::demand::{
     ReplayLimits, ReplaySessions, ScenarioInputs, ScenarioReplay,
 };
 use super::jobs::{self, JobClass, JobIntervals, ModelVsMeasured};
+use super::measured::{self, Measurements};
 use super::processes::{
     guid_ranks, peak_per_minute, process_stats, resolve_settings, warm_idle_fraction,
     SettingsSource,
 };
+use super::resources::{footprint_lines, modelled_items, parallel_reason, size_items};
 use super::scheduler::{Copies, Settings};
-use super::sizing::{
-    self, buffer, population_cv, Buffer, BufferInputs, Constants, Resource, ResourceSource, Size,
-};
+use super::sizing::{self, buffer, population_cv, Buffer, BufferInputs, Constants, Size};
 use crate::error::Result;
 use crate::ingest::{ContentRow, Dataset};
 use crate::model::usage::buckets::{buckets, BucketKind};
@@ -121,7 +121,9 @@ pub fn capacity(
 ) -> Result<CapacityReport> {
     let job_iv: Option<JobIntervals> =
         (!data.jobs.is_empty()).then(|| jobs::job_intervals(&data.jobs, window, open_cap));
-    let p = prepare(data, norm, window, tz, opts, swept, job_iv.as_ref())?;
+    let m = Measurements::of(data, window, &opts.constants);
+    let mut p = prepare(data, norm, window, tz, opts, swept, job_iv.as_ref())?;
+    size_items(&mut p, &m);
     let mut notes = Vec::new();
     // What the server does with today's settings.
     let now = replay_scenario(&p, 1.0, &p.settings, ReplayLimits::Current);
@@ -143,8 +145,18 @@ pub fn capacity(
         decision.reasons.insert(0, text.clone());
         decision.insufficient_data = Some(text);
     }
-    let review = settings_to_review(&sc.now.current, &opts.constants);
+    let mut review = settings_to_review(&sc.now.current, &opts.constants);
+    review.extend(measured::review(data, &m));
     let storage = decision.storage_and_database.clone();
+    let factor = cal.factor.unwrap_or(1.0);
+    let footprint_check = m.check(&modelled_items(&p, &now, factor), &opts.constants);
+    let footprints = footprint_lines(&p, &now, &m);
+    decision.reasons.extend(parallel_reason(&footprints));
+    if let Some(d) = &sc.now.scenario.daily_p95 {
+        decision
+            .reasons
+            .push(d.reason(opts.design_peak, opts.constants.rare_peak_share));
+    }
     Ok(CapacityReport {
         processes: Processes {
             model: MODEL_NOTE.to_string(),
@@ -171,6 +183,10 @@ pub fn capacity(
             scaled: sc.scaled.map(|s| s.decision),
             settings_to_review: review,
         },
+        footprints,
+        footprint_check,
+        job_metrics: m.any().then(|| m.counts.clone()),
+        footprint_problems: m.problems(data),
     })
 }
 
@@ -247,9 +263,6 @@ fn prepare<'a>(
     for (id, r) in content_rank.iter().enumerate() {
         rank_to_id[*r as usize] = id as u32;
     }
-    let resources = (0..data.content_ids.len() as u32)
-        .map(|id| (id, item_resource(data, opts, rows.get(&id).copied(), id)))
-        .collect();
     let renders: Vec<Interval> = job_iv
         .iter()
         .flat_map(|j| j.on_host.iter())
@@ -269,39 +282,14 @@ fn prepare<'a>(
         opts,
         settings,
         rows,
-        resources,
         rank_to_id,
         sessions: ReplaySessions::from_sessions(&norm.sessions, &content_rank, window)
             .knowing_peak(swept.peak_sessions),
         renders,
         api_jobs,
+        resources: HashMap::new(),
+        memory_max: HashMap::new(),
     })
-}
-
-/// CPU and memory per process of one item: its config entry, then its export limits,
-/// then the server-wide config, then the `app_mode` table.
-fn item_resource(
-    data: &Dataset,
-    opts: &CapacityOptions,
-    row: Option<&ContentRow>,
-    id: u32,
-) -> Resource {
-    let none = ProcessSettings::default();
-    let guid = data.content_ids.name(id);
-    sizing::resource(
-        row.and_then(|r| r.app_mode.as_deref()),
-        &[
-            (
-                ResourceSource::Config,
-                opts.content.get(guid).unwrap_or(&none),
-            ),
-            (
-                ResourceSource::ContentExport,
-                row.map_or(&none, |r| &r.settings),
-            ),
-            (ResourceSource::Config, &opts.server_resources),
-        ],
-    )
 }
 
 /// What the jobs say of the model: measured processes, the comparison, and the factor
@@ -561,6 +549,7 @@ impl<'a> Planner<'a> {
             peak_sessions: current.peak_sessions,
             modelled_peak_processes: step_series(&lifted.alive, p.window).peak().0,
             processes_vs_now: (now_design > 0.0).then(|| raw.design_processes / now_design),
+            daily_p95: super::rare_peaks::daily_p95(p, lifted, self.factor, &self.buffer),
             size,
         };
         ScenarioOutcome {

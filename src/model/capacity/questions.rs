@@ -213,6 +213,13 @@ fn processes_per_content(r: &Report) -> Answer {
             count(e.rejected)
         ));
     }
+    text.push_str(&parallel_sentence(r));
+    let parallel: Vec<&str> = r
+        .footprints
+        .iter()
+        .filter(|f| f.measured.as_ref().is_some_and(|m| m.footprint.parallel))
+        .map(|f| f.guid.as_str())
+        .collect();
     answer(
         4,
         "processes_per_content",
@@ -236,8 +243,52 @@ fn processes_per_content(r: &Report) -> Answer {
                 json!(p.measured.as_ref().and_then(|m| m.p95)),
             ),
             ("rejected", json!(e.rejected)),
+            ("parallel", json!(parallel)),
         ],
     )
+}
+
+/// Which measured items parallelise their code (docs/sizing.md 2.1): the guidance asks to
+/// "confirm if users are parallelizing their code". Empty without job metrics.
+fn parallel_sentence(r: &Report) -> String {
+    let measured: Vec<_> = r
+        .footprints
+        .iter()
+        .filter_map(|f| Some((f, f.measured.as_ref()?)))
+        .collect();
+    if measured.is_empty() {
+        return String::new();
+    }
+    let threshold = r
+        .sizing
+        .as_ref()
+        .map_or(1.2, |z| z.constants.parallel_cores);
+    let names: Vec<String> = measured
+        .iter()
+        .filter(|(_, m)| m.footprint.parallel)
+        .map(|(f, m)| {
+            let name = f.title.clone().unwrap_or_else(|| f.guid.clone());
+            format!(
+                "\"{name}\" ({} at p95)",
+                crate::format::cores(m.footprint.cpu_p95.unwrap_or(0.0))
+            )
+        })
+        .collect();
+    if names.is_empty() {
+        format!(
+            " Job metrics of {} items: none uses more than {} per process while serving \
+             (p95), so one core per concurrent process holds.",
+            count(measured.len()),
+            crate::format::cores(threshold)
+        )
+    } else {
+        format!(
+            " Parallelised code (serving CPU p95 above {} per process): {}; confirm with \
+             their publishers, they are sized from their measured CPU.",
+            crate::format::cores(threshold),
+            names.join(", ")
+        )
+    }
 }
 
 fn load(r: &Report) -> Answer {

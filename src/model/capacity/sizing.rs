@@ -42,6 +42,23 @@ pub struct Constants {
     /// Fewest sessions and measured interactive jobs (together) from which the data
     /// supports a size.
     pub min_sessions_and_jobs: u64,
+    /// Cores at a content item's serving CPU p95 above which it counts as parallelised
+    /// (docs/sizing.md 2.1).
+    pub parallel_cores: f64,
+    /// Fewest samples (for memory) or serving samples (for CPU) from which an item is
+    /// sized from its measurements (`--min-footprint-samples`).
+    pub min_footprint_samples: u64,
+    /// Least CPU a measured process is sized with, cores (`--min-cpu-per-process`): one-
+    /// minute samples hide sub-minute bursts of single-threaded R and Python.
+    pub min_cpu_per_process: f64,
+    /// Fewest measured items of one `app_mode` whose median sizes the others of that mode.
+    pub mode_median_min_items: u64,
+    /// Modelled / measured ratio below which the report warns that the model
+    /// under-estimates (docs/sizing.md 2.3).
+    pub model_warning_ratio: f64,
+    /// Share of days below which peaks reaching 90 % of the absolute peak count as rare
+    /// (docs/sizing.md section 1; reserved: the report does not use it yet).
+    pub rare_peak_share: f64,
 }
 
 impl Default for Constants {
@@ -59,54 +76,77 @@ impl Default for Constants {
             warm_idle_share: 0.5,
             min_window_days: 14.0,
             min_sessions_and_jobs: 100,
+            parallel_cores: 1.2,
+            min_footprint_samples: 30,
+            min_cpu_per_process: 0.25,
+            mode_median_min_items: 3,
+            model_warning_ratio: 0.8,
+            rare_peak_share: 0.05,
         }
     }
 }
 
-/// Where a per-process figure came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+/// Where a per-process figure came from (docs/sizing.md 2.2), in precedence order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ResourceSource {
-    /// The `app_mode` table of docs/sizing.md section 2.
-    AppModeDefault,
-    /// The config file or the flags: the item's `[content."GUID"]` entry or
-    /// `--content-setting`, else the server-wide `[scheduler]` figure (below the export).
+    /// A per-content entry of the config file or `--content-setting` (and, below the
+    /// measured figures, the server-wide `[scheduler]` figure).
     Config,
+    /// The item's job metrics samples (docs/sizing.md 2.1).
+    Measured,
     /// The content export's `cpu_limit` / `memory_limit`.
-    ContentExport,
+    Limit,
+    /// The median of the measured figures of items with the same `app_mode`.
+    ModeMedian,
+    /// The `app_mode` table of docs/sizing.md 2.2.
+    Default,
 }
 
 impl ResourceSource {
-    /// The JSON spelling (`app-mode-default`, `config`, `content-export`).
+    /// The JSON spelling (`config`, `measured`, `limit`, `mode-median`, `default`).
     pub fn as_str(self) -> &'static str {
         match self {
-            ResourceSource::AppModeDefault => "app-mode-default",
             ResourceSource::Config => "config",
-            ResourceSource::ContentExport => "content-export",
+            ResourceSource::Measured => "measured",
+            ResourceSource::Limit => "limit",
+            ResourceSource::ModeMedian => "mode-median",
+            ResourceSource::Default => "default",
         }
     }
 }
 
 /// CPU and memory one process of a content item needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Resource {
-    /// CPU per process in millicores (1000 = one core).
+    /// CPU per process in millicores (1000 = one core), rounded up: the sizes use this.
     pub millicores: u64,
-    /// Memory per process in MiB.
+    /// Memory per process in MiB, rounded up: the sizes use this.
     pub mib: u64,
     /// Where `millicores` came from.
     pub cpu_source: ResourceSource,
     /// Where `mib` came from.
     pub memory_source: ResourceSource,
+    /// Cores per process before rounding (`footprints[].cpu`).
+    #[serde(skip)]
+    pub cpu: f64,
+    /// Bytes per process before rounding (`footprints[].memory_bytes`).
+    #[serde(skip)]
+    pub memory_bytes: f64,
 }
+
+/// Bytes in a MiB.
+pub const MIB: f64 = 1_048_576.0;
 
 impl Resource {
     const fn table(millicores: u64, mib: u64) -> Resource {
         Resource {
             millicores,
             mib,
-            cpu_source: ResourceSource::AppModeDefault,
-            memory_source: ResourceSource::AppModeDefault,
+            cpu_source: ResourceSource::Default,
+            memory_source: ResourceSource::Default,
+            cpu: millicores as f64 / 1000.0,
+            memory_bytes: mib as f64 * MIB,
         }
     }
 }
@@ -134,37 +174,57 @@ pub fn default_resource(app_mode: Option<&str>) -> Resource {
     }
 }
 
+/// Candidate per-process figures of one source: cores and bytes, each `None` when the
+/// source does not set it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Figures {
+    /// Cores per process.
+    pub cores: Option<f64>,
+    /// Bytes per process.
+    pub bytes: Option<f64>,
+}
+
+impl Figures {
+    /// The CPU and memory a settings layer sets (`cpu_cores`, `memory_gib`).
+    pub fn of(s: &ProcessSettings) -> Figures {
+        Figures {
+            cores: s.cpu_cores,
+            bytes: s.memory_gib.map(|g| g * 1024.0 * MIB),
+        }
+    }
+}
+
 /// Per-process figures for one content item, CPU and memory each on its own: the first
-/// of `layers` (highest precedence first: the item's config, the content export's limits,
-/// the server-wide config) that sets a usable value, else the `app_mode` table. Values
-/// that are zero, negative or not finite are ignored.
-pub fn resource(app_mode: Option<&str>, layers: &[(ResourceSource, &ProcessSettings)]) -> Resource {
+/// of `layers` (highest precedence first) that sets a usable value, else the `app_mode`
+/// table. Values that are zero, negative or not finite are ignored. The used figures are
+/// rounded up to a whole millicore (at least 1) and a whole MiB.
+pub fn resolve(app_mode: Option<&str>, layers: &[(ResourceSource, Figures)]) -> Resource {
     let mut r = default_resource(app_mode);
-    let cpu = layers
+    let usable = |v: Option<f64>| v.filter(|v| v.is_finite() && *v > 0.0);
+    if let Some((cores, src)) = layers
         .iter()
-        .find_map(|(src, l)| l.cpu_cores.and_then(cores_to_millicores).map(|m| (m, *src)));
-    if let Some((m, src)) = cpu {
-        r.millicores = m;
+        .find_map(|(src, f)| usable(f.cores).map(|c| (c, *src)))
+    {
+        r.cpu = cores;
+        r.millicores = ceil_noise(cores * 1000.0).max(1);
         r.cpu_source = src;
     }
-    let mem = layers
+    if let Some((bytes, src)) = layers
         .iter()
-        .find_map(|(src, l)| l.memory_gib.and_then(gib_to_mib).map(|m| (m, *src)));
-    if let Some((mib, src)) = mem {
-        r.mib = mib;
+        .find_map(|(src, f)| usable(f.bytes).map(|b| (b, *src)))
+    {
+        r.memory_bytes = bytes;
+        r.mib = ceil_noise(bytes / MIB).max(1);
         r.memory_source = src;
     }
     r
 }
 
-/// GiB to MiB, rounded up; `None` for zero, negative or not finite.
-fn gib_to_mib(gib: f64) -> Option<u64> {
-    (gib.is_finite() && gib > 0.0).then(|| (gib * 1024.0).ceil() as u64)
-}
-
-/// Cores to millicores, rounded, at least 1; `None` for zero, negative or not finite.
-fn cores_to_millicores(cores: f64) -> Option<u64> {
-    (cores.is_finite() && cores > 0.0).then(|| ((cores * 1000.0).round() as u64).max(1))
+/// [`resolve`] of settings layers (`cpu_cores`, `memory_gib`).
+pub fn resource(app_mode: Option<&str>, layers: &[(ResourceSource, &ProcessSettings)]) -> Resource {
+    let figures: Vec<(ResourceSource, Figures)> =
+        layers.iter().map(|(s, l)| (*s, Figures::of(l))).collect();
+    resolve(app_mode, &figures)
 }
 
 /// What the buffer depends on.

@@ -261,13 +261,13 @@ fn resource_precedence_per_field() {
     let r = resource(Some("shiny"), &[]);
     assert_eq!(
         (r.millicores, r.mib, r.cpu_source, r.memory_source),
-        (1000, 1024, AppModeDefault, AppModeDefault)
+        (1000, 1024, Default, Default)
     );
     // Export limits: 0.5 cores -> 500 millicores; 2 147 483 648 bytes = 2 GiB = 2048 MiB.
     let r = res(Some("shiny"), None, Some(0.5), Some(2.0));
     assert_eq!(
         (r.millicores, r.mib, r.cpu_source, r.memory_source),
-        (500, 2048, ContentExport, ContentExport)
+        (500, 2048, Limit, Limit)
     );
     // Config beats the export, field by field: config sets only the CPU.
     let r = res(
@@ -278,12 +278,12 @@ fn resource_precedence_per_field() {
     );
     assert_eq!(
         (r.millicores, r.mib, r.cpu_source, r.memory_source),
-        (2000, 1, Config, ContentExport)
+        (2000, 1, Config, Limit)
     );
     let r = res(Some("api"), Some((None, Some(3000.0 / 1024.0))), None, None);
     assert_eq!(
         (r.millicores, r.mib, r.cpu_source, r.memory_source),
-        (1000, 3000, AppModeDefault, Config)
+        (1000, 3000, Default, Config)
     );
     // A partial MiB rounds up: 1 byte -> 1 MiB.
     assert_eq!(
@@ -292,10 +292,7 @@ fn resource_precedence_per_field() {
     );
     // Zero, negative and non-finite values are ignored.
     for cpu in [0.0, -1.0, f64::NAN, f64::INFINITY] {
-        assert_eq!(
-            res(Some("api"), None, Some(cpu), None).cpu_source,
-            AppModeDefault
-        );
+        assert_eq!(res(Some("api"), None, Some(cpu), None).cpu_source, Default);
     }
     for mem in [0.0, -5.0] {
         assert_eq!(res(Some("api"), None, None, Some(mem)).mib, 512);
@@ -330,7 +327,7 @@ fn res(
         mode,
         &[
             (ResourceSource::Config, &config),
-            (ResourceSource::ContentExport, &export),
+            (ResourceSource::Limit, &export),
         ],
     )
 }
@@ -338,9 +335,11 @@ fn res(
 #[test]
 fn resource_source_json_spelling() {
     for s in [
-        ResourceSource::AppModeDefault,
         ResourceSource::Config,
-        ResourceSource::ContentExport,
+        ResourceSource::Measured,
+        ResourceSource::Limit,
+        ResourceSource::ModeMedian,
+        ResourceSource::Default,
     ] {
         assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
     }
@@ -387,4 +386,66 @@ proptest! {
         let ram_oracle = (ram.max(1)..).find(|r| r % 4 == 0).unwrap();
         prop_assert_eq!(n.ram_gib, ram_oracle);
     }
+}
+
+/// docs/sizing.md 2.2: each field takes the first source that sets it, in the order
+/// config > measured > limit > mode-median > server config > default.
+#[test]
+fn measured_figures_take_their_place_in_the_precedence() {
+    use ResourceSource as S;
+    let f = |cores: Option<f64>, gib: Option<f64>| Figures {
+        cores,
+        bytes: gib.map(|g| g * 1024.0 * MIB),
+    };
+    let layers = |cfg, measured, limit, median, server| {
+        [
+            (S::Config, cfg),
+            (S::Measured, measured),
+            (S::Limit, limit),
+            (S::ModeMedian, median),
+            (S::Config, server),
+        ]
+    };
+    let none = Figures::default();
+    let pick = |l: &[(ResourceSource, Figures)]| {
+        let r = resolve(Some("shiny"), l);
+        (r.cpu_source, r.memory_source, r.millicores, r.mib)
+    };
+    // Config CPU, measured memory (2.5 GiB = 2560 MiB).
+    let all = layers(
+        f(Some(3.0), None),
+        f(Some(1.5), Some(2.5)),
+        f(Some(2.0), Some(1.0)),
+        f(Some(0.7), Some(0.7)),
+        f(Some(0.2), Some(0.2)),
+    );
+    assert_eq!(pick(&all), (S::Config, S::Measured, 3000, 2560));
+    // Measured memory only: the limit gives the CPU.
+    let l = layers(
+        none,
+        f(None, Some(2.5)),
+        f(Some(2.0), Some(1.0)),
+        none,
+        none,
+    );
+    assert_eq!(pick(&l), (S::Limit, S::Measured, 2000, 2560));
+    // No measurement, no limit: the mode median, then the server-wide config.
+    let l = layers(none, none, none, f(None, Some(0.5)), f(Some(0.2), None));
+    assert_eq!(pick(&l), (S::Config, S::ModeMedian, 200, 512));
+    let l = layers(none, none, none, none, none);
+    assert_eq!(pick(&l), (S::Default, S::Default, 1000, 1024));
+    // Rounding up: 0.2501 cores -> 251 millicores; one byte over 1 GiB -> 1025 MiB, while
+    // the figures before rounding are kept.
+    let r = resolve(
+        None,
+        &[(
+            S::Measured,
+            Figures {
+                cores: Some(0.2501),
+                bytes: Some(1024.0 * MIB + 1.0),
+            },
+        )],
+    );
+    assert_eq!((r.millicores, r.mib, r.cpu), (251, 1025, 0.2501));
+    assert_eq!(r.memory_bytes, 1024.0 * MIB + 1.0);
 }

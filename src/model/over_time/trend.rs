@@ -96,6 +96,15 @@ pub struct PeriodFigures {
     /// silently. Empty in snapshots written before it existed.
     #[serde(default)]
     pub options: String,
+    /// Content items sized from their job metrics samples (memory or CPU `measured`), so
+    /// a trend does not mix measured and assumed figures unawares. Written only when above
+    /// 0, so snapshots of data without samples stay as earlier versions wrote them.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub measured_items: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl PeriodFigures {
@@ -145,6 +154,14 @@ pub fn figures_of(
             .as_ref()
             .map(|x| arch_key(&x.decision.architecture)),
         options: String::new(),
+        measured_items: r
+            .footprints
+            .iter()
+            .filter(|f| {
+                use crate::model::capacity::sizing::ResourceSource::Measured;
+                f.memory_source == Measured || f.cpu_source == Measured
+            })
+            .count() as u64,
     }
 }
 
@@ -455,6 +472,7 @@ mod tests {
             ram_gib: None,
             architecture: None,
             options: String::new(),
+            measured_items: 0,
         }
     }
 

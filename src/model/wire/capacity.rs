@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::model::capacity::architecture::{OptionAssessment, Recommendation, ReviewLine};
 use crate::model::capacity::jobs::{Measured, ModelVsMeasured};
+use crate::model::capacity::measured::{FootprintCheck, FootprintLine, JobMetricCounts};
 use crate::model::capacity::processes::{ProcessStats, SettingsSource};
 use crate::model::capacity::scheduler::Settings;
 use crate::model::capacity::sizing::{Buffer, Constants, Resource, Size};
@@ -196,6 +197,9 @@ pub struct Scenario {
     pub modelled_peak_processes: u32,
     /// Design processes relative to now (1 for now): below `k` where apps share processes.
     pub processes_vs_now: Option<f64>,
+    /// The daily-p95 design beside the absolute one, when a design series' absolute peak
+    /// is rare (docs/sizing.md section 1); `None` otherwise.
+    pub daily_p95: Option<crate::model::capacity::rare_peaks::DailyP95>,
     /// Cores, RAM, buffer, node and the terms behind them.
     #[serde(flatten)]
     pub size: Size,
@@ -224,4 +228,13 @@ pub struct CapacityReport {
     pub sizing: Sizing,
     /// The recommendation.
     pub recommendation: RecommendationSection,
+    /// Per item with demand or samples: the figures sizing used and the measured
+    /// footprint (docs/sizing.md 2.4).
+    pub footprints: Vec<FootprintLine>,
+    /// The model checked against the samples; `None` without samples.
+    pub footprint_check: Option<FootprintCheck>,
+    /// Job metrics counters; `None` without a job metrics export.
+    pub job_metrics: Option<JobMetricCounts>,
+    /// Conflicting duplicate samples, for `data_problems`.
+    pub footprint_problems: Vec<crate::ingest::RowProblem>,
 }

@@ -7,6 +7,7 @@ use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
 use crate::ingest::{FileSummary, IngestNotes, RowProblem};
+use crate::model::capacity::measured::{FootprintCheck, FootprintLine, JobMetricCounts};
 use crate::model::capacity::questions::Answer;
 use crate::model::capacity::{Processes, RecommendationSection, Sizing};
 use crate::model::over_time::trend::Utilisation;
@@ -20,7 +21,7 @@ use crate::model::usage::sweep::ConcurrencyStats;
 use crate::model::usage::time::Timestamp;
 
 /// Version of the JSON contract; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The complete analysis.
 #[derive(Debug, Clone, Serialize)]
@@ -41,6 +42,8 @@ pub struct Report {
     pub visits: VisitCounts,
     /// Job counters; `None` without a jobs export.
     pub jobs: Option<JobCounts>,
+    /// Job metrics sample counters; `None` without a job metrics export.
+    pub job_metrics: Option<JobMetricCounts>,
     /// Concurrency; `None` without sessions.
     pub concurrency: Option<Concurrency>,
     /// Daily peaks and averages of concurrent sessions.
@@ -71,6 +74,11 @@ pub struct Report {
     pub processes: Option<Processes>,
     /// CPU and RAM for now, projected and scaled; `None` without a window.
     pub sizing: Option<Sizing>,
+    /// Per content item with demand or samples, by GUID: the per-process figures sizing
+    /// used, their sources, and the measured footprint (docs/sizing.md 2.4).
+    pub footprints: Vec<FootprintLine>,
+    /// The model checked against the samples (docs/sizing.md 2.3); `None` without samples.
+    pub footprint_check: Option<FootprintCheck>,
     /// The six questions of Posit's scaling guidance, answered from the data.
     pub questions: Vec<Answer>,
     /// The recommended architecture; `None` without a window.
