@@ -527,11 +527,15 @@ pub fn demand(p: &Prepared, r: &Run, factor: f64) -> Demand {
         &|res| res.millicores.saturating_mul(f),
         sizing::RENDER.millicores * FIXED,
     );
+    let design = |events: &GroupedEvents, weight: &[u64]| match p.opts.design_peak {
+        DesignPeak::Max => events.peak(weight) as f64 / FIXED as f64,
+        DesignPeak::DailyP95 => design(p, &events.series(weight)),
+    };
     Demand {
-        design_processes: design(p, &alive.series(&count)),
-        design_active_processes: design(p, &active.series(&count)),
-        active_millicores: design(p, &active.series(&mc)),
-        alive_mib: design(p, &alive.series(&mib)),
+        design_processes: design(alive, &count),
+        design_active_processes: design(active, &count),
+        active_millicores: design(active, &mc),
+        alive_mib: design(alive, &mib),
     }
 }
 

@@ -785,6 +785,32 @@ impl GroupedEvents {
         })
     }
 
+    /// The highest level of [`GroupedEvents::series`] under `weight`, without building
+    /// the series: its `peak().0`.
+    pub fn peak(&self, weight: &[u64]) -> u64 {
+        assert!(weight.len() >= self.groups, "one weight per group");
+        let bits = self.bits;
+        let mask = (1_u64 << bits) - 1;
+        let keys = &self.keys;
+        let mut level: u128 = 0;
+        let mut peak: u128 = 0;
+        for (i, &k) in keys.iter().enumerate() {
+            let w = u128::from(weight[(k & mask) as usize]);
+            if k >> bits & 1 == 1 {
+                level += w;
+            } else {
+                level -= w;
+            }
+            if keys
+                .get(i + 1)
+                .is_none_or(|n| n >> (bits + 1) != k >> (bits + 1))
+            {
+                peak = peak.max(level);
+            }
+        }
+        u64::try_from(peak).unwrap_or(u64::MAX)
+    }
+
     /// The time-aligned sum of `weight[group]` over the intervals open at each instant:
     /// [`weighted_series`] of every group's intervals with its weight.
     pub fn series(&self, weight: &[u64]) -> WeightedSeries {

@@ -407,6 +407,7 @@ fn grouped_events_sweep_as_weighted_series() {
                 .flat_map(|(g, w)| g.iter().map(move |&iv| (iv, w)))
                 .collect();
             assert_eq!(g.series(&weights), weighted_series(&items, window));
+            assert_eq!(g.peak(&weights), weighted_series(&items, window).peak().0);
         }
     }
     // Offsets that leave no room for the group numbers do not pack.
