@@ -1,39 +1,43 @@
 #!/usr/bin/env bash
-# End-to-end benchmark: connect-capacity against DuckDB SQL and pandas (and, with
-# BENCH_POLARS=1, polars) on generated Shiny usage exports of 10^6 and 10^7 sessions.
+# End-to-end benchmark: connect-capacity against DuckDB SQL and polars (Python) on
+# generated Shiny usage exports, on two server shapes and several sizes.
 #
 #   bench/e2e.sh            (or: make bench-e2e)
 #
-# For each size it generates the export with `connect-capacity sample --shiny-only`, warms
-# the page cache, times `connect-capacity analyze FILE --format json` and each baseline
-# (wall time and peak RSS from /usr/bin/time, best of BENCH_RUNS), checks that every
-# baseline's numbers equal the tool's (bench/baselines.py compare: exit 1 on any
-# difference), checks that RAYON_NUM_THREADS=1 gives byte-identical JSON, and prints the
-# ratios tool/DuckDB. At the end it checks linearity (10x the rows, at most 11x the time).
-# The generated data is deleted afterwards (BENCH_KEEP=1 keeps it).
+# Shapes (`connect-capacity sample --shape`): `busy` imitates a busy server (400 content
+# items with long-tailed popularity, 5,000 users); `small` is the bundled sample's
+# catalogue (30 items, 120 users). Both cover 365 days here. For each shape and size the
+# script generates the export with `sample --shiny-only`, warms the page cache, then runs
+# the engines as pairs in one sitting: run i of every engine before run i+1 of any, so a
+# burst of load on a shared machine hits all of them alike. bench/summarise.py reports
+# the median wall time and the median peak RSS (GNU time) of each engine and the ratios of
+# the tool to the faster peer's wall time and to the leaner peer's peak RSS. The script
+# checks that every baseline's numbers equal the tool's (bench/baselines.py compare: exit
+# 1 on any difference), that RAYON_NUM_THREADS=1 gives byte-identical JSON, and linearity
+# (10x the rows in at most 11x the time). Generated data is deleted afterwards
+# (BENCH_KEEP=1 keeps it).
 #
 # Environment:
+#   BENCH_SHAPES="busy small"        shapes
 #   BENCH_SIZES="1000000 10000000"   session counts
-#   BENCH_RUNS=3                     runs per measurement (best is reported)
-#   BENCH_PANDAS_RUNS=1              runs of the (slow) pandas baseline
-#   BENCH_POLARS=0                   1 adds the polars (Python) baseline
+#   BENCH_RUNS=5                     paired runs per measurement (the median is reported)
+#   BENCH_ENGINES="duckdb polars"    peers (pandas may be added: slow)
 #   BENCH_DIR=target/bench           data, outputs and the Python venv
-#   BENCH_ENFORCE=0                  1 fails unless both ratios are under 0.5 at the
-#                                    largest size
+#   BENCH_ENFORCE=0                  1 fails unless the targets of BENCHMARKS.md are met
 #   BENCH_KEEP=0                     1 keeps the generated data
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+SHAPES=${BENCH_SHAPES:-"busy small"}
 SIZES=${BENCH_SIZES:-"1000000 10000000"}
-RUNS=${BENCH_RUNS:-3}
-PANDAS_RUNS=${BENCH_PANDAS_RUNS:-1}
-POLARS=${BENCH_POLARS:-0}
+RUNS=${BENCH_RUNS:-5}
+ENGINES=${BENCH_ENGINES:-"duckdb polars"}
 DIR=${BENCH_DIR:-target/bench}
 ENFORCE=${BENCH_ENFORCE:-0}
 KEEP=${BENCH_KEEP:-0}
 DAYS=365
 SEED=42
-BIN=target/release/connect-capacity
+BIN=${CARGO_TARGET_DIR:-target}/release/connect-capacity
 VENV=$DIR/venv
 PY=$VENV/bin/python
 TIME=/usr/bin/time
@@ -51,110 +55,69 @@ avail_kb=$(df -Pk "$DIR" | awk 'NR == 2 { print $4 }')
 echo "== build"
 cargo build --release --locked --quiet
 if [ ! -x "$PY" ]; then
-    echo "== python venv with duckdb, pandas$([ "$POLARS" = 1 ] && echo ', polars') in $VENV"
+    echo "== python venv in $VENV"
     python3 -m venv "$VENV"
 fi
-pkgs="duckdb pandas numpy"
-[ "$POLARS" = 1 ] && pkgs="$pkgs polars"
-"$PY" -c "import duckdb, pandas, numpy$([ "$POLARS" = 1 ] && echo ', polars')" 2>/dev/null \
-    || "$VENV/bin/pip" install --quiet $pkgs
-"$PY" -c 'import duckdb, pandas, numpy, sys; print("python", sys.version.split()[0], "duckdb", duckdb.__version__, "pandas", pandas.__version__, "numpy", numpy.__version__)'
+# shellcheck disable=SC2086 # ENGINES is a list
+"$PY" -c "import numpy, ${ENGINES// /, }" 2>/dev/null || "$VENV/bin/pip" install --quiet numpy $ENGINES
+# shellcheck disable=SC2086
+"$PY" -c 'import importlib, sys; print("python", sys.version.split()[0], *(m + " " + importlib.import_module(m).__version__ for m in sys.argv[1:]))' numpy $ENGINES
+rustc --version
+echo "cores: $(nproc)"
 
-# best_of RUNS LABEL OUT CMD...: runs CMD (stdout to OUT), prints "wall_s rss_kb" of the
-# fastest run and its peak RSS (the lowest seen, so a one-off page-cache hiccup is not counted).
-best_of() {
-    local runs=$1 label=$2 out=$3; shift 3
-    local best_wall="" best_rss=""
-    for ((i = 1; i <= runs; i++)); do
-        "$TIME" -f "%e %M" -o "$DIR/time.txt" "$@" >"$out" 2>"$DIR/stderr.txt" \
-            || { cat "$DIR/stderr.txt" >&2; die "$label failed"; }
-        read -r wall rss <"$DIR/time.txt"
-        echo "   $label run $i: ${wall} s, $(( rss / 1024 )) MB" >&2
-        if [ -z "$best_wall" ] || awk -v a="$wall" -v b="$best_wall" 'BEGIN { exit !(a < b) }'; then
-            best_wall=$wall
-        fi
-        if [ -z "$best_rss" ] || [ "$rss" -lt "$best_rss" ]; then best_rss=$rss; fi
-    done
-    echo "$best_wall $best_rss"
+# timed LABEL OUT CMD...: runs CMD once (stdout to OUT) and appends "LABEL wall_s rss_kb"
+# to $DIR/runs.txt.
+timed() {
+    local label=$1 out=$2; shift 2
+    "$TIME" -f "%e %M" -o "$DIR/time.txt" "$@" >"$out" 2>"$DIR/stderr.txt" \
+        || { cat "$DIR/stderr.txt" >&2; die "$label failed"; }
+    read -r wall rss <"$DIR/time.txt"
+    echo "   $label: ${wall} s, $(( rss / 1024 )) MB" >&2
+    echo "$label $wall $rss" >>"$DIR/runs.txt"
 }
 
 results=$DIR/results.txt
 : >"$results"
 status=0
-for n in $SIZES; do
-    data=$DIR/data-$n
-    csv=$data/shiny_usage.csv
-    echo "== $n sessions"
-    if [ ! -f "$csv" ]; then
-        "$BIN" sample --sessions "$n" --days "$DAYS" --seed "$SEED" --out "$data" --shiny-only >/dev/null
-    fi
-    echo "   $(du -h "$csv" | cut -f1) $csv"
-    cat "$csv" >/dev/null # warm the page cache
-    tool_json=$DIR/tool-$n.json
-    read -r tw tr < <(best_of "$RUNS" connect-capacity "$tool_json" "$BIN" analyze "$csv" --format json)
-    echo "tool $n $tw $tr" >>"$results"
-    RAYON_NUM_THREADS=1 "$BIN" analyze "$csv" --format json >"$DIR/tool-$n-1thread.json"
-    if cmp -s "$tool_json" "$DIR/tool-$n-1thread.json"; then
-        echo "   ok: RAYON_NUM_THREADS=1 gives byte-identical JSON"
-    else
-        echo "   MISMATCH: RAYON_NUM_THREADS=1 changes the JSON" >&2
-        status=1
-    fi
-    engines="duckdb pandas"
-    [ "$POLARS" = 1 ] && engines="$engines polars"
-    for e in $engines; do
-        runs=$RUNS
-        [ "$e" = pandas ] && runs=$PANDAS_RUNS
-        read -r bw br < <(best_of "$runs" "$e" /dev/null "$PY" bench/baselines.py "$e" "$csv" "$DIR/$e-$n.json")
-        echo "$e $n $bw $br" >>"$results"
-        "$PY" bench/baselines.py compare "$tool_json" "$DIR/$e-$n.json" "$e" | sed 's/^/   /' || status=1
+for shape in $SHAPES; do
+    for n in $SIZES; do
+        data=$DIR/data-$shape-$n
+        csv=$data/shiny_usage.csv
+        echo "== $shape shape, $n sessions"
+        if [ ! -f "$csv" ]; then
+            "$BIN" sample --shape "$shape" --sessions "$n" --days "$DAYS" --seed "$SEED" \
+                --out "$data" --shiny-only >/dev/null
+        fi
+        echo "   $(du -h "$csv" | cut -f1) $csv"
+        cat "$csv" >/dev/null # warm the page cache
+        tool_json=$DIR/tool-$shape-$n.json
+        : >"$DIR/runs.txt"
+        for ((i = 1; i <= RUNS; i++)); do
+            timed tool "$tool_json" "$BIN" analyze "$csv" --format json
+            for e in $ENGINES; do
+                timed "$e" /dev/null "$PY" bench/baselines.py "$e" "$csv" "$DIR/$e-$shape-$n.json"
+            done
+        done
+        "$PY" bench/summarise.py runs "$DIR/runs.txt" "$shape" "$n" >>"$results"
+        RAYON_NUM_THREADS=1 "$BIN" analyze "$csv" --format json >"$DIR/tool-$shape-$n-1thread.json"
+        if cmp -s "$tool_json" "$DIR/tool-$shape-$n-1thread.json"; then
+            echo "   ok: RAYON_NUM_THREADS=1 gives byte-identical JSON"
+        else
+            echo "   MISMATCH: RAYON_NUM_THREADS=1 changes the JSON" >&2
+            status=1
+        fi
+        for e in $ENGINES; do
+            "$PY" bench/baselines.py compare "$tool_json" "$DIR/$e-$shape-$n.json" "$e" \
+                | sed 's/^/   /' || status=1
+        done
+        [ "$KEEP" = 1 ] || rm -rf "$data"
     done
-    [ "$KEEP" = 1 ] || rm -rf "$data"
 done
 
 echo
-echo "== results (best of $RUNS; pandas best of $PANDAS_RUNS)"
-"$PY" - "$results" "$ENFORCE" <<'EOF' || status=1
-import sys
-rows = [l.split() for l in open(sys.argv[1])]
-enforce = sys.argv[2] == "1"
-t = {(e, int(n)): (float(w), int(r)) for e, n, w, r in rows}
-sizes = sorted({n for _, n in t})
-engines = [e for e in ["tool", "duckdb", "pandas", "polars"] if any(k[0] == e for k in t)]
-name = {"tool": "connect-capacity"}
-print("| sessions | engine | wall (s) | peak RSS (MB) | wall / DuckDB | RSS / DuckDB |")
-print("|---:|---|---:|---:|---:|---:|")
-for n in sizes:
-    dw, dr = t.get(("duckdb", n), (None, None))
-    for e in engines:
-        if (e, n) not in t:
-            continue
-        w, r = t[(e, n)]
-        rw = f"{w / dw:.2f}" if dw else "-"
-        rr = f"{r / dr:.2f}" if dr else "-"
-        print(f"| {n:,} | {name.get(e, e)} | {w:.2f} | {r / 1024:,.0f} | {rw} | {rr} |")
-ok = True
-if len(sizes) >= 2:
-    a, b = sizes[0], sizes[-1]
-    factor = b / a
-    growth = t[("tool", b)][0] / t[("tool", a)][0]
-    limit = factor * 1.1
-    verdict = "ok" if growth <= limit else "NOT LINEAR"
-    print(f"\nlinearity: {factor:.0f}x the sessions took {growth:.2f}x the time "
-          f"(limit {limit:.0f}x): {verdict}")
-    ok = growth <= limit
-big = sizes[-1]
-if ("duckdb", big) in t:
-    w = t[("tool", big)][0] / t[("duckdb", big)][0]
-    r = t[("tool", big)][1] / t[("duckdb", big)][1]
-    verdict = "met" if w < 0.5 and r < 0.5 else "NOT met"
-    print(f"target at {big:,} sessions: wall ratio {w:.2f}, RSS ratio {r:.2f} "
-          f"(both under 0.5): {verdict}")
-    if enforce and verdict != "met":
-        ok = False
-sys.exit(0 if ok else 1)
-EOF
+echo "== results (median of $RUNS paired runs)"
+"$PY" bench/summarise.py table "$results" "$ENFORCE" || status=1
 if [ "$status" -ne 0 ]; then
-    echo "e2e: FAILED (see the mismatches above)" >&2
+    echo "e2e: FAILED (see above)" >&2
 fi
 exit "$status"

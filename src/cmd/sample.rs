@@ -9,6 +9,16 @@ use crate::error::Error;
 use crate::format::count;
 use crate::sample;
 
+/// The server shape to imitate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ShapeArg {
+    /// The bundled sample_data: 30 content items, 120 users, 244 days.
+    Small,
+    /// A busy server: 400 content items with long-tailed popularity, 5,000 users, 400
+    /// days (for benchmarks).
+    Busy,
+}
+
 /// Arguments of `sample`.
 #[derive(Debug, Args)]
 pub struct SampleArgs {
@@ -18,9 +28,18 @@ pub struct SampleArgs {
     /// Approximate number of Shiny sessions.
     #[arg(long, default_value_t = 20_000)]
     pub sessions: u64,
-    /// Number of days covered.
-    #[arg(long, default_value_t = 244)]
-    pub days: u32,
+    /// The server shape: content items, users and days unless given below.
+    #[arg(long, value_enum, default_value_t = ShapeArg::Small)]
+    pub shape: ShapeArg,
+    /// Number of days covered [default: 244 small, 400 busy].
+    #[arg(long)]
+    pub days: Option<u32>,
+    /// Number of content items [default: 30 small, 400 busy].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub contents: Option<u32>,
+    /// Number of users, the health-check account included [default: 120 small, 5,000 busy].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(3..))]
+    pub users: Option<u32>,
     /// Random seed: the same seed gives byte-identical files.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
@@ -29,14 +48,26 @@ pub struct SampleArgs {
     pub shiny_only: bool,
 }
 
+/// The generator's spec: the shape's defaults, then what was given.
+fn spec_of(args: &SampleArgs) -> sample::SampleSpec {
+    let shape = match args.shape {
+        ShapeArg::Small => sample::Shape::Small,
+        ShapeArg::Busy => sample::Shape::Busy,
+    };
+    let base = sample::SampleSpec::of_shape(shape);
+    sample::SampleSpec {
+        sessions: args.sessions,
+        seed: args.seed,
+        days: args.days.unwrap_or(base.days),
+        contents: args.contents.unwrap_or(base.contents),
+        users: args.users.unwrap_or(base.users),
+        ..base
+    }
+}
+
 /// Writes the sample exports.
 pub fn run(args: &SampleArgs) -> anyhow::Result<Outcome> {
-    let spec = sample::SampleSpec {
-        sessions: args.sessions,
-        days: args.days,
-        seed: args.seed,
-        ..Default::default()
-    };
+    let spec = spec_of(args);
     std::fs::create_dir_all(&args.out).map_err(|e| Error::io(&args.out, e))?;
     if args.shiny_only {
         let path = args.out.join("shiny_usage.csv");

@@ -434,7 +434,7 @@ impl Catalog {
         };
         cat.lock_some_viewers(rng);
         cat.add_contents(rng, (spec.contents as usize).max(1));
-        cat.rank_users(rng);
+        cat.rank_users(rng, spec.user_skew);
         cat
     }
 
@@ -468,10 +468,10 @@ impl Catalog {
         self.health_target = ops.unwrap_or(self.session_contents[0]);
     }
 
-    fn rank_users<R: Rng>(&mut self, rng: &mut R) {
+    fn rank_users<R: Rng>(&mut self, rng: &mut R, skew: f64) {
         let mut pool: Vec<usize> = (0..self.svc).filter(|&i| !self.users[i].locked).collect();
         pool.shuffle(rng);
-        self.user_rank = Cdf::zipf(pool.len(), 1.0);
+        self.user_rank = Cdf::zipf(pool.len(), skew);
         self.user_pool = pool;
     }
 

@@ -52,7 +52,7 @@ pub const USERS_FILE: &str = "users.csv";
 pub const METRICS_FILE: &str = "job_metrics.csv";
 
 /// What to generate.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SampleSpec {
     /// Approximate total of Shiny session rows (health checks, bursts and anomalies included).
     pub sessions: u64,
@@ -66,6 +66,36 @@ pub struct SampleSpec {
     pub contents: u32,
     /// Number of users (at least 3), the last one being `svc-health-check`.
     pub users: u32,
+    /// Zipf exponent of user activity: the user of rank r opens sessions in proportion to
+    /// `1 / (r + 1)^user_skew` (1.0 in the small sample; lower spreads sessions over more
+    /// people).
+    pub user_skew: f64,
+}
+
+/// The shapes of server the generator imitates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// The bundled sample: 30 content items, 120 users, 244 days.
+    Small,
+    /// A busy server: 400 content items (long-tailed popularity: a few apps take most
+    /// sessions), 5,000 users with flatter activity, 400 days.
+    Busy,
+}
+
+impl SampleSpec {
+    /// The default spec of `shape` (sessions, seed and start as in [`Default`]).
+    pub fn of_shape(shape: Shape) -> SampleSpec {
+        match shape {
+            Shape::Small => SampleSpec::default(),
+            Shape::Busy => SampleSpec {
+                days: 400,
+                contents: 400,
+                users: 5_000,
+                user_skew: 0.8,
+                ..SampleSpec::default()
+            },
+        }
+    }
 }
 
 impl Default for SampleSpec {
@@ -78,6 +108,7 @@ impl Default for SampleSpec {
             start: chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default(),
             contents: 30,
             users: 120,
+            user_skew: 1.0,
         }
     }
 }

@@ -255,3 +255,70 @@ fn sample_popular_app_rejects_at_board_meetings() {
         model.rejected
     );
 }
+
+#[test]
+fn sample_busy_shape_is_a_long_tailed_catalogue_of_many_users() {
+    let spec = SampleSpec {
+        sessions: 60_000,
+        ..SampleSpec::of_shape(Shape::Busy)
+    };
+    assert_eq!((spec.contents, spec.users, spec.days), (400, 5_000, 400));
+    let (cat, rhythm) = world(&spec);
+    let stream = SessionStream::new(
+        &cat,
+        &rhythm,
+        spec.sessions,
+        rng(spec.seed, Stream::Sessions),
+    );
+    let mut per_content: BTreeMap<usize, u64> = BTreeMap::new();
+    let mut per_user: BTreeMap<usize, u64> = BTreeMap::new();
+    let mut total = 0u64;
+    let (mut open, mut longest) = (0u64, 0i64);
+    // A user's latest session (content, end), to find people on two apps at once.
+    let mut latest: BTreeMap<usize, (usize, i64)> = BTreeMap::new();
+    let mut on_two_apps = 0u64;
+    for s in stream {
+        if let Some(u) = s.user {
+            if let Some(&(c, end)) = latest.get(&u) {
+                on_two_apps += u64::from(c != s.content && end > s.started);
+            }
+            latest.insert(u, (s.content, s.ended));
+        }
+        total += 1;
+        *per_content.entry(s.content).or_default() += 1;
+        if let Some(u) = s.user {
+            *per_user.entry(u).or_default() += 1;
+        }
+        open += u64::from(s.recorded_end.is_none());
+        longest = longest.max(s.ended - s.started);
+    }
+    // Hundreds of items see sessions, but a few take most of them.
+    assert!(per_content.len() >= 200, "{} items", per_content.len());
+    let mut counts: Vec<u64> = per_content.values().copied().collect();
+    counts.sort_unstable_by(|a, b| b.cmp(a));
+    let top10: u64 = counts.iter().take(10).sum();
+    assert!(top10 * 2 > total, "top 10 items: {top10} of {total}");
+    // Thousands of people, none of them (the health check aside) a large share.
+    assert!(per_user.len() >= 3_000, "{} users", per_user.len());
+    let busiest_person = per_user
+        .iter()
+        .filter(|(u, _)| **u != cat.svc)
+        .map(|(_, n)| *n)
+        .max()
+        .unwrap_or(0);
+    assert!(busiest_person * 20 < total, "{busiest_person} of {total}");
+    // Some sessions still open, a tail of sessions lasting hours.
+    assert!(
+        open > 0 && longest >= 3 * 3600,
+        "{open} open, longest {longest} s"
+    );
+    assert!(
+        on_two_apps >= 100,
+        "{on_two_apps} sessions overlap another app's"
+    );
+}
+
+#[test]
+fn sample_small_shape_is_the_default() {
+    assert_eq!(SampleSpec::of_shape(Shape::Small), SampleSpec::default());
+}

@@ -11,7 +11,9 @@ use rayon::prelude::*;
 
 use super::architecture::ContentDemand;
 use super::processes::{warm_idle_fraction, ItemRun, Resolved};
-use super::scheduler::{end_order, replay_spans, weighted_series, Conn, Copies, Replay};
+use super::scheduler::{
+    end_order, replay_spans, weighted_series, Conn, Copies, GroupedEvents, Replay, WeightedSeries,
+};
 use super::sizing::{self, Demand, Resource};
 use crate::ingest::{ContentRow, Dataset};
 use crate::model::capacity::{CapacityOptions, DesignPeak, ResourceLine};
@@ -393,6 +395,10 @@ pub struct ScenarioReplay {
     pub alive: Vec<Interval>,
     /// Every stretch a process served a connection.
     pub active: Vec<Interval>,
+    /// The process lifetimes and active stretches of `items` (one group per item, then
+    /// the measured renders) as sorted events, built by the first [`demand`] of the run
+    /// and shared by the next (`None` inside: too wide to pack).
+    events: OnceLock<Option<(GroupedEvents, GroupedEvents)>>,
 }
 
 /// The session multiplier's replay size, or `None` when it exceeds
@@ -488,6 +494,7 @@ pub fn replay_scenario(
         peak_sessions,
         alive,
         active,
+        events: OnceLock::new(),
     }
 }
 
@@ -496,6 +503,69 @@ pub fn replay_scenario(
 /// `factor` times and measured render jobs once.
 pub fn demand(p: &ScenarioInputs, r: &ScenarioReplay, factor: f64) -> Demand {
     let f = (factor.max(0.0) * FIXED as f64).round() as u64;
+    let events = r.events.get_or_init(|| {
+        let alive: Vec<&[Interval]> = r
+            .items
+            .iter()
+            .map(|item| item.replay.alive.as_slice())
+            .chain(std::iter::once(p.renders.as_slice()))
+            .collect();
+        let active: Vec<&[Interval]> = r
+            .items
+            .iter()
+            .map(|item| item.replay.active.as_slice())
+            .chain(std::iter::once(p.renders.as_slice()))
+            .collect();
+        let (alive, active) = rayon::join(
+            || GroupedEvents::new(&alive, p.window),
+            || GroupedEvents::new(&active, p.window),
+        );
+        alive.zip(active)
+    });
+    let Some((alive, active)) = events else {
+        return demand_unpacked(p, r, f);
+    };
+    // One weight per item, then the renders'.
+    let weights = |per_item: &dyn Fn(Resource) -> u64, render: u64| -> Vec<u64> {
+        r.items
+            .iter()
+            .map(|item| per_item(p.resource(item.content)))
+            .chain(std::iter::once(render))
+            .collect()
+    };
+    let count = weights(&|_| f, FIXED);
+    let mib = weights(&|res| res.mib.saturating_mul(f), sizing::RENDER.mib * FIXED);
+    let mc = weights(
+        &|res| res.millicores.saturating_mul(f),
+        sizing::RENDER.millicores * FIXED,
+    );
+    let design = |events: &GroupedEvents, weight: &[u64]| match p.opts.design_peak {
+        DesignPeak::Max => events.peak(weight) as f64 / FIXED as f64,
+        DesignPeak::DailyP95 => design(p, &events.series(weight)),
+    };
+    Demand {
+        design_processes: design(alive, &count),
+        design_active_processes: design(active, &count),
+        active_millicores: design(active, &mc),
+        alive_mib: design(alive, &mib),
+    }
+}
+
+/// The design figure of a summed series: its peak, or the p95 of its daily peaks.
+fn design(p: &ScenarioInputs, s: &WeightedSeries) -> f64 {
+    let v = match p.opts.design_peak {
+        DesignPeak::Max => s.peak().0 as f64,
+        DesignPeak::DailyP95 => {
+            let mut d: Vec<f64> = s.daily_peaks(p.tz).into_iter().map(|v| v as f64).collect();
+            d.sort_by(f64::total_cmp);
+            quantile_type7(&d, 0.95).unwrap_or(0.0)
+        }
+    };
+    v / FIXED as f64
+}
+
+/// [`demand`] for windows too wide to pack events with item numbers: one sort a series.
+fn demand_unpacked(p: &ScenarioInputs, r: &ScenarioReplay, f: u64) -> Demand {
     let mut alive_n = Vec::new();
     let mut active_n = Vec::new();
     let mut alive_mib = Vec::new();
@@ -517,18 +587,7 @@ pub fn demand(p: &ScenarioInputs, r: &ScenarioReplay, factor: f64) -> Demand {
         alive_mib.push((*iv, sizing::RENDER.mib * FIXED));
         active_mc.push((*iv, sizing::RENDER.millicores * FIXED));
     }
-    let design = |items: &[(Interval, u64)]| -> f64 {
-        let s = weighted_series(items, p.window);
-        let v = match p.opts.design_peak {
-            DesignPeak::Max => s.peak().0 as f64,
-            DesignPeak::DailyP95 => {
-                let mut d: Vec<f64> = s.daily_peaks(p.tz).into_iter().map(|v| v as f64).collect();
-                d.sort_by(f64::total_cmp);
-                quantile_type7(&d, 0.95).unwrap_or(0.0)
-            }
-        };
-        v / FIXED as f64
-    };
+    let design = |items: &[(Interval, u64)]| design(p, &weighted_series(items, p.window));
     Demand {
         design_processes: design(&alive_n),
         design_active_processes: design(&active_n),

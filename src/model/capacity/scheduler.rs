@@ -745,6 +745,121 @@ pub fn weighted_series(items: &[(Interval, u64)], window: (Micros, Micros)) -> W
     series
 }
 
+/// Several groups of intervals, each group with its own weight, as one sorted list of
+/// event keys: sorted once, then swept under any number of weightings
+/// ([`GroupedEvents::series`] equals [`weighted_series`] of the same intervals with each
+/// group's weight).
+#[derive(Debug, Clone)]
+pub struct GroupedEvents {
+    window: (Micros, Micros),
+    /// `offset << (bits + 1) | is_start << bits | group`, sorted, for the non-empty
+    /// clipped intervals; ends at the window end are left out (nothing is recorded there).
+    keys: Vec<u64>,
+    bits: u32,
+    groups: usize,
+}
+
+impl GroupedEvents {
+    /// The events of `groups` over `window`, or `None` when the window's offsets and the
+    /// group numbers do not fit one 64-bit key.
+    pub fn new(groups: &[&[Interval]], window: (Micros, Micros)) -> Option<GroupedEvents> {
+        let (w0, w1) = window;
+        let bits = usize::BITS - groups.len().saturating_sub(1).leading_zeros();
+        let len = (w1 as i128 - w0 as i128).max(0) as u128;
+        if bits >= 62 || (len << (bits + 1)) >= (1_u128 << 64) {
+            return None;
+        }
+        let mut keys: Vec<u64> = Vec::new();
+        if w0 < w1 {
+            let n: usize = groups.iter().map(|g| g.len()).sum();
+            keys.reserve_exact(2 * n);
+            for (g, ivs) in groups.iter().enumerate() {
+                let g = g as u64;
+                for &(s, e) in ivs.iter() {
+                    let (s, e) = (s.max(w0), e.min(w1));
+                    if s < e {
+                        keys.push(((s - w0) as u64) << (bits + 1) | 1 << bits | g);
+                        if e < w1 {
+                            keys.push(((e - w0) as u64) << (bits + 1) | g);
+                        }
+                    }
+                }
+            }
+            keys.par_sort_unstable();
+        }
+        Some(GroupedEvents {
+            window,
+            keys,
+            bits,
+            groups: groups.len(),
+        })
+    }
+
+    /// The highest level of [`GroupedEvents::series`] under `weight`, without building
+    /// the series: its `peak().0`.
+    pub fn peak(&self, weight: &[u64]) -> u64 {
+        assert!(weight.len() >= self.groups, "one weight per group");
+        let bits = self.bits;
+        let mask = (1_u64 << bits) - 1;
+        let keys = &self.keys;
+        let mut level: u128 = 0;
+        let mut peak: u128 = 0;
+        for (i, &k) in keys.iter().enumerate() {
+            let w = u128::from(weight[(k & mask) as usize]);
+            if k >> bits & 1 == 1 {
+                level += w;
+            } else {
+                level -= w;
+            }
+            if keys
+                .get(i + 1)
+                .is_none_or(|n| n >> (bits + 1) != k >> (bits + 1))
+            {
+                peak = peak.max(level);
+            }
+        }
+        u64::try_from(peak).unwrap_or(u64::MAX)
+    }
+
+    /// The time-aligned sum of `weight[group]` over the intervals open at each instant:
+    /// [`weighted_series`] of every group's intervals with its weight.
+    pub fn series(&self, weight: &[u64]) -> WeightedSeries {
+        let (w0, w1) = self.window;
+        if w0 >= w1 {
+            return WeightedSeries {
+                window: self.window,
+                times: Vec::new(),
+                levels: Vec::new(),
+            };
+        }
+        assert!(weight.len() >= self.groups, "one weight per group");
+        let mut series = WeightedSeries {
+            window: self.window,
+            times: vec![w0],
+            levels: vec![0],
+        };
+        let bits = self.bits;
+        let mask = (1_u64 << bits) - 1;
+        let keys = &self.keys;
+        let mut level: u128 = 0;
+        for (i, &k) in keys.iter().enumerate() {
+            let w = u128::from(weight[(k & mask) as usize]);
+            // Ends sort first at an instant, so the level never goes below zero.
+            if k >> bits & 1 == 1 {
+                level += w;
+            } else {
+                level -= w;
+            }
+            let offset = k >> (bits + 1);
+            if keys.get(i + 1).is_some_and(|n| n >> (bits + 1) == offset) {
+                continue;
+            }
+            series.record(w0 + offset as i64, u64::try_from(level).unwrap_or(u64::MAX));
+        }
+        series
+    }
+}
+
 impl WeightedSeries {
     /// Records `level` from `t` on (one step per instant, consecutive levels differ).
     fn record(&mut self, t: Micros, level: u64) {

@@ -394,6 +394,27 @@ fn weighted_series_sums_weights_exactly() {
 }
 
 #[test]
+fn grouped_events_sweep_as_weighted_series() {
+    let a: &[Interval] = &[(0, 10), (5, 15), (-3, 2), (7, 7), (12, 30)];
+    let b: &[Interval] = &[(10, 20), (0, 10), (15, 25), (20, 22)];
+    let c: &[Interval] = &[];
+    for window in [(0, 20), (0, 40), (5, 5), (-10, 12)] {
+        let g = GroupedEvents::new(&[a, b, c], window).unwrap();
+        for weights in [[1, 1, 1], [100, 250, 9], [0, 7, 0], [u64::MAX, 5, 1]] {
+            let items: Vec<(Interval, u64)> = [a, b, c]
+                .iter()
+                .zip(weights)
+                .flat_map(|(g, w)| g.iter().map(move |&iv| (iv, w)))
+                .collect();
+            assert_eq!(g.series(&weights), weighted_series(&items, window));
+            assert_eq!(g.peak(&weights), weighted_series(&items, window).peak().0);
+        }
+    }
+    // Offsets that leave no room for the group numbers do not pack.
+    assert!(GroupedEvents::new(&[a, b], (i64::MIN, i64::MAX)).is_none());
+}
+
+#[test]
 fn daily_peaks_cover_partial_days() {
     // Window Mar 4 12:00 to Mar 6 06:00 UTC: three days, the first and last partial.
     // 5 on Mar 4 13-14h; 7 from Mar 5 23h to Mar 6 01h (both days).
