@@ -59,7 +59,8 @@ if [ ! -x "$PY" ]; then
     python3 -m venv "$VENV"
 fi
 # shellcheck disable=SC2086 # ENGINES is a list
-"$PY" -c "import numpy, ${ENGINES// /, }" 2>/dev/null || "$VENV/bin/pip" install --quiet numpy $ENGINES
+# baselines.py's shared user merge uses pandas whichever engine runs.
+"$PY" -c "import numpy, pandas, ${ENGINES// /, }" 2>/dev/null || "$VENV/bin/pip" install --quiet numpy pandas $ENGINES
 # shellcheck disable=SC2086
 "$PY" -c 'import importlib, sys; print("python", sys.version.split()[0], *(m + " " + importlib.import_module(m).__version__ for m in sys.argv[1:]))' numpy $ENGINES
 rustc --version

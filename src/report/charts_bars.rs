@@ -55,36 +55,15 @@ pub fn top_content(r: &Report) -> Option<String> {
     let caption = "Top content by peak concurrent sessions";
     let height = 90 + 30 * n;
     svg((WIDTH, height), caption, |root| {
-        let mut chart = ChartBuilder::on(&root)
-            .caption(caption, title())
-            .margin(8)
-            .margin_right(40)
-            .x_label_area_size(40)
-            .y_label_area_size(280)
-            .build_cartesian_2d(
-                0.0..headroom(f64::from(max)),
-                (0u32..n.saturating_sub(1)).into_segmented(),
-            )?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .bold_line_style(GRID)
-            .light_line_style(WHITE)
-            .axis_style(INK)
-            .y_labels(items.len())
-            .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) => items
-                    .get((n - 1 - (*i).min(n - 1)) as usize)
-                    .map(|x| x.0.clone())
-                    .unwrap_or_default(),
-                _ => String::new(),
-            })
-            .x_labels(8)
-            .x_label_formatter(&|v| fixed(*v, 0))
-            .x_desc("peak concurrent sessions")
-            .label_style(text(14))
-            .axis_desc_style(text(14))
-            .draw()?;
+        let labels: Vec<String> = items.iter().map(|i| i.0.clone()).collect();
+        let frame = RowFrame {
+            margin_right: 40,
+            x_area: 40,
+            x_places: 0,
+            x_desc: "peak concurrent sessions",
+            desc_size: 14,
+        };
+        let mut chart = row_axes(&root, caption, &labels, f64::from(max), frame)?;
         chart.draw_series(items.iter().enumerate().map(|(k, (_, peak))| {
             let y = n - 1 - k as u32;
             let mut bar = Rectangle::new(
@@ -142,6 +121,62 @@ pub fn growth(r: &Report) -> Option<String> {
         trend_lines(&mut chart, fit)?;
         legend(&mut chart, SeriesLabelPosition::UpperLeft)
     })
+}
+
+/// A chart with one row per label, the first at the top, and a value across.
+pub(super) type RowChart<'a, 'b> =
+    ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, SegmentedCoord<RangedCoordu32>>>;
+
+/// The frame of a [`RowChart`]: right margin and x label area (px), decimals of the value
+/// labels, the x axis's description and its size.
+pub(super) struct RowFrame<'d> {
+    pub margin_right: u32,
+    pub x_area: u32,
+    pub x_places: usize,
+    pub x_desc: &'d str,
+    pub desc_size: u32,
+}
+
+/// A [`RowChart`]'s caption, axes, row labels and grid, up to `max` plus headroom.
+pub(super) fn row_axes<'a, 'b>(
+    area: &'a DrawingArea<SVGBackend<'b>, Shift>,
+    caption: &str,
+    labels: &[String],
+    max: f64,
+    frame: RowFrame,
+) -> Result<RowChart<'a, 'b>, Box<dyn Error>> {
+    let n = labels.len() as u32;
+    let mut chart = ChartBuilder::on(area)
+        .caption(caption, title())
+        .margin(8)
+        .margin_right(frame.margin_right)
+        .x_label_area_size(frame.x_area)
+        .y_label_area_size(280)
+        .build_cartesian_2d(
+            0.0..headroom(max),
+            (0u32..n.saturating_sub(1)).into_segmented(),
+        )?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .bold_line_style(GRID)
+        .light_line_style(WHITE)
+        .axis_style(INK)
+        .y_labels(labels.len())
+        .y_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) => labels
+                .get((n - 1 - (*i).min(n - 1)) as usize)
+                .cloned()
+                .unwrap_or_default(),
+            _ => String::new(),
+        })
+        .x_labels(8)
+        .x_label_formatter(&|v| fixed(*v, frame.x_places))
+        .x_desc(frame.x_desc)
+        .label_style(text(14))
+        .axis_desc_style(text(frame.desc_size))
+        .draw()?;
+    Ok(chart)
 }
 
 /// A chart with one segment per label across (months, scenarios) and a value up.

@@ -6,7 +6,8 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::charts::{headroom, svg, text, title, GRID, INK, MARK, PROCESSES, WIDTH};
+use super::charts::{svg, text, MARK, PROCESSES, WIDTH};
+use super::charts_bars::{row_axes, RowFrame};
 use crate::format::fixed;
 use crate::model::Report;
 
@@ -42,33 +43,15 @@ pub fn footprints(r: &Report) -> Option<String> {
     let top = rows.iter().map(|r| r.3.max(r.4)).fold(0.0, f64::max);
     let caption = "Memory per process, by content item";
     svg((WIDTH, 110 + 34 * n), caption, |root| {
-        let mut chart = ChartBuilder::on(&root)
-            .caption(caption, title())
-            .margin(8)
-            .margin_right(60)
-            .x_label_area_size(44)
-            .y_label_area_size(280)
-            .build_cartesian_2d(0.0..headroom(top), (0u32..n - 1).into_segmented())?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .bold_line_style(GRID)
-            .light_line_style(WHITE)
-            .axis_style(INK)
-            .y_labels(rows.len())
-            .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) => rows
-                    .get((n - 1 - (*i).min(n - 1)) as usize)
-                    .map(|x| x.0.clone())
-                    .unwrap_or_default(),
-                _ => String::new(),
-            })
-            .x_labels(8)
-            .x_label_formatter(&|v| fixed(*v, 1))
-            .x_desc("GiB per process: bar median to p95 of each process's largest sample, line to the largest; red tick: the figure sizing uses")
-            .label_style(text(14))
-            .axis_desc_style(text(13))
-            .draw()?;
+        let labels: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+        let frame = RowFrame {
+            margin_right: 60,
+            x_area: 44,
+            x_places: 1,
+            x_desc: "GiB per process: bar median to p95 of each process's largest sample, line to the largest; red tick: the figure sizing uses",
+            desc_size: 13,
+        };
+        let mut chart = row_axes(&root, caption, &labels, top, frame)?;
         let y = |k: usize| n - 1 - k as u32;
         chart.draw_series(rows.iter().enumerate().map(|(k, r)| {
             let mut bar = Rectangle::new(
