@@ -798,26 +798,8 @@ impl GroupedEvents {
     /// The highest level of [`GroupedEvents::series`] under `weight`, without building
     /// the series: its `peak().0`.
     pub fn peak(&self, weight: &[u64]) -> u64 {
-        assert!(weight.len() >= self.groups, "one weight per group");
-        let bits = self.bits;
-        let mask = (1_u64 << bits) - 1;
-        let keys = &self.keys;
-        let mut level: u128 = 0;
         let mut peak: u128 = 0;
-        for (i, &k) in keys.iter().enumerate() {
-            let w = u128::from(weight[(k & mask) as usize]);
-            if k >> bits & 1 == 1 {
-                level += w;
-            } else {
-                level -= w;
-            }
-            if keys
-                .get(i + 1)
-                .is_none_or(|n| n >> (bits + 1) != k >> (bits + 1))
-            {
-                peak = peak.max(level);
-            }
-        }
+        self.fold(weight, |_, level| peak = peak.max(level));
         u64::try_from(peak).unwrap_or(u64::MAX)
     }
 
@@ -832,31 +814,38 @@ impl GroupedEvents {
                 levels: Vec::new(),
             };
         }
-        assert!(weight.len() >= self.groups, "one weight per group");
         let mut series = WeightedSeries {
             window: self.window,
             times: vec![w0],
             levels: vec![0],
         };
+        self.fold(weight, |offset, level| {
+            series.record(w0 + offset as i64, u64::try_from(level).unwrap_or(u64::MAX));
+        });
+        series
+    }
+
+    /// Sweeps the keys in order, adding a start's weight and taking an end's, and calls
+    /// `at` with the offset and the level after the last event of each instant. Ends sort
+    /// first at an instant, so the level never goes below zero.
+    fn fold(&self, weight: &[u64], mut at: impl FnMut(u64, u128)) {
+        assert!(weight.len() >= self.groups, "one weight per group");
         let bits = self.bits;
         let mask = (1_u64 << bits) - 1;
         let keys = &self.keys;
         let mut level: u128 = 0;
         for (i, &k) in keys.iter().enumerate() {
             let w = u128::from(weight[(k & mask) as usize]);
-            // Ends sort first at an instant, so the level never goes below zero.
             if k >> bits & 1 == 1 {
                 level += w;
             } else {
                 level -= w;
             }
             let offset = k >> (bits + 1);
-            if keys.get(i + 1).is_some_and(|n| n >> (bits + 1) == offset) {
-                continue;
+            if keys.get(i + 1).is_none_or(|n| n >> (bits + 1) != offset) {
+                at(offset, level);
             }
-            series.record(w0 + offset as i64, u64::try_from(level).unwrap_or(u64::MAX));
         }
-        series
     }
 }
 
