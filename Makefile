@@ -11,10 +11,10 @@ fmt:
 	cargo fmt --all
 
 lint:
-	cargo clippy --all-targets -- -D warnings
+	cargo clippy --all-targets --all-features -- -D warnings
 
 test:
-	cargo test
+	cargo test --all-features
 
 # Regenerate sample_data/ from the seeded generator (byte-identical for the same seed).
 sample:

@@ -372,6 +372,7 @@ fn a_killed_report_write_leaves_the_previous_report_whole() {
 }
 
 #[test]
+#[cfg(not(feature = "parquet"))]
 fn a_parquet_file_says_this_build_reads_csv_only() {
     let f = Fixture::new();
     f.file("exports/shiny.csv", SHINY_READR);

@@ -10,9 +10,9 @@
 //! command line must be an export. An empty folder, or one holding only content and user
 //! lists, gets a message naming the exports needed and the commands that make them.
 //!
-//! A `.parquet` file, named or in a folder, is a usage error naming it: this build reads
-//! CSV only, and Parquet input will be the `parquet` cargo feature (docs/architecture.md,
-//! "Optional heavy dependencies"); skipping it would silently leave its data out.
+//! A `.parquet` file, named or in a folder, is read by [`super::parquet`] when the crate is
+//! built with the `parquet` feature; without it, it is a usage error naming the file and
+//! the feature (skipping it would silently leave its data out).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
@@ -221,14 +221,16 @@ pub fn find_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
             found.insert(path.clone());
         }
     }
-    if let Some(p) = found.iter().find(|p| is_parquet_name(p)) {
-        return Err(parquet_error(p));
+    if !cfg!(feature = "parquet") {
+        if let Some(p) = found.iter().find(|p| is_parquet_name(p)) {
+            return Err(parquet_error(p));
+        }
     }
     Ok(dedupe_same_file(found))
 }
 
 /// True for `*.parquet`, any case.
-fn is_parquet_name(path: &Path) -> bool {
+pub(super) fn is_parquet_name(path: &Path) -> bool {
     path.file_name().is_some_and(|n| {
         n.to_string_lossy()
             .to_ascii_lowercase()
@@ -240,8 +242,9 @@ fn is_parquet_name(path: &Path) -> bool {
 fn parquet_error(path: &Path) -> Error {
     Error::Usage(format!(
         "{}: a Parquet file; this build reads CSV exports only (plain or .csv.gz). Parquet \
-         input will come as the `parquet` cargo feature; until then write the table as CSV \
-         (pandas/polars `to_csv`, R `write.csv`) or remove the file from the input",
+         input needs the `parquet` cargo feature: install with `cargo install --locked \
+         --features parquet connect-capacity` (the packages have it), or write the table as \
+         CSV (pandas/polars `to_csv`, R `write.csv`)",
         path.display()
     ))
 }

@@ -92,9 +92,20 @@ pub fn read(
     ds: &mut Dataset,
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> bool {
-    let Some(file) = read_file(input, opts, path, progress) else {
-        return false;
-    };
+    match read_file(input, opts, path, progress) {
+        Some(file) => add_file(path, file, opts, ds),
+        None => false,
+    }
+}
+
+/// Adds the rows of the Shiny usage file `path`, read by a fast reader, to `ds` with its
+/// [`FileSummary`]; `false` (and `ds` untouched) when there are too many files.
+pub(super) fn add_file(
+    path: &Path,
+    file: FileRows,
+    opts: &IngestOptions,
+    ds: &mut Dataset,
+) -> bool {
     let Ok(index) = u32::try_from(ds.files.len()) else {
         return false;
     };
@@ -128,7 +139,7 @@ pub fn read(
 
 /// A GUID or other text, as read.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Name {
+pub(super) enum Name {
     /// A canonical lowercase GUID (`8-4-4-4-12` hex digits), as an integer.
     Guid(u128),
     /// Anything else, verbatim.
@@ -213,14 +224,14 @@ type FastMap<K> = HashMap<K, u32, BuildHasherDefault<FastHasher>>;
 
 /// Names numbered in first-seen order.
 #[derive(Default)]
-struct Dict {
+pub(super) struct Dict {
     guids: FastMap<u128>,
     texts: FastMap<Box<str>>,
     names: Vec<Name>,
 }
 
 impl Dict {
-    fn id(&mut self, name: Name) -> u32 {
+    pub(super) fn id(&mut self, name: Name) -> u32 {
         let next = self.names.len() as u32;
         let id = match &name {
             Name::Guid(g) => *self.guids.entry(*g).or_insert(next),
@@ -239,7 +250,7 @@ impl Dict {
     }
 
     /// The id of `s` as [`Name::of`] reads it.
-    fn id_of(&mut self, s: &[u8]) -> Option<u32> {
+    pub(super) fn id_of(&mut self, s: &[u8]) -> Option<u32> {
         match parse_guid(s) {
             Some(g) => {
                 let next = self.names.len() as u32;
@@ -255,12 +266,13 @@ impl Dict {
 }
 
 /// What one file holds, ids numbered per file.
-struct FileRows {
-    rows: Vec<CompactRow>,
-    contents: Dict,
-    users: Dict,
+#[derive(Default)]
+pub(super) struct FileRows {
+    pub(super) rows: Vec<CompactRow>,
+    pub(super) contents: Dict,
+    pub(super) users: Dict,
     /// A timestamp without an offset was read (in the input zone).
-    naive: bool,
+    pub(super) naive: bool,
 }
 
 /// The columns the rows are read from.
@@ -275,14 +287,15 @@ struct Cols {
 }
 
 /// One block's rows, ids and lines numbered within the block.
-struct Block {
-    rows: Vec<CompactRow>,
-    contents: Dict,
-    users: Dict,
-    /// Line ends in the block.
-    lines: u64,
+#[derive(Default)]
+pub(super) struct Block {
+    pub(super) rows: Vec<CompactRow>,
+    pub(super) contents: Dict,
+    pub(super) users: Dict,
+    /// Line ends in the block (rows, in a Parquet file).
+    pub(super) lines: u64,
     /// A timestamp without an offset was read.
-    naive: bool,
+    pub(super) naive: bool,
 }
 
 fn read_file(
@@ -360,7 +373,11 @@ fn read_file(
 }
 
 /// Merges parsed blocks in order; `None` if one could not be parsed.
-fn merge_all(out: &mut FileRows, blocks: Vec<Option<Block>>, line_no: &mut u64) -> Option<()> {
+pub(super) fn merge_all(
+    out: &mut FileRows,
+    blocks: Vec<Option<Block>>,
+    line_no: &mut u64,
+) -> Option<()> {
     for block in blocks {
         merge(out, block?, line_no)?;
     }
@@ -533,7 +550,7 @@ fn parse_block(buf: &[u8], cols: &Cols, zone: Tz) -> Option<Block> {
 }
 
 /// [`is_null`] of a field.
-fn null(s: &[u8]) -> bool {
+pub(super) fn null(s: &[u8]) -> bool {
     // Null words have at most 4 letters once trimmed, and blocks are ASCII: a longer
     // field with no whitespace at either end (vertical tab included, as `str::trim`
     // trims it) is a value, without a UTF-8 check.
@@ -547,7 +564,7 @@ fn null(s: &[u8]) -> bool {
 /// A timestamp field: `Some(None)` when null, `None` when the fast reader cannot take it
 /// (unparseable, or a local time that needed a DST adjustment). Sets `naive` when the
 /// value had no offset.
-fn time(s: &[u8], zone: Tz, naive: &mut bool) -> Option<Option<Micros>> {
+pub(super) fn time(s: &[u8], zone: Tz, naive: &mut bool) -> Option<Option<Micros>> {
     if let Some(t) = parse_utc_seconds(s) {
         return Some(Some(t));
     }

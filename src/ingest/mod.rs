@@ -11,6 +11,8 @@ pub mod discover;
 pub mod encoding;
 pub mod fast;
 pub mod metrics;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod progress;
 pub mod reader;
 pub mod records;

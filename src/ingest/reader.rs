@@ -226,6 +226,41 @@ fn has_gz_extension(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
 }
 
+/// Rows to read as text records: a CSV file, or a Parquet table's rows (feature
+/// `parquet`). The per-kind parsers, `--lenient` and every note work on this, so a Parquet
+/// export is validated exactly as the same rows in CSV.
+pub trait Records {
+    /// The file, for messages.
+    fn path(&self) -> &Path;
+    /// The column names.
+    fn header(&mut self) -> Result<Header>;
+    /// Reads the next record into `rec`.
+    fn next_record(&mut self, rec: &mut StringRecord) -> Result<Next>;
+    /// Where the record read last is, 1-based: its physical line in a CSV file, its row in
+    /// a Parquet file.
+    fn record_line(&mut self) -> u64;
+    /// A value of the record read last could not be read: what to add to the message
+    /// (a Parquet file says the row and the column's type).
+    fn context(&self, _column: &str) -> Option<String> {
+        None
+    }
+}
+
+impl Records for CsvSource<'_> {
+    fn path(&self) -> &Path {
+        CsvSource::path(self)
+    }
+    fn header(&mut self) -> Result<Header> {
+        CsvSource::header(self)
+    }
+    fn next_record(&mut self, rec: &mut StringRecord) -> Result<Next> {
+        CsvSource::next_record(self, rec)
+    }
+    fn record_line(&mut self) -> u64 {
+        CsvSource::record_line(self)
+    }
+}
+
 impl CsvSource<'_> {
     /// The path this source reads.
     pub fn path(&self) -> &Path {

@@ -58,6 +58,12 @@ pub fn read_file_with_progress(
     ds: &mut Dataset,
     progress: &Progress,
 ) -> Result<()> {
+    #[cfg(feature = "parquet")]
+    if super::discover::is_parquet_name(path) {
+        super::parquet::read_file(path, opts, ds)?;
+        progress.add(std::fs::metadata(path).map_or(0, |m| m.len()));
+        return Ok(());
+    }
     let before = progress.position();
     if super::fast::try_file(path, opts, ds, &mut |n| progress.add(n)) {
         return Ok(());
@@ -106,9 +112,10 @@ pub fn read_bytes_general(
     )
 }
 
-/// The shared body of [`read_file`] and [`read_bytes`].
-fn read_source(
-    mut src: reader::CsvSource<'_>,
+/// The shared body of [`read_file`] and [`read_bytes`] (and of Parquet files read row by
+/// row).
+pub(super) fn read_source(
+    mut src: impl reader::Records,
     opts: &IngestOptions,
     ds: &mut Dataset,
 ) -> Result<()> {
@@ -146,7 +153,10 @@ fn read_source(
                 note_adjusted(&mut ds.notes, path, line, &rec, &adjusted, zone);
                 class
             }
-            Err(e) => {
+            Err(mut e) => {
+                if let Some(context) = src.context(e.column) {
+                    e.message = format!("{} ({context})", e.message);
+                }
                 skip_or_fail(&mut ds.notes, path, line, e, opts.lenient)?;
                 parser.raw_class(&rec)
             }
