@@ -2,7 +2,7 @@
 //! keep the history and raise the utilisation alert.
 
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
@@ -11,10 +11,11 @@ use super::shared::{
 };
 use super::Outcome;
 use crate::cli::{AnalyzeServerArgs, DataArgs, OutputArgs, WatchArgs, WatchSettings};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::history;
 use crate::ingest::IngestOptions;
 use crate::model::{self, Options};
+use crate::report::tables::TableFormat;
 use crate::report::Format;
 
 /// Arguments of `analyze`.
@@ -35,6 +36,20 @@ pub struct AnalyzeArgs {
     pub watch: WatchArgs,
     #[command(flatten)]
     pub server: AnalyzeServerArgs,
+    /// Also write the derived tables (days, content, hour_of_week, months, scenarios) into
+    /// this folder, one file each; not inside an input folder.
+    #[arg(long, value_name = "DIR")]
+    pub tables: Option<PathBuf>,
+    /// File format of `--tables`: parquet (needs the `parquet` feature) or csv.
+    #[arg(long, value_enum, default_value_t = TablesFormatArg::Parquet, requires = "tables")]
+    pub tables_format: TablesFormatArg,
+}
+
+/// `--tables-format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TablesFormatArg {
+    Parquet,
+    Csv,
 }
 
 /// Validated settings of `analyze`.
@@ -50,6 +65,8 @@ pub struct AnalyzeSettings {
     pub fetch: Option<crate::fetch::FetchSettings>,
     /// `--anonymize`: pseudonyms for user names, e-mails and GUIDs.
     pub anonymize: bool,
+    /// `--tables DIR` and its format.
+    pub tables: Option<(PathBuf, TableFormat)>,
 }
 
 impl AnalyzeArgs {
@@ -60,6 +77,14 @@ impl AnalyzeArgs {
         model.capacity.server = watch.server;
         let format = self.out.format();
         let fetch = self.server.settings(model.from, model.to)?;
+        let inputs: Vec<PathBuf> = match &fetch {
+            Some(f) => vec![f.out.clone()],
+            None => self.paths.clone(),
+        };
+        let tables = match &self.tables {
+            Some(dir) => Some((tables_dir(dir, &inputs)?, self.tables_format()?)),
+            None => None,
+        };
         Ok(AnalyzeSettings {
             paths: self.paths.clone(),
             format,
@@ -69,7 +94,56 @@ impl AnalyzeArgs {
             watch,
             fetch,
             anonymize: self.data.anonymize,
+            tables,
         })
+    }
+
+    /// The tables' format; Parquet without the `parquet` feature is a usage error.
+    fn tables_format(&self) -> Result<TableFormat> {
+        match self.tables_format {
+            TablesFormatArg::Csv => Ok(TableFormat::Csv),
+            TablesFormatArg::Parquet if cfg!(feature = "parquet") => Ok(TableFormat::Parquet),
+            TablesFormatArg::Parquet => Err(Error::Usage(format!(
+                "--tables: {}",
+                crate::report::tables::PARQUET_NEEDS_FEATURE
+            ))),
+        }
+    }
+}
+
+/// `--tables DIR`, refused inside an input folder (its files would be read back as
+/// exports by the next run over that folder).
+fn tables_dir(dir: &Path, inputs: &[PathBuf]) -> Result<PathBuf> {
+    let resolved = resolve(dir);
+    for input in inputs.iter().filter(|p| p.is_dir()) {
+        if resolved.starts_with(resolve(input)) {
+            return Err(Error::Usage(format!(
+                "--tables {}: inside the input folder {}, where the next run would read the \
+                 tables back as exports; choose a folder outside it",
+                dir.display(),
+                input.display()
+            )));
+        }
+    }
+    Ok(dir.to_path_buf())
+}
+
+/// `p` absolute and free of links as far as it exists, the rest appended as given.
+fn resolve(p: &Path) -> PathBuf {
+    let absolute = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut rest = Vec::new();
+    let mut head = absolute.as_path();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(head) {
+            return rest.iter().rev().fold(real, |acc, part| acc.join(part));
+        }
+        match (head.parent(), head.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                head = parent;
+            }
+            _ => return absolute,
+        }
     }
 }
 
@@ -94,6 +168,14 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<Outcome> {
         eprintln!("warning: {w}");
     }
     emit(&report, s.format, s.output.as_deref())?;
+    if let Some((dir, format)) = &s.tables {
+        let written = crate::report::tables::write_tables(&report, dir, *format)?;
+        eprintln!(
+            "tables: {} files written to {}",
+            written.len(),
+            dir.display()
+        );
+    }
     if let Some(dir) = &s.watch.history {
         let figures = snapshot_figures(&data, &opts, &s.model, s.watch.every)?;
         note_stored(

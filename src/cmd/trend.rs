@@ -52,6 +52,7 @@ impl TrendArgs {
             model,
             watch,
             anonymize: self.data.anonymize,
+            tables: None,
         })
     }
 }

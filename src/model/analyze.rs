@@ -9,7 +9,7 @@ use super::capacity::{capacity, Swept};
 use super::over_time::trend::utilisation;
 use super::usage::buckets::{buckets, summarize, Bucket, BucketKind};
 use super::usage::content::per_content;
-use super::usage::growth::{fit, monthly};
+use super::usage::growth::{fit, monthly, Month};
 use super::usage::normalize::{normalize, Normalized};
 use super::usage::people::{content_types, people};
 use super::usage::profile::hour_of_week;
@@ -137,6 +137,7 @@ fn fill_series(
             unit,
             summary: summarize(&b, peak),
             series: b,
+            detail: Vec::new(),
         })
     };
     let sessions = step_series_of(&norm.sessions, |s| (s.start, s.end), window);
@@ -173,6 +174,8 @@ fn fill_series(
     } else {
         let session_stats = stats(&sessions).into();
         report.daily = period(&sessions, BucketKind::Day, "days");
+        let days = report.daily.as_ref().map_or(&[][..], |d| &d.series[..]);
+        let day_counts = monthly(days, &sessions, &norm.sessions, &norm.visits);
         report.weekly = period(&sessions, BucketKind::Week, "weeks");
         if let Some(w) = &report.weekly {
             swept.full_week_peaks = week_peaks(&w.series);
@@ -186,6 +189,9 @@ fn fill_series(
             users: stats(&users).into(),
         });
         report.daily_users = period(&users, BucketKind::Day, "days");
+        if let (Some(daily), Some(users)) = (&mut report.daily, &report.daily_users) {
+            daily.detail = day_details(&day_counts, &users.series);
+        }
         report.weekly_users = period(&users, BucketKind::Week, "weeks");
         report.monthly_users = period(&users, BucketKind::Month, "months");
         report.hour_of_week = Some(Profiles {
@@ -264,4 +270,22 @@ fn assumptions(opts: &Options) -> Assumptions {
         exclude_users: opts.exclude_users.clone(),
         exclude_user_agents: opts.exclude_user_agents.clone(),
     }
+}
+
+/// The `days` figures from the per-day counts (the month tally run over day buckets) and
+/// the daily user buckets, which cover the same days.
+fn day_details(counts: &[Month], users: &[Bucket]) -> Vec<DayDetail> {
+    counts
+        .iter()
+        .zip(users)
+        .map(|(d, u)| {
+            debug_assert_eq!(d.month, u.label);
+            DayDetail {
+                sessions_started: d.sessions,
+                visits: d.visits,
+                peak_users: u.peak,
+                p95_sessions: d.p95,
+            }
+        })
+        .collect()
 }

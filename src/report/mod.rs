@@ -19,6 +19,9 @@ pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod markup;
+pub mod tables;
+#[cfg(feature = "parquet")]
+pub mod tables_parquet;
 pub mod terminal;
 pub mod trend;
 

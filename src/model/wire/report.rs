@@ -242,6 +242,24 @@ pub struct PeriodSummary {
     pub summary: BucketSummary,
     /// Every bucket.
     pub series: Vec<Bucket>,
+    /// Per day (the daily session summary only, else empty): the figures the `days` table
+    /// adds to each bucket, in the order of `series`.
+    pub detail: Vec<DayDetail>,
+}
+
+/// What a day of `daily.series[]` (and a row of the `days` table) holds beyond its bucket:
+/// metrics.md section 3.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DayDetail {
+    /// Sessions that started in the day.
+    pub sessions_started: u64,
+    /// Visits in the day.
+    pub visits: u64,
+    /// Peak concurrent distinct users in the day.
+    pub peak_users: u32,
+    /// Time-weighted 95th percentile of concurrent sessions within the day (metrics.md
+    /// section 0); `None` for an empty overlap.
+    pub p95_sessions: Option<u32>,
 }
 
 impl Serialize for PeriodSummary {
@@ -259,7 +277,15 @@ impl Serialize for PeriodSummary {
         m.serialize_entry(&key, &b.at_or_above_90pct_of_peak)?;
         m.serialize_entry("ninety_pct_of_peak", &b.ninety_pct_of_peak)?;
         m.serialize_entry("peak_histogram", &b.peak_histogram)?;
-        let series: Vec<BucketOut> = self.series.iter().map(BucketOut::from).collect();
+        let series: Vec<BucketOut> = self
+            .series
+            .iter()
+            .enumerate()
+            .map(|(i, b)| BucketOut {
+                detail: self.detail.get(i),
+                ..BucketOut::from(b)
+            })
+            .collect();
         m.serialize_entry("series", &series)?;
         m.end()
     }
@@ -274,6 +300,8 @@ struct BucketOut<'a> {
     full: bool,
     peak: u32,
     average: f64,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    detail: Option<&'a DayDetail>,
 }
 
 impl<'a> From<&'a Bucket> for BucketOut<'a> {
@@ -285,6 +313,7 @@ impl<'a> From<&'a Bucket> for BucketOut<'a> {
             full: b.full,
             peak: b.peak,
             average: b.average,
+            detail: None,
         }
     }
 }
