@@ -11,16 +11,8 @@ use serde_json::Value;
 const C: &str = "bd1d2285-6c80-49af-8a83-a200effe3cb3";
 
 fn run(f: &Fixture, args: &[&str]) -> (Value, String) {
-    let out = cmd()
-        .arg("analyze")
-        .arg(f.path())
-        .args(["--format", "json"])
-        .args(args)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(out.status.success(), "{stderr}");
-    (serde_json::from_slice(&out.stdout).unwrap(), stderr)
+    let (stdout, stderr) = analyze_dir(f.path(), "json", args);
+    (serde_json::from_str(&stdout).unwrap(), stderr)
 }
 
 #[test]

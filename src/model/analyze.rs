@@ -76,7 +76,15 @@ pub fn analyze(data: &Dataset, opts: &Options) -> Result<Report> {
         data_problems: norm.problems.clone(),
     };
     if let Some(window) = norm.window {
-        let swept = fill_series(&mut report, data, &norm, window, opts);
+        // Without usage there are no sessions to sweep: the usage sections stay empty.
+        let swept = if norm.jobs_only {
+            report
+                .warnings
+                .push(super::capacity::JOBS_ONLY_NOTE.to_string());
+            Swept::default()
+        } else {
+            fill_series(&mut report, data, &norm, window, opts)
+        };
         let c = capacity(
             data,
             &norm,

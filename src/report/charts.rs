@@ -140,18 +140,13 @@ pub fn concurrency(r: &Report) -> Option<String> {
             average: users.series.iter().map(|b| b.average).collect(),
         },
     ];
-    if let Some(p) = &r.processes {
+    if let Some(e) = r.processes.as_ref().and_then(|p| p.estimated.as_ref()) {
         panels.push(Daily {
             title: "Modelled processes per day (alive, server-wide)",
             unit: "processes",
             color: PROCESSES,
-            peak: p
-                .estimated
-                .daily
-                .iter()
-                .map(|d| f64::from(d.peak))
-                .collect(),
-            average: p.estimated.daily.iter().map(|d| d.average).collect(),
+            peak: e.daily.iter().map(|d| f64::from(d.peak)).collect(),
+            average: e.daily.iter().map(|d| d.average).collect(),
         });
     }
     let height = 230 * panels.len() as u32;

@@ -23,7 +23,11 @@ pub fn document(r: &Report) -> Document {
     sections.extend(concurrency(r, tz));
     sections.extend(hour_of_week(r));
     sections.extend(regularity(r));
-    sections.push(content(r));
+    sections.push(if r.without_usage() {
+        no_usage()
+    } else {
+        content(r)
+    });
     sections.extend(growth(r));
     sections.extend(processes(r, tz));
     sections.extend(super::document_footprints::footprints(r));
@@ -41,9 +45,10 @@ pub fn document(r: &Report) -> Document {
 
 /// The lines under the title.
 fn meta(r: &Report, tz: Tz) -> Vec<String> {
+    let what = if r.without_usage() { "Jobs" } else { "Usage" };
     let window = match &r.window {
         Some(w) => format!(
-            "Usage from {} to {} ({} days); times in {}.",
+            "{what} from {} to {} ({} days); times in {}.",
             local_time(Some(w.start), tz),
             local_time(Some(w.end), tz),
             fixed(w.days, 0),
@@ -51,12 +56,22 @@ fn meta(r: &Report, tz: Tz) -> Vec<String> {
         ),
         None => "No sessions or visits in the inputs: nothing to analyse.".into(),
     };
+    let read = if r.without_usage() {
+        format!(
+            "{} jobs and no Shiny sessions or visits",
+            count(r.jobs.as_ref().map_or(0, |j| j.rows))
+        )
+    } else {
+        format!(
+            "{} Shiny sessions and {} visits",
+            count(r.sessions.count),
+            count(r.visits.count)
+        )
+    };
     let mut lines = vec![
         window,
         format!(
-            "{} Shiny sessions and {} visits from {} export files, analysed by {} {}.",
-            count(r.sessions.count),
-            count(r.visits.count),
+            "{read} from {} export files, analysed by {} {}.",
             count(r.inputs.files.len()),
             r.tool.name,
             r.tool.version
@@ -97,18 +112,7 @@ fn summary(r: &Report, tz: Tz) -> Section {
             note: format!("{} distinct named users in all", count(r.people.consumers)),
         });
     }
-    if let Some(p) = &r.processes {
-        let measured = p
-            .measured
-            .as_ref()
-            .map(|m| format!("; measured from jobs: {}", count(m.peak)))
-            .unwrap_or_default();
-        figures.push(Figure {
-            label: "Peak processes".into(),
-            value: count(p.estimated.peak),
-            note: format!("modelled, alive at once{measured}"),
-        });
-    }
+    figures.extend(r.processes.as_ref().and_then(peak_processes));
     if let Some(m) = r.growth.sessions_p95.rate_per_month {
         figures.push(Figure {
             label: "Growth".into(),
@@ -125,6 +129,41 @@ fn summary(r: &Report, tz: Tz) -> Section {
         id: "summary",
         title: "Summary".into(),
         blocks,
+    }
+}
+
+/// The peak processes figure: modelled (with the measured peak beside it), or without
+/// usage the measured one alone.
+fn peak_processes(p: &crate::model::capacity::Processes) -> Option<Figure> {
+    let measured = p.measured.as_ref();
+    let Some(e) = &p.estimated else {
+        return measured.map(|m| Figure {
+            label: "Peak processes".into(),
+            value: count(m.peak),
+            note: "measured from jobs, interactive at once (no usage export: no model)".into(),
+        });
+    };
+    let measured = measured
+        .map(|m| format!("; measured from jobs: {}", count(m.peak)))
+        .unwrap_or_default();
+    Some(Figure {
+        label: "Peak processes".into(),
+        value: count(e.peak),
+        note: format!("modelled, alive at once{measured}"),
+    })
+}
+
+/// Without usage: what the usage sections would show, and why they do not.
+fn no_usage() -> Section {
+    Section {
+        id: "content",
+        title: "Usage".into(),
+        blocks: vec![Block::Para(vec![Span::Text(
+            "No data: the inputs hold no Shiny usage or visits export, so there are no \
+             sessions, users, per-content usage or growth to report. The processes and \
+             sizes below come from the jobs export."
+                .into(),
+        )])],
     }
 }
 
@@ -155,8 +194,13 @@ fn recommendation(r: &Report) -> Option<Block> {
     if let Some((z, sc)) = scaled {
         let tail = vec![
             Span::Text(format!(
-                "With {} times the sessions (the scaled scenario): ",
-                fixed(z.k, 1)
+                "With {} times the {} (the scaled scenario): ",
+                fixed(z.k, 1),
+                if r.without_usage() {
+                    "measured processes"
+                } else {
+                    "sessions"
+                }
             )),
             Span::Strong(format!(
                 "{}, {} of {} and {}.",
@@ -222,8 +266,7 @@ fn concurrency(r: &Report, tz: Tz) -> Option<Section> {
     .align(2, false);
     t.row(stats_row("sessions", &c.sessions, tz));
     t.row(stats_row("users", &c.users, tz));
-    if let Some(p) = &r.processes {
-        let e = &p.estimated;
+    if let Some(e) = r.processes.as_ref().and_then(|p| p.estimated.as_ref()) {
         t.row(vec![
             "processes (modelled, alive)".into(),
             count(e.peak),

@@ -31,10 +31,12 @@ pub fn processes(r: &Report, tz: Tz) -> Option<Section> {
     let mut blocks = vec![
         Block::Table(process_table(p, tz)),
         Block::List(process_notes(p)),
-        Block::Heading("Per content item".into()),
-        Block::Table(per_content(&p.estimated)),
     ];
-    blocks.extend(api_blocks(&p.estimated));
+    if let Some(e) = &p.estimated {
+        blocks.push(Block::Heading("Per content item".into()));
+        blocks.push(Block::Table(per_content(e)));
+        blocks.extend(api_blocks(e));
+    }
     blocks.push(Block::Note(p.model.clone()));
     Some(Section {
         id: "processes",
@@ -46,9 +48,19 @@ pub fn processes(r: &Report, tz: Tz) -> Option<Section> {
 /// Peak, time and levels of modelled processes (alive, serving) and measured ones (per
 /// job class).
 fn process_table(p: &Processes, tz: Tz) -> Table {
-    let e = &p.estimated;
     let mut t = Table::numeric(&["processes", "peak", "peak at", "average", "p95", "rejected"])
         .align(2, false);
+    if let Some(e) = &p.estimated {
+        modelled_rows(&mut t, e, tz);
+    }
+    if let Some(m) = &p.measured {
+        measured_rows(&mut t, m, tz);
+    }
+    t
+}
+
+/// The modelled rows: alive processes, then those serving a connection.
+fn modelled_rows(t: &mut Table, e: &Estimated, tz: Tz) {
     t.row(vec![
         "modelled, alive".into(),
         count(e.peak),
@@ -65,10 +77,6 @@ fn process_table(p: &Processes, tz: Tz) -> Table {
         or_dash(e.active.p95, count),
         String::new(),
     ]);
-    if let Some(m) = &p.measured {
-        measured_rows(&mut t, m, tz);
-    }
-    t
 }
 
 /// The measured rows: interactive jobs, then each other job class that ran.
@@ -97,7 +105,6 @@ fn measured_rows(t: &mut Table, m: &MeasuredProcesses, tz: Tz) {
 
 /// Renders, warm processes and the model against the measurement.
 fn process_notes(p: &Processes) -> Vec<String> {
-    let e = &p.estimated;
     let mut notes = Vec::new();
     if let Some(m) = &p.measured {
         let d = &m.detail;
@@ -109,7 +116,7 @@ fn process_notes(p: &Processes) -> Vec<String> {
             count(d.off_host_jobs)
         ));
     }
-    if e.warm_processes > 0 {
+    if let Some(e) = p.estimated.as_ref().filter(|e| e.warm_processes > 0) {
         notes.push(format!(
             "{} processes are kept warm by min_processes and hold {} GiB all the time.",
             count(e.warm_processes),
@@ -202,6 +209,9 @@ fn scenario_name(s: &Scenario) -> String {
                 signed_percent(rate, 1)
             )
         }
+        ("scaled", _, _) if s.sessions.is_none() => {
+            format!("scaled: measured processes x {}", fixed(s.k, 1))
+        }
         ("scaled", _, _) => format!("scaled: sessions x {}", fixed(s.k, 1)),
         ("now", _, _) => "now: the window as it was".into(),
         (name, _, _) => name.to_string(),
@@ -250,8 +260,8 @@ fn scenario_table(z: &Sizing) -> Table {
     for s in scenarios {
         t.row(vec![
             scenario_name(s),
-            count(s.sessions),
-            count(s.peak_sessions),
+            or_dash(s.sessions, count),
+            or_dash(s.peak_sessions, count),
             fixed(s.size.design_processes, 1),
             fixed(s.size.design_active_processes, 1),
             count(s.size.cores),
@@ -261,7 +271,7 @@ fn scenario_table(z: &Sizing) -> Table {
                 cores(s.size.node.cores as f64),
                 gib(s.size.node.ram_gib as f64)
             ),
-            count(s.rejected),
+            or_dash(s.rejected, count),
         ]);
         if let Some(d) = &s.daily_p95 {
             let mut row = vec![String::new(); 9];
@@ -299,6 +309,9 @@ fn sizing_notes(z: &Sizing) -> Vec<String> {
             "Every scenario is multiplied by {}, the measured/modelled calibration factor.",
             fixed(f, 2)
         ));
+    }
+    if z.now.sessions.is_none() {
+        notes.push(format!("{}.", crate::model::capacity::JOBS_ONLY_NOTE));
     }
     if z.projected.is_none() {
         notes.push("Projected: not available (no growth fit: needs 3 full months).".into());
@@ -412,10 +425,16 @@ pub fn people(r: &Report) -> Section {
             or_dash(p.publishers, count),
             p.publishers_source
         ),
-        format!(
-            "Consumers (distinct named users with a session or visit): {}.",
-            count(p.consumers)
-        ),
+        if r.without_usage() {
+            "Consumers (distinct named users with a session or visit): no data, no usage \
+             export."
+                .into()
+        } else {
+            format!(
+                "Consumers (distinct named users with a session or visit): {}.",
+                count(p.consumers)
+            )
+        },
     ];
     if !p.by_role.is_empty() {
         let roles: Vec<String> = p

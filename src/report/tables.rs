@@ -326,15 +326,16 @@ fn scenarios(report: &Report) -> Table {
             column("k", floats(&rows, |s| Some(s.k))),
             column("horizon_months", floats(&rows, |s| s.horizon_months)),
             column("rate_per_month", floats(&rows, |s| s.rate_per_month)),
-            column("sessions", ints(&rows, |s| u(s.sessions))),
-            column("rejected", ints(&rows, |s| u(s.rejected))),
+            // Null when the demand is the measured processes (no usage export).
+            column("sessions", ints(&rows, |s| s.sessions.and_then(u))),
+            column("rejected", ints(&rows, |s| s.rejected.and_then(u))),
             column(
                 "peak_sessions",
-                ints(&rows, |s| Some(i64::from(s.peak_sessions))),
+                ints(&rows, |s| s.peak_sessions.map(i64::from)),
             ),
             column(
                 "modelled_peak_processes",
-                ints(&rows, |s| Some(i64::from(s.modelled_peak_processes))),
+                ints(&rows, |s| s.modelled_peak_processes.map(i64::from)),
             ),
             column(
                 "design_processes",

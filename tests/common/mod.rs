@@ -59,6 +59,21 @@ pub fn copy_files(from: &Path, to: &Path) {
     }
 }
 
+/// Runs `analyze DIR --format FORMAT` with `args`, asserts it succeeded, and returns its
+/// stdout and stderr.
+pub fn analyze_dir(dir: &Path, format: &str, args: &[&str]) -> (String, String) {
+    let out = cmd()
+        .arg("analyze")
+        .arg(dir)
+        .args(["--format", format])
+        .args(args)
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{stderr}");
+    (String::from_utf8_lossy(&out.stdout).to_string(), stderr)
+}
+
 /// Runs `analyze --format json` with `args` and returns the decoded report.
 pub fn analyze_json(args: &[&str]) -> Value {
     let out = cmd()

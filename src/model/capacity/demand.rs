@@ -54,9 +54,13 @@ pub struct ScenarioInputs<'a> {
     pub sessions: ReplaySessions,
     /// Measured on-host render jobs; empty without jobs.
     pub renders: Vec<Interval>,
-    /// Measured on-host interactive jobs of APIs, by content id: an API records requests,
-    /// not sessions, so with jobs its processes are the measured ones.
-    pub api_jobs: BTreeMap<u32, Vec<Interval>>,
+    /// Measured on-host interactive jobs, by content id, of the items whose processes are
+    /// the measured ones: APIs (they record requests, not sessions), or every item when
+    /// the inputs hold jobs but no usage ([`ScenarioInputs::jobs_only`]).
+    pub measured_jobs: BTreeMap<u32, Vec<Interval>>,
+    /// No usage in the inputs, only jobs: nothing is replayed, the measured processes are
+    /// the demand, and a scenario multiplies them by its K (docs/sizing.md 1).
+    pub jobs_only: bool,
     /// The largest memory a sampled process of an item reached, bytes, by content id.
     pub memory_max: HashMap<u32, u64>,
 }
@@ -436,7 +440,8 @@ pub fn replay_scenario(
         defaults.max_processes = u32::MAX;
     }
     // Items replayed: those with a session copy, and those kept warm by min_processes,
-    // that run processes on demand (APIs with jobs take their measured processes).
+    // that run processes on demand (APIs with jobs take their measured processes; without
+    // usage every item does, and nothing is replayed).
     let mut work: BTreeMap<u32, (usize, &[Interval], &[u32])> = BTreeMap::new();
     for (key, first, spans, by_end) in p.sessions.groups() {
         let c = copies.starting_at(first);
@@ -451,7 +456,7 @@ pub fn replay_scenario(
     }
     let work: Vec<_> = work
         .into_iter()
-        .filter(|(id, _)| p.holds(*id) && !p.api_jobs.contains_key(id))
+        .filter(|(id, _)| !p.jobs_only && p.holds(*id) && !p.measured_jobs.contains_key(id))
         .collect();
     let mut items: Vec<ItemRun> = work
         .into_par_iter()
@@ -465,7 +470,7 @@ pub fn replay_scenario(
             }
         })
         .collect();
-    for (id, jobs) in &p.api_jobs {
+    for (id, jobs) in &p.measured_jobs {
         let s = used.get(id).map_or(defaults, |r| r.effective);
         items.push(ItemRun {
             content: *id,
@@ -612,7 +617,8 @@ pub fn content_demands(
                 .settings
                 .get(&run.content)
                 .map_or(p.opts.defaults, |s| s.per_node);
-            let is_api = sizing::is_api(p.app_mode(run.content));
+            // Measured processes show no connections, so no idle-time advice either.
+            let no_idle_advice = p.jobs_only || sizing::is_api(p.app_mode(run.content));
             ContentDemand {
                 guid: p.data.content_ids.name(run.content).to_string(),
                 title: row.and_then(|r| r.title.as_deref()).map(str::to_string),
@@ -623,7 +629,7 @@ pub fn content_demands(
                 max_processes: per_node.max_processes,
                 max_conns: per_node.max_conns_per_process,
                 rejected: run.replay.rejected,
-                warm_idle_fraction: if is_api {
+                warm_idle_fraction: if no_idle_advice {
                     None
                 } else {
                     warm_idle_fraction(run, p.window)
@@ -636,13 +642,16 @@ pub fn content_demands(
         .collect()
 }
 
-/// Distinct R and Python versions of content active in the window.
+/// Distinct R and Python versions of content active in the window (with sessions or
+/// visits; without usage, with measured processes).
 pub fn runtime_versions(p: &ScenarioInputs, norm: &Normalized) -> (Vec<String>, Vec<String>) {
+    let measured = p.jobs_only.then_some(&p.measured_jobs);
     let active: BTreeSet<u32> = norm
         .sessions
         .iter()
         .map(|s| s.content)
         .chain(norm.visits.iter().map(|v| v.content))
+        .chain(measured.into_iter().flat_map(|m| m.keys().copied()))
         .collect();
     let mut r = BTreeSet::new();
     let mut py = BTreeSet::new();

@@ -16,4 +16,4 @@ pub mod scheduler;
 pub mod sizing;
 
 pub use crate::model::wire::capacity::*;
-pub use plan::{capacity, CapacityOptions, DesignPeak, Swept, MODEL_NOTE};
+pub use plan::{capacity, CapacityOptions, DesignPeak, Swept, JOBS_ONLY_NOTE, MODEL_NOTE};

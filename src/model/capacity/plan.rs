@@ -94,6 +94,13 @@ else it is rejected. Processes exit idle_timeout after their last connection clo
 min_processes stay warm all the time. Static and rendered content holds no process; APIs \
 record requests, not sessions, so without jobs an API holds only its min_processes.";
 
+/// Why a report without usage has no estimated processes, calibration or rejected
+/// sessions, stated in every format (docs/sizing.md 1).
+pub const JOBS_ONLY_NOTE: &str = "No usage export: demand is the measured processes from \
+the jobs export; the scheduler model was not run, so there are no estimated processes, no \
+calibration factor and no rejected sessions, and the projected and scaled scenarios multiply \
+the measured processes by their K";
+
 /// Figures the report has already swept from the same sessions over the same window,
 /// handed over so that the capacity model does not sweep every session again for them.
 #[derive(Debug, Clone, Default)]
@@ -149,7 +156,10 @@ pub fn capacity(
     review.extend(measured::review(data, &m));
     let storage = decision.storage_and_database.clone();
     let factor = cal.factor.unwrap_or(1.0);
-    let footprint_check = m.check(&modelled_items(&p, &now, factor), &opts.constants);
+    // Without usage there is no model to check against the samples.
+    let footprint_check = (!p.jobs_only)
+        .then(|| m.check(&modelled_items(&p, &now, factor), &opts.constants))
+        .flatten();
     let footprints = footprint_lines(&p, &now, &m);
     decision.reasons.extend(parallel_reason(&footprints));
     if let Some(d) = &sc.now.scenario.daily_p95 {
@@ -159,8 +169,13 @@ pub fn capacity(
     }
     Ok(CapacityReport {
         processes: Processes {
-            model: MODEL_NOTE.to_string(),
-            estimated: estimated(&p, &now),
+            model: if p.jobs_only {
+                JOBS_ONLY_NOTE
+            } else {
+                MODEL_NOTE
+            }
+            .to_string(),
+            estimated: (!p.jobs_only).then(|| estimated(&p, &now)),
             measured: cal.measured,
             model_vs_measured: cal.model_vs_measured,
         },
@@ -269,11 +284,11 @@ fn prepare<'a>(
         .filter(|j| j.class == JobClass::Render)
         .map(|j| (j.start, j.end))
         .collect();
-    let api_jobs: BTreeMap<u32, Vec<Interval>> = job_iv
+    let measured_jobs: BTreeMap<u32, Vec<Interval>> = job_iv
         .map(jobs::interactive_by_content)
         .unwrap_or_default()
         .into_iter()
-        .filter(|(id, _)| sizing::is_api(mode(*id)))
+        .filter(|(id, _)| norm.jobs_only || sizing::is_api(mode(*id)))
         .collect();
     Ok(ScenarioInputs {
         data,
@@ -286,7 +301,8 @@ fn prepare<'a>(
         sessions: ReplaySessions::from_sessions(&norm.sessions, &content_rank, window)
             .knowing_peak(swept.peak_sessions),
         renders,
-        api_jobs,
+        measured_jobs,
+        jobs_only: norm.jobs_only,
         resources: HashMap::new(),
         memory_max: HashMap::new(),
     })
@@ -316,6 +332,21 @@ fn calibrate(
         });
     };
     let m = jobs::measured(j, p.window, p.tz);
+    let measured = MeasuredProcesses {
+        peak: m.interactive.peak,
+        peak_at: m.interactive.peak_at,
+        average: m.interactive.average,
+        p95: m.interactive.p95,
+        detail: m,
+    };
+    if p.jobs_only {
+        notes.push(JOBS_ONLY_NOTE.to_string());
+        return Ok(Calibration {
+            measured: Some(measured),
+            model_vs_measured: None,
+            factor: None,
+        });
+    }
     let plain_run;
     // Before the settings were merged by layer this asked whether any per-content entry
     // existed; an entry that sets no scheduler field (resources only, or nothing) resolves
@@ -349,13 +380,6 @@ fn calibrate(
             cmp.overall.measured_peak, cmp.overall.modelled_peak
         ));
     }
-    let measured = MeasuredProcesses {
-        peak: m.interactive.peak,
-        peak_at: m.interactive.peak_at,
-        average: m.interactive.average,
-        p95: m.interactive.p95,
-        detail: m,
-    };
     Ok(Calibration {
         measured: Some(measured),
         model_vs_measured: Some(cmp),
@@ -518,7 +542,9 @@ impl<'a> Planner<'a> {
     /// shape from that scenario's decision.
     fn scenario(&self, name: &str, k: f64, rate: Option<f64>) -> ScenarioOutcome {
         let p = self.p;
-        let (current, lifted) = if k == 1.0 {
+        // Without usage nothing is replayed: every scenario weighs the measured processes
+        // by its K instead.
+        let (current, lifted) = if k == 1.0 || p.jobs_only {
             (None, None)
         } else {
             // Both replays share the scenario's session peak: sweep it once, then run
@@ -532,24 +558,32 @@ impl<'a> Planner<'a> {
         };
         let current = current.as_ref().unwrap_or(self.now);
         let lifted = lifted.as_ref().unwrap_or(&self.now_lifted);
-        let raw = demand(p, lifted, 1.0);
-        let d = demand(p, lifted, self.factor);
+        let weight = if p.jobs_only { k } else { 1.0 };
+        let raw = demand(p, lifted, weight);
+        let d = demand(p, lifted, self.factor * weight);
         let mut size = sizing::size(&d, &self.buffer, &p.opts.constants);
-        let lifted_demands = content_demands(p, lifted, self.peaks);
+        let mut lifted_demands = content_demands(p, lifted, self.peaks);
+        if p.jobs_only {
+            for c in &mut lifted_demands {
+                c.peak_processes = (f64::from(c.peak_processes) * k).ceil() as u32;
+            }
+        }
         let (decision, _) = self.decide(&size, &lifted_demands, None);
         size.node = decision.node;
         let now_design = self.now_design;
+        let replayed = !p.jobs_only;
         let scenario = Scenario {
             name: name.into(),
             k,
             horizon_months: rate.map(|_| p.opts.horizon_months),
             rate_per_month: rate,
-            sessions: current.sessions,
-            rejected: current.rejected,
-            peak_sessions: current.peak_sessions,
-            modelled_peak_processes: step_series(&lifted.alive, p.window).peak().0,
+            sessions: replayed.then_some(current.sessions),
+            rejected: replayed.then_some(current.rejected),
+            peak_sessions: replayed.then_some(current.peak_sessions),
+            modelled_peak_processes: replayed
+                .then(|| step_series(&lifted.alive, p.window).peak().0),
             processes_vs_now: (now_design > 0.0).then(|| raw.design_processes / now_design),
-            daily_p95: super::rare_peaks::daily_p95(p, lifted, self.factor, &self.buffer),
+            daily_p95: super::rare_peaks::daily_p95(p, lifted, self.factor * weight, &self.buffer),
             size,
         };
         ScenarioOutcome {
@@ -612,7 +646,7 @@ fn estimated(p: &ScenarioInputs, now: &ScenarioReplay) -> Estimated {
     let warm: Vec<(u64, u64)> = now
         .items
         .iter()
-        .filter(|r| !p.api_jobs.contains_key(&r.content))
+        .filter(|r| !p.measured_jobs.contains_key(&r.content))
         .map(|r| {
             (
                 u64::from(r.settings.min_processes),
@@ -637,7 +671,7 @@ fn estimated(p: &ScenarioInputs, now: &ScenarioReplay) -> Estimated {
         active,
         warm_processes: warm.iter().map(|(n, _)| n).sum(),
         on_demand_items: on_demand.len() as u64,
-        apis_from_jobs: p.api_jobs.len() as u64,
+        apis_from_jobs: p.measured_jobs.len() as u64,
         warm_memory_gib: warm.iter().map(|(n, mib)| (n * mib) as f64).sum::<f64>() / 1024.0,
         content,
         daily: daily_processes(&now.alive, p.window, p.tz),

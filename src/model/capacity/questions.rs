@@ -84,6 +84,17 @@ fn publishers(r: &Report) -> Answer {
 
 fn consumers(r: &Report) -> Answer {
     let p = &r.people;
+    if r.without_usage() {
+        return answer(
+            2,
+            "consumers",
+            "How many content consumers are there?",
+            "Not available: no usage export (the jobs export does not record who opened \
+             content)."
+                .to_string(),
+            vec![("consumers", json!(null))],
+        );
+    }
     let last30 = p.active_last.get("30d").copied();
     let mut text = format!(
         "{} distinct named users opened content in the window",
@@ -142,10 +153,17 @@ fn content_types(r: &Report) -> Answer {
     let text = if listed.is_empty() {
         "Not available: no content export and no usage.".to_string()
     } else {
-        let interactive: u64 = r
-            .processes
-            .as_ref()
-            .map_or(0, |p| p.estimated.content.len() as u64);
+        // Without usage, the items with measured processes (the resource lines count them).
+        let measured = || -> u64 {
+            r.sizing
+                .as_ref()
+                .map_or(0, |z| z.resources.iter().map(|l| l.content).sum())
+        };
+        let interactive: u64 = r.processes.as_ref().map_or(0, |p| {
+            p.estimated
+                .as_ref()
+                .map_or_else(measured, |e| e.content.len() as u64)
+        });
         format!(
             "{} content items in the content export; by use: {}. {} items \
              run processes on demand (apps and APIs); static and rendered content holds none.",
@@ -173,7 +191,9 @@ fn processes_per_content(r: &Report) -> Answer {
             vec![],
         );
     };
-    let e = &p.estimated;
+    let Some(e) = &p.estimated else {
+        return measured_processes(r, p.measured.as_ref());
+    };
     let mut text = format!(
         "Modelled: at most {} processes at once server-wide (at most {} of them serving \
          connections), p95 {}",
@@ -248,6 +268,35 @@ fn processes_per_content(r: &Report) -> Answer {
     )
 }
 
+/// Question 4 without usage: the measured processes are the answer.
+fn measured_processes(
+    r: &Report,
+    m: Option<&crate::model::wire::capacity::MeasuredProcesses>,
+) -> Answer {
+    let mut text = match m {
+        Some(m) => format!(
+            "Measured from jobs (no usage export, so no model): at most {} interactive \
+             processes at once server-wide, p95 {}.",
+            count(m.peak),
+            or_dash(m.p95, count)
+        ),
+        None => "Not available: no usage and no jobs in the window.".to_string(),
+    };
+    text.push_str(&parallel_sentence(r));
+    answer(
+        4,
+        "processes_per_content",
+        "How many processes run concurrently per piece of content?",
+        text,
+        vec![
+            ("estimated_peak", json!(null)),
+            ("measured_peak", json!(m.map(|m| m.peak))),
+            ("measured_p95", json!(m.and_then(|m| m.p95))),
+            ("rejected", json!(null)),
+        ],
+    )
+}
+
 /// Which measured items parallelise their code (docs/sizing.md 2.1): the guidance asks to
 /// "confirm if users are parallelizing their code". Empty without job metrics.
 fn parallel_sentence(r: &Report) -> String {
@@ -293,11 +342,22 @@ fn parallel_sentence(r: &Report) -> String {
 
 fn load(r: &Report) -> Answer {
     let (Some(c), Some(d)) = (&r.concurrency, &r.daily) else {
+        let measured = r.processes.as_ref().and_then(|p| p.measured.as_ref());
+        let text = match measured.filter(|_| r.without_usage()) {
+            Some(m) => format!(
+                "No usage export, so no sessions: measured from jobs, {} interactive \
+                 processes on average and {} at peak (p95 {}).",
+                or_dash(m.average, |v| short(v, 1)),
+                count(m.peak),
+                or_dash(m.p95, count)
+            ),
+            None => "Not available: no sessions in the window.".to_string(),
+        };
         return answer(
             5,
             "load",
             "What is the load on average and at peak, and how regularly does the peak occur?",
-            "Not available: no sessions in the window.".to_string(),
+            text,
             vec![],
         );
     };
@@ -389,11 +449,17 @@ fn history(r: &Report) -> Answer {
         (None, Some(_)) => " The workload is stable enough for the base buffer alone.".to_string(),
         (None, None) => String::new(),
     };
-    let text = format!(
-        "{}; {}.{stable}",
-        fit_text(&g.sessions_p95),
-        fit_text(&g.active_users)
-    );
+    let text = if r.without_usage() {
+        "Not available: no usage export, so no monthly history of sessions or active users \
+         to fit a growth rate on."
+            .to_string()
+    } else {
+        format!(
+            "{}; {}.{stable}",
+            fit_text(&g.sessions_p95),
+            fit_text(&g.active_users)
+        )
+    };
     answer(
         6,
         "history",

@@ -134,12 +134,16 @@ const FIGURES: &[(&str, &str, Getter)] = &[
             .map(|w| r.visits.count as f64 / w.days)
     }),
     ("processes", "peak modelled processes", |r| {
-        r.processes.as_ref().map(|p| f64::from(p.estimated.peak))
+        r.processes
+            .as_ref()
+            .and_then(|p| p.estimated.as_ref())
+            .map(|e| f64::from(e.peak))
     }),
     ("processes", "p95 modelled processes", |r| {
         r.processes
             .as_ref()
-            .and_then(|p| p.estimated.p95.map(f64::from))
+            .and_then(|p| p.estimated.as_ref())
+            .and_then(|e| e.p95.map(f64::from))
     }),
     ("processes", "peak measured processes", |r| {
         r.processes
@@ -148,7 +152,10 @@ const FIGURES: &[(&str, &str, Getter)] = &[
             .map(|m| f64::from(m.peak))
     }),
     ("processes", "sessions rejected by the limits", |r| {
-        r.processes.as_ref().map(|p| p.estimated.rejected as f64)
+        r.processes
+            .as_ref()
+            .and_then(|p| p.estimated.as_ref())
+            .map(|e| e.rejected as f64)
     }),
     ("sizing", "cores needed now", |r| {
         r.sizing.as_ref().map(|s| s.now.size.cores as f64)

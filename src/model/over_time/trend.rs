@@ -141,7 +141,11 @@ pub fn figures_of(
         daily_peak_p95: r.daily.as_ref().and_then(|d| d.summary.peak_p95),
         active_users: r.people.consumers,
         publishers: r.people.publishers,
-        processes_peak: r.processes.as_ref().map(|p| p.estimated.peak),
+        processes_peak: r
+            .processes
+            .as_ref()
+            .and_then(|p| p.estimated.as_ref())
+            .map(|e| e.peak),
         measured_processes_peak: r
             .processes
             .as_ref()

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::ingest::{
-    Dataset, Micros, Origin, RowProblem, SessionRow, VisitRow, VisitSource, MAX_LISTED,
+    Dataset, JobRow, Micros, Origin, RowProblem, SessionRow, VisitRow, VisitSource, MAX_LISTED,
 };
 use crate::model::Options;
 
@@ -48,6 +48,9 @@ pub struct SessionCounts {
 pub struct Normalized {
     /// Analysed window `[start, end)`; `None` when there is nothing to analyse.
     pub window: Option<(Micros, Micros)>,
+    /// No session or visit rows in the inputs, but jobs: the window comes from the jobs
+    /// (docs/metrics.md 1.7) and the demand is the measured processes (docs/sizing.md 1).
+    pub jobs_only: bool,
     /// Sessions clipped to the window, sorted.
     pub sessions: Sessions,
     pub counts: SessionCounts,
@@ -79,7 +82,8 @@ pub fn normalize(data: &Dataset, opts: &Options) -> Normalized {
     };
     out.counts.excluded_users = (kept_before - rows.len()) as u64;
     let visits = filter_visits(data, opts, &excluded, &mut out);
-    out.window = window(&rows, &visits, opts);
+    out.jobs_only = data.session_count() == 0 && data.visits.is_empty() && !data.jobs.is_empty();
+    out.window = window(&rows, &visits, &data.jobs, opts);
     if let Some(window) = out.window {
         out.sessions = to_sessions(data, rows, window, opts, &mut out.counts, &mut out.problems);
         // A window derived from the data includes its last instant.
@@ -227,9 +231,21 @@ fn agent_excluded(v: &VisitRow, opts: &Options) -> bool {
 }
 
 /// The analysed window: `--from/--to` where given, else from the session rows
-/// (`[min started, max(max started, max ended))`), else from the visits.
-fn window(rows: &[Row], visits: &[VisitRow], opts: &Options) -> Option<(Micros, Micros)> {
-    let (lo, hi) = if rows.is_empty() {
+/// (`[min started, max(max started, max ended))`), else from the visits, else from the
+/// jobs that ran (the sessions' rule over `start_time` and `end_time`; skipped jobs,
+/// `status` 3, never ran and do not count).
+fn window(
+    rows: &[Row],
+    visits: &[VisitRow],
+    jobs: &[JobRow],
+    opts: &Options,
+) -> Option<(Micros, Micros)> {
+    let (lo, hi) = if rows.is_empty() && visits.is_empty() {
+        let ran = || jobs.iter().filter(|j| j.status != Some(3));
+        let lo = ran().map(|j| j.start).min();
+        let hi = ran().map(|j| j.end.unwrap_or(j.start).max(j.start)).max();
+        (lo, hi)
+    } else if rows.is_empty() {
         let lo = visits.iter().map(|v| v.time).min();
         // One microsecond past the last visit, so a single visit still has a window.
         let hi = visits.iter().map(|v| v.time + 1).max();
@@ -504,6 +520,42 @@ mod tests {
         );
         assert_eq!(n.counts.excluded_short, 1);
         assert_eq!(n.window, Some((0, 100 * MIN)));
+    }
+
+    #[test]
+    fn without_usage_the_window_comes_from_the_jobs_that_ran() {
+        let job = |start: Micros, end: Option<Micros>, status: i64| JobRow {
+            content: Some(0),
+            app_id: None,
+            key: None,
+            start,
+            end,
+            tag: "run_app".into(),
+            status: Some(status),
+            hostname: None,
+            cluster: None,
+            origin: Origin { file: 0, line: 2 },
+        };
+        let d = Dataset {
+            jobs: vec![
+                // Skipped: never ran, so it does not open the window.
+                job(0, Some(5 * MIN), 3),
+                job(10 * MIN, Some(40 * MIN), 2),
+                // Active without an end: its start counts, as an open session's does.
+                job(50 * MIN, None, 0),
+                job(20 * MIN, Some(45 * MIN), 2),
+            ],
+            ..Dataset::default()
+        };
+        let n = normalize(&d, &Options::default());
+        assert!(n.jobs_only);
+        assert_eq!(n.window, Some((10 * MIN, 50 * MIN)));
+        // Usage, however thin, sets the window and the model runs.
+        let mut u = data(&[(0, Some(1), 0, Some(1))]);
+        u.jobs = d.jobs.clone();
+        let n = normalize(&u, &Options::default());
+        assert!(!n.jobs_only);
+        assert_eq!(n.window, Some((0, MIN)));
     }
 
     #[test]

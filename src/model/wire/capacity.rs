@@ -17,8 +17,9 @@ use crate::model::usage::time::Timestamp;
 pub struct Processes {
     /// How the scheduler is modelled.
     pub model: String,
-    /// Estimated by the scheduler model.
-    pub estimated: Estimated,
+    /// Estimated by the scheduler model; `None` when the inputs hold jobs but no usage
+    /// (the model has no sessions to replay: the measured processes are the demand).
+    pub estimated: Option<Estimated>,
     /// Measured from the jobs export; `None` without jobs.
     pub measured: Option<MeasuredProcesses>,
     /// Model vs measured interactive processes (peak and p95) overall and per content;
@@ -140,7 +141,7 @@ pub struct Sizing {
     /// Population coefficient of variation of weekly session peaks (full ISO weeks).
     pub weekly_peak_cv: Option<f64>,
     /// Measured / modelled interactive peak, applied to every scenario; `None` without
-    /// jobs (or a modelled peak of 0).
+    /// jobs (or a modelled peak of 0), and without usage (no model to calibrate).
     pub calibration_factor: Option<f64>,
     /// Per-process figures by `app_mode` in this data, and where they came from.
     pub resources: Vec<ResourceLine>,
@@ -180,21 +181,21 @@ pub struct ResourceLine {
 pub struct Scenario {
     /// Scenario name: `now`, `projected` or `scaled`.
     pub name: String,
-    /// Session multiplier K replayed.
+    /// Session multiplier K replayed (without usage: the factor on the measured processes).
     pub k: f64,
     /// For `projected`: months ahead.
     pub horizon_months: Option<f64>,
     /// For `projected`: fitted growth rate per month used.
     pub rate_per_month: Option<f64>,
-    /// Sessions replayed.
-    pub sessions: u64,
+    /// Sessions replayed; `None` without usage (jobs only: nothing is replayed).
+    pub sessions: Option<u64>,
     /// Sessions today's `max_processes x max_conns_per_process` would turn away; the size
-    /// below serves them all (`max_processes` lifted).
-    pub rejected: u64,
-    /// Peak concurrent sessions.
-    pub peak_sessions: u32,
-    /// Peak alive processes before calibration (limits lifted).
-    pub modelled_peak_processes: u32,
+    /// below serves them all (`max_processes` lifted). `None` without usage.
+    pub rejected: Option<u64>,
+    /// Peak concurrent sessions; `None` without usage.
+    pub peak_sessions: Option<u32>,
+    /// Peak alive processes before calibration (limits lifted); `None` without usage.
+    pub modelled_peak_processes: Option<u32>,
     /// Design processes relative to now (1 for now): below `k` where apps share processes.
     pub processes_vs_now: Option<f64>,
     /// The daily-p95 design beside the absolute one, when a design series' absolute peak

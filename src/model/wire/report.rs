@@ -92,6 +92,16 @@ pub struct Report {
     pub data_problems: Vec<RowProblem>,
 }
 
+impl Report {
+    /// Whether the demand is the measured processes: the inputs hold jobs but no usage, so
+    /// the scheduler model did not run (docs/sizing.md 1).
+    pub fn without_usage(&self) -> bool {
+        self.processes
+            .as_ref()
+            .is_some_and(|p| p.estimated.is_none())
+    }
+}
+
 /// Tool identity.
 #[derive(Debug, Clone, Serialize)]
 pub struct Tool {
