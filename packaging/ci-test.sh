@@ -86,6 +86,11 @@ echo "$version"
     fail "--version printed '$version'"
 ok "connect-capacity --version"
 
+# The packages are built with every feature: the installed binary reads Parquet.
+/usr/bin/$PKG analyze tests/fixtures/parquet/duckdb --format json >/dev/null ||
+    fail "the packaged binary does not read Parquet (built without --all-features?)"
+ok "reads Parquet (feature parquet)"
+
 manpath=$(man -w $PKG)
 [ "$manpath" = /usr/share/man/man1/$PKG.1.gz ] || fail "man -w: $manpath"
 MANWIDTH=80 man -P cat $PKG 2>&1 | grep -q "COMMAND ANALYZE" || fail "man page does not render"

@@ -298,6 +298,30 @@ pub(super) struct Block {
     pub(super) naive: bool,
 }
 
+impl Block {
+    /// Adds a session (ids of this block's dictionaries, `line` within the block);
+    /// `None` when it does not fit a compact row.
+    pub(super) fn push(
+        &mut self,
+        content: u32,
+        user: Option<u32>,
+        (started, ended): (Micros, Option<Micros>),
+        data_version: i32,
+        line: u64,
+    ) -> Option<()> {
+        let row = SessionRow {
+            content,
+            user,
+            started,
+            ended,
+            data_version,
+            origin: Origin { file: 0, line },
+        };
+        self.rows.push(CompactRow::new(&row)?);
+        Some(())
+    }
+}
+
 fn read_file(
     input: &mut (dyn Read + Send),
     opts: &IngestOptions,
@@ -536,15 +560,7 @@ fn parse_block(buf: &[u8], cols: &Cols, zone: Tz) -> Option<Block> {
             Some(u) if !null(u) => Some(block.users.id_of(u)?),
             _ => None,
         };
-        let row = SessionRow {
-            content,
-            user,
-            started,
-            ended,
-            data_version,
-            origin: Origin { file: 0, line: rel },
-        };
-        block.rows.push(CompactRow::new(&row)?);
+        block.push(content, user, (started, ended), data_version, rel)?;
     }
     Some(block)
 }
@@ -578,4 +594,4 @@ pub(super) fn time(s: &[u8], zone: Tz, naive: &mut bool) -> Option<Option<Micros
 
 #[cfg(test)]
 #[path = "fast_tests.rs"]
-mod tests;
+pub(super) mod tests;

@@ -6,7 +6,7 @@ use crate::ingest::{read_bytes, InputTz};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-fn opts(zone: &str) -> IngestOptions {
+pub(in crate::ingest) fn opts(zone: &str) -> IngestOptions {
     IngestOptions {
         input_tz: InputTz::parse(&[zone.to_string()]).unwrap(),
         lenient: false,
@@ -15,7 +15,7 @@ fn opts(zone: &str) -> IngestOptions {
 }
 
 /// Everything a reader leaves in a dataset, comparable.
-fn summary(ds: &Dataset) -> String {
+pub(in crate::ingest) fn summary(ds: &Dataset) -> String {
     let names = |ids: &crate::ingest::Interner| -> Vec<String> {
         (0..ids.len() as u32)
             .map(|i| ids.name(i).to_string())

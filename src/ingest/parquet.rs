@@ -29,11 +29,10 @@ use csv::StringRecord;
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::compact::CompactRow;
 use super::detect::{detect, Header};
 use super::fast::{self, Block, FileRows, Name};
 use super::reader::{parse_int, Next, Records};
-use super::{Dataset, IngestOptions, Kind, Micros, Origin, SessionRow};
+use super::{Dataset, IngestOptions, Kind, Micros};
 use crate::{Error, Result};
 
 /// Rows per block of the fast Shiny usage path.
@@ -382,18 +381,13 @@ fn session_block(cols: &SessionCols, first: usize, end: usize) -> Option<Block> 
             Some(v) => data_version(v, i)?,
             None => 0,
         };
-        let row = SessionRow {
+        block.push(
             content,
             user,
-            started,
-            ended,
+            (started, ended),
             data_version,
-            origin: Origin {
-                file: 0,
-                line: (i - first) as u64,
-            },
-        };
-        block.rows.push(CompactRow::new(&row)?);
+            (i - first) as u64,
+        )?;
     }
     Some(block)
 }

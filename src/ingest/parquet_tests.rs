@@ -3,39 +3,14 @@
 //! path must leave to the general one.
 
 use super::*;
+use crate::ingest::fast::tests::{opts, summary};
 use crate::ingest::records::read_source;
-use crate::ingest::InputTz;
-
-fn opts(zone: &str) -> IngestOptions {
-    IngestOptions {
-        input_tz: InputTz::parse(&[zone.to_string()]).unwrap(),
-        lenient: false,
-        encoding: Default::default(),
-    }
-}
 
 fn fixture(dialect: &str, kind: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/parquet")
         .join(dialect)
         .join(format!("{kind}.parquet"))
-}
-
-/// Everything a reader leaves in a dataset, comparable.
-fn summary(ds: &Dataset) -> String {
-    let names = |ids: &crate::ingest::Interner| -> Vec<String> {
-        (0..ids.len() as u32)
-            .map(|i| ids.name(i).to_string())
-            .collect()
-    };
-    format!(
-        "files {:?}\ncontent {:?}\nusers {:?}\nrows {:?}\nnotes {:?}",
-        ds.files,
-        names(&ds.content_ids),
-        names(&ds.user_ids),
-        ds.session_rows().collect::<Vec<_>>(),
-        ds.notes
-    )
 }
 
 /// The file read by the general path only.
