@@ -25,6 +25,7 @@ pub fn document(r: &Report) -> Document {
     sections.extend(regularity(r));
     sections.push(content(r));
     sections.extend(growth(r));
+    sections.extend(super::document_chronicle::chronicle(r));
     sections.extend(processes(r, tz));
     sections.extend(super::document_footprints::footprints(r));
     sections.extend(sizing(r));
