@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 
 use csv::StringRecord;
 
+use super::catalog::{FLOAT_SETTINGS, INT_SETTINGS};
 use super::detect::{detect_kind, Header};
 use super::discover::{find_files, find_guid, is_parquet_name};
 use super::parquet::Table;
@@ -57,21 +58,19 @@ const APP_MODES: [&str; 17] = [
     "tensorflow-saved-model",
 ];
 
-/// Curated `content_list` columns carried into the content list. Memory limits are not:
-/// their unit in the curated data is unpublished.
-const CONTENT_COLUMNS: [&str; 11] = [
+/// Curated `content_list` columns carried into the content list, besides the scheduler
+/// settings the content parser reads ([`INT_SETTINGS`], [`FLOAT_SETTINGS`]).
+const CONTENT_COLUMNS: [&str; 5] = [
     "title",
     "name",
     "app_mode",
     "content_category",
     "owner_guid",
-    "min_processes",
-    "max_processes",
-    "max_conns_per_process",
-    "load_factor",
-    "idle_timeout",
-    "cpu_limit",
 ];
+
+/// A setting not carried from the curated content list: the unit of its memory limits is
+/// unpublished (Connect's content list gives bytes).
+const NOT_CARRIED: &str = "memory_limit";
 
 /// Seconds in a UTC day.
 const DAY_SECONDS: f64 = 86_400.0;
@@ -407,6 +406,9 @@ fn merge_content_list(content: &mut Frame, list: &mut Frame) {
         .collect();
     let cols: Vec<(usize, usize)> = CONTENT_COLUMNS
         .iter()
+        .chain(&INT_SETTINGS)
+        .chain(&FLOAT_SETTINGS)
+        .filter(|c| **c != NOT_CARRIED)
         .filter_map(|c| Some((list.col(c)?, content.col_or_add(c))))
         .collect();
     let date = list.col("date");
