@@ -46,6 +46,12 @@ fn several_environments_and_no_choice_stop_with_exit_2() {
         .stderr(predicate::str::contains(
             "--environment test: not in the Posit Chronicle data",
         ));
+    let sample = common::sample();
+    cmd()
+        .args(["analyze", &sample, "--environment", "production"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("none is among the inputs"));
 }
 
 #[cfg(feature = "parquet")]

@@ -166,11 +166,6 @@ impl Frame {
 
 /// A timestamp or a date as written by [`Table`], read as UTC.
 fn utc_micros(s: &str) -> Option<Micros> {
-    if s.len() == 10 {
-        return parse_timestamp(&format!("{s} 00:00:00"), chrono_tz::UTC)
-            .ok()
-            .map(|p| p.micros);
-    }
     parse_timestamp(s, chrono_tz::UTC).ok().map(|p| p.micros)
 }
 

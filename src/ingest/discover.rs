@@ -28,6 +28,12 @@ use crate::{Error, Result};
 /// command line, it is an error.
 pub fn read_inputs(paths: &[PathBuf], opts: &IngestOptions) -> Result<Dataset> {
     let (roots, paths) = chronicle_roots(paths)?;
+    if let (Some(e), true) = (&opts.environment, roots.is_empty()) {
+        return Err(Error::Usage(format!(
+            "--environment {e}: applies to a Posit Chronicle data folder, and none is among \
+             the inputs"
+        )));
+    }
     let files = find_files(&paths)?;
     if files.is_empty() && roots.is_empty() {
         return Err(Error::NoInputs(shown(&paths)));
