@@ -253,6 +253,7 @@ pub fn ingest(data: &[u8]) -> String {
             input_tz,
             lenient,
             encoding: Default::default(),
+            ..Default::default()
         };
         let mut ds = Dataset::default();
         let res = read_bytes(name, &bytes, &opts, &mut ds);
@@ -487,6 +488,7 @@ pub fn fast(data: &[u8]) -> String {
         input_tz,
         lenient: false,
         encoding: Default::default(),
+        ..Default::default()
     };
     let path = Path::new("f.csv");
     let mut a = Dataset::default();

@@ -59,6 +59,10 @@ pub struct DataArgs {
     /// input as read).
     #[arg(long)]
     pub anonymize: bool,
+    /// The environment to read from a Posit Chronicle folder that holds several
+    /// (production, staging ...); the inputs list those found.
+    #[arg(long, value_name = "NAME")]
+    pub environment: Option<String>,
     #[command(flatten)]
     pub capacity: CapacityArgs,
 }
@@ -117,6 +121,8 @@ impl DataArgs {
             input_tz,
             lenient: self.lenient,
             encoding: InputEncoding::parse(&self.encoding).map_err(Error::Usage)?,
+            environment: self.environment.as_deref().map(|e| e.trim().to_string()),
+            snapshot_end: model.as_of.or(model.to),
         };
         Ok((ingest, model))
     }

@@ -128,7 +128,7 @@ pub struct ContentCols {
 }
 
 /// Integer scheduler columns, in the order [`ContentCols::settings`] reads them.
-const INT_SETTINGS: [&str; 5] = [
+pub(super) const INT_SETTINGS: [&str; 5] = [
     "min_processes",
     "max_processes",
     "max_conns_per_process",
@@ -137,7 +137,7 @@ const INT_SETTINGS: [&str; 5] = [
 ];
 /// Float scheduler columns, likewise. (`cpu_request` and `memory_request` are not read:
 /// sizing works from limits and measurements.)
-const FLOAT_SETTINGS: [&str; 2] = ["load_factor", "cpu_limit"];
+pub(super) const FLOAT_SETTINGS: [&str; 2] = ["load_factor", "cpu_limit"];
 
 impl ContentCols {
     /// Maps the header; only `guid` is required.

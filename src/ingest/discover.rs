@@ -27,9 +27,16 @@ use crate::{Error, Result};
 /// header is no Connect export is skipped and listed (`notes.skipped_files`); named on the
 /// command line, it is an error.
 pub fn read_inputs(paths: &[PathBuf], opts: &IngestOptions) -> Result<Dataset> {
-    let files = find_files(paths)?;
-    if files.is_empty() {
-        return Err(Error::NoInputs(shown(paths)));
+    let (roots, paths) = chronicle_roots(paths)?;
+    if let (Some(e), true) = (&opts.environment, roots.is_empty()) {
+        return Err(Error::Usage(format!(
+            "--environment {e}: applies to a Posit Chronicle data folder, and none is among \
+             the inputs"
+        )));
+    }
+    let files = find_files(&paths)?;
+    if files.is_empty() && roots.is_empty() {
+        return Err(Error::NoInputs(shown(&paths)));
     }
     let named: BTreeSet<PathBuf> = paths
         .iter()
@@ -60,10 +67,14 @@ pub fn read_inputs(paths: &[PathBuf], opts: &IngestOptions) -> Result<Dataset> {
         }
     }
     progress.finish();
-    if ds.files.is_empty() {
+    #[cfg(feature = "parquet")]
+    for root in &roots {
+        super::chronicle::read_root(root, opts, &mut ds)?;
+    }
+    if ds.files.is_empty() && ds.chronicle.is_none() {
         return Err(Error::NoInputs(format!(
             "{} (skipped, not Connect exports: {})",
-            shown(paths),
+            shown(&paths),
             skipped_names(&ds)
         )));
     }
@@ -71,6 +82,43 @@ pub fn read_inputs(paths: &[PathBuf], opts: &IngestOptions) -> Result<Dataset> {
     note_assumed_zones(&mut ds);
     attribute_jobs(&mut ds);
     Ok(ds)
+}
+
+/// Splits the inputs into Posit Chronicle data roots and the rest. A folder is a
+/// Chronicle root when it holds `daily/v2` or `curated/v2`, or its `data` child does.
+/// Without the `parquet` feature a Chronicle folder is a usage error naming the feature.
+fn chronicle_roots(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
+    let mut roots = Vec::new();
+    let mut rest = Vec::new();
+    for path in paths {
+        match chronicle_root(path) {
+            Some(root) if cfg!(feature = "parquet") => roots.push(root),
+            Some(_) => {
+                return Err(Error::Usage(format!(
+                    "{}: a Posit Chronicle data folder (Parquet under daily/v2 or \
+                     curated/v2); this build reads CSV exports only. Chronicle input needs \
+                     the `parquet` cargo feature: install with `cargo install --locked \
+                     --features parquet connect-capacity` (the packages have it)",
+                    path.display()
+                )))
+            }
+            None => rest.push(path.clone()),
+        }
+    }
+    if roots.len() > 1 {
+        return Err(Error::Usage(format!(
+            "{}: more than one Posit Chronicle data folder; give one per run",
+            shown(&roots)
+        )));
+    }
+    Ok((roots, rest))
+}
+
+/// The Chronicle data root at or just under `dir`, if it is one.
+pub fn chronicle_root(dir: &Path) -> Option<PathBuf> {
+    [dir.to_path_buf(), dir.join("data")]
+        .into_iter()
+        .find(|d| d.join("daily/v2").is_dir() || d.join("curated/v2").is_dir())
 }
 
 /// The input paths as the user gave them, for messages.
@@ -165,7 +213,7 @@ fn guid_in_path(path: &Path) -> Option<&str> {
 }
 
 /// The first GUID in `s`.
-fn find_guid(s: &str) -> Option<&str> {
+pub(super) fn find_guid(s: &str) -> Option<&str> {
     const GROUPS: [usize; 5] = [8, 4, 4, 4, 12];
     let bytes = s.as_bytes();
     let len = 36;

@@ -5,6 +5,8 @@
 //! Times are `i64` microseconds since the Unix epoch, UTC (docs/metrics.md section 0).
 
 pub mod catalog;
+#[cfg(feature = "parquet")]
+pub mod chronicle;
 pub mod compact;
 pub mod detect;
 pub mod discover;
@@ -19,7 +21,7 @@ pub mod records;
 pub mod row;
 pub mod timestamp;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -358,6 +360,58 @@ pub struct Dataset {
     /// Job key interner of the samples (`MetricSample::job`).
     pub job_keys: Interner,
     pub notes: IngestNotes,
+    /// What a Posit Chronicle folder gave besides export rows; `None` without one.
+    pub chronicle: Option<ChronicleSummary>,
+}
+
+/// What a Posit Chronicle storage folder gave besides the rows of known kinds
+/// (docs/inputs.md, "Posit Chronicle"): its environments, the licence figures and daily
+/// session totals of its curated datasets, and the metrics it holds that no reader knows.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ChronicleSummary {
+    /// The data root read.
+    pub root: PathBuf,
+    /// Every `environment` value found, sorted.
+    pub environments: Vec<String>,
+    /// The environment kept (`--environment`, or the only one); `None` when the data names
+    /// none.
+    pub environment: Option<String>,
+    /// UTC day of the licence figures (the latest `user_totals` day at or before the
+    /// window end); `None` without them.
+    pub licence_date: Option<String>,
+    /// Named users (`user_totals.named_users`).
+    pub named_users: Option<u64>,
+    /// Users active that day (`user_totals.active_users_1day`).
+    pub active_users_1day: Option<u64>,
+    /// Users active in the 30 days to that day (`user_totals.active_users_30days`).
+    pub active_users_30days: Option<u64>,
+    /// Seats of the licence (`user_totals.licensed_user_seats`).
+    pub licensed_user_seats: Option<u64>,
+    /// Per UTC day of `shiny_usage_totals_by_user`: sessions, session-seconds and their
+    /// daily average concurrency, by day.
+    pub daily_average_sessions: Vec<DailySessions>,
+    /// Raw metrics (folders under `daily/v2`) and curated datasets whose columns make no
+    /// known kind: listed, not read.
+    pub unread: Vec<String>,
+    /// Distinct UTC days of raw daily data read.
+    pub raw_days: u64,
+    /// Content whose `app_mode` stayed unknown and that has no session rows: for Chronicle
+    /// input it holds no processes (its visits alone would size it as an app).
+    #[serde(skip)]
+    pub sessionless: BTreeSet<u32>,
+}
+
+/// One UTC day of Chronicle's Shiny session totals.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DailySessions {
+    /// The UTC day, `YYYY-MM-DD`.
+    pub date: String,
+    /// Sessions that day (`num_sessions` summed).
+    pub sessions: u64,
+    /// Session time that day, seconds (`duration` summed).
+    pub session_seconds: f64,
+    /// Daily average concurrent sessions: session-seconds / 86,400.
+    pub average: f64,
 }
 
 /// How to read the inputs.
@@ -369,9 +423,25 @@ pub struct IngestOptions {
     pub lenient: bool,
     /// Text encoding(s) of files without a byte-order mark.
     pub encoding: InputEncoding,
+    /// The environment of a Posit Chronicle folder to keep (`--environment`).
+    pub environment: Option<String>,
+    /// The latest Chronicle user and content snapshots read are those at or before this
+    /// (`--as-of`, else `--to`); `None`: the latest of each.
+    pub snapshot_end: Option<Micros>,
 }
 
 impl Dataset {
+    /// Whether content `id`, of `app_mode`, runs processes on demand: the mode's rule
+    /// ([`crate::vocab::holds_processes`]), except that Chronicle content of unknown mode
+    /// without session rows does not ([`ChronicleSummary::sessionless`]).
+    pub fn holds_processes(&self, id: u32, app_mode: Option<&str>) -> bool {
+        crate::vocab::holds_processes(app_mode)
+            && !self
+                .chronicle
+                .as_ref()
+                .is_some_and(|c| c.sessionless.contains(&id))
+    }
+
     /// Session rows read, from both readers.
     pub fn session_count(&self) -> usize {
         self.sessions.len() + self.compact.len()

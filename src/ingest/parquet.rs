@@ -107,6 +107,17 @@ impl Table {
         Ok(Table { names, cols, rows })
     }
 
+    /// Number of rows.
+    pub(super) fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Appends cell (`row`, `col`) as text, as [`read_file`] writes it for the parsers;
+    /// nothing for a null.
+    pub(super) fn write_cell(&self, col: usize, row: usize, out: &mut String) {
+        self.cols[col].write(row, out);
+    }
+
     /// The rows as text records for the general reader.
     fn records<'a>(&'a self, path: &'a Path, header: Header) -> TableRecords<'a> {
         TableRecords {

@@ -16,6 +16,7 @@ fn opts(tz: &[&str], lenient: bool) -> IngestOptions {
         input_tz: InputTz::parse(&specs).unwrap(),
         lenient,
         encoding: Default::default(),
+        ..Default::default()
     }
 }
 

@@ -74,6 +74,7 @@ pub fn analyze(data: &Dataset, opts: &Options) -> Result<Report> {
         utilisation: None,
         warnings: super::usage::warnings::option_warnings(data, opts, &norm),
         data_problems: norm.problems.clone(),
+        chronicle: data.chronicle.clone(),
     };
     if let Some(window) = norm.window {
         // Without usage there are no sessions to sweep: the usage sections stay empty.

@@ -29,6 +29,7 @@ pub fn document(r: &Report) -> Document {
         content(r)
     });
     sections.extend(growth(r));
+    sections.extend(super::document_chronicle::chronicle(r));
     sections.extend(processes(r, tz));
     sections.extend(super::document_footprints::footprints(r));
     sections.extend(sizing(r));

@@ -474,6 +474,10 @@ pub fn people(r: &Report) -> Section {
 /// Files read, counters, assumptions and data problems.
 pub fn inputs(r: &Report) -> Section {
     let mut blocks = vec![Block::Table(files(r))];
+    let chronicle = super::document_chronicle::inputs_lines(r);
+    if !chronicle.is_empty() {
+        blocks.push(Block::List(chronicle));
+    }
     let skipped = &r.inputs.notes.skipped_files;
     if !skipped.is_empty() {
         blocks.push(Block::Heading(

@@ -14,6 +14,7 @@ mod charts_footprints;
 pub mod compare;
 pub mod document;
 mod document_capacity;
+mod document_chronicle;
 mod document_footprints;
 pub mod html;
 pub mod json;

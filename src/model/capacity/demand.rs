@@ -66,9 +66,9 @@ pub struct ScenarioInputs<'a> {
 }
 
 impl ScenarioInputs<'_> {
-    /// Whether an item runs processes on demand.
+    /// Whether an item runs processes on demand ([`Dataset::holds_processes`]).
     pub fn holds(&self, id: u32) -> bool {
-        sizing::holds_processes(self.app_mode(id))
+        self.data.holds_processes(id, self.app_mode(id))
     }
 
     /// The item's `app_mode`, when a content export gave one.

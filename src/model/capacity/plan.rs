@@ -265,7 +265,7 @@ fn prepare<'a>(
 ) -> Result<ScenarioInputs<'a>> {
     let rows: HashMap<u32, &ContentRow> = data.content.iter().map(|c| (c.content, c)).collect();
     let mode = |id: u32| rows.get(&id).and_then(|r| r.app_mode.as_deref());
-    let holds = |id: u32| sizing::holds_processes(mode(id));
+    let holds = |id: u32| data.holds_processes(id, mode(id));
     let settings = resolve_settings(
         data,
         &opts.defaults,
@@ -657,7 +657,7 @@ fn estimated(p: &ScenarioInputs, now: &ScenarioReplay) -> Estimated {
     let mut on_demand: BTreeSet<u32> = p
         .rows
         .values()
-        .filter(|r| sizing::holds_processes(r.app_mode.as_deref()))
+        .filter(|r| p.holds(r.content))
         .map(|r| r.content)
         .collect();
     on_demand.extend(now.items.iter().map(|r| r.content));

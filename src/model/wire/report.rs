@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 
-use crate::ingest::{FileSummary, IngestNotes, RowProblem};
+use crate::ingest::{ChronicleSummary, FileSummary, IngestNotes, RowProblem};
 use crate::model::capacity::measured::{FootprintCheck, FootprintLine, JobMetricCounts};
 use crate::model::capacity::questions::Answer;
 use crate::model::capacity::{Processes, RecommendationSection, Sizing};
@@ -90,6 +90,10 @@ pub struct Report {
     pub warnings: Vec<String>,
     /// Data problems kept but worth a look (e.g. `ended` before `started`).
     pub data_problems: Vec<RowProblem>,
+    /// What a Posit Chronicle input gave besides rows (licence figures, daily session
+    /// totals, environments); absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chronicle: Option<ChronicleSummary>,
 }
 
 impl Report {

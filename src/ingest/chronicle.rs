@@ -1,0 +1,571 @@
+//! Posit Chronicle storage folders (cargo feature `parquet`; docs/inputs.md, "Posit
+//! Chronicle").
+//!
+//! A Chronicle data root holds raw daily metrics at `daily/v2/<metric>/YYYY/MM/DD/*.parquet`
+//! and curated daily datasets at `curated/v2/connect/<dataset>/date=YYYY-MM-DD/*.parquet`.
+//! Each metric's or dataset's files are read with [`super::parquet::Table`] into one text
+//! table, the `environment` kept is chosen (`--environment`), and the table is handed to
+//! the CSV parsers under the column names of the matching export:
+//!
+//! - `connect_content_visits` are visits (`timestamp` read as `time`); the same visit
+//!   reported by several hosts of a cluster (same `timestamp`, `content_guid`, `user_guid`)
+//!   is read once;
+//! - `connect_users` snapshots are the users export: per user (`id`), the latest snapshot at
+//!   or before the window end; a role `admin` is `administrator`;
+//! - `connect_contents` snapshots (latest per `guid`) and the curated `content_list`
+//!   (latest day; its `app_mode`, else a `type` that is a Connect app mode, and its
+//!   scheduler settings) are the content list;
+//! - any other raw metric whose columns make a known export kind is read as that kind;
+//!   others are listed, not read;
+//! - curated `user_totals` gives the licence figures and `shiny_usage_totals_by_user` the
+//!   daily session totals ([`ChronicleSummary`]).
+//!
+//! A metric's rows are one input in the report, named by its folder; a row's "line" in
+//! messages is its 1-based position in that table.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use csv::StringRecord;
+
+use super::catalog::{FLOAT_SETTINGS, INT_SETTINGS};
+use super::detect::{detect_kind, Header};
+use super::discover::{find_files, find_guid, is_parquet_name};
+use super::parquet::Table;
+use super::reader::{parse_float, Next, Records};
+use super::timestamp::parse_timestamp;
+use super::{ChronicleSummary, DailySessions, Dataset, IngestOptions, Micros, SkippedFile};
+use crate::{Error, Result};
+
+/// Connect's `app_mode` values: a curated `type` that is one of them is read as the mode.
+const APP_MODES: [&str; 17] = [
+    "api",
+    "jupyter-static",
+    "jupyter-voila",
+    "python-api",
+    "python-bokeh",
+    "python-dash",
+    "python-fastapi",
+    "python-gradio",
+    "python-shiny",
+    "python-streamlit",
+    "quarto-shiny",
+    "quarto-static",
+    "rmd-shiny",
+    "rmd-static",
+    "shiny",
+    "static",
+    "tensorflow-saved-model",
+];
+
+/// Curated `content_list` columns carried into the content list, besides the scheduler
+/// settings the content parser reads ([`INT_SETTINGS`], [`FLOAT_SETTINGS`]).
+const CONTENT_COLUMNS: [&str; 5] = [
+    "title",
+    "name",
+    "app_mode",
+    "content_category",
+    "owner_guid",
+];
+
+/// A setting not carried from the curated content list: the unit of its memory limits is
+/// unpublished (Connect's content list gives bytes).
+const NOT_CARRIED: &str = "memory_limit";
+
+/// Seconds in a UTC day.
+const DAY_SECONDS: f64 = 86_400.0;
+
+/// A table as text: column names and rows of cells (`""` is a null).
+#[derive(Debug, Default)]
+struct Frame {
+    names: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Frame {
+    /// The index of column `name`.
+    fn col(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == name)
+    }
+
+    /// The index of column `name`, added (all nulls) when missing.
+    fn col_or_add(&mut self, name: &str) -> usize {
+        self.col(name).unwrap_or_else(|| {
+            self.names.push(name.to_string());
+            self.rows.iter_mut().for_each(|r| r.push(String::new()));
+            self.names.len() - 1
+        })
+    }
+
+    /// Renames column `from` to `to` (unless a `to` exists already).
+    fn rename(&mut self, from: &str, to: &str) {
+        if self.col(to).is_none() {
+            if let Some(i) = self.col(from) {
+                self.names[i] = to.to_string();
+            }
+        }
+    }
+
+    /// Appends every row of `table`, plus `date` from a hive partition when the file has
+    /// no `date` column.
+    fn append(&mut self, table: &Table, date: Option<&str>) {
+        let mut at: Vec<usize> = table.names.iter().map(|n| self.col_or_add(n)).collect();
+        let date_at = match date {
+            Some(_) if !table.names.iter().any(|n| n == "date") => Some(self.col_or_add("date")),
+            _ => None,
+        };
+        at.extend(date_at);
+        let width = self.names.len();
+        for row in 0..table.rows() {
+            let mut cells = vec![String::new(); width];
+            for (col, &to) in at.iter().take(table.names.len()).enumerate() {
+                table.write_cell(col, row, &mut cells[to]);
+            }
+            if let (Some(i), Some(d)) = (date_at, date) {
+                cells[i] = d.to_string();
+            }
+            self.rows.push(cells);
+        }
+    }
+
+    /// Keeps, per value of column `key`, the row with the latest `order` at or before
+    /// `end` (rows with no key or order, or later, are dropped); rows keep their order.
+    fn latest_per(&mut self, key: &str, order: &str, end: Option<Micros>) {
+        let (Some(k), Some(o)) = (self.col(key), self.col(order)) else {
+            return;
+        };
+        let mut best: HashMap<String, (Micros, usize)> = HashMap::new();
+        for (i, row) in self.rows.iter().enumerate() {
+            let Some(t) = utc_micros(&row[o]) else {
+                continue;
+            };
+            if row[k].is_empty() || end.is_some_and(|e| t > e) {
+                continue;
+            }
+            let e = best.entry(row[k].clone()).or_insert((t, i));
+            if t >= e.0 {
+                *e = (t, i);
+            }
+        }
+        let keep: HashSet<usize> = best.values().map(|(_, i)| *i).collect();
+        let mut i = 0;
+        self.rows.retain(|_| {
+            i += 1;
+            keep.contains(&(i - 1))
+        });
+    }
+
+    /// Drops rows whose cells in `cols` repeat an earlier row's.
+    fn dedupe(&mut self, cols: &[&str]) {
+        let at: Vec<usize> = cols.iter().filter_map(|c| self.col(c)).collect();
+        let mut seen = HashSet::new();
+        self.rows
+            .retain(|r| seen.insert(at.iter().map(|&i| r[i].clone()).collect::<Vec<_>>()));
+    }
+}
+
+/// A timestamp or a date as written by [`Table`], read as UTC.
+fn utc_micros(s: &str) -> Option<Micros> {
+    parse_timestamp(s, chrono_tz::UTC).ok().map(|p| p.micros)
+}
+
+/// One metric or dataset: its name, folder and rows.
+struct Metric {
+    name: String,
+    dir: PathBuf,
+    frame: Frame,
+}
+
+/// The metrics (raw) or datasets (curated) under `dir`, by name; none when it is missing.
+fn metrics(dir: &Path) -> Result<Vec<Metric>> {
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir() && !hidden(p))
+        .collect();
+    dirs.sort();
+    let mut out = Vec::new();
+    for dir in dirs {
+        let mut frame = Frame::default();
+        for file in find_files(std::slice::from_ref(&dir))? {
+            if is_parquet_name(&file) {
+                frame.append(&Table::open(&file)?, hive_date(&file).as_deref());
+            }
+        }
+        let name = dir
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        out.push(Metric { name, dir, frame });
+    }
+    Ok(out)
+}
+
+/// True for a name starting with `.`.
+fn hidden(p: &Path) -> bool {
+    p.file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+}
+
+/// The day of a hive partition `date=YYYY-MM-DD` in the file's folders.
+fn hive_date(file: &Path) -> Option<String> {
+    file.ancestors()
+        .filter_map(|a| a.file_name()?.to_str()?.strip_prefix("date="))
+        .find(|d| d.len() == 10)
+        .map(str::to_string)
+}
+
+/// The environments found in `metrics`, sorted, and the one to keep: `--environment`, or
+/// the only one. Several and no choice, or a choice not found, is a usage error.
+fn environment(
+    root: &Path,
+    metrics: &[&Metric],
+    chosen: Option<&str>,
+) -> Result<(Vec<String>, Option<String>)> {
+    let mut found = BTreeSet::new();
+    for m in metrics {
+        if let Some(e) = m.frame.col("environment") {
+            found.extend(m.frame.rows.iter().map(|r| r[e].clone()));
+        }
+    }
+    found.remove("");
+    let found: Vec<String> = found.into_iter().collect();
+    let listed = found.join(", ");
+    match chosen {
+        Some(c) if found.iter().any(|f| f == c) => Ok((found, Some(c.to_string()))),
+        Some(c) => Err(Error::Usage(format!(
+            "--environment {c}: not in the Posit Chronicle data at {} (environments found: {})",
+            root.display(),
+            if found.is_empty() { "none" } else { &listed }
+        ))),
+        None if found.len() > 1 => Err(Error::Usage(format!(
+            "the Posit Chronicle data at {} holds several environments ({listed}); pick one \
+             with --environment NAME",
+            root.display()
+        ))),
+        None => {
+            let only = found.first().cloned();
+            Ok((found, only))
+        }
+    }
+}
+
+/// Reads the Chronicle data root `root` into `ds`.
+pub fn read_root(root: &Path, opts: &IngestOptions, ds: &mut Dataset) -> Result<()> {
+    let mut raw = metrics(&root.join("daily/v2"))?;
+    let mut curated = metrics(&root.join("curated/v2/connect"))?;
+    let all: Vec<&Metric> = raw.iter().chain(&curated).collect();
+    let (environments, kept) = environment(root, &all, opts.environment.as_deref())?;
+    for m in raw.iter_mut().chain(&mut curated) {
+        if let (Some(e), Some(k)) = (m.frame.col("environment"), &kept) {
+            m.frame.rows.retain(|r| r[e].is_empty() || &r[e] == k);
+        }
+    }
+    let mut summary = ChronicleSummary {
+        root: root.to_path_buf(),
+        environments,
+        environment: kept,
+        raw_days: raw_days(&raw),
+        ..ChronicleSummary::default()
+    };
+    let mut content = Frame::default();
+    for mut m in raw {
+        match m.name.as_str() {
+            "connect_content_visits" => {
+                m.frame.dedupe(&["timestamp", "content_guid", "user_guid"]);
+                m.frame.rename("timestamp", "time");
+                read_frame(m, opts, ds)?;
+            }
+            "connect_users" => {
+                m.frame.latest_per("id", "timestamp", opts.snapshot_end);
+                m.frame.rename("id", "guid");
+                m.frame.rename("created_at", "created_time");
+                m.frame.rename("last_active_at", "active_time");
+                rewrite(&mut m.frame, "user_role", |r| {
+                    (r == "admin").then(|| "administrator".into())
+                });
+                read_frame(m, opts, ds)?;
+            }
+            "connect_contents" => {
+                m.frame.latest_per("guid", "timestamp", opts.snapshot_end);
+                content = m.frame;
+            }
+            _ => read_other(m, opts, ds, &mut summary)?,
+        }
+    }
+    read_curated(curated, &mut content, opts, &mut summary);
+    if !content.rows.is_empty() {
+        let dir = root.join("daily/v2/connect_contents");
+        read_frame(
+            Metric {
+                name: String::new(),
+                dir,
+                frame: content,
+            },
+            opts,
+            ds,
+        )?;
+    }
+    summary.sessionless = sessionless(ds);
+    if summary.raw_days > 0 {
+        ds.notes.warnings.push(retention_note(summary.raw_days));
+    }
+    ds.chronicle = Some(summary);
+    Ok(())
+}
+
+/// Replaces each cell of column `name` for which `f` gives a new value.
+fn rewrite(frame: &mut Frame, name: &str, f: impl Fn(&str) -> Option<String>) {
+    if let Some(c) = frame.col(name) {
+        for row in &mut frame.rows {
+            if let Some(v) = f(&row[c]) {
+                row[c] = v;
+            }
+        }
+    }
+}
+
+/// A raw metric of no Chronicle name: read as the export kind its columns make, else
+/// listed as not read.
+fn read_other(
+    m: Metric,
+    opts: &IngestOptions,
+    ds: &mut Dataset,
+    summary: &mut ChronicleSummary,
+) -> Result<()> {
+    let header = Header::new(m.frame.names.iter().map(String::as_str));
+    if detect_kind(&header).is_some() {
+        return read_frame(m, opts, ds);
+    }
+    summary.unread.push(format!("daily/v2/{}", m.name));
+    ds.notes.skipped_files.push(SkippedFile {
+        path: m.dir,
+        header: format!(
+            "a Chronicle metric of no known kind; columns: {}",
+            m.frame.names.join(", ")
+        ),
+    });
+    Ok(())
+}
+
+/// Reads the curated datasets: `content_list` into `content`, the licence figures and the
+/// daily session totals into `summary`; other datasets are listed as not read.
+fn read_curated(
+    curated: Vec<Metric>,
+    content: &mut Frame,
+    opts: &IngestOptions,
+    summary: &mut ChronicleSummary,
+) {
+    for mut m in curated {
+        match m.name.as_str() {
+            "content_list" => merge_content_list(content, &mut m.frame),
+            "user_totals" => licence(&mut m.frame, opts.snapshot_end, summary),
+            "shiny_usage_totals_by_user" => {
+                summary.daily_average_sessions = daily_sessions(&m.frame);
+            }
+            _ => summary
+                .unread
+                .push(format!("curated/v2/connect/{}", m.name)),
+        }
+    }
+}
+
+/// Fills `content` (raw `connect_contents`, latest per GUID) from the curated content list
+/// of its latest day: the GUID is `guid`, else an `id` that is a GUID; the mode is
+/// `app_mode`, else a `type` that is a Connect app mode; settings where present.
+fn merge_content_list(content: &mut Frame, list: &mut Frame) {
+    if list.col("guid").is_none() {
+        rewrite(list, "id", |v| find_guid(v).is_none().then(String::new));
+        list.rename("id", "guid");
+    }
+    if list.col("app_mode").is_none() {
+        rewrite(list, "type", |v| {
+            (!APP_MODES.contains(&v)).then(String::new)
+        });
+        list.rename("type", "app_mode");
+    }
+    let latest = list
+        .col("date")
+        .and_then(|d| list.rows.iter().map(|r| r[d].clone()).max());
+    let Some(g) = list.col("guid") else {
+        return;
+    };
+    let guid = content.col_or_add("guid");
+    let mut at: HashMap<String, usize> = content
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r[guid].clone(), i))
+        .collect();
+    let cols: Vec<(usize, usize)> = CONTENT_COLUMNS
+        .iter()
+        .chain(&INT_SETTINGS)
+        .chain(&FLOAT_SETTINGS)
+        .filter(|c| **c != NOT_CARRIED)
+        .filter_map(|c| Some((list.col(c)?, content.col_or_add(c))))
+        .collect();
+    let date = list.col("date");
+    for row in &list.rows {
+        if row[g].is_empty() || date.is_some_and(|d| Some(&row[d]) != latest.as_ref()) {
+            continue;
+        }
+        let i = *at.entry(row[g].clone()).or_insert_with(|| {
+            let mut cells = vec![String::new(); content.names.len()];
+            cells[guid] = row[g].clone();
+            content.rows.push(cells);
+            content.rows.len() - 1
+        });
+        for &(from, to) in &cols {
+            if !row[from].is_empty() {
+                content.rows[i][to] = row[from].clone();
+            }
+        }
+    }
+    content.col_or_add("app_mode");
+}
+
+/// The licence figures of `user_totals`: its latest day at or before `end`.
+fn licence(frame: &mut Frame, end: Option<Micros>, summary: &mut ChronicleSummary) {
+    let Some(d) = frame.col("date") else {
+        return;
+    };
+    let day = frame
+        .rows
+        .iter()
+        .map(|r| r[d].clone())
+        .filter(|day| end.is_none_or(|e| utc_micros(day).is_some_and(|t| t <= e)))
+        .max();
+    let Some(day) = day else {
+        return;
+    };
+    let sum = |name: &str| -> Option<u64> {
+        let c = frame.col(name)?;
+        let values: Vec<u64> = frame
+            .rows
+            .iter()
+            .filter(|r| r[d] == day)
+            .filter_map(|r| parse_float(&r[c]).ok().map(|v| v.max(0.0) as u64))
+            .collect();
+        (!values.is_empty()).then(|| values.iter().sum())
+    };
+    summary.named_users = sum("named_users");
+    summary.active_users_1day = sum("active_users_1day");
+    summary.active_users_30days = sum("active_users_30days");
+    summary.licensed_user_seats = sum("licensed_user_seats");
+    summary.licence_date = Some(day);
+}
+
+/// Per day of `shiny_usage_totals_by_user`: sessions (`num_sessions`), session-seconds
+/// (`duration`) and their daily average concurrency.
+fn daily_sessions(frame: &Frame) -> Vec<DailySessions> {
+    let (Some(d), Some(n), Some(s)) = (
+        frame.col("date"),
+        frame.col("num_sessions"),
+        frame.col("duration"),
+    ) else {
+        return Vec::new();
+    };
+    let mut days: BTreeMap<&str, (u64, f64)> = BTreeMap::new();
+    for row in &frame.rows {
+        let day = days.entry(&row[d]).or_default();
+        day.0 += parse_float(&row[n]).map_or(0, |v| v.max(0.0) as u64);
+        day.1 += parse_float(&row[s]).unwrap_or(0.0).max(0.0);
+    }
+    days.into_iter()
+        .filter(|(day, _)| !day.is_empty())
+        .map(|(day, (sessions, seconds))| DailySessions {
+            date: day.to_string(),
+            sessions,
+            session_seconds: seconds,
+            average: seconds / DAY_SECONDS,
+        })
+        .collect()
+}
+
+/// Distinct days of the raw metrics, from their `YYYY/MM/DD` folders.
+fn raw_days(raw: &[Metric]) -> u64 {
+    let mut days = BTreeSet::new();
+    for m in raw {
+        for f in find_files(std::slice::from_ref(&m.dir)).unwrap_or_default() {
+            let parts: Vec<String> = f
+                .strip_prefix(&m.dir)
+                .map(|p| p.iter().map(|c| c.to_string_lossy().into_owned()).collect())
+                .unwrap_or_default();
+            if parts.len() >= 4 {
+                days.insert(parts[..3].join("-"));
+            }
+        }
+    }
+    days.len() as u64
+}
+
+/// The note on raw data retention and where a longer history comes from.
+fn retention_note(days: u64) -> String {
+    format!(
+        "Posit Chronicle keeps raw daily data 30 days by default ({days} UTC days read here), \
+         too short for a growth fit; for months of history run connect-capacity on a \
+         schedule with --history DIR (cron) and report with `trend`"
+    )
+}
+
+/// Content whose mode is unknown (no content row, or none with an `app_mode`) and that has
+/// no session rows.
+fn sessionless(ds: &Dataset) -> BTreeSet<u32> {
+    let with_mode: HashSet<u32> = ds
+        .content
+        .iter()
+        .filter(|c| c.app_mode.is_some())
+        .map(|c| c.content)
+        .collect();
+    let with_sessions: HashSet<u32> = ds.session_rows().map(|s| s.content).collect();
+    (0..ds.content_ids.len() as u32)
+        .filter(|id| !with_mode.contains(id) && !with_sessions.contains(id))
+        .collect()
+}
+
+/// Reads a metric's rows through the CSV parsers, as one input named by its folder.
+fn read_frame(m: Metric, opts: &IngestOptions, ds: &mut Dataset) -> Result<()> {
+    let header = Header::new(m.frame.names.iter().map(String::as_str));
+    let src = FrameRecords {
+        frame: &m.frame,
+        path: &m.dir,
+        header,
+        row: 0,
+    };
+    super::records::read_source(src, opts, ds)
+}
+
+/// A frame's rows as text records.
+struct FrameRecords<'a> {
+    frame: &'a Frame,
+    path: &'a Path,
+    header: Header,
+    /// Rows handed out so far.
+    row: usize,
+}
+
+impl Records for FrameRecords<'_> {
+    fn path(&self) -> &Path {
+        self.path
+    }
+    fn header(&mut self) -> Result<Header> {
+        Ok(self.header.clone())
+    }
+    fn next_record(&mut self, rec: &mut StringRecord) -> Result<Next> {
+        let Some(row) = self.frame.rows.get(self.row) else {
+            return Ok(Next::End);
+        };
+        rec.clear();
+        row.iter().for_each(|cell| rec.push_field(cell));
+        self.row += 1;
+        Ok(Next::Row)
+    }
+    fn record_line(&mut self) -> u64 {
+        self.row as u64
+    }
+    fn context(&self, _column: &str) -> Option<String> {
+        Some(format!("row {} of the Chronicle metric", self.row))
+    }
+}

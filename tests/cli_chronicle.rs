@@ -1,0 +1,208 @@
+//! Posit Chronicle input (issue 17 item 2, feature `parquet`): a data root in both of
+//! Chronicle's layouts (raw daily metrics, curated hive-partitioned datasets) with two
+//! environments. The fixture and the script that wrote it are in tests/fixtures/chronicle/.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::cmd;
+#[cfg(feature = "parquet")]
+use common::{analyze_json, at};
+use predicates::prelude::*;
+#[cfg(feature = "parquet")]
+use serde_json::{json, Value};
+
+/// The fixture's Chronicle folder (holding `data/`, the data root).
+fn store() -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/chronicle")
+        .display()
+        .to_string()
+}
+
+#[cfg(feature = "parquet")]
+fn production(extra: &[&str]) -> Value {
+    let store = store();
+    let mut args = vec![store.as_str(), "--environment", "production"];
+    args.extend_from_slice(extra);
+    analyze_json(&args)
+}
+
+#[cfg(feature = "parquet")]
+#[test]
+fn several_environments_and_no_choice_stop_with_exit_2() {
+    cmd()
+        .args(["analyze", &store()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "holds several environments (production, staging); pick one with --environment NAME",
+        ));
+    cmd()
+        .args(["analyze", &store(), "--environment", "test"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--environment test: not in the Posit Chronicle data",
+        ));
+    let sample = common::sample();
+    cmd()
+        .args(["analyze", &sample, "--environment", "production"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("none is among the inputs"));
+}
+
+#[cfg(feature = "parquet")]
+#[test]
+fn visits_reported_by_two_hosts_count_once_and_sessions_are_read_by_their_columns() {
+    let r = production(&[]);
+    // Five production visit rows, one of them reported by two hosts; staging's left out.
+    assert_eq!(at(&r, "visits.rows"), 4);
+    assert_eq!(at(&r, "visits.count"), 4);
+    // The raw metric `mystery_sessions` has Shiny usage's columns.
+    assert_eq!(at(&r, "sessions.count"), 4);
+    assert_eq!(at(&r, "concurrency.sessions.peak"), 2);
+    let kinds: Vec<(String, String, u64)> = at(&r, "inputs.files")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let path = f["path"].as_str().unwrap();
+            let name = path.rsplit('/').next().unwrap().to_string();
+            (
+                name,
+                f["kind"].as_str().unwrap().to_string(),
+                f["rows"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("connect_content_visits", "visits", 4),
+        ("connect_users", "users", 3),
+        ("mystery_sessions", "shiny_usage", 4),
+        ("connect_contents", "content", 3),
+    ];
+    let expected: Vec<(String, String, u64)> = expected
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), *c))
+        .collect();
+    assert_eq!(kinds, expected);
+}
+
+#[cfg(feature = "parquet")]
+#[test]
+fn users_are_their_latest_snapshot_at_or_before_the_window_end() {
+    // The administrator (raw role `admin`) is locked in the last snapshot only.
+    let latest = production(&[]);
+    assert_eq!(
+        at(&latest, "people.by_role"),
+        &json!({"publisher": 1, "viewer": 1})
+    );
+    let before = production(&["--as-of", "2026-03-02T23:30:00Z"]);
+    assert_eq!(
+        at(&before, "people.by_role"),
+        &json!({"administrator": 1, "publisher": 1, "viewer": 1})
+    );
+    // The licence figures follow the same end: the latest curated day at or before it.
+    assert_eq!(at(&before, "chronicle.licence_date"), "2026-03-02");
+    assert_eq!(at(&before, "chronicle.active_users_1day"), 1);
+}
+
+#[cfg(feature = "parquet")]
+#[test]
+fn curated_data_gives_licence_figures_and_daily_average_sessions() {
+    let r = production(&[]);
+    let c = at(&r, "chronicle");
+    assert_eq!(c["environments"], json!(["production", "staging"]));
+    assert_eq!(c["environment"], "production");
+    assert_eq!(c["licence_date"], "2026-03-03");
+    assert_eq!(c["named_users"], 4);
+    assert_eq!(c["active_users_1day"], 0);
+    assert_eq!(c["active_users_30days"], 3);
+    assert_eq!(c["licensed_user_seats"], 10);
+    assert_eq!(
+        c["daily_average_sessions"],
+        json!([
+            {"date": "2026-03-01", "sessions": 3, "session_seconds": 5400.0, "average": 0.0625},
+            {"date": "2026-03-02", "sessions": 4, "session_seconds": 8640.0, "average": 0.1},
+        ])
+    );
+    assert_eq!(c["unread"], json!(["daily/v2/connect_host_cpu"]));
+    assert_eq!(c["raw_days"], 3);
+    let staging = analyze_json(&[&store(), "--environment", "staging"]);
+    assert_eq!(at(&staging, "chronicle.licence_date"), "2026-03-02");
+    assert_eq!(at(&staging, "chronicle.licensed_user_seats"), 5);
+    assert_eq!(at(&staging, "visits.count"), 1);
+    assert_eq!(
+        at(&staging, "chronicle.daily_average_sessions.0.average"),
+        1.0
+    );
+}
+
+#[cfg(feature = "parquet")]
+#[test]
+fn the_content_list_gives_modes_and_settings_and_unknown_content_needs_sessions() {
+    let r = production(&[]);
+    let types: Vec<(String, u64)> = at(&r, "content_types")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["app_mode"].as_str().unwrap().to_string(),
+                t["content"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(types.contains(&("shiny".into(), 1)), "{types:?}");
+    assert!(types.contains(&("python-dash".into(), 1)), "{types:?}");
+    // The latest raw snapshot's title; max_processes from the curated content list.
+    let items = at(&r, "processes.estimated.content").as_array().unwrap();
+    let app = items
+        .iter()
+        .find(|c| c["guid"] == "aaaaaaaa-0000-4000-8000-00000000000a")
+        .expect("the Shiny app is modelled");
+    assert_eq!(app["settings"]["max_processes"], 2);
+    let titles: Vec<&str> = at(&r, "content")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Sales app", "Weekly report", "Ops dash"]);
+    // The Shiny app and the Dash app run processes on demand; the weekly report, with
+    // visits only and no mode, does not (a content export's unknown mode would).
+    assert_eq!(at(&r, "processes.estimated.on_demand_items"), 2);
+}
+
+#[cfg(feature = "parquet")]
+#[test]
+fn the_report_names_environments_unread_metrics_and_the_retention() {
+    cmd()
+        .args(["analyze", &store(), "--environment", "production"])
+        .args(["--format", "markdown"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "environments found: production, staging (read: production)",
+        ))
+        .stdout(predicate::str::contains("not read (no known kind)"))
+        .stdout(predicate::str::contains("day (UTC)"))
+        .stdout(predicate::str::contains("peaks need per-session data"))
+        .stdout(predicate::str::contains(
+            "raw daily data 30 days by default",
+        ));
+}
+
+#[cfg(not(feature = "parquet"))]
+#[test]
+fn without_the_feature_a_chronicle_folder_is_a_usage_error_naming_it() {
+    cmd()
+        .args(["analyze", &store()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("Posit Chronicle data folder"))
+        .stderr(predicate::str::contains("`parquet` cargo feature"));
+}
