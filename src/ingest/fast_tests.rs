@@ -11,7 +11,7 @@ pub(in crate::ingest) fn opts(zone: &str) -> IngestOptions {
         input_tz: InputTz::parse(&[zone.to_string()]).unwrap(),
         lenient: false,
         encoding: Default::default(),
-        ..Default::default()..Default::default()
+        ..Default::default()
     }
 }
 
