@@ -37,26 +37,76 @@ use crate::{Error, Result};
 
 /// Rows per block of the fast Shiny usage path.
 const BLOCK_ROWS: usize = 1 << 16;
+/// Rows read from the file at a time by the fast Shiny usage path (fewer in unit tests,
+/// so the fixtures take several slices).
+const SLICE_ROWS: usize = if cfg!(test) { 700 } else { 1 << 21 };
 
 /// Reads the Parquet export `path` into `ds` and appends its file summary.
 ///
 /// On error `ds` may hold some of the file's records; discard it.
 pub fn read_file(path: &Path, opts: &IngestOptions, ds: &mut Dataset) -> Result<()> {
-    let table = Table::open(path)?;
-    let header = Header::new(table.names.iter().map(String::as_str));
+    let layout = Layout::read(path)?;
+    let header = Header::new(layout.names.iter().map(String::as_str));
     header.check(path)?;
     if detect(&header, path)? == Kind::ShinyUsage {
         let zone = opts.input_tz.zone_for(Kind::ShinyUsage);
-        if let Some(file) = read_sessions(&table, &header, zone) {
+        if let Some(file) = read_sessions(path, &layout, &header, zone)? {
             if fast::add_file(path, file, opts, ds) {
                 return Ok(());
             }
         }
     }
+    let table = Table::load(path, &layout, None)?;
     super::records::read_source(table.records(path, header), opts, ds)
 }
 
-/// A Parquet file's columns, each as values it can write as text.
+/// A Parquet file's columns as its schema gives them.
+pub(super) struct Layout {
+    /// Column names, pandas' index columns left out.
+    names: Vec<String>,
+    /// The type of each column not loaded, by name (for its cells' text).
+    skipped: Vec<(String, String)>,
+    /// Rows in the file.
+    rows: usize,
+}
+
+/// The error for a file polars cannot read.
+fn unreadable(path: &Path, e: PolarsError) -> Error {
+    let message =
+        format!("not a readable Parquet file ({e}); if it was cut short, write or copy it again");
+    Error::io(
+        path,
+        std::io::Error::new(std::io::ErrorKind::InvalidData, message),
+    )
+}
+
+impl Layout {
+    /// Reads the schema; an unreadable or truncated file is an error naming it.
+    pub(super) fn read(path: &Path) -> Result<Layout> {
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let mut reader = ParquetReader::new(file);
+        let schema = reader.schema().map_err(|e| unreadable(path, e))?;
+        let rows = reader.num_rows().map_err(|e| unreadable(path, e))?;
+        let mut names = Vec::new();
+        let mut skipped = Vec::new();
+        for (name, field) in schema.iter() {
+            if name.starts_with("__index_level_") {
+                continue;
+            }
+            names.push(name.to_string());
+            if !supported(&field.dtype) {
+                skipped.push((name.to_string(), type_name(&field.dtype)));
+            }
+        }
+        Ok(Layout {
+            names,
+            skipped,
+            rows,
+        })
+    }
+}
+
+/// A Parquet file's columns (or a slice of its rows), each as values it can write as text.
 pub(super) struct Table {
     /// Column names, pandas' index columns left out.
     pub(super) names: Vec<String>,
@@ -65,45 +115,37 @@ pub(super) struct Table {
 }
 
 impl Table {
-    /// Reads the file; an unreadable or truncated file is an error naming it.
+    /// Reads the whole file; an unreadable or truncated file is an error naming it.
     pub(super) fn open(path: &Path) -> Result<Table> {
-        let bad = |e: PolarsError| {
-            let message = format!(
-                "not a readable Parquet file ({e}); if it was cut short, write or copy it again"
-            );
-            Error::io(
-                path,
-                std::io::Error::new(std::io::ErrorKind::InvalidData, message),
-            )
-        };
+        Table::load(path, &Layout::read(path)?, None)
+    }
+
+    /// Reads the columns of `layout` that can be loaded, all rows or `(offset, rows)`.
+    fn load(path: &Path, layout: &Layout, slice: Option<(usize, usize)>) -> Result<Table> {
+        let bad = |e: PolarsError| unreadable(path, e);
+        let load: Vec<String> = layout
+            .names
+            .iter()
+            .filter(|n| !layout.skipped.iter().any(|(s, _)| s == *n))
+            .cloned()
+            .collect();
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
-        let mut reader = ParquetReader::new(file);
-        let schema = reader.schema().map_err(bad)?;
-        let mut names = Vec::new();
-        let mut load = Vec::new();
-        let mut skipped = Vec::new();
-        for (name, field) in schema.iter() {
-            if name.starts_with("__index_level_") {
-                continue;
-            }
-            names.push(name.to_string());
-            if supported(&field.dtype) {
-                load.push(name.to_string());
-            } else {
-                skipped.push((name.to_string(), type_name(&field.dtype)));
-            }
-        }
-        let df = reader.with_columns(Some(load)).finish().map_err(bad)?;
+        let df = ParquetReader::new(file)
+            .with_columns(Some(load))
+            .with_slice(slice)
+            .finish()
+            .map_err(bad)?;
         let rows = df.height();
-        let mut cols = Vec::with_capacity(names.len());
-        for name in &names {
-            let values = match skipped.iter().find(|(n, _)| n == name) {
+        let mut cols = Vec::with_capacity(layout.names.len());
+        for name in &layout.names {
+            let values = match layout.skipped.iter().find(|(n, _)| n == name) {
                 Some((_, dtype)) => Values::Unsupported(dtype.clone()),
                 None => Values::of(df.column(name).map_err(bad)?.as_materialized_series())
                     .map_err(bad)?,
             };
             cols.push(values);
         }
+        let names = layout.names.clone();
         Ok(Table { names, cols, rows })
     }
 
@@ -352,9 +394,35 @@ struct SessionCols<'a> {
     zone: chrono_tz::Tz,
 }
 
-/// Shiny usage read straight from the columns; `None` when a value is outside the plain
-/// shape (the general reader then reads the file).
-fn read_sessions(table: &Table, header: &Header, zone: chrono_tz::Tz) -> Option<FileRows> {
+/// Shiny usage read straight from the columns, a slice of [`SLICE_ROWS`] rows at a time
+/// (so the file's columns are never all held beside the rows they become); `None` when
+/// a value is outside the plain shape (the general reader then reads the file).
+fn read_sessions(
+    path: &Path,
+    layout: &Layout,
+    header: &Header,
+    zone: chrono_tz::Tz,
+) -> Result<Option<FileRows>> {
+    let mut out = FileRows::default();
+    let mut line = 1;
+    for offset in (0..layout.rows).step_by(SLICE_ROWS) {
+        let table = Table::load(path, layout, Some((offset, SLICE_ROWS)))?;
+        let Some(blocks) = session_blocks(&table, header, zone) else {
+            return Ok(None);
+        };
+        if fast::merge_all(&mut out, blocks, &mut line).is_none() {
+            return Ok(None);
+        }
+    }
+    Ok(Some(out))
+}
+
+/// One slice's rows as blocks, parsed in parallel; `None` without the session columns.
+fn session_blocks(
+    table: &Table,
+    header: &Header,
+    zone: chrono_tz::Tz,
+) -> Option<Vec<Option<Block>>> {
     let cols = SessionCols {
         content: table.column(header, "content_guid")?,
         user: table.column(header, "user_guid"),
@@ -364,13 +432,12 @@ fn read_sessions(table: &Table, header: &Header, zone: chrono_tz::Tz) -> Option<
         zone,
     };
     let starts: Vec<usize> = (0..table.rows).step_by(BLOCK_ROWS).collect();
-    let blocks: Vec<Option<Block>> = starts
-        .par_iter()
-        .map(|&first| session_block(&cols, first, (first + BLOCK_ROWS).min(table.rows)))
-        .collect();
-    let mut out = FileRows::default();
-    fast::merge_all(&mut out, blocks, &mut 1)?;
-    Some(out)
+    Some(
+        starts
+            .par_iter()
+            .map(|&first| session_block(&cols, first, (first + BLOCK_ROWS).min(table.rows)))
+            .collect(),
+    )
 }
 
 /// Rows `first..end` as one block, lines (rows) numbered from 0 within it.
