@@ -78,10 +78,11 @@ fn visits_reported_by_two_hosts_count_once_and_sessions_are_read_by_their_column
             )
         })
         .collect();
+    // Events are read before the snapshots, whose end they set.
     let expected = [
         ("connect_content_visits", "visits", 4),
-        ("connect_users", "users", 3),
         ("mystery_sessions", "shiny_usage", 4),
+        ("connect_users", "users", 3),
         ("connect_contents", "content", 3),
     ];
     let expected: Vec<(String, String, u64)> = expected
@@ -94,10 +95,18 @@ fn visits_reported_by_two_hosts_count_once_and_sessions_are_read_by_their_column
 #[cfg(feature = "parquet")]
 #[test]
 fn users_are_their_latest_snapshot_at_or_before_the_window_end() {
-    // The administrator (raw role `admin`) is locked in the last snapshot only.
-    let latest = production(&[]);
+    // The administrator (raw role `admin`) is locked in the last snapshot only, taken on
+    // 2026-03-03, after the window the production events make (it ends at the last
+    // session end, 2026-03-02T15:00Z): by default the user is still an administrator.
+    let by_default = production(&[]);
+    assert_eq!(at(&by_default, "window.end"), "2026-03-02T15:00:00Z");
     assert_eq!(
-        at(&latest, "people.by_role"),
+        at(&by_default, "people.by_role"),
+        &json!({"administrator": 1, "publisher": 1, "viewer": 1})
+    );
+    let later = production(&["--as-of", "2026-03-03T23:30:00Z"]);
+    assert_eq!(
+        at(&later, "people.by_role"),
         &json!({"publisher": 1, "viewer": 1})
     );
     let before = production(&["--as-of", "2026-03-02T23:30:00Z"]);

@@ -270,16 +270,27 @@ pub fn read_root(root: &Path, opts: &IngestOptions, ds: &mut Dataset) -> Result<
         raw_days: raw_days(&raw),
         ..ChronicleSummary::default()
     };
+    // Events first: without --as-of or --to, each user is their snapshot at the end of
+    // the window the events make (metrics.md 1.7). Content and the licence figures are
+    // the latest (at or before --as-of / --to when given).
+    let (snapshots, events): (Vec<Metric>, Vec<Metric>) = raw
+        .into_iter()
+        .partition(|m| matches!(m.name.as_str(), "connect_users" | "connect_contents"));
+    for mut m in events {
+        if m.name == "connect_content_visits" {
+            m.frame.dedupe(&["timestamp", "content_guid", "user_guid"]);
+            m.frame.rename("timestamp", "time");
+            read_frame(m, opts, ds)?;
+        } else {
+            read_other(m, opts, ds, &mut summary)?;
+        }
+    }
+    let end = opts.snapshot_end.or_else(|| events_end(ds));
     let mut content = Frame::default();
-    for mut m in raw {
+    for mut m in snapshots {
         match m.name.as_str() {
-            "connect_content_visits" => {
-                m.frame.dedupe(&["timestamp", "content_guid", "user_guid"]);
-                m.frame.rename("timestamp", "time");
-                read_frame(m, opts, ds)?;
-            }
             "connect_users" => {
-                m.frame.latest_per("id", "timestamp", opts.snapshot_end);
+                m.frame.latest_per("id", "timestamp", end);
                 m.frame.rename("id", "guid");
                 m.frame.rename("created_at", "created_time");
                 m.frame.rename("last_active_at", "active_time");
@@ -288,14 +299,13 @@ pub fn read_root(root: &Path, opts: &IngestOptions, ds: &mut Dataset) -> Result<
                 });
                 read_frame(m, opts, ds)?;
             }
-            "connect_contents" => {
+            _ => {
                 m.frame.latest_per("guid", "timestamp", opts.snapshot_end);
                 content = m.frame;
             }
-            _ => read_other(m, opts, ds, &mut summary)?,
         }
     }
-    read_curated(curated, &mut content, opts, &mut summary);
+    read_curated(curated, &mut content, opts.snapshot_end, &mut summary);
     if !content.rows.is_empty() {
         let dir = root.join("daily/v2/connect_contents");
         read_frame(
@@ -314,6 +324,16 @@ pub fn read_root(root: &Path, opts: &IngestOptions, ds: &mut Dataset) -> Result<
     }
     ds.chronicle = Some(summary);
     Ok(())
+}
+
+/// The end of the window the events read so far make (metrics.md 1.7): the latest
+/// session start or end, else the latest visit; `None` without either.
+fn events_end(ds: &Dataset) -> Option<Micros> {
+    let sessions = ds
+        .session_rows()
+        .map(|s| s.ended.map_or(s.started, |e| e.max(s.started)))
+        .max();
+    sessions.or_else(|| ds.visits.iter().map(|v| v.time).max())
 }
 
 /// Replaces each cell of column `name` for which `f` gives a new value.
@@ -355,13 +375,13 @@ fn read_other(
 fn read_curated(
     curated: Vec<Metric>,
     content: &mut Frame,
-    opts: &IngestOptions,
+    end: Option<Micros>,
     summary: &mut ChronicleSummary,
 ) {
     for mut m in curated {
         match m.name.as_str() {
             "content_list" => merge_content_list(content, &mut m.frame),
-            "user_totals" => licence(&mut m.frame, opts.snapshot_end, summary),
+            "user_totals" => licence(&mut m.frame, end, summary),
             "shiny_usage_totals_by_user" => {
                 summary.daily_average_sessions = daily_sessions(&m.frame);
             }
