@@ -34,7 +34,7 @@ use super::discover::{find_files, find_guid, is_parquet_name};
 use super::parquet::Table;
 use super::reader::{parse_float, Next, Records};
 use super::timestamp::parse_timestamp;
-use super::{ChronicleSummary, DailySessions, Dataset, IngestOptions, Micros, SkippedFile};
+use super::{ChronicleSummary, DailySessions, Dataset, IngestOptions, Micros};
 use crate::{Error, Result};
 
 /// Connect's `app_mode` values: a curated `type` that is one of them is read as the mode.
@@ -359,14 +359,8 @@ fn read_other(
     if detect_kind(&header).is_some() {
         return read_frame(m, opts, ds);
     }
+    // Listed once, in the Chronicle inputs (not as a CSV that is no export).
     summary.unread.push(format!("daily/v2/{}", m.name));
-    ds.notes.skipped_files.push(SkippedFile {
-        path: m.dir,
-        header: format!(
-            "a Chronicle metric of no known kind; columns: {}",
-            m.frame.names.join(", ")
-        ),
-    });
     Ok(())
 }
 
