@@ -1,6 +1,8 @@
-//! The fast reader for large Shiny usage files: the same rows as the general reader
-//! ([`super::records`]), read in parallel blocks, GUIDs dictionary-encoded as 128-bit
-//! integers, rows kept in 32 bytes ([`super::compact`]).
+//! The fast reader for large Shiny usage and job metrics files: the same rows as the
+//! general reader ([`super::records`], [`super::metrics`]), read in parallel blocks, GUIDs
+//! dictionary-encoded as 128-bit integers and other names (job keys) looked up without
+//! allocating, session rows kept in 32 bytes ([`super::compact`]). What each kind makes
+//! of a row is in [`kinds`]; the blocks, lines and names are shared.
 //!
 //! A file in another encoding than UTF-8 (its byte-order mark or `--encoding` says so) is
 //! decoded to UTF-8 first ([`super::encoding`]), so the shape below is that of the text.
@@ -19,11 +21,10 @@ use std::path::Path;
 use chrono_tz::Tz;
 use rayon::prelude::*;
 
-use super::compact::CompactRow;
 use super::detect::{detect, Header};
-use super::reader::{is_null, parse_int};
+use super::reader::is_null;
 use super::timestamp::{parse_timestamp, parse_utc_seconds, LocalAdjust};
-use super::{Dataset, FileSummary, IngestOptions, Kind, Micros, Origin, SessionRow};
+use super::{Dataset, FileSummary, IngestOptions, Kind, Micros};
 
 /// Files smaller than this take the general reader (the fast one pays off on big files).
 pub const MIN_BYTES: u64 = 8 << 20;
@@ -32,9 +33,9 @@ const BLOCK: usize = 4 << 20;
 /// Blocks parsed in parallel at a time.
 const BATCH: usize = 8;
 
-/// Reads the file at `path` into `ds` if it is a large plain Shiny usage export; `false`
-/// (and `ds` untouched) when the general reader must read it. `progress` is told the
-/// bytes read.
+/// Reads the file at `path` into `ds` if it is a large plain Shiny usage or job metrics
+/// export; `false` (and `ds` untouched) when the general reader must read it. `progress`
+/// is told the bytes read.
 pub fn try_file(
     path: &Path,
     opts: &IngestOptions,
@@ -83,8 +84,8 @@ fn read_encoded<R: Read + Send>(
 }
 
 /// Reads an export from `input` (the file `path`) into `ds` if it is a plain Shiny usage
-/// export, whatever its size; `false` (and `ds` untouched) when the general reader must
-/// read it.
+/// or job metrics export, whatever its size; `false` (and `ds` untouched) when the general
+/// reader must read it.
 pub fn read(
     path: &Path,
     input: &mut (dyn Read + Send),
@@ -92,38 +93,41 @@ pub fn read(
     ds: &mut Dataset,
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> bool {
-    let Some(file) = read_file(input, opts, path, progress) else {
-        return false;
-    };
     let Ok(index) = u32::try_from(ds.files.len()) else {
         return false;
     };
-    let content: Vec<u32> = file
-        .contents
-        .names
-        .iter()
-        .map(|n| ds.content_ids.intern(&n.text()))
-        .collect();
-    let user: Vec<u32> = file
-        .users
-        .names
-        .iter()
-        .map(|n| ds.user_ids.intern(&n.text()))
-        .collect();
-    let mut rows = file.rows;
-    rows.par_iter_mut().for_each(|r| r.remap(&content, &user));
-    let count = rows.len() as u64;
-    ds.compact.push_file(index, rows);
-    super::records::warn_truncated(Kind::ShinyUsage, path, count, &mut ds.notes.warnings);
-    if file.naive {
-        super::records::note_naive_zone(&mut ds.notes, path, Kind::ShinyUsage, opts);
+    let Some(start) = Start::read(input, path, progress) else {
+        return false;
+    };
+    let kind = start.kind;
+    let zone = opts.input_tz.zone_for(kind);
+    let taken = match kind {
+        Kind::ShinyUsage => take::<kinds::Sessions>(start, zone, index, ds),
+        Kind::JobMetrics => take::<kinds::Metrics>(start, zone, index, ds),
+        _ => None,
+    };
+    let Some((count, naive)) = taken else {
+        return false;
+    };
+    super::records::warn_truncated(kind, path, count, &mut ds.notes.warnings);
+    if naive {
+        super::records::note_naive_zone(&mut ds.notes, path, kind, opts);
     }
     ds.files.push(FileSummary {
         path: path.to_path_buf(),
-        kind: Kind::ShinyUsage,
+        kind,
         rows: count,
     });
     true
+}
+
+/// Reads the rows of kind `R` and stores them in `ds` as file `index`: the rows and
+/// whether a timestamp without an offset was read; `None` (and `ds` untouched) when the
+/// general reader must read the file.
+fn take<R: Rows>(start: Start, zone: Tz, index: u32, ds: &mut Dataset) -> Option<(u64, bool)> {
+    let cols = R::cols(&start.header)?;
+    let file = read_rows::<R>(start.blocks, start.fields, &cols, zone)?;
+    Some((file.rows.store(index, ds), file.naive))
 }
 
 /// A GUID or other text, as read.
@@ -238,7 +242,8 @@ impl Dict {
         id
     }
 
-    /// The id of `s` as [`Name::of`] reads it.
+    /// The id of the field `s`: a canonical GUID as its integer, anything else as text
+    /// (allocated only when new).
     fn id_of(&mut self, s: &[u8]) -> Option<u32> {
         match parse_guid(s) {
             Some(g) => {
@@ -249,94 +254,129 @@ impl Dict {
                 }
                 Some(id)
             }
-            None => Some(self.id(Name::Text(std::str::from_utf8(s).ok()?.into()))),
+            None => {
+                let text = std::str::from_utf8(s).ok()?;
+                match self.texts.get(text) {
+                    Some(&id) => Some(id),
+                    None => Some(self.id(Name::Text(text.into()))),
+                }
+            }
         }
+    }
+
+    /// Adds the names of `other` (a later block's); each one's id here, by its id there.
+    fn absorb(&mut self, other: Dict) -> Vec<u32> {
+        other.names.into_iter().map(|n| self.id(n)).collect()
+    }
+
+    /// Interns the names into `ids`; each one's id there, by its id here.
+    fn intern_into(&self, ids: &mut super::Interner) -> Vec<u32> {
+        self.names.iter().map(|n| ids.intern(&n.text())).collect()
     }
 }
 
+/// The rows of one kind the fast reader takes, with their ids and lines numbered within
+/// a block, then within the file.
+trait Rows: Default + Send {
+    /// Where the values are in a row.
+    type Cols: Sync;
+    /// The columns of `header`; `None` when one is missing (the general reader says so).
+    fn cols(header: &Header) -> Option<Self::Cols>;
+    /// Adds the row of `fields` at `line` of the block; `None` at anything the fast reader
+    /// does not take. Sets `naive` when a timestamp had no offset.
+    fn push(
+        &mut self,
+        fields: &[&[u8]],
+        cols: &Self::Cols,
+        zone: Tz,
+        naive: &mut bool,
+        line: u32,
+    ) -> Option<()>;
+    /// Appends the rows of the next block, whose first line is `first`.
+    fn append(&mut self, block: Self, first: u32);
+    /// Moves the file's rows into `ds` as file `file`, interning their names; the rows.
+    fn store(self, file: u32, ds: &mut Dataset) -> u64;
+}
+
 /// What one file holds, ids numbered per file.
-struct FileRows {
-    rows: Vec<CompactRow>,
-    contents: Dict,
-    users: Dict,
+struct FileRows<R> {
+    rows: R,
     /// A timestamp without an offset was read (in the input zone).
     naive: bool,
 }
 
-/// The columns the rows are read from.
-#[derive(Debug, Clone, Copy)]
-struct Cols {
-    fields: usize,
-    content: usize,
-    user: Option<usize>,
-    started: usize,
-    ended: usize,
-    data_version: Option<usize>,
-}
-
 /// One block's rows, ids and lines numbered within the block.
-struct Block {
-    rows: Vec<CompactRow>,
-    contents: Dict,
-    users: Dict,
+struct Block<R> {
+    rows: R,
     /// Line ends in the block.
     lines: u64,
     /// A timestamp without an offset was read.
     naive: bool,
 }
 
-fn read_file(
-    input: &mut (dyn Read + Send),
-    opts: &IngestOptions,
-    path: &Path,
-    progress: &mut (dyn FnMut(u64) + Send),
-) -> Option<FileRows> {
-    let mut buf = vec![0u8; BLOCK];
-    let filled = fill(input, &mut buf)?;
-    progress(filled as u64);
-    if filled >= 2 && buf[0] == 0x1f && buf[1] == 0x8b {
-        return None; // gzip
+/// A file's header, read: its kind and columns, and the blocks of the rest.
+struct Start<'a> {
+    kind: Kind,
+    header: Header,
+    /// Fields per row.
+    fields: usize,
+    blocks: Blocks<'a>,
+}
+
+impl<'a> Start<'a> {
+    /// The header of `input` when it is plain; `None` when the general reader must read
+    /// the file.
+    fn read(
+        input: &'a mut (dyn Read + Send),
+        path: &Path,
+        progress: &'a mut (dyn FnMut(u64) + Send),
+    ) -> Option<Start<'a>> {
+        let mut buf = vec![0u8; BLOCK];
+        let filled = fill(input, &mut buf)?;
+        progress(filled as u64);
+        if filled >= 2 && buf[0] == 0x1f && buf[1] == 0x8b {
+            return None; // gzip
+        }
+        // The header: the whole first line, plain.
+        let end = buf[..filled].iter().position(|&b| b == b'\n')?;
+        let line = buf[..end].strip_suffix(b"\r").unwrap_or(&buf[..end]);
+        let text = std::str::from_utf8(line).ok()?;
+        if text.is_empty() || text.contains(['"', '\r']) {
+            return None;
+        }
+        let header = Header::new(text.split(','));
+        // A header the general reader refuses (a duplicated column) is its to report.
+        header.check(path).ok()?;
+        Some(Start {
+            kind: detect(&header, path).ok()?,
+            header,
+            fields: text.split(',').count(),
+            blocks: Blocks {
+                input,
+                carry: buf[end + 1..filled].to_vec(),
+                eof: filled < BLOCK,
+                progress,
+            },
+        })
     }
-    // The header: the whole first line, plain.
-    let end = buf[..filled].iter().position(|&b| b == b'\n')?;
-    let line = buf[..end].strip_suffix(b"\r").unwrap_or(&buf[..end]);
-    let text = std::str::from_utf8(line).ok()?;
-    if text.is_empty() || text.contains(['"', '\r']) {
-        return None;
-    }
-    let header = Header::new(text.split(','));
-    // A header the general reader refuses (a duplicated column) is its to report.
-    header.check(path).ok()?;
-    if detect(&header, path).ok()? != Kind::ShinyUsage {
-        return None;
-    }
-    let cols = Cols {
-        fields: text.split(',').count(),
-        content: header.index("content_guid")?,
-        user: header.index("user_guid"),
-        started: header.index("started")?,
-        ended: header.index("ended")?,
-        data_version: header.index("data_version"),
-    };
-    let zone = opts.input_tz.zone_for(Kind::ShinyUsage);
+}
+
+/// Reads the rows after the header, `fields` fields each.
+fn read_rows<R: Rows>(
+    mut reader: Blocks,
+    fields: usize,
+    cols: &R::Cols,
+    zone: Tz,
+) -> Option<FileRows<R>> {
     let mut out = FileRows {
-        rows: Vec::new(),
-        contents: Dict::default(),
-        users: Dict::default(),
+        rows: R::default(),
         naive: false,
     };
     // Line of the first byte of the next block (the header is line 1).
     let mut line_no: u64 = 2;
-    let mut reader = Blocks {
-        input,
-        carry: buf[end + 1..filled].to_vec(),
-        eof: filled < BLOCK,
-        progress,
-    };
-    drop(buf);
     // Read the next batch and merge the previous one while this one is parsed.
     let mut batch = reader.batch()?;
-    let mut parsed: Vec<Option<Block>> = Vec::new();
+    let mut parsed: Vec<Option<Block<R>>> = Vec::new();
     while !batch.is_empty() {
         let previous = std::mem::take(&mut parsed);
         let ((next, merged), now) = rayon::join(
@@ -347,8 +387,8 @@ fn read_file(
             || {
                 batch
                     .par_iter()
-                    .map(|b| parse_block(b, &cols, zone))
-                    .collect::<Vec<Option<Block>>>()
+                    .map(|b| parse_block::<R>(b, fields, cols, zone))
+                    .collect::<Vec<_>>()
             },
         );
         merged?;
@@ -360,7 +400,11 @@ fn read_file(
 }
 
 /// Merges parsed blocks in order; `None` if one could not be parsed.
-fn merge_all(out: &mut FileRows, blocks: Vec<Option<Block>>, line_no: &mut u64) -> Option<()> {
+fn merge_all<R: Rows>(
+    out: &mut FileRows<R>,
+    blocks: Vec<Option<Block<R>>>,
+    line_no: &mut u64,
+) -> Option<()> {
     for block in blocks {
         merge(out, block?, line_no)?;
     }
@@ -422,35 +466,19 @@ fn fill(input: &mut dyn Read, buf: &mut [u8]) -> Option<usize> {
 }
 
 /// Adds a block's rows to the file's, renumbering ids and lines.
-fn merge(out: &mut FileRows, block: Block, line_no: &mut u64) -> Option<()> {
-    let content: Vec<u32> = block
-        .contents
-        .names
-        .into_iter()
-        .map(|n| out.contents.id(n))
-        .collect();
-    let user: Vec<u32> = block
-        .users
-        .names
-        .into_iter()
-        .map(|n| out.users.id(n))
-        .collect();
+fn merge<R: Rows>(out: &mut FileRows<R>, block: Block<R>, line_no: &mut u64) -> Option<()> {
     let first = u32::try_from(*line_no).ok()?;
     // Lines must stay below 2^32 (a 4-billion-line file takes the general reader).
     u32::try_from(*line_no + block.lines).ok()?;
     out.naive |= block.naive;
-    out.rows.reserve(block.rows.len());
-    for mut r in block.rows {
-        r.remap(&content, &user);
-        r.shift_line(first);
-        out.rows.push(r);
-    }
+    out.rows.append(block.rows, first);
     *line_no += block.lines;
     Some(())
 }
 
-/// Parses whole lines; `None` at anything the fast reader does not take.
-fn parse_block(buf: &[u8], cols: &Cols, zone: Tz) -> Option<Block> {
+/// Parses whole lines of `fields` fields; `None` at anything the fast reader does not
+/// take.
+fn parse_block<R: Rows>(buf: &[u8], fields: usize, cols: &R::Cols, zone: Tz) -> Option<Block<R>> {
     // ASCII without quotes (one branch-free pass the compiler vectorises).
     let (mut high, mut quotes) = (0u8, 0usize);
     for &b in buf {
@@ -461,14 +489,12 @@ fn parse_block(buf: &[u8], cols: &Cols, zone: Tz) -> Option<Block> {
         return None;
     }
     let mut block = Block {
-        rows: Vec::with_capacity(buf.len() / 100),
-        contents: Dict::default(),
-        users: Dict::default(),
+        rows: R::default(),
         lines: 0,
         naive: false,
     };
-    let mut fields: [&[u8]; 64] = [&[]; 64];
-    if cols.fields > fields.len() {
+    let mut found: [&[u8]; 64] = [&[]; 64];
+    if fields > found.len() {
         return None;
     }
     let mut rest = buf;
@@ -477,7 +503,7 @@ fn parse_block(buf: &[u8], cols: &Cols, zone: Tz) -> Option<Block> {
             Some(i) => (&rest[..i], &rest[i + 1..], true),
             None => (rest, &rest[rest.len()..], false),
         };
-        let rel = block.lines;
+        let rel = u32::try_from(block.lines).ok()?;
         block.lines += u64::from(ended);
         rest = next;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -489,45 +515,23 @@ fn parse_block(buf: &[u8], cols: &Cols, zone: Tz) -> Option<Block> {
         let mut start = 0;
         for (i, &b) in line.iter().enumerate() {
             if b == b',' {
-                if n + 1 >= cols.fields {
+                if n + 1 >= fields {
                     return None;
                 }
-                fields[n] = &line[start..i];
+                found[n] = &line[start..i];
                 n += 1;
                 start = i + 1;
             } else if b == b'\r' {
                 return None;
             }
         }
-        fields[n] = &line[start..];
-        if n + 1 != cols.fields {
+        found[n] = &line[start..];
+        if n + 1 != fields {
             return None;
         }
-        let content = fields[cols.content];
-        if null(content) {
-            return None;
-        }
-        let started = time(fields[cols.started], zone, &mut block.naive)??;
-        let ended = time(fields[cols.ended], zone, &mut block.naive)?;
-        let data_version = match cols.data_version.map(|i| fields[i]) {
-            None => 0,
-            Some(s) if null(s) => 0,
-            Some(s) => i32::try_from(parse_int(std::str::from_utf8(s).ok()?).ok()?).ok()?,
-        };
-        let content = block.contents.id_of(content)?;
-        let user = match cols.user.map(|i| fields[i]) {
-            Some(u) if !null(u) => Some(block.users.id_of(u)?),
-            _ => None,
-        };
-        let row = SessionRow {
-            content,
-            user,
-            started,
-            ended,
-            data_version,
-            origin: Origin { file: 0, line: rel },
-        };
-        block.rows.push(CompactRow::new(&row)?);
+        block
+            .rows
+            .push(&found[..fields], cols, zone, &mut block.naive, rel)?;
     }
     Some(block)
 }
@@ -558,6 +562,9 @@ fn time(s: &[u8], zone: Tz, naive: &mut bool) -> Option<Option<Micros>> {
     *naive |= p.naive;
     (p.adjust == LocalAdjust::None).then_some(Some(p.micros))
 }
+
+#[path = "fast_kinds.rs"]
+mod kinds;
 
 #[cfg(test)]
 #[path = "fast_tests.rs"]

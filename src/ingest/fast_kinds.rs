@@ -1,0 +1,218 @@
+//! The kinds the fast reader ([`super`]) takes: Shiny usage sessions, kept in 32 bytes
+//! each ([`CompactRow`]), and job metrics samples ([`MetricSample`]). Each parses the
+//! fields of a row exactly as the general reader would accept them, and gives up at
+//! anything else (a missing value, a negative count) so the general reader can say what
+//! is wrong.
+
+use chrono_tz::Tz;
+use rayon::prelude::*;
+
+use super::super::compact::CompactRow;
+use super::super::detect::Header;
+use super::super::reader::{parse_float, parse_int};
+use super::super::{Dataset, MetricSample, Origin, SessionRow};
+use super::{null, time, Dict, Rows};
+
+/// Session rows of a Shiny usage file.
+#[derive(Default)]
+pub(super) struct Sessions {
+    rows: Vec<CompactRow>,
+    contents: Dict,
+    users: Dict,
+}
+
+/// The columns session rows are read from.
+pub(super) struct SessionCols {
+    content: usize,
+    user: Option<usize>,
+    started: usize,
+    ended: usize,
+    data_version: Option<usize>,
+}
+
+impl Rows for Sessions {
+    type Cols = SessionCols;
+
+    fn cols(h: &Header) -> Option<SessionCols> {
+        Some(SessionCols {
+            content: h.index("content_guid")?,
+            user: h.index("user_guid"),
+            started: h.index("started")?,
+            ended: h.index("ended")?,
+            data_version: h.index("data_version"),
+        })
+    }
+
+    fn push(
+        &mut self,
+        f: &[&[u8]],
+        cols: &SessionCols,
+        zone: Tz,
+        naive: &mut bool,
+        line: u32,
+    ) -> Option<()> {
+        let content = f[cols.content];
+        if null(content) {
+            return None;
+        }
+        let started = time(f[cols.started], zone, naive)??;
+        let ended = time(f[cols.ended], zone, naive)?;
+        let data_version = match cols.data_version.map(|i| f[i]) {
+            None => 0,
+            Some(s) if null(s) => 0,
+            Some(s) => i32::try_from(parse_int(std::str::from_utf8(s).ok()?).ok()?).ok()?,
+        };
+        let content = self.contents.id_of(content)?;
+        let user = match cols.user.map(|i| f[i]) {
+            Some(u) if !null(u) => Some(self.users.id_of(u)?),
+            _ => None,
+        };
+        let row = SessionRow {
+            content,
+            user,
+            started,
+            ended,
+            data_version,
+            origin: Origin {
+                file: 0,
+                line: u64::from(line),
+            },
+        };
+        self.rows.push(CompactRow::new(&row)?);
+        Some(())
+    }
+
+    fn append(&mut self, block: Sessions, first: u32) {
+        let content = self.contents.absorb(block.contents);
+        let user = self.users.absorb(block.users);
+        self.rows.reserve(block.rows.len());
+        for mut r in block.rows {
+            r.remap(&content, &user);
+            r.shift_line(first);
+            self.rows.push(r);
+        }
+    }
+
+    fn store(self, file: u32, ds: &mut Dataset) -> u64 {
+        let content = self.contents.intern_into(&mut ds.content_ids);
+        let user = self.users.intern_into(&mut ds.user_ids);
+        let mut rows = self.rows;
+        rows.par_iter_mut().for_each(|r| r.remap(&content, &user));
+        let count = rows.len() as u64;
+        ds.compact.push_file(file, rows);
+        count
+    }
+}
+
+/// Samples of a job metrics file (connect-exports.md 3.3; [`super::super::metrics`]).
+#[derive(Default)]
+pub(super) struct Metrics {
+    rows: Vec<MetricSample>,
+    contents: Dict,
+    jobs: Dict,
+}
+
+/// The columns samples are read from.
+pub(super) struct MetricCols {
+    content: usize,
+    job: usize,
+    time: usize,
+    cpu: usize,
+    memory: usize,
+    connections: Option<usize>,
+}
+
+/// The text of a field that holds a value.
+fn value(s: &[u8]) -> Option<&str> {
+    if null(s) {
+        return None;
+    }
+    std::str::from_utf8(s).ok()
+}
+
+/// A count as the general reader takes it: an integer (`3` or `3.0`), 0 or more.
+fn count(s: &str) -> Option<u64> {
+    u64::try_from(parse_int(s).ok()?).ok()
+}
+
+impl Rows for Metrics {
+    type Cols = MetricCols;
+
+    fn cols(h: &Header) -> Option<MetricCols> {
+        Some(MetricCols {
+            content: h.index("content_guid")?,
+            job: h.index("job_key")?,
+            time: h.index("timestamp")?,
+            cpu: h.index("cpu_fraction")?,
+            memory: h.index("memory_bytes")?,
+            connections: h.index("connections"),
+        })
+    }
+
+    fn push(
+        &mut self,
+        f: &[&[u8]],
+        cols: &MetricCols,
+        zone: Tz,
+        naive: &mut bool,
+        line: u32,
+    ) -> Option<()> {
+        let (content, job) = (f[cols.content], f[cols.job]);
+        if null(content) || null(job) {
+            return None;
+        }
+        let time = time(f[cols.time], zone, naive)??;
+        let cpu = parse_float(value(f[cols.cpu])?).ok()?;
+        if cpu < 0.0 {
+            return None;
+        }
+        let memory = count(value(f[cols.memory])?)?;
+        let connections = match cols.connections.map(|i| f[i]) {
+            Some(c) if !null(c) => Some(u32::try_from(count(value(c)?)?).ok()?),
+            _ => None,
+        };
+        self.rows.push(MetricSample {
+            content: self.contents.id_of(content)?,
+            job: self.jobs.id_of(job)?,
+            time,
+            cpu,
+            memory,
+            connections,
+            origin: Origin {
+                file: 0,
+                line: u64::from(line),
+            },
+        });
+        Some(())
+    }
+
+    fn append(&mut self, block: Metrics, first: u32) {
+        let content = self.contents.absorb(block.contents);
+        let job = self.jobs.absorb(block.jobs);
+        self.rows.reserve(block.rows.len());
+        for mut s in block.rows {
+            s.content = content[s.content as usize];
+            s.job = job[s.job as usize];
+            s.origin.line += u64::from(first);
+            self.rows.push(s);
+        }
+    }
+
+    fn store(self, file: u32, ds: &mut Dataset) -> u64 {
+        let content = self.contents.intern_into(&mut ds.content_ids);
+        let job = self.jobs.intern_into(&mut ds.job_keys);
+        let mut rows = self.rows;
+        rows.par_iter_mut().for_each(|s| {
+            s.content = content[s.content as usize];
+            s.job = job[s.job as usize];
+            s.origin.file = file;
+        });
+        let count = rows.len() as u64;
+        if ds.job_metrics.is_empty() {
+            ds.job_metrics = rows;
+        } else {
+            ds.job_metrics.extend_from_slice(&rows);
+        }
+        count
+    }
+}
