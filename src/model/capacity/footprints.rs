@@ -399,6 +399,55 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// With copies of an instant (exact or not) and samples outside the window, in any
+        /// order: the first copy by origin (input order) wins, whatever the slice order,
+        /// and the counts equal a brute-force oracle.
+        #[test]
+        fn copies_and_the_window_do_not_depend_on_the_order(
+            raw in proptest::collection::vec((0u32..2, 0u32..3, -5i64..30, 0u32..3, 0u64..3, proptest::option::of(0u32..2)), 1..150),
+            seed in 0u64..1000,
+        ) {
+            let v: Vec<Sample> = raw
+                .iter()
+                .enumerate()
+                .map(|(i, &(c, j, m, cpu, mem, conns))| Sample {
+                    origin: Origin { file: (i % 2) as u32, line: i as u64 },
+                    ..s(c, j, m, f64::from(cpu) / 2.0, mem * GIB, conns)
+                })
+                .collect();
+            let window = (0, 20 * MIN);
+            let (a, ca) = footprints(&v, window, 0.5, &all);
+            let mut w = v.clone();
+            let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+            for i in (1..w.len()).rev() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                w.swap(i, (x % (i as u64 + 1)) as usize);
+            }
+            let (b, cb) = footprints(&w, window, 0.5, &all);
+            proptest::prop_assert_eq!(&a, &b);
+            proptest::prop_assert_eq!(&ca, &cb);
+            // The oracle: per (content, job, time) in the window, the sample of least origin.
+            let inside: Vec<&Sample> = v.iter().filter(|x| x.time >= window.0 && x.time < window.1).collect();
+            let mut first: BTreeMap<(u32, u32, Micros), &Sample> = BTreeMap::new();
+            for x in &inside {
+                let e = first.entry((x.content, x.job, x.time)).or_insert(x);
+                if x.origin < e.origin {
+                    *e = x;
+                }
+            }
+            let conflicting = inside.iter().filter(|x| !same_values(first[&(x.content, x.job, x.time)], x)).count();
+            proptest::prop_assert_eq!(ca.outside_window, (v.len() - inside.len()) as u64);
+            proptest::prop_assert_eq!(ca.duplicates, (inside.len() - first.len()) as u64);
+            proptest::prop_assert_eq!(ca.conflicting, conflicting as u64);
+            for (content, f) in &a {
+                let kept = first.values().filter(|x| x.content == *content);
+                proptest::prop_assert_eq!(f.samples, kept.clone().count() as u64);
+                proptest::prop_assert_eq!(f.memory_bytes_max, kept.map(|x| x.memory).max().unwrap());
+            }
+        }
+
         /// Input order does not matter (without duplicates, where the first copy wins),
         /// and the figures equal a brute-force oracle: per item, the largest memory of
         /// any sample, the samples and the processes.
