@@ -282,16 +282,10 @@ trait Rows: Default + Send {
     type Cols: Sync;
     /// The columns of `header`; `None` when one is missing (the general reader says so).
     fn cols(header: &Header) -> Option<Self::Cols>;
-    /// Adds the row of `fields` at `line` of the block; `None` at anything the fast reader
-    /// does not take. Sets `naive` when a timestamp had no offset.
-    fn push(
-        &mut self,
-        fields: &[&[u8]],
-        cols: &Self::Cols,
-        zone: Tz,
-        naive: &mut bool,
-        line: u32,
-    ) -> Option<()>;
+    /// Adds the row of `fields` at `line` of the block, its timestamps read by `t`;
+    /// `None` at anything the fast reader does not take.
+    fn push(&mut self, fields: &[&[u8]], cols: &Self::Cols, t: &mut Times, line: u32)
+        -> Option<()>;
     /// Appends the rows of the next block, whose first line is `first`.
     fn append(&mut self, block: Self, first: u32);
     /// Moves the file's rows into `ds` as file `file`, interning their names; the rows.
@@ -493,6 +487,7 @@ fn parse_block<R: Rows>(buf: &[u8], fields: usize, cols: &R::Cols, zone: Tz) -> 
         lines: 0,
         naive: false,
     };
+    let mut times = Times { zone, naive: false };
     let mut found: [&[u8]; 64] = [&[]; 64];
     if fields > found.len() {
         return None;
@@ -529,10 +524,9 @@ fn parse_block<R: Rows>(buf: &[u8], fields: usize, cols: &R::Cols, zone: Tz) -> 
         if n + 1 != fields {
             return None;
         }
-        block
-            .rows
-            .push(&found[..fields], cols, zone, &mut block.naive, rel)?;
+        block.rows.push(&found[..fields], cols, &mut times, rel)?;
     }
+    block.naive = times.naive;
     Some(block)
 }
 
@@ -546,6 +540,20 @@ fn null(s: &[u8]) -> bool {
         return false;
     }
     s == b"NA" || std::str::from_utf8(s).is_ok_and(is_null)
+}
+
+/// Reads the timestamps of a block in the input zone.
+struct Times {
+    zone: Tz,
+    /// A timestamp without an offset was read.
+    naive: bool,
+}
+
+impl Times {
+    /// [`time`] of a field.
+    fn read(&mut self, s: &[u8]) -> Option<Option<Micros>> {
+        time(s, self.zone, &mut self.naive)
+    }
 }
 
 /// A timestamp field: `Some(None)` when null, `None` when the fast reader cannot take it

@@ -4,22 +4,84 @@
 //! anything else (a missing value, a negative count) so the general reader can say what
 //! is wrong.
 
-use chrono_tz::Tz;
 use rayon::prelude::*;
 
 use super::super::compact::CompactRow;
 use super::super::detect::Header;
 use super::super::reader::{parse_float, parse_int};
-use super::super::{Dataset, MetricSample, Origin, SessionRow};
-use super::{null, time, Dict, Rows};
+use super::super::{Dataset, Interner, MetricSample, Origin, SessionRow};
+use super::{null, Dict, Rows, Times};
 
-/// Session rows of a Shiny usage file.
-#[derive(Default)]
-pub(super) struct Sessions {
-    rows: Vec<CompactRow>,
+/// Rows of one kind with the two sets of names they refer to (content and users, or
+/// content and job keys), numbered per block, then per file.
+pub(super) struct Table<T> {
+    rows: Vec<T>,
     contents: Dict,
-    users: Dict,
+    others: Dict,
 }
+
+impl<T> Default for Table<T> {
+    fn default() -> Self {
+        Table {
+            rows: Vec::new(),
+            contents: Dict::default(),
+            others: Dict::default(),
+        }
+    }
+}
+
+/// A row of a [`Table`]: its names and line can be renumbered.
+pub(super) trait Renumber: Send + Sync {
+    /// Replaces the content id by `content[id]` and the other name's by `other[id]`.
+    fn remap(&mut self, content: &[u32], other: &[u32]);
+    /// Moves the row `by` lines down.
+    fn shift_line(&mut self, by: u32);
+}
+
+impl<T: Renumber> Table<T> {
+    /// Appends the rows of the next block, whose first line is `first`.
+    fn append_block(&mut self, block: Table<T>, first: u32) {
+        let content = self.contents.absorb(block.contents);
+        let other = self.others.absorb(block.others);
+        self.rows.reserve(block.rows.len());
+        for mut r in block.rows {
+            r.remap(&content, &other);
+            r.shift_line(first);
+            self.rows.push(r);
+        }
+    }
+
+    /// The rows, their names interned into `contents` and `others`.
+    fn interned(self, contents: &mut Interner, others: &mut Interner) -> Vec<T> {
+        let content = self.contents.intern_into(contents);
+        let other = self.others.intern_into(others);
+        let mut rows = self.rows;
+        rows.par_iter_mut().for_each(|r| r.remap(&content, &other));
+        rows
+    }
+}
+
+impl Renumber for CompactRow {
+    fn remap(&mut self, content: &[u32], user: &[u32]) {
+        CompactRow::remap(self, content, user);
+    }
+    fn shift_line(&mut self, by: u32) {
+        CompactRow::shift_line(self, by);
+    }
+}
+
+impl Renumber for MetricSample {
+    fn remap(&mut self, content: &[u32], job: &[u32]) {
+        self.content = content[self.content as usize];
+        self.job = job[self.job as usize];
+    }
+    fn shift_line(&mut self, by: u32) {
+        self.origin.line += u64::from(by);
+    }
+}
+
+/// Session rows of a Shiny usage file (the other names: users).
+pub(super) type Sessions = Table<CompactRow>;
 
 /// The columns session rows are read from.
 pub(super) struct SessionCols {
@@ -43,20 +105,13 @@ impl Rows for Sessions {
         })
     }
 
-    fn push(
-        &mut self,
-        f: &[&[u8]],
-        cols: &SessionCols,
-        zone: Tz,
-        naive: &mut bool,
-        line: u32,
-    ) -> Option<()> {
+    fn push(&mut self, f: &[&[u8]], cols: &SessionCols, t: &mut Times, line: u32) -> Option<()> {
         let content = f[cols.content];
         if null(content) {
             return None;
         }
-        let started = time(f[cols.started], zone, naive)??;
-        let ended = time(f[cols.ended], zone, naive)?;
+        let started = t.read(f[cols.started])??;
+        let ended = t.read(f[cols.ended])?;
         let data_version = match cols.data_version.map(|i| f[i]) {
             None => 0,
             Some(s) if null(s) => 0,
@@ -64,7 +119,7 @@ impl Rows for Sessions {
         };
         let content = self.contents.id_of(content)?;
         let user = match cols.user.map(|i| f[i]) {
-            Some(u) if !null(u) => Some(self.users.id_of(u)?),
+            Some(u) if !null(u) => Some(self.others.id_of(u)?),
             _ => None,
         };
         let row = SessionRow {
@@ -83,34 +138,20 @@ impl Rows for Sessions {
     }
 
     fn append(&mut self, block: Sessions, first: u32) {
-        let content = self.contents.absorb(block.contents);
-        let user = self.users.absorb(block.users);
-        self.rows.reserve(block.rows.len());
-        for mut r in block.rows {
-            r.remap(&content, &user);
-            r.shift_line(first);
-            self.rows.push(r);
-        }
+        self.append_block(block, first);
     }
 
     fn store(self, file: u32, ds: &mut Dataset) -> u64 {
-        let content = self.contents.intern_into(&mut ds.content_ids);
-        let user = self.users.intern_into(&mut ds.user_ids);
-        let mut rows = self.rows;
-        rows.par_iter_mut().for_each(|r| r.remap(&content, &user));
+        let rows = self.interned(&mut ds.content_ids, &mut ds.user_ids);
         let count = rows.len() as u64;
         ds.compact.push_file(file, rows);
         count
     }
 }
 
-/// Samples of a job metrics file (connect-exports.md 3.3; [`super::super::metrics`]).
-#[derive(Default)]
-pub(super) struct Metrics {
-    rows: Vec<MetricSample>,
-    contents: Dict,
-    jobs: Dict,
-}
+/// Samples of a job metrics file (connect-exports.md 3.3; [`super::super::metrics`]; the
+/// other names: job keys).
+pub(super) type Metrics = Table<MetricSample>;
 
 /// The columns samples are read from.
 pub(super) struct MetricCols {
@@ -149,19 +190,12 @@ impl Rows for Metrics {
         })
     }
 
-    fn push(
-        &mut self,
-        f: &[&[u8]],
-        cols: &MetricCols,
-        zone: Tz,
-        naive: &mut bool,
-        line: u32,
-    ) -> Option<()> {
+    fn push(&mut self, f: &[&[u8]], cols: &MetricCols, t: &mut Times, line: u32) -> Option<()> {
         let (content, job) = (f[cols.content], f[cols.job]);
         if null(content) || null(job) {
             return None;
         }
-        let time = time(f[cols.time], zone, naive)??;
+        let time = t.read(f[cols.time])??;
         let cpu = parse_float(value(f[cols.cpu])?).ok()?;
         if cpu < 0.0 {
             return None;
@@ -173,7 +207,7 @@ impl Rows for Metrics {
         };
         self.rows.push(MetricSample {
             content: self.contents.id_of(content)?,
-            job: self.jobs.id_of(job)?,
+            job: self.others.id_of(job)?,
             time,
             cpu,
             memory,
@@ -187,26 +221,12 @@ impl Rows for Metrics {
     }
 
     fn append(&mut self, block: Metrics, first: u32) {
-        let content = self.contents.absorb(block.contents);
-        let job = self.jobs.absorb(block.jobs);
-        self.rows.reserve(block.rows.len());
-        for mut s in block.rows {
-            s.content = content[s.content as usize];
-            s.job = job[s.job as usize];
-            s.origin.line += u64::from(first);
-            self.rows.push(s);
-        }
+        self.append_block(block, first);
     }
 
     fn store(self, file: u32, ds: &mut Dataset) -> u64 {
-        let content = self.contents.intern_into(&mut ds.content_ids);
-        let job = self.jobs.intern_into(&mut ds.job_keys);
-        let mut rows = self.rows;
-        rows.par_iter_mut().for_each(|s| {
-            s.content = content[s.content as usize];
-            s.job = job[s.job as usize];
-            s.origin.file = file;
-        });
+        let mut rows = self.interned(&mut ds.content_ids, &mut ds.job_keys);
+        rows.par_iter_mut().for_each(|s| s.origin.file = file);
         let count = rows.len() as u64;
         if ds.job_metrics.is_empty() {
             ds.job_metrics = rows;

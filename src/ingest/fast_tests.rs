@@ -107,6 +107,19 @@ fn plain_rows_read_the_same() {
     );
 }
 
+/// Appends a row of `values` (after its `index`, if any), sometimes with a blank line.
+fn push_row(text: &mut String, index: Option<usize>, values: &[String], rng: &mut StdRng) {
+    if let Some(i) = index {
+        text.push_str(&format!("{i},"));
+    }
+    text.push_str(&values.join(","));
+    text.push_str(if rng.gen_range(0..8) == 0 {
+        "\n\n"
+    } else {
+        "\n"
+    });
+}
+
 #[test]
 fn random_files_read_the_same() {
     let mut rng = StdRng::seed_from_u64(7);
@@ -178,15 +191,7 @@ fn random_files_read_the_same() {
                     _ => "x y".to_string(),
                 })
                 .collect();
-            if index {
-                text.push_str(&format!("{},", i + 1));
-            }
-            text.push_str(&values.join(","));
-            text.push_str(if rng.gen_range(0..8) == 0 {
-                "\n\n"
-            } else {
-                "\n"
-            });
+            push_row(&mut text, index.then_some(i + 1), &values, &mut rng);
         }
         let zone = ["UTC", "Europe/Berlin"][case % 2];
         let (general, fast) = both(&text, zone);
@@ -360,15 +365,7 @@ fn random_metrics(rng: &mut StdRng, case: usize) -> String {
             }
         };
         let values: Vec<String> = cols.iter().map(|c| value(c, rng)).collect();
-        if index {
-            text.push_str(&format!("{},", i + 1));
-        }
-        text.push_str(&values.join(","));
-        text.push_str(if rng.gen_range(0..8) == 0 {
-            "\n\n"
-        } else {
-            "\n"
-        });
+        push_row(&mut text, index.then_some(i + 1), &values, rng);
     }
     text
 }

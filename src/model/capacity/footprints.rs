@@ -398,6 +398,19 @@ mod tests {
         assert_eq!(b[&2].first_sample, Timestamp(5 * MIN));
     }
 
+    /// `v` in a deterministic shuffle by `seed`.
+    fn shuffled(v: &[Sample], seed: u64) -> Vec<Sample> {
+        let mut w = v.to_vec();
+        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        for i in (1..w.len()).rev() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            w.swap(i, (x % (i as u64 + 1)) as usize);
+        }
+        w
+    }
+
     proptest::proptest! {
         /// With copies of an instant (exact or not) and samples outside the window, in any
         /// order: the first copy by origin (input order) wins, whatever the slice order,
@@ -417,15 +430,7 @@ mod tests {
                 .collect();
             let window = (0, 20 * MIN);
             let (a, ca) = footprints(&v, window, 0.5, &all);
-            let mut w = v.clone();
-            let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-            for i in (1..w.len()).rev() {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                w.swap(i, (x % (i as u64 + 1)) as usize);
-            }
-            let (b, cb) = footprints(&w, window, 0.5, &all);
+            let (b, cb) = footprints(&shuffled(&v, seed), window, 0.5, &all);
             proptest::prop_assert_eq!(&a, &b);
             proptest::prop_assert_eq!(&ca, &cb);
             // The oracle: per (content, job, time) in the window, the sample of least origin.
@@ -463,16 +468,7 @@ mod tests {
                 .map(|(c, j, m, cpu, mem, conns)| s(c, j, m, f64::from(cpu) / 100.0, mem * GIB / 8, conns))
                 .collect();
             let (a, _) = footprints(&v, (0, 40 * MIN), 1.2, &all);
-            let mut w = v.clone();
-            // A deterministic shuffle.
-            let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-            for i in (1..w.len()).rev() {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                w.swap(i, (x % (i as u64 + 1)) as usize);
-            }
-            let (b, _) = footprints(&w, (0, 40 * MIN), 1.2, &all);
+            let (b, _) = footprints(&shuffled(&v, seed), (0, 40 * MIN), 1.2, &all);
             proptest::prop_assert_eq!(&a, &b);
             for (content, f) in &a {
                 let mine: Vec<&Sample> = v
