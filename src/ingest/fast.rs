@@ -15,10 +15,11 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use chrono_tz::Tz;
+use flate2::read::MultiGzDecoder;
 use rayon::prelude::*;
 
 use super::detect::{detect, Header};
@@ -34,24 +35,50 @@ const BLOCK: usize = 4 << 20;
 const BATCH: usize = 8;
 
 /// Reads the file at `path` into `ds` if it is a large plain Shiny usage or job metrics
-/// export; `false` (and `ds` untouched) when the general reader must read it. `progress`
-/// is told the bytes read.
+/// export, gzip or not (a gzip stream is decompressed on one thread while the blocks are
+/// parsed); `false` (and `ds` untouched) when the general reader must read it. `progress`
+/// is told the bytes read from the file.
 pub fn try_file(
     path: &Path,
     opts: &IngestOptions,
     ds: &mut Dataset,
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> bool {
-    let gz_name = path
+    let len = match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => m.len(),
+        _ => return false,
+    };
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut input = BufReader::with_capacity(256 * 1024, file);
+    // Gzip as the general reader decides it: by the name or the magic bytes.
+    let gz = path
         .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
-    let big = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() >= MIN_BYTES);
-    if gz_name || !big {
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+        || input.fill_buf().is_ok_and(|b| b.starts_with(&[0x1f, 0x8b]));
+    // Gzip text is several times its size on disk.
+    if len < if gz { MIN_BYTES / 8 } else { MIN_BYTES } {
         return false;
     }
-    match std::fs::File::open(path) {
-        Ok(f) => read_encoded(path, f, opts, ds, progress),
-        Err(_) => false,
+    if !gz {
+        return read_encoded(path, input, opts, ds, progress);
+    }
+    let counted = Tell { input, progress };
+    read_encoded(path, MultiGzDecoder::new(counted), opts, ds, &mut |_| {})
+}
+
+/// Tells `progress` the bytes read through it (a gzip file's bytes on disk).
+struct Tell<'a, R> {
+    input: R,
+    progress: &'a mut (dyn FnMut(u64) + Send),
+}
+
+impl<R: Read> Read for Tell<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.input.read(buf)?;
+        (self.progress)(n as u64);
+        Ok(n)
     }
 }
 

@@ -512,3 +512,54 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn large_gzip_metric_files_take_the_fast_reader() {
+    use std::io::Write;
+    let mut rng = StdRng::seed_from_u64(3);
+    let mut text = format!("{METRICS}\n");
+    while text.len() < 6 << 20 {
+        let t = 1_709_251_200 + rng.gen_range(0..86_400 * 30);
+        let d = chrono::DateTime::from_timestamp(t, 0).unwrap();
+        text.push_str(&format!(
+            "{},{},{},{},1,{GUID_A},k{}\n",
+            d.format("%Y-%m-%dT%H:%M:%SZ"),
+            rng.gen_range(0..4000) as f64 / 1000.0,
+            rng.gen_range(0..1u64 << 40),
+            rng.gen_range(0..9),
+            rng.gen_range(0..50)
+        ));
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(text.as_bytes()).unwrap();
+    let bytes = gz.finish().unwrap();
+    assert!(bytes.len() as u64 >= MIN_BYTES / 8, "{}", bytes.len());
+    let dir = tempfile::tempdir().unwrap();
+    // By the name, and by the magic bytes alone.
+    for name in ["job_metrics.csv.gz", "job_metrics.csv"] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, &bytes).unwrap();
+        let mut fast = Dataset::default();
+        let mut told = 0;
+        assert!(try_file(&path, &opts("UTC"), &mut fast, &mut |n| told += n));
+        assert_eq!(
+            told,
+            bytes.len() as u64,
+            "progress counts the bytes on disk"
+        );
+        let mut general = Dataset::default();
+        let shown = path.to_str().unwrap();
+        crate::ingest::records::read_bytes_general(shown, &bytes, &opts("UTC"), &mut general)
+            .unwrap();
+        assert_eq!(summary(&general), summary(&fast));
+    }
+    // A cut-off stream is the general reader's to report.
+    let path = dir.path().join("cut.csv.gz");
+    std::fs::write(&path, &bytes[..bytes.len() - 100]).unwrap();
+    assert!(!try_file(
+        &path,
+        &opts("UTC"),
+        &mut Dataset::default(),
+        &mut |_| {}
+    ));
+}
