@@ -18,9 +18,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use rayon::slice::ParallelSliceMut;
+
 use super::progress::Progress;
 use super::records::read_file_with_progress;
-use super::{Dataset, IngestOptions, SkippedFile, VisitSource};
+use super::{Dataset, IngestOptions, MetricSample, SkippedFile, VisitSource};
 use crate::{Error, Result};
 
 /// Reads every export under `paths` into one [`Dataset`]. A CSV found in a folder whose
@@ -81,6 +83,9 @@ pub fn read_inputs(paths: &[PathBuf], opts: &IngestOptions) -> Result<Dataset> {
     warn_overlapping_visits(&mut ds);
     note_assumed_zones(&mut ds);
     attribute_jobs(&mut ds);
+    // Samples by process and time, as the model reads them (their origins keep the input
+    // order; a unique key, so the order does not depend on the sort).
+    ds.job_metrics.par_sort_unstable_by_key(MetricSample::key);
     Ok(ds)
 }
 

@@ -1,6 +1,8 @@
-//! The fast reader for large Shiny usage files: the same rows as the general reader
-//! ([`super::records`]), read in parallel blocks, GUIDs dictionary-encoded as 128-bit
-//! integers, rows kept in 32 bytes ([`super::compact`]).
+//! The fast reader for large Shiny usage and job metrics files: the same rows as the
+//! general reader ([`super::records`], [`super::metrics`]), read in parallel blocks, GUIDs
+//! dictionary-encoded as 128-bit integers and other names (job keys) looked up without
+//! allocating, session rows kept in 32 bytes ([`super::compact`]). What each kind makes
+//! of a row is in [`kinds`]; the blocks, lines and names are shared.
 //!
 //! A file in another encoding than UTF-8 (its byte-order mark or `--encoding` says so) is
 //! decoded to UTF-8 first ([`super::encoding`]), so the shape below is that of the text.
@@ -13,17 +15,17 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use chrono_tz::Tz;
+use flate2::read::MultiGzDecoder;
 use rayon::prelude::*;
 
-use super::compact::CompactRow;
 use super::detect::{detect, Header};
-use super::reader::{is_null, parse_int};
+use super::reader::is_null;
 use super::timestamp::{parse_timestamp, parse_utc_seconds, LocalAdjust};
-use super::{Dataset, FileSummary, IngestOptions, Kind, Micros, Origin, SessionRow};
+use super::{Dataset, FileSummary, IngestOptions, Kind, Micros};
 
 /// Files smaller than this take the general reader (the fast one pays off on big files).
 pub const MIN_BYTES: u64 = 8 << 20;
@@ -32,25 +34,51 @@ const BLOCK: usize = 4 << 20;
 /// Blocks parsed in parallel at a time.
 const BATCH: usize = 8;
 
-/// Reads the file at `path` into `ds` if it is a large plain Shiny usage export; `false`
-/// (and `ds` untouched) when the general reader must read it. `progress` is told the
-/// bytes read.
+/// Reads the file at `path` into `ds` if it is a large plain Shiny usage or job metrics
+/// export, gzip or not (a gzip stream is decompressed on one thread while the blocks are
+/// parsed); `false` (and `ds` untouched) when the general reader must read it. `progress`
+/// is told the bytes read from the file.
 pub fn try_file(
     path: &Path,
     opts: &IngestOptions,
     ds: &mut Dataset,
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> bool {
-    let gz_name = path
+    let len = match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => m.len(),
+        _ => return false,
+    };
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut input = BufReader::with_capacity(256 * 1024, file);
+    // Gzip as the general reader decides it: by the name or the magic bytes.
+    let gz = path
         .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
-    let big = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() >= MIN_BYTES);
-    if gz_name || !big {
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+        || input.fill_buf().is_ok_and(|b| b.starts_with(&[0x1f, 0x8b]));
+    // Gzip text is several times its size on disk.
+    if len < if gz { MIN_BYTES / 8 } else { MIN_BYTES } {
         return false;
     }
-    match std::fs::File::open(path) {
-        Ok(f) => read_encoded(path, f, opts, ds, progress),
-        Err(_) => false,
+    if !gz {
+        return read_encoded(path, input, opts, ds, progress);
+    }
+    let counted = Tell { input, progress };
+    read_encoded(path, MultiGzDecoder::new(counted), opts, ds, &mut |_| {})
+}
+
+/// Tells `progress` the bytes read through it (a gzip file's bytes on disk).
+struct Tell<'a, R> {
+    input: R,
+    progress: &'a mut (dyn FnMut(u64) + Send),
+}
+
+impl<R: Read> Read for Tell<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.input.read(buf)?;
+        (self.progress)(n as u64);
+        Ok(n)
     }
 }
 
@@ -83,8 +111,8 @@ fn read_encoded<R: Read + Send>(
 }
 
 /// Reads an export from `input` (the file `path`) into `ds` if it is a plain Shiny usage
-/// export, whatever its size; `false` (and `ds` untouched) when the general reader must
-/// read it.
+/// or job metrics export, whatever its size; `false` (and `ds` untouched) when the general
+/// reader must read it.
 pub fn read(
     path: &Path,
     input: &mut (dyn Read + Send),
@@ -92,54 +120,131 @@ pub fn read(
     ds: &mut Dataset,
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> bool {
-    match read_file(input, opts, path, progress) {
-        Some(file) => add_file(path, file, opts, ds),
-        None => false,
-    }
-}
-
-/// Adds the rows of the Shiny usage file `path`, read by a fast reader, to `ds` with its
-/// [`FileSummary`]; `false` (and `ds` untouched) when there are too many files.
-pub(super) fn add_file(
-    path: &Path,
-    file: FileRows,
-    opts: &IngestOptions,
-    ds: &mut Dataset,
-) -> bool {
     let Ok(index) = u32::try_from(ds.files.len()) else {
         return false;
     };
-    let content: Vec<u32> = file
-        .contents
-        .names
-        .iter()
-        .map(|n| ds.content_ids.intern(&n.text()))
-        .collect();
-    let user: Vec<u32> = file
-        .users
-        .names
-        .iter()
-        .map(|n| ds.user_ids.intern(&n.text()))
-        .collect();
-    let mut rows = file.rows;
-    rows.par_iter_mut().for_each(|r| r.remap(&content, &user));
-    let count = rows.len() as u64;
-    ds.compact.push_file(index, rows);
-    super::records::warn_truncated(Kind::ShinyUsage, path, count, &mut ds.notes.warnings);
-    if file.naive {
-        super::records::note_naive_zone(&mut ds.notes, path, Kind::ShinyUsage, opts);
+    let Some(start) = Start::read(input, path, progress) else {
+        return false;
+    };
+    let kind = start.kind;
+    let zone = opts.input_tz.zone_for(kind);
+    let taken = match kind {
+        Kind::ShinyUsage => take::<kinds::Sessions>(start, zone, index, ds),
+        Kind::JobMetrics => take::<kinds::Metrics>(start, zone, index, ds),
+        _ => None,
+    };
+    let Some((count, naive)) = taken else {
+        return false;
+    };
+    record_file(path, kind, (count, naive), opts, ds);
+    true
+}
+
+/// The notes and the [`FileSummary`] of a file whose `count` rows were stored.
+fn record_file(
+    path: &Path,
+    kind: Kind,
+    (count, naive): (u64, bool),
+    opts: &IngestOptions,
+    ds: &mut Dataset,
+) {
+    super::records::warn_truncated(kind, path, count, &mut ds.notes.warnings);
+    if naive {
+        super::records::note_naive_zone(&mut ds.notes, path, kind, opts);
     }
     ds.files.push(FileSummary {
         path: path.to_path_buf(),
-        kind: Kind::ShinyUsage,
+        kind,
         rows: count,
     });
-    true
+}
+
+/// A GUID or name cell of a typed column (the Parquet reader): text as read, or a GUID
+/// already an integer (DuckDB's `UUID`).
+pub(super) enum NameCell<'a> {
+    Text(&'a [u8]),
+    Guid(u128),
+}
+
+/// One block of Shiny usage sessions read from typed columns (the Parquet reader), built
+/// in parallel like the text blocks: ids and lines (rows) numbered within the block.
+pub(super) struct SessionBlock(Block<kinds::Sessions>);
+
+impl SessionBlock {
+    /// An empty block of `rows` rows.
+    pub(super) fn new(rows: usize) -> SessionBlock {
+        SessionBlock(Block {
+            rows: kinds::Sessions::default(),
+            lines: rows as u64,
+            naive: false,
+        })
+    }
+    /// Adds a session at `line` of the block; `None` when it does not fit a compact row.
+    pub(super) fn push(
+        &mut self,
+        (content, user): (NameCell, Option<NameCell>),
+        times: (Micros, Option<Micros>),
+        data_version: i32,
+        line: u32,
+    ) -> Option<()> {
+        self.0
+            .rows
+            .push_values((content, user), times, data_version, line)
+    }
+    /// Notes that a timestamp without a time zone was read (in a UTC input zone).
+    pub(super) fn mark_naive(&mut self, naive: bool) {
+        self.0.naive |= naive;
+    }
+}
+
+/// The sessions of a Shiny usage file read from typed columns, block by block.
+pub(super) struct SessionFile(FileRows<kinds::Sessions>);
+
+impl Default for SessionFile {
+    fn default() -> Self {
+        SessionFile(FileRows {
+            rows: kinds::Sessions::default(),
+            naive: false,
+        })
+    }
+}
+
+impl SessionFile {
+    /// Appends `blocks` in order; `line_no` is the first block's first line, moved on.
+    /// `None` when a block could not be read.
+    pub(super) fn merge(
+        &mut self,
+        blocks: Vec<Option<SessionBlock>>,
+        line_no: &mut u64,
+    ) -> Option<()> {
+        let blocks = blocks.into_iter().map(|b| b.map(|b| b.0)).collect();
+        merge_all(&mut self.0, blocks, line_no)
+    }
+    /// Stores the sessions in `ds` as the file `path`, with the notes and summary a fast
+    /// CSV read gives; `false` (and `ds` untouched) when there are too many files.
+    pub(super) fn store(self, path: &Path, opts: &IngestOptions, ds: &mut Dataset) -> bool {
+        let Ok(index) = u32::try_from(ds.files.len()) else {
+            return false;
+        };
+        let naive = self.0.naive;
+        let count = self.0.rows.store(index, ds);
+        record_file(path, Kind::ShinyUsage, (count, naive), opts, ds);
+        true
+    }
+}
+
+/// Reads the rows of kind `R` and stores them in `ds` as file `index`: the rows and
+/// whether a timestamp without an offset was read; `None` (and `ds` untouched) when the
+/// general reader must read the file.
+fn take<R: Rows>(start: Start, zone: Tz, index: u32, ds: &mut Dataset) -> Option<(u64, bool)> {
+    let cols = R::cols(&start.header)?;
+    let file = read_rows::<R>(start.blocks, start.fields, &cols, zone)?;
+    Some((file.rows.store(index, ds), file.naive))
 }
 
 /// A GUID or other text, as read.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(super) enum Name {
+enum Name {
     /// A canonical lowercase GUID (`8-4-4-4-12` hex digits), as an integer.
     Guid(u128),
     /// Anything else, verbatim.
@@ -224,14 +329,14 @@ type FastMap<K> = HashMap<K, u32, BuildHasherDefault<FastHasher>>;
 
 /// Names numbered in first-seen order.
 #[derive(Default)]
-pub(super) struct Dict {
+struct Dict {
     guids: FastMap<u128>,
     texts: FastMap<Box<str>>,
     names: Vec<Name>,
 }
 
 impl Dict {
-    pub(super) fn id(&mut self, name: Name) -> u32 {
+    fn id(&mut self, name: Name) -> u32 {
         let next = self.names.len() as u32;
         let id = match &name {
             Name::Guid(g) => *self.guids.entry(*g).or_insert(next),
@@ -249,8 +354,9 @@ impl Dict {
         id
     }
 
-    /// The id of `s` as [`Name::of`] reads it.
-    pub(super) fn id_of(&mut self, s: &[u8]) -> Option<u32> {
+    /// The id of the field `s`: a canonical GUID as its integer, anything else as text
+    /// (allocated only when new).
+    fn id_of(&mut self, s: &[u8]) -> Option<u32> {
         match parse_guid(s) {
             Some(g) => {
                 let next = self.names.len() as u32;
@@ -260,120 +366,123 @@ impl Dict {
                 }
                 Some(id)
             }
-            None => Some(self.id(Name::Text(std::str::from_utf8(s).ok()?.into()))),
+            None => {
+                let text = std::str::from_utf8(s).ok()?;
+                match self.texts.get(text) {
+                    Some(&id) => Some(id),
+                    None => Some(self.id(Name::Text(text.into()))),
+                }
+            }
         }
     }
+
+    /// Adds the names of `other` (a later block's); each one's id here, by its id there.
+    fn absorb(&mut self, other: Dict) -> Vec<u32> {
+        other.names.into_iter().map(|n| self.id(n)).collect()
+    }
+
+    /// Interns the names into `ids`; each one's id there, by its id here.
+    fn intern_into(&self, ids: &mut super::Interner) -> Vec<u32> {
+        self.names.iter().map(|n| ids.intern(&n.text())).collect()
+    }
+}
+
+/// The rows of one kind the fast reader takes, with their ids and lines numbered within
+/// a block, then within the file.
+trait Rows: Default + Send {
+    /// Where the values are in a row.
+    type Cols: Sync;
+    /// The columns of `header`; `None` when one is missing (the general reader says so).
+    fn cols(header: &Header) -> Option<Self::Cols>;
+    /// Adds the row of `fields` at `line` of the block, its timestamps read by `t`;
+    /// `None` at anything the fast reader does not take.
+    fn push(&mut self, fields: &[&[u8]], cols: &Self::Cols, t: &mut Times, line: u32)
+        -> Option<()>;
+    /// Appends the rows of the next block, whose first line is `first`.
+    fn append(&mut self, block: Self, first: u32);
+    /// Moves the file's rows into `ds` as file `file`, interning their names; the rows.
+    fn store(self, file: u32, ds: &mut Dataset) -> u64;
 }
 
 /// What one file holds, ids numbered per file.
-#[derive(Default)]
-pub(super) struct FileRows {
-    pub(super) rows: Vec<CompactRow>,
-    pub(super) contents: Dict,
-    pub(super) users: Dict,
+struct FileRows<R> {
+    rows: R,
     /// A timestamp without an offset was read (in the input zone).
-    pub(super) naive: bool,
-}
-
-/// The columns the rows are read from.
-#[derive(Debug, Clone, Copy)]
-struct Cols {
-    fields: usize,
-    content: usize,
-    user: Option<usize>,
-    started: usize,
-    ended: usize,
-    data_version: Option<usize>,
+    naive: bool,
 }
 
 /// One block's rows, ids and lines numbered within the block.
-#[derive(Default)]
-pub(super) struct Block {
-    pub(super) rows: Vec<CompactRow>,
-    pub(super) contents: Dict,
-    pub(super) users: Dict,
-    /// Line ends in the block (rows, in a Parquet file).
-    pub(super) lines: u64,
+struct Block<R> {
+    rows: R,
+    /// Line ends in the block.
+    lines: u64,
     /// A timestamp without an offset was read.
-    pub(super) naive: bool,
+    naive: bool,
 }
 
-impl Block {
-    /// Adds a session (ids of this block's dictionaries, `line` within the block);
-    /// `None` when it does not fit a compact row.
-    pub(super) fn push(
-        &mut self,
-        content: u32,
-        user: Option<u32>,
-        (started, ended): (Micros, Option<Micros>),
-        data_version: i32,
-        line: u64,
-    ) -> Option<()> {
-        let row = SessionRow {
-            content,
-            user,
-            started,
-            ended,
-            data_version,
-            origin: Origin { file: 0, line },
-        };
-        self.rows.push(CompactRow::new(&row)?);
-        Some(())
+/// A file's header, read: its kind and columns, and the blocks of the rest.
+struct Start<'a> {
+    kind: Kind,
+    header: Header,
+    /// Fields per row.
+    fields: usize,
+    blocks: Blocks<'a>,
+}
+
+impl<'a> Start<'a> {
+    /// The header of `input` when it is plain; `None` when the general reader must read
+    /// the file.
+    fn read(
+        input: &'a mut (dyn Read + Send),
+        path: &Path,
+        progress: &'a mut (dyn FnMut(u64) + Send),
+    ) -> Option<Start<'a>> {
+        let mut buf = vec![0u8; BLOCK];
+        let filled = fill(input, &mut buf)?;
+        progress(filled as u64);
+        if filled >= 2 && buf[0] == 0x1f && buf[1] == 0x8b {
+            return None; // gzip
+        }
+        // The header: the whole first line, plain.
+        let end = buf[..filled].iter().position(|&b| b == b'\n')?;
+        let line = buf[..end].strip_suffix(b"\r").unwrap_or(&buf[..end]);
+        let text = std::str::from_utf8(line).ok()?;
+        if text.is_empty() || text.contains(['"', '\r']) {
+            return None;
+        }
+        let header = Header::new(text.split(','));
+        // A header the general reader refuses (a duplicated column) is its to report.
+        header.check(path).ok()?;
+        Some(Start {
+            kind: detect(&header, path).ok()?,
+            header,
+            fields: text.split(',').count(),
+            blocks: Blocks {
+                input,
+                carry: buf[end + 1..filled].to_vec(),
+                eof: filled < BLOCK,
+                progress,
+            },
+        })
     }
 }
 
-fn read_file(
-    input: &mut (dyn Read + Send),
-    opts: &IngestOptions,
-    path: &Path,
-    progress: &mut (dyn FnMut(u64) + Send),
-) -> Option<FileRows> {
-    let mut buf = vec![0u8; BLOCK];
-    let filled = fill(input, &mut buf)?;
-    progress(filled as u64);
-    if filled >= 2 && buf[0] == 0x1f && buf[1] == 0x8b {
-        return None; // gzip
-    }
-    // The header: the whole first line, plain.
-    let end = buf[..filled].iter().position(|&b| b == b'\n')?;
-    let line = buf[..end].strip_suffix(b"\r").unwrap_or(&buf[..end]);
-    let text = std::str::from_utf8(line).ok()?;
-    if text.is_empty() || text.contains(['"', '\r']) {
-        return None;
-    }
-    let header = Header::new(text.split(','));
-    // A header the general reader refuses (a duplicated column) is its to report.
-    header.check(path).ok()?;
-    if detect(&header, path).ok()? != Kind::ShinyUsage {
-        return None;
-    }
-    let cols = Cols {
-        fields: text.split(',').count(),
-        content: header.index("content_guid")?,
-        user: header.index("user_guid"),
-        started: header.index("started")?,
-        ended: header.index("ended")?,
-        data_version: header.index("data_version"),
-    };
-    let zone = opts.input_tz.zone_for(Kind::ShinyUsage);
+/// Reads the rows after the header, `fields` fields each.
+fn read_rows<R: Rows>(
+    mut reader: Blocks,
+    fields: usize,
+    cols: &R::Cols,
+    zone: Tz,
+) -> Option<FileRows<R>> {
     let mut out = FileRows {
-        rows: Vec::new(),
-        contents: Dict::default(),
-        users: Dict::default(),
+        rows: R::default(),
         naive: false,
     };
     // Line of the first byte of the next block (the header is line 1).
     let mut line_no: u64 = 2;
-    let mut reader = Blocks {
-        input,
-        carry: buf[end + 1..filled].to_vec(),
-        eof: filled < BLOCK,
-        progress,
-    };
-    drop(buf);
     // Read the next batch and merge the previous one while this one is parsed.
     let mut batch = reader.batch()?;
-    let mut parsed: Vec<Option<Block>> = Vec::new();
+    let mut parsed: Vec<Option<Block<R>>> = Vec::new();
     while !batch.is_empty() {
         let previous = std::mem::take(&mut parsed);
         let ((next, merged), now) = rayon::join(
@@ -384,8 +493,8 @@ fn read_file(
             || {
                 batch
                     .par_iter()
-                    .map(|b| parse_block(b, &cols, zone))
-                    .collect::<Vec<Option<Block>>>()
+                    .map(|b| parse_block::<R>(b, fields, cols, zone))
+                    .collect::<Vec<_>>()
             },
         );
         merged?;
@@ -397,9 +506,9 @@ fn read_file(
 }
 
 /// Merges parsed blocks in order; `None` if one could not be parsed.
-pub(super) fn merge_all(
-    out: &mut FileRows,
-    blocks: Vec<Option<Block>>,
+fn merge_all<R: Rows>(
+    out: &mut FileRows<R>,
+    blocks: Vec<Option<Block<R>>>,
     line_no: &mut u64,
 ) -> Option<()> {
     for block in blocks {
@@ -463,35 +572,19 @@ fn fill(input: &mut dyn Read, buf: &mut [u8]) -> Option<usize> {
 }
 
 /// Adds a block's rows to the file's, renumbering ids and lines.
-fn merge(out: &mut FileRows, block: Block, line_no: &mut u64) -> Option<()> {
-    let content: Vec<u32> = block
-        .contents
-        .names
-        .into_iter()
-        .map(|n| out.contents.id(n))
-        .collect();
-    let user: Vec<u32> = block
-        .users
-        .names
-        .into_iter()
-        .map(|n| out.users.id(n))
-        .collect();
+fn merge<R: Rows>(out: &mut FileRows<R>, block: Block<R>, line_no: &mut u64) -> Option<()> {
     let first = u32::try_from(*line_no).ok()?;
     // Lines must stay below 2^32 (a 4-billion-line file takes the general reader).
     u32::try_from(*line_no + block.lines).ok()?;
     out.naive |= block.naive;
-    out.rows.reserve(block.rows.len());
-    for mut r in block.rows {
-        r.remap(&content, &user);
-        r.shift_line(first);
-        out.rows.push(r);
-    }
+    out.rows.append(block.rows, first);
     *line_no += block.lines;
     Some(())
 }
 
-/// Parses whole lines; `None` at anything the fast reader does not take.
-fn parse_block(buf: &[u8], cols: &Cols, zone: Tz) -> Option<Block> {
+/// Parses whole lines of `fields` fields; `None` at anything the fast reader does not
+/// take.
+fn parse_block<R: Rows>(buf: &[u8], fields: usize, cols: &R::Cols, zone: Tz) -> Option<Block<R>> {
     // ASCII without quotes (one branch-free pass the compiler vectorises).
     let (mut high, mut quotes) = (0u8, 0usize);
     for &b in buf {
@@ -502,14 +595,13 @@ fn parse_block(buf: &[u8], cols: &Cols, zone: Tz) -> Option<Block> {
         return None;
     }
     let mut block = Block {
-        rows: Vec::with_capacity(buf.len() / 100),
-        contents: Dict::default(),
-        users: Dict::default(),
+        rows: R::default(),
         lines: 0,
         naive: false,
     };
-    let mut fields: [&[u8]; 64] = [&[]; 64];
-    if cols.fields > fields.len() {
+    let mut times = Times { zone, naive: false };
+    let mut found: [&[u8]; 64] = [&[]; 64];
+    if fields > found.len() {
         return None;
     }
     let mut rest = buf;
@@ -518,7 +610,7 @@ fn parse_block(buf: &[u8], cols: &Cols, zone: Tz) -> Option<Block> {
             Some(i) => (&rest[..i], &rest[i + 1..], true),
             None => (rest, &rest[rest.len()..], false),
         };
-        let rel = block.lines;
+        let rel = u32::try_from(block.lines).ok()?;
         block.lines += u64::from(ended);
         rest = next;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -530,38 +622,23 @@ fn parse_block(buf: &[u8], cols: &Cols, zone: Tz) -> Option<Block> {
         let mut start = 0;
         for (i, &b) in line.iter().enumerate() {
             if b == b',' {
-                if n + 1 >= cols.fields {
+                if n + 1 >= fields {
                     return None;
                 }
-                fields[n] = &line[start..i];
+                found[n] = &line[start..i];
                 n += 1;
                 start = i + 1;
             } else if b == b'\r' {
                 return None;
             }
         }
-        fields[n] = &line[start..];
-        if n + 1 != cols.fields {
+        found[n] = &line[start..];
+        if n + 1 != fields {
             return None;
         }
-        let content = fields[cols.content];
-        if null(content) {
-            return None;
-        }
-        let started = time(fields[cols.started], zone, &mut block.naive)??;
-        let ended = time(fields[cols.ended], zone, &mut block.naive)?;
-        let data_version = match cols.data_version.map(|i| fields[i]) {
-            None => 0,
-            Some(s) if null(s) => 0,
-            Some(s) => i32::try_from(parse_int(std::str::from_utf8(s).ok()?).ok()?).ok()?,
-        };
-        let content = block.contents.id_of(content)?;
-        let user = match cols.user.map(|i| fields[i]) {
-            Some(u) if !null(u) => Some(block.users.id_of(u)?),
-            _ => None,
-        };
-        block.push(content, user, (started, ended), data_version, rel)?;
+        block.rows.push(&found[..fields], cols, &mut times, rel)?;
     }
+    block.naive = times.naive;
     Some(block)
 }
 
@@ -575,6 +652,20 @@ pub(super) fn null(s: &[u8]) -> bool {
         return false;
     }
     s == b"NA" || std::str::from_utf8(s).is_ok_and(is_null)
+}
+
+/// Reads the timestamps of a block in the input zone.
+struct Times {
+    zone: Tz,
+    /// A timestamp without an offset was read.
+    naive: bool,
+}
+
+impl Times {
+    /// [`time`] of a field.
+    fn read(&mut self, s: &[u8]) -> Option<Option<Micros>> {
+        time(s, self.zone, &mut self.naive)
+    }
 }
 
 /// A timestamp field: `Some(None)` when null, `None` when the fast reader cannot take it
@@ -591,6 +682,9 @@ pub(super) fn time(s: &[u8], zone: Tz, naive: &mut bool) -> Option<Option<Micros
     *naive |= p.naive;
     (p.adjust == LocalAdjust::None).then_some(Some(p.micros))
 }
+
+#[path = "fast_kinds.rs"]
+mod kinds;
 
 #[cfg(test)]
 #[path = "fast_tests.rs"]

@@ -23,11 +23,13 @@ pub(in crate::ingest) fn summary(ds: &Dataset) -> String {
             .collect()
     };
     format!(
-        "files {:?}\ncontent {:?}\nusers {:?}\nrows {:?}\nnotes {:?}",
+        "files {:?}\ncontent {:?}\nusers {:?}\nrows {:?}\njobs {:?}\nsamples {:?}\nnotes {:?}",
         ds.files,
         names(&ds.content_ids),
         names(&ds.user_ids),
         ds.session_rows().collect::<Vec<_>>(),
+        names(&ds.job_keys),
+        ds.job_metrics,
         ds.notes
     )
 }
@@ -52,6 +54,19 @@ fn both(text: &str, zone: &str) -> (String, String) {
     assert!(took, "the fast reader gave up on:\n{text}");
     assert!(fast.sessions.is_empty());
     (summary(&general), summary(&fast))
+}
+
+/// Reads `text` with the fast reader alone: the dataset if it took the file.
+fn fast_only(text: &str, zone: &str) -> Option<Dataset> {
+    let mut ds = Dataset::default();
+    let took = read(
+        Path::new("s.csv"),
+        &mut text.as_bytes(),
+        &opts(zone),
+        &mut ds,
+        &mut |_| {},
+    );
+    took.then_some(ds)
 }
 
 /// The fast reader must give up (and leave the dataset as it was).
@@ -91,6 +106,19 @@ fn plain_rows_read_the_same() {
         fast.contains("line: 6"),
         "lines count the blank line: {fast}"
     );
+}
+
+/// Appends a row of `values` (after its `index`, if any), sometimes with a blank line.
+fn push_row(text: &mut String, index: Option<usize>, values: &[String], rng: &mut StdRng) {
+    if let Some(i) = index {
+        text.push_str(&format!("{i},"));
+    }
+    text.push_str(&values.join(","));
+    text.push_str(if rng.gen_range(0..8) == 0 {
+        "\n\n"
+    } else {
+        "\n"
+    });
 }
 
 #[test]
@@ -164,15 +192,7 @@ fn random_files_read_the_same() {
                     _ => "x y".to_string(),
                 })
                 .collect();
-            if index {
-                text.push_str(&format!("{},", i + 1));
-            }
-            text.push_str(&values.join(","));
-            text.push_str(if rng.gen_range(0..8) == 0 {
-                "\n\n"
-            } else {
-                "\n"
-            });
+            push_row(&mut text, index.then_some(i + 1), &values, &mut rng);
         }
         let zone = ["UTC", "Europe/Berlin"][case % 2];
         let (general, fast) = both(&text, zone);
@@ -274,4 +294,273 @@ fn padded_null_words_are_null_and_guids_are_not() {
     assert!(null(b"\tNULL "));
     assert!(!null(b"4b5c4a9e-8e2b-4d4e-9f5c-0c6b1a2d3e4f"));
     assert!(!null(b" NA x"));
+}
+
+const METRICS: &str =
+    "timestamp,cpu_fraction,memory_bytes,connections,process_id,content_guid,job_key";
+
+#[test]
+fn metric_rows_read_the_same() {
+    // Hand-made: an empty and an NA connections, CRLF, a blank line, a row without a
+    // final line end, integral floats, a zero and a negative zero, naive and offset
+    // times, uppercase and non-GUID content kept verbatim, a job key that is a GUID.
+    let text = format!(
+        "{METRICS}\r\n\
+         2024-03-04T14:02:11Z,0.42,2147483648,3,48211,{GUID_A},waaTO7v75I84S1hQ\r\n\
+         2024-03-04T14:02:16Z,0.05,2149580800,,48211,{GUID_A},waaTO7v75I84S1hQ\r\n\
+         \r\n\
+         2024-03-04 14:02:21,1.5e0,3.0,NA,1,{},{GUID_B}\n\
+         2024-03-04T15:02:21+01:00,-0.0,0,0,,app-1,waaTO7v75I84S1hQ\n\
+         2024-03-04T14:02:26.5Z,0,17, 2 ,x,{GUID_A},k2",
+        GUID_B.to_uppercase()
+    );
+    for zone in ["UTC", "Europe/Berlin"] {
+        let (general, fast) = both(&text, zone);
+        assert_eq!(general, fast);
+        assert!(
+            fast.contains("line: 7"),
+            "lines count the blank line: {fast}"
+        );
+        assert!(fast.contains("connections: None"), "{fast}");
+    }
+}
+
+/// A random job metrics file: columns in some order, maybe an index column and an extra
+/// one, few processes so names repeat, values in the spellings exports use.
+fn random_metrics(rng: &mut StdRng, case: usize) -> String {
+    let mut cols: Vec<&str> = METRICS.split(',').collect();
+    if case % 3 == 1 {
+        cols.swap(0, 5);
+        cols.push("extra");
+    }
+    if case % 5 == 3 {
+        cols.retain(|c| *c != "connections" && *c != "process_id");
+    }
+    let index = case % 4 == 2;
+    let mut text = if index {
+        String::from(",")
+    } else {
+        String::new()
+    };
+    text.push_str(&cols.join(","));
+    text.push_str(if case % 2 == 0 { "\n" } else { "\r\n" });
+    for i in 0..rng.gen_range(0..60) {
+        let t = 1_709_251_200 + rng.gen_range(0..86_400 * 30);
+        let d = chrono::DateTime::from_timestamp(t, 0).unwrap();
+        let value = |c: &str, rng: &mut StdRng| -> String {
+            match c {
+                "timestamp" => match rng.gen_range(0..4) {
+                    0 => d.format("%Y-%m-%d %H:%M:%S").to_string(),
+                    1 => d.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+                    _ => d.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                },
+                "cpu_fraction" => format!("{}", rng.gen_range(0..4000) as f64 / 1000.0),
+                "memory_bytes" => match rng.gen_range(0..6) {
+                    0 => format!("{}.0", rng.gen_range(0..1u64 << 33)),
+                    _ => rng.gen_range(0..1u64 << 33).to_string(),
+                },
+                "connections" => ["", "NA", "0", "1", "7", "2.0"][rng.gen_range(0..6)].into(),
+                "content_guid" => [GUID_A, GUID_B, "app-1"][rng.gen_range(0..3)].into(),
+                "job_key" => format!("job{}", rng.gen_range(0..4)),
+                _ => "x".into(),
+            }
+        };
+        let values: Vec<String> = cols.iter().map(|c| value(c, rng)).collect();
+        push_row(&mut text, index.then_some(i + 1), &values, rng);
+    }
+    text
+}
+
+#[test]
+fn random_metric_files_read_the_same() {
+    let mut rng = StdRng::seed_from_u64(11);
+    for case in 0..200 {
+        let text = random_metrics(&mut rng, case);
+        let zone = ["UTC", "Europe/Berlin"][case % 2];
+        let (general, fast) = both(&text, zone);
+        assert_eq!(general, fast, "case {case}:\n{text}");
+    }
+}
+
+#[test]
+fn bad_metric_rows_are_left_to_the_general_reader() {
+    let h = format!("{METRICS}\n");
+    let ok = format!("2024-03-04T14:02:11Z,0.4,100,1,1,{GUID_A},k\n");
+    for bad in [
+        "2024-03-04T14:02:11Z,-0.1,100,1,1,c,k",
+        "2024-03-04T14:02:11Z,abc,100,1,1,c,k",
+        "2024-03-04T14:02:11Z,inf,100,1,1,c,k",
+        "2024-03-04T14:02:11Z,NA,100,1,1,c,k",
+        "2024-03-04T14:02:11Z,0.1,-5,1,1,c,k",
+        "2024-03-04T14:02:11Z,0.1,1.5,1,1,c,k",
+        "2024-03-04T14:02:11Z,0.1,,1,1,c,k",
+        "2024-03-04T14:02:11Z,0.1,1,-1,1,c,k",
+        "2024-03-04T14:02:11Z,0.1,1,4294967296,1,c,k",
+        "2024-03-04T14:02:11Z,0.1,1,1,1,c,",
+        "2024-03-04T14:02:11Z,0.1,1,1,1,,k",
+        "2024-13-04T14:02:11Z,0.1,1,1,1,c,k",
+        ",0.1,1,1,1,c,k",
+        "2024-03-04T14:02:11Z,0.1,1,1,c,k",
+        "2024-03-04T14:02:11Z,0.1,1,1,1,\"c\",k",
+    ] {
+        refused(&format!("{h}{ok}{bad}\n"));
+    }
+    // A header without a required column is the general reader's to report.
+    refused("timestamp,cpu_fraction,memory_bytes,content_guid\n2024-03-04T14:02:11Z,1,1,c\n");
+    let gap = format!("{h}2024-03-31 02:30:00,0.1,1,1,1,c,k\n");
+    assert!(fast_only(&gap, "Europe/Berlin").is_none());
+}
+
+#[test]
+fn large_metric_files_take_the_fast_reader_and_bad_rows_name_file_line_and_column() {
+    let mut text = format!("{METRICS}\n");
+    let mut n = 0u64;
+    while (text.len() as u64) < MIN_BYTES {
+        text.push_str(&format!(
+            "2024-03-04T14:02:11Z,0.4,{n},1,1,{GUID_A},k{}\n",
+            n % 7
+        ));
+        n += 1;
+    }
+    let mut ds = Dataset::default();
+    read_bytes("job_metrics.csv", text.as_bytes(), &opts("UTC"), &mut ds).unwrap();
+    assert_eq!(ds.job_metrics.len() as u64, n);
+    assert_eq!(ds.files[0].rows, n);
+    let last = ds.job_metrics.last().unwrap();
+    assert_eq!((last.origin.line, last.memory), (n + 1, n - 1));
+    assert_eq!(ds.job_keys.len(), 7);
+    assert!(
+        fast_only(&text, "UTC").is_some(),
+        "the fast reader takes it"
+    );
+    // One bad value far in: the general reader reads the file again and names it.
+    text.push_str(&format!("2024-03-04T14:02:11Z,0.4,-3,1,1,{GUID_A},k\n"));
+    let err = read_bytes(
+        "job_metrics.csv",
+        text.as_bytes(),
+        &opts("UTC"),
+        &mut Dataset::default(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.starts_with(&format!("job_metrics.csv:{}: column 'memory_bytes'", n + 2)),
+        "{err}"
+    );
+}
+
+/// One value of each column of a job metrics row (in [`METRICS`] order), mostly good,
+/// sometimes in a spelling the general reader rejects or notes.
+fn metric_row() -> impl proptest::strategy::Strategy<Value = Vec<String>> {
+    use proptest::prelude::*;
+    let s =
+        |v: &[&str]| proptest::sample::select(v.iter().map(|x| x.to_string()).collect::<Vec<_>>());
+    let time = prop_oneof![
+        9 => (0i64..86_400 * 60).prop_map(|t| {
+            let d = chrono::DateTime::from_timestamp(1_709_251_200 + t, 0).unwrap();
+            d.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+        }),
+        1 => s(&["2024-03-04 14:02:11", "2024-03-31 02:30:00", "2024-10-27 02:30:00", "2024-13-01T00:00:00Z", "", "NA"]),
+    ];
+    let cpu = prop_oneof![
+        9 => (0u32..5000).prop_map(|v| format!("{}", f64::from(v) / 1000.0)),
+        1 => s(&["-0", "1e3", " 0.5 "]),
+        1 => s(&["-0.5", "-1", "NaN", "nan", "inf", "abc", ""]),
+    ];
+    let memory = prop_oneof![
+        9 => (0u64..1 << 40).prop_map(|v| v.to_string()),
+        1 => s(&["3.0", "1.5", "-1", "", "NA", "9e15", "18446744073709551615"]),
+    ];
+    let connections = prop_oneof![
+        9 => s(&["", "NA", "0", "2", " 3 ", "2.0", "4294967295"]),
+        1 => s(&["4294967296", "-1", "x"]),
+    ];
+    let pid = s(&["", "48211", "x"]);
+    let content = prop_oneof![
+        9 => s(&[GUID_A, GUID_B]),
+        1 => s(&["app-1", "", "NULL", "6D908134-E447-44F4-A93D-EC22D984DAD3"]),
+    ];
+    let job = prop_oneof![9 => s(&["k1", "k2", GUID_B]), 1 => s(&["", "None", " k1"])];
+    (time, cpu, memory, connections, pid, content, job)
+        .prop_map(|(a, b, c, d, e, f, g)| vec![a, b, c, d, e, f, g])
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+    /// Whatever the rows, the fast reader either reads what the general one reads (the
+    /// same dataset, notes included) or leaves the file to it; it never takes a file the
+    /// general reader rejects, and it takes every file of plain good rows.
+    #[test]
+    fn the_fast_reader_agrees_with_the_general_one_on_job_metrics(
+        rows in proptest::collection::vec(metric_row(), 0..8),
+        berlin in proptest::bool::ANY,
+    ) {
+        let zone = if berlin { "Europe/Berlin" } else { "UTC" };
+        let mut text = format!("{METRICS}\n");
+        for r in &rows {
+            text.push_str(&r.join(","));
+            text.push('\n');
+        }
+        let mut general = Dataset::default();
+        let g = read_bytes("s.csv", text.as_bytes(), &opts(zone), &mut general);
+        let plain = g.is_ok() && general.notes.local_time_problems.is_empty();
+        match fast_only(&text, zone) {
+            Some(fast) => {
+                proptest::prop_assert!(g.is_ok(), "fast took a file the general reader rejects");
+                proptest::prop_assert_eq!(summary(&general), summary(&fast));
+            }
+            None => proptest::prop_assert!(!plain, "fast refused a plain file:\n{}", text),
+        }
+    }
+}
+
+#[test]
+fn large_gzip_metric_files_take_the_fast_reader() {
+    use std::io::Write;
+    let mut rng = StdRng::seed_from_u64(3);
+    let mut text = format!("{METRICS}\n");
+    while text.len() < 6 << 20 {
+        let t = 1_709_251_200 + rng.gen_range(0..86_400 * 30);
+        let d = chrono::DateTime::from_timestamp(t, 0).unwrap();
+        text.push_str(&format!(
+            "{},{},{},{},1,{GUID_A},k{}\n",
+            d.format("%Y-%m-%dT%H:%M:%SZ"),
+            rng.gen_range(0..4000) as f64 / 1000.0,
+            rng.gen_range(0..1u64 << 40),
+            rng.gen_range(0..9),
+            rng.gen_range(0..50)
+        ));
+    }
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(text.as_bytes()).unwrap();
+    let bytes = gz.finish().unwrap();
+    assert!(bytes.len() as u64 >= MIN_BYTES / 8, "{}", bytes.len());
+    let dir = tempfile::tempdir().unwrap();
+    // By the name, and by the magic bytes alone.
+    for name in ["job_metrics.csv.gz", "job_metrics.csv"] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, &bytes).unwrap();
+        let mut fast = Dataset::default();
+        let mut told = 0;
+        assert!(try_file(&path, &opts("UTC"), &mut fast, &mut |n| told += n));
+        assert_eq!(
+            told,
+            bytes.len() as u64,
+            "progress counts the bytes on disk"
+        );
+        let mut general = Dataset::default();
+        let shown = path.to_str().unwrap();
+        crate::ingest::records::read_bytes_general(shown, &bytes, &opts("UTC"), &mut general)
+            .unwrap();
+        assert_eq!(summary(&general), summary(&fast));
+    }
+    // A cut-off stream is the general reader's to report.
+    let path = dir.path().join("cut.csv.gz");
+    std::fs::write(&path, &bytes[..bytes.len() - 100]).unwrap();
+    assert!(!try_file(
+        &path,
+        &opts("UTC"),
+        &mut Dataset::default(),
+        &mut |_| {}
+    ));
 }

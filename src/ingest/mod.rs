@@ -227,6 +227,14 @@ pub struct MetricSample {
     pub origin: Origin,
 }
 
+impl MetricSample {
+    /// The order [`read_inputs`] leaves samples in: by process (content, job), then time,
+    /// then origin (input order), so the first copy of an instant comes first.
+    pub fn key(&self) -> (u32, u32, Micros, Origin) {
+        (self.content, self.job, self.time, self.origin)
+    }
+}
+
 /// A content item from a content export.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContentRow {
@@ -355,7 +363,8 @@ pub struct Dataset {
     pub jobs: Vec<JobRow>,
     pub content: Vec<ContentRow>,
     pub users: Vec<UserRow>,
-    /// Job metrics samples, in file and line order.
+    /// Job metrics samples: in file and line order as read; [`read_inputs`] sorts them by
+    /// [`MetricSample::key`] once every file is read.
     pub job_metrics: Vec<MetricSample>,
     /// Job key interner of the samples (`MetricSample::job`).
     pub job_keys: Interner,

@@ -30,7 +30,7 @@ use polars::prelude::*;
 use rayon::prelude::*;
 
 use super::detect::{detect, Header};
-use super::fast::{self, Block, FileRows, Name};
+use super::fast::{self, NameCell, SessionBlock, SessionFile};
 use super::reader::{parse_int, Next, Records};
 use super::{Dataset, IngestOptions, Kind, Micros};
 use crate::{Error, Result};
@@ -51,7 +51,7 @@ pub fn read_file(path: &Path, opts: &IngestOptions, ds: &mut Dataset) -> Result<
     if detect(&header, path)? == Kind::ShinyUsage {
         let zone = opts.input_tz.zone_for(Kind::ShinyUsage);
         if let Some(file) = read_sessions(path, &layout, &header, zone)? {
-            if fast::add_file(path, file, opts, ds) {
+            if file.store(path, opts, ds) {
                 return Ok(());
             }
         }
@@ -402,15 +402,15 @@ fn read_sessions(
     layout: &Layout,
     header: &Header,
     zone: chrono_tz::Tz,
-) -> Result<Option<FileRows>> {
-    let mut out = FileRows::default();
+) -> Result<Option<SessionFile>> {
+    let mut out = SessionFile::default();
     let mut line = 1;
     for offset in (0..layout.rows).step_by(SLICE_ROWS) {
         let table = Table::load(path, layout, Some((offset, SLICE_ROWS)))?;
         let Some(blocks) = session_blocks(&table, header, zone) else {
             return Ok(None);
         };
-        if fast::merge_all(&mut out, blocks, &mut line).is_none() {
+        if out.merge(blocks, &mut line).is_none() {
             return Ok(None);
         }
     }
@@ -422,7 +422,7 @@ fn session_blocks(
     table: &Table,
     header: &Header,
     zone: chrono_tz::Tz,
-) -> Option<Vec<Option<Block>>> {
+) -> Option<Vec<Option<SessionBlock>>> {
     let cols = SessionCols {
         content: table.column(header, "content_guid")?,
         user: table.column(header, "user_guid"),
@@ -441,32 +441,25 @@ fn session_blocks(
 }
 
 /// Rows `first..end` as one block, lines (rows) numbered from 0 within it.
-fn session_block(cols: &SessionCols, first: usize, end: usize) -> Option<Block> {
-    let mut block = Block {
-        rows: Vec::with_capacity(end - first),
-        lines: (end - first) as u64,
-        ..Block::default()
-    };
+fn session_block(cols: &SessionCols, first: usize, end: usize) -> Option<SessionBlock> {
+    let mut block = SessionBlock::new(end - first);
+    let mut naive = false;
     for i in first..end {
-        let content = guid(cols.content, i, &mut block.contents)??;
+        let content = name(cols.content, i)??;
         let user = match cols.user {
-            Some(v) => guid(v, i, &mut block.users)?,
+            Some(v) => name(v, i)?,
             None => None,
         };
-        let started = time(cols.started, i, cols.zone, &mut block.naive)??;
-        let ended = time(cols.ended, i, cols.zone, &mut block.naive)?;
+        let started = time(cols.started, i, cols.zone, &mut naive)??;
+        let ended = time(cols.ended, i, cols.zone, &mut naive)?;
         let data_version = match cols.data_version {
             Some(v) => data_version(v, i)?,
             None => 0,
         };
-        block.push(
-            content,
-            user,
-            (started, ended),
-            data_version,
-            (i - first) as u64,
-        )?;
+        let line = u32::try_from(i - first).ok()?;
+        block.push((content, user), (started, ended), data_version, line)?;
     }
+    block.mark_naive(naive);
     Some(block)
 }
 
@@ -483,17 +476,17 @@ fn data_version(v: &Values, i: usize) -> Option<i32> {
     }
 }
 
-/// A GUID cell's id in `dict`: `Some(None)` when null, `None` outside the plain shape.
-fn guid(v: &Values, i: usize, dict: &mut fast::Dict) -> Option<Option<u32>> {
+/// A GUID cell: `Some(None)` when null, `None` outside the plain shape.
+fn name(v: &Values, i: usize) -> Option<Option<NameCell<'_>>> {
     match v {
         Values::Text(c) => match c.get(i) {
-            Some(s) if !fast::null(s.as_bytes()) => dict.id_of(s.as_bytes()).map(Some),
+            Some(s) if !fast::null(s.as_bytes()) => Some(Some(NameCell::Text(s.as_bytes()))),
             _ => Some(None),
         },
         Values::Binary(c) => match c.get(i) {
             Some(b) => {
                 let g = <[u8; 16]>::try_from(b).ok()?;
-                Some(Some(dict.id(Name::Guid(u128::from_be_bytes(g)))))
+                Some(Some(NameCell::Guid(u128::from_be_bytes(g))))
             }
             None => Some(None),
         },

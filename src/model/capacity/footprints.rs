@@ -18,7 +18,9 @@
 //! [`super::measured`] decides which processes are interactive, and sizing uses these
 //! figures (docs/sizing.md 2.2).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -88,37 +90,134 @@ pub fn footprints(
 ) -> (BTreeMap<u32, Footprint>, SampleCounts) {
     let mut counts = SampleCounts::default();
     let kept = kept(samples, window, &mut counts);
-    (per_item(&kept, parallel_cores, interactive), counts)
+    (
+        per_item(kept.processes(), parallel_cores, interactive),
+        counts,
+    )
 }
 
-/// The samples kept (in the window, one per instant of a process), sorted by (content,
-/// job, time), and what happened to the others.
-pub fn kept(
-    samples: &[Sample],
+/// The order the model reads samples in ([`Sample::key`]): by process, then time, then
+/// input order (a sample's origin: file, then line), so the first copy of an instant
+/// comes first.
+fn order(s: &Sample) -> (u32, u32, Micros, Origin) {
+    s.key()
+}
+
+/// The samples in the window, by process (see [`kept`]).
+pub struct Kept<'a> {
+    /// The samples in [`order`]: the input itself when it is in that order already (as
+    /// ingest leaves them), else a sorted copy.
+    sorted: Cow<'a, [Sample]>,
+    /// Per process, in order, the range of its samples inside the window (copies of an
+    /// instant included; [`Process::samples`] skips them).
+    runs: Vec<Range<usize>>,
+}
+
+impl Kept<'_> {
+    /// The processes with a sample in the window, by (content, job).
+    pub fn processes(&self) -> impl Iterator<Item = Process<'_>> + '_ {
+        self.runs.iter().map(|r| Process(&self.sorted[r.clone()]))
+    }
+}
+
+/// One `(content, job)`: its samples in the window in [`order`], copies included.
+#[derive(Debug, Clone, Copy)]
+pub struct Process<'a>(&'a [Sample]);
+
+impl<'a> Process<'a> {
+    /// Content id.
+    pub fn content(&self) -> u32 {
+        self.0[0].content
+    }
+
+    /// Job id.
+    pub fn job(&self) -> u32 {
+        self.0[0].job
+    }
+
+    /// The samples kept, in time order: the first copy of each instant.
+    pub fn samples(&self) -> impl Iterator<Item = &'a Sample> + Clone {
+        self.0.chunk_by(|a, b| a.time == b.time).map(|c| &c[0])
+    }
+
+    /// How many samples are kept.
+    pub fn len(&self) -> u64 {
+        self.samples().count() as u64
+    }
+
+    /// Never: a process has at least one sample.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// The samples kept (in `[window.0, window.1)`, one per instant of a process: the first
+/// copy in input order), by process, and what happened to the others. Nothing is copied
+/// when `samples` are in [`order`] already.
+pub fn kept<'a>(
+    samples: &'a [Sample],
     window: (Micros, Micros),
     counts: &mut SampleCounts,
-) -> Vec<Sample> {
+) -> Kept<'a> {
     counts.rows = samples.len() as u64;
-    dedup_in_window(samples, window, counts)
+    let sorted = in_order(samples);
+    let mut runs = Vec::new();
+    let mut at = 0;
+    let mut inside = 0;
+    for p in sorted.chunk_by(|a, b| (a.content, a.job) == (b.content, b.job)) {
+        // Time order within a process: the window is one range of it.
+        let start = p.partition_point(|s| s.time < window.0);
+        let end = p.partition_point(|s| s.time < window.1).max(start);
+        if start < end {
+            count_copies(&p[start..end], counts);
+            runs.push(at + start..at + end);
+            inside += end - start;
+        }
+        at += p.len();
+    }
+    counts.outside_window = (samples.len() - inside) as u64;
+    Kept { sorted, runs }
 }
 
-/// The processes of `kept` (as [`kept`] sorts them): runs of one `(content, job)`.
-pub fn processes(kept: &[Sample]) -> impl Iterator<Item = &[Sample]> {
-    kept.chunk_by(|a, b| (a.content, a.job) == (b.content, b.job))
+/// `samples` in [`order`]: borrowed when they are, else a copy sorted stably (copies of
+/// an instant with the same origin keep their input order).
+fn in_order(samples: &[Sample]) -> Cow<'_, [Sample]> {
+    if samples.par_windows(2).all(|w| order(&w[0]) <= order(&w[1])) {
+        return Cow::Borrowed(samples);
+    }
+    let mut copy = samples.to_vec();
+    copy.par_sort_by_key(order);
+    Cow::Owned(copy)
 }
 
-/// Footprints per content id of the kept samples of the processes `interactive` accepts,
-/// items in parallel.
-pub fn per_item(
-    kept: &[Sample],
+/// Counts the copies of an instant after the first in one process's run, and those whose
+/// values differ from the first (listing the first of them).
+fn count_copies(run: &[Sample], counts: &mut SampleCounts) {
+    for copies in run.chunk_by(|a, b| a.time == b.time) {
+        let first = &copies[0];
+        for s in &copies[1..] {
+            counts.duplicates += 1;
+            if !same_values(first, s) {
+                counts.conflicting += 1;
+                if counts.conflicts.len() < MAX_LISTED {
+                    counts.conflicts.push(s.origin);
+                }
+            }
+        }
+    }
+}
+
+/// Footprints per content id of the `processes` that `interactive` accepts, items in
+/// parallel.
+pub fn per_item<'a>(
+    processes: impl Iterator<Item = Process<'a>>,
     parallel_cores: f64,
     interactive: &(dyn Fn(u32, u32) -> bool + Sync),
 ) -> BTreeMap<u32, Footprint> {
-    let mut by_content: BTreeMap<u32, Vec<&[Sample]>> = BTreeMap::new();
-    for process in processes(kept) {
-        let s = process[0];
-        if interactive(s.content, s.job) {
-            by_content.entry(s.content).or_default().push(process);
+    let mut by_content: BTreeMap<u32, Vec<Process>> = BTreeMap::new();
+    for p in processes {
+        if interactive(p.content(), p.job()) {
+            by_content.entry(p.content()).or_default().push(p);
         }
     }
     by_content
@@ -127,62 +226,32 @@ pub fn per_item(
         .collect()
 }
 
-/// Samples inside `[window.0, window.1)`, sorted by (content, job, time), one per instant
-/// of a process: the first copy in input order.
-fn dedup_in_window(
-    samples: &[Sample],
-    window: (Micros, Micros),
-    counts: &mut SampleCounts,
-) -> Vec<Sample> {
-    let mut kept: Vec<(usize, Sample)> = samples
-        .iter()
-        .copied()
-        .enumerate()
-        .filter(|(_, s)| s.time >= window.0 && s.time < window.1)
-        .collect();
-    counts.outside_window = (samples.len() - kept.len()) as u64;
-    // Input order breaks ties, so the first copy sorts first.
-    kept.par_sort_unstable_by_key(|(i, s)| (s.content, s.job, s.time, *i));
-    let mut out: Vec<Sample> = Vec::with_capacity(kept.len());
-    for (_, s) in kept {
-        match out.last() {
-            Some(l) if (l.content, l.job, l.time) == (s.content, s.job, s.time) => {
-                counts.duplicates += 1;
-                if !same_values(l, &s) {
-                    counts.conflicting += 1;
-                    if counts.conflicts.len() < MAX_LISTED {
-                        counts.conflicts.push(s.origin);
-                    }
-                }
-            }
-            _ => out.push(s),
-        }
-    }
-    out
-}
-
 fn same_values(a: &Sample, b: &Sample) -> bool {
     a.cpu.to_bits() == b.cpu.to_bits() && a.memory == b.memory && a.connections == b.connections
 }
 
-/// One item's footprint from its processes (each a run of samples in time order).
-fn item(processes: &[&[Sample]], parallel_cores: f64) -> Footprint {
+/// One item's footprint from its processes.
+fn item(processes: &[Process], parallel_cores: f64) -> Footprint {
     let mut peaks: Vec<f64> = processes
         .iter()
-        .map(|p| p.iter().map(|s| s.memory).max().unwrap_or(0) as f64)
+        .map(|p| p.samples().map(|s| s.memory).max().unwrap_or(0) as f64)
         .collect();
     peaks.sort_by(f64::total_cmp);
-    let mut cpu: Vec<f64> = processes.iter().flat_map(|p| serving(p)).collect();
+    let mut cpu: Vec<f64> = processes.iter().flat_map(serving).collect();
     cpu.sort_by(f64::total_cmp);
     let cpu_p95 = quantile_type7(&cpu, 0.95);
     let mut gaps: Vec<f64> = processes
         .iter()
-        .flat_map(|p| p.windows(2).map(|w| (w[1].time - w[0].time) as f64 / 1e6))
+        .flat_map(|p| {
+            let next = p.samples().skip(1);
+            p.samples()
+                .zip(next)
+                .map(|(a, b)| (b.time - a.time) as f64 / 1e6)
+        })
         .collect();
     gaps.sort_by(f64::total_cmp);
-    let all = processes.iter().flat_map(|p| p.iter());
-    let first = all.clone().map(|s| s.time).min().unwrap_or(0);
-    let last = all.clone().map(|s| s.time).max().unwrap_or(0);
+    let first = processes.iter().map(|p| p.0[0].time).min().unwrap_or(0);
+    let last = processes.iter().map(|p| p.0[p.0.len() - 1].time).max();
     Footprint {
         memory_bytes_p50: quantile_type7(&peaks, 0.5).map_or(0, |q| q.ceil() as u64),
         memory_bytes_p95: quantile_type7(&peaks, 0.95).map_or(0, |q| q.ceil() as u64),
@@ -191,19 +260,19 @@ fn item(processes: &[&[Sample]], parallel_cores: f64) -> Footprint {
         cpu_max: cpu.last().copied(),
         parallel: cpu_p95.is_some_and(|c| c > parallel_cores),
         processes_sampled: processes.len() as u64,
-        samples: all.count() as u64,
+        samples: processes.iter().map(Process::len).sum(),
         serving_samples: cpu.len() as u64,
         first_sample: Timestamp(first),
-        last_sample: Timestamp(last),
+        last_sample: Timestamp(last.unwrap_or(0)),
         sampling_interval_seconds: quantile_type7(&gaps, 0.5),
     }
 }
 
 /// The cores of a process's serving samples: those with connections above 0, or all of
 /// them when the process never reports connections.
-fn serving<'a>(p: &'a [Sample]) -> impl Iterator<Item = f64> + 'a {
-    let reports = p.iter().any(|s| s.connections.is_some());
-    p.iter()
+fn serving<'a>(p: &Process<'a>) -> impl Iterator<Item = f64> + 'a {
+    let reports = p.samples().any(|s| s.connections.is_some());
+    p.samples()
         .filter(move |s| !reports || s.connections.is_some_and(|c| c > 0))
         .map(|s| s.cpu)
 }
@@ -329,7 +398,61 @@ mod tests {
         assert_eq!(b[&2].first_sample, Timestamp(5 * MIN));
     }
 
+    /// `v` in a deterministic shuffle by `seed`.
+    fn shuffled(v: &[Sample], seed: u64) -> Vec<Sample> {
+        let mut w = v.to_vec();
+        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        for i in (1..w.len()).rev() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            w.swap(i, (x % (i as u64 + 1)) as usize);
+        }
+        w
+    }
+
     proptest::proptest! {
+        /// With copies of an instant (exact or not) and samples outside the window, in any
+        /// order: the first copy by origin (input order) wins, whatever the slice order,
+        /// and the counts equal a brute-force oracle.
+        #[test]
+        fn copies_and_the_window_do_not_depend_on_the_order(
+            raw in proptest::collection::vec((0u32..2, 0u32..3, -5i64..30, 0u32..3, 0u64..3, proptest::option::of(0u32..2)), 1..150),
+            seed in 0u64..1000,
+        ) {
+            let v: Vec<Sample> = raw
+                .iter()
+                .enumerate()
+                .map(|(i, &(c, j, m, cpu, mem, conns))| Sample {
+                    origin: Origin { file: (i % 2) as u32, line: i as u64 },
+                    ..s(c, j, m, f64::from(cpu) / 2.0, mem * GIB, conns)
+                })
+                .collect();
+            let window = (0, 20 * MIN);
+            let (a, ca) = footprints(&v, window, 0.5, &all);
+            let (b, cb) = footprints(&shuffled(&v, seed), window, 0.5, &all);
+            proptest::prop_assert_eq!(&a, &b);
+            proptest::prop_assert_eq!(&ca, &cb);
+            // The oracle: per (content, job, time) in the window, the sample of least origin.
+            let inside: Vec<&Sample> = v.iter().filter(|x| x.time >= window.0 && x.time < window.1).collect();
+            let mut first: BTreeMap<(u32, u32, Micros), &Sample> = BTreeMap::new();
+            for x in &inside {
+                let e = first.entry((x.content, x.job, x.time)).or_insert(x);
+                if x.origin < e.origin {
+                    *e = x;
+                }
+            }
+            let conflicting = inside.iter().filter(|x| !same_values(first[&(x.content, x.job, x.time)], x)).count();
+            proptest::prop_assert_eq!(ca.outside_window, (v.len() - inside.len()) as u64);
+            proptest::prop_assert_eq!(ca.duplicates, (inside.len() - first.len()) as u64);
+            proptest::prop_assert_eq!(ca.conflicting, conflicting as u64);
+            for (content, f) in &a {
+                let kept = first.values().filter(|x| x.content == *content);
+                proptest::prop_assert_eq!(f.samples, kept.clone().count() as u64);
+                proptest::prop_assert_eq!(f.memory_bytes_max, kept.map(|x| x.memory).max().unwrap());
+            }
+        }
+
         /// Input order does not matter (without duplicates, where the first copy wins),
         /// and the figures equal a brute-force oracle: per item, the largest memory of
         /// any sample, the samples and the processes.
@@ -345,16 +468,7 @@ mod tests {
                 .map(|(c, j, m, cpu, mem, conns)| s(c, j, m, f64::from(cpu) / 100.0, mem * GIB / 8, conns))
                 .collect();
             let (a, _) = footprints(&v, (0, 40 * MIN), 1.2, &all);
-            let mut w = v.clone();
-            // A deterministic shuffle.
-            let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-            for i in (1..w.len()).rev() {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                w.swap(i, (x % (i as u64 + 1)) as usize);
-            }
-            let (b, _) = footprints(&w, (0, 40 * MIN), 1.2, &all);
+            let (b, _) = footprints(&shuffled(&v, seed), (0, 40 * MIN), 1.2, &all);
             proptest::prop_assert_eq!(&a, &b);
             for (content, f) in &a {
                 let mine: Vec<&Sample> = v

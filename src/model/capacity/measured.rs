@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::Serialize;
 
 use super::architecture::ReviewLine;
-use super::footprints::{self, Footprint, Sample, SampleCounts};
+use super::footprints::{self, Footprint, Process, SampleCounts};
 use super::jobs::{classify, is_off_host, JobClass};
 use super::sizing::{holds_processes, Constants, Figures, Resource, MIB};
 use crate::format::{bytes_binary, cores, count, percent};
@@ -65,8 +65,9 @@ pub struct Measurements {
     pub coverage: BTreeMap<u32, Coverage>,
     /// Counters.
     pub counts: JobMetricCounts,
-    /// The kept interactive samples, sorted by (content, job, time).
-    interactive: Vec<Sample>,
+    /// Per minute with an interactive sample: the sums over processes of each one's
+    /// largest memory and cores in the minute (for [`Measurements::check`]).
+    per_minute: BTreeMap<i64, (u64, f64)>,
     /// Counts of [`footprints::kept`], with the conflicting copies' origins.
     dedup: SampleCounts,
 }
@@ -101,28 +102,28 @@ impl Measurements {
             ..Default::default()
         };
         let mut apart = BTreeSet::new();
-        let mut interactive = Vec::with_capacity(kept.len());
-        for p in footprints::processes(&kept) {
-            let (c, j) = (p[0].content, p[0].job);
+        let mut interactive = Vec::new();
+        for p in kept.processes() {
+            let (c, j) = (p.content(), p.job());
             if interactive_fn(c, j) {
                 if kinds.get(&(c, j)).is_some_and(|k| k.1) {
-                    counts.off_host += p.len() as u64;
+                    counts.off_host += p.len();
                 }
-                interactive.extend_from_slice(p);
+                interactive.push(p);
             } else {
-                counts.not_interactive += p.len() as u64;
+                counts.not_interactive += p.len();
                 apart.insert(data.content_ids.name(c).to_string());
             }
         }
         counts.not_interactive_items = apart.into_iter().collect();
         let all = |_: u32, _: u32| true;
-        let fp = footprints::per_item(&interactive, k.parallel_cores, &all);
+        let fp = footprints::per_item(interactive.iter().copied(), k.parallel_cores, &all);
         counts.items = fp.len() as u64;
         Measurements {
             coverage: coverage(data, window, &interactive, &fp),
             footprints: fp,
             counts,
-            interactive,
+            per_minute: per_minute(&interactive),
             dedup,
         }
     }
@@ -186,10 +187,11 @@ fn job_kinds(data: &Dataset) -> JobKinds {
 fn coverage(
     data: &Dataset,
     window: (Micros, Micros),
-    interactive: &[Sample],
+    interactive: &[Process],
     fp: &BTreeMap<u32, Footprint>,
 ) -> BTreeMap<u32, Coverage> {
-    let sampled: BTreeSet<(u32, u32)> = interactive.iter().map(|s| (s.content, s.job)).collect();
+    let sampled: BTreeSet<(u32, u32)> =
+        interactive.iter().map(|p| (p.content(), p.job())).collect();
     // (jobs, sampled jobs, hours, sampled hours)
     let mut acc: BTreeMap<u32, (u64, u64, f64, f64)> = BTreeMap::new();
     for j in &data.jobs {
@@ -393,19 +395,9 @@ impl Measurements {
     /// docs/sizing.md 2.3 over the items of `model` that have samples; `None` without
     /// samples.
     pub fn check(&self, model: &[ModelledItem], k: &Constants) -> Option<FootprintCheck> {
-        if self.interactive.is_empty() {
+        let per_minute = &self.per_minute;
+        if per_minute.is_empty() {
             return None;
-        }
-        // Per minute: sums over processes of each one's largest sample in the minute.
-        let mut per_minute: BTreeMap<i64, (u64, f64)> = BTreeMap::new();
-        for p in footprints::processes(&self.interactive) {
-            for m in p.chunk_by(|a, b| a.time.div_euclid(MINUTE) == b.time.div_euclid(MINUTE)) {
-                let mem = m.iter().map(|s| s.memory).max().unwrap_or(0);
-                let cpu = m.iter().map(|s| s.cpu).fold(0.0, f64::max);
-                let e = per_minute.entry(m[0].time.div_euclid(MINUTE)).or_default();
-                e.0 = e.0.saturating_add(mem);
-                e.1 += cpu;
-            }
         }
         let minutes: Vec<i64> = per_minute.keys().copied().collect();
         let sampled = |id: &u32| self.footprints.contains_key(id);
@@ -446,6 +438,27 @@ impl Measurements {
             under_estimates: low(memory_ratio) || low(cpu_ratio),
         })
     }
+}
+
+/// Per minute with a sample of `processes`: the sums over them of each one's largest
+/// memory and cores in the minute.
+fn per_minute(processes: &[Process]) -> BTreeMap<i64, (u64, f64)> {
+    let mut out: BTreeMap<i64, (u64, f64)> = BTreeMap::new();
+    for p in processes {
+        let mut samples = p.samples().peekable();
+        while let Some(s) = samples.next() {
+            let minute = s.time.div_euclid(MINUTE);
+            let (mut mem, mut cpu) = (s.memory, f64::max(0.0, s.cpu));
+            while let Some(n) = samples.next_if(|n| n.time.div_euclid(MINUTE) == minute) {
+                mem = mem.max(n.memory);
+                cpu = cpu.max(n.cpu);
+            }
+            let e = out.entry(minute).or_default();
+            e.0 = e.0.saturating_add(mem);
+            e.1 += cpu;
+        }
+    }
+    out
 }
 
 /// The largest level of the step function `events` (time, change) within each minute of
