@@ -160,7 +160,8 @@ fn record_file(
 }
 
 /// A GUID or name cell of a typed column (the Parquet reader): text as read, or a GUID
-/// already an integer (DuckDB's `UUID`).
+/// already an integer (DuckDB's `UUID`). The CSV reader makes only text cells.
+#[cfg_attr(not(feature = "parquet"), allow(dead_code))]
 pub(super) enum NameCell<'a> {
     Text(&'a [u8]),
     Guid(u128),
@@ -168,8 +169,10 @@ pub(super) enum NameCell<'a> {
 
 /// One block of Shiny usage sessions read from typed columns (the Parquet reader), built
 /// in parallel like the text blocks: ids and lines (rows) numbered within the block.
+#[cfg(feature = "parquet")]
 pub(super) struct SessionBlock(Block<kinds::Sessions>);
 
+#[cfg(feature = "parquet")]
 impl SessionBlock {
     /// An empty block of `rows` rows.
     pub(super) fn new(rows: usize) -> SessionBlock {
@@ -198,8 +201,10 @@ impl SessionBlock {
 }
 
 /// The sessions of a Shiny usage file read from typed columns, block by block.
+#[cfg(feature = "parquet")]
 pub(super) struct SessionFile(FileRows<kinds::Sessions>);
 
+#[cfg(feature = "parquet")]
 impl Default for SessionFile {
     fn default() -> Self {
         SessionFile(FileRows {
@@ -209,6 +214,7 @@ impl Default for SessionFile {
     }
 }
 
+#[cfg(feature = "parquet")]
 impl SessionFile {
     /// Appends `blocks` in order; `line_no` is the first block's first line, moved on.
     /// `None` when a block could not be read.

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::capacity::questions::answers;
-use super::capacity::{capacity, Swept};
+use super::capacity::{capacity, CapacityReport, Swept};
 use super::over_time::trend::utilisation;
 use super::usage::buckets::{buckets, summarize, Bucket, BucketKind};
 use super::usage::content::per_content;
@@ -95,35 +95,40 @@ pub fn analyze(data: &Dataset, opts: &Options) -> Result<Report> {
             &swept,
             opts.open_cap,
         )?;
-        report.utilisation = utilisation(&c.sizing.now.size, &opts.capacity.server);
-        if let (Some(j), Some(m)) = (&mut report.jobs, &c.processes.measured) {
-            j.outside_window = m.detail.outside_window;
-            report
-                .warnings
-                .extend(mostly_outside("job", j.outside_window, j.rows));
-        }
-        if let Some(m) = &c.job_metrics {
-            report
-                .warnings
-                .extend(mostly_outside("job metrics", m.outside_window, m.rows));
-        }
-        report.job_metrics = c.job_metrics;
-        report.footprints = c.footprints;
-        if let Some(w) = c
-            .footprint_check
-            .as_ref()
-            .and_then(|k| k.warning(opts.capacity.constants.model_warning_ratio))
-        {
-            report.warnings.push(w);
-        }
-        report.footprint_check = c.footprint_check;
-        report.data_problems.extend(c.footprint_problems);
-        report.processes = Some(c.processes);
-        report.sizing = Some(c.sizing);
-        report.recommendation = Some(c.recommendation);
+        add_capacity(&mut report, c, opts);
     }
     report.questions = answers(&report);
     Ok(report)
+}
+
+/// Moves the capacity model's sections into `report`, with their warnings.
+fn add_capacity(report: &mut Report, c: CapacityReport, opts: &Options) {
+    report.utilisation = utilisation(&c.sizing.now.size, &opts.capacity.server);
+    if let (Some(j), Some(m)) = (&mut report.jobs, &c.processes.measured) {
+        j.outside_window = m.detail.outside_window;
+        report
+            .warnings
+            .extend(mostly_outside("job", j.outside_window, j.rows));
+    }
+    if let Some(m) = &c.job_metrics {
+        report
+            .warnings
+            .extend(mostly_outside("job metrics", m.outside_window, m.rows));
+    }
+    report.job_metrics = c.job_metrics;
+    report.footprints = c.footprints;
+    if let Some(w) = c
+        .footprint_check
+        .as_ref()
+        .and_then(|k| k.warning(opts.capacity.constants.model_warning_ratio))
+    {
+        report.warnings.push(w);
+    }
+    report.footprint_check = c.footprint_check;
+    report.data_problems.extend(c.footprint_problems);
+    report.processes = Some(c.processes);
+    report.sizing = Some(c.sizing);
+    report.recommendation = Some(c.recommendation);
 }
 
 /// Concurrency, periods, profiles, per-content figures and growth for a window.
