@@ -174,6 +174,17 @@ fn a_tables_folder_inside_an_input_folder_is_refused() {
         .stdout(predicate::str::is_empty())
         .stderr(predicate::str::contains("inside the input folder"));
     assert!(!f.path().join("in/derived").exists(), "nothing written");
+    // A file where the folder should be is refused before anything is written.
+    let file = f.file("not-a-folder", "");
+    let report = f.path().join("r.md");
+    cmd()
+        .args(["analyze", f.path().join("in").to_str().unwrap(), "-o"])
+        .arg(&report)
+        .args(["--tables", file.to_str().unwrap(), "--tables-format", "csv"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a folder"));
+    assert!(!report.exists(), "no report either");
 }
 
 #[cfg(not(feature = "parquet"))]

@@ -114,6 +114,12 @@ impl AnalyzeArgs {
 /// `--tables DIR`, refused inside an input folder (its files would be read back as
 /// exports by the next run over that folder).
 fn tables_dir(dir: &Path, inputs: &[PathBuf]) -> Result<PathBuf> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::Usage(format!(
+            "--tables {}: not a folder; name a folder (it is created when missing)",
+            dir.display()
+        )));
+    }
     let resolved = resolve(dir);
     for input in inputs.iter().filter(|p| p.is_dir()) {
         if resolved.starts_with(resolve(input)) {
