@@ -395,14 +395,29 @@ pub struct ScenarioReplay {
     pub rejected: u64,
     /// Peak concurrent sessions of the replayed set.
     pub peak_sessions: u32,
-    /// Every process lifetime.
-    pub alive: Vec<Interval>,
-    /// Every stretch a process served a connection.
-    pub active: Vec<Interval>,
     /// The process lifetimes and active stretches of `items` (one group per item, then
     /// the measured renders) as sorted events, built by the first [`demand`] of the run
     /// and shared by the next (`None` inside: too wide to pack).
     events: OnceLock<Option<(GroupedEvents, GroupedEvents)>>,
+}
+
+impl ScenarioReplay {
+    /// Every process lifetime, item by item. Built when asked, not kept: the items hold
+    /// the same intervals, and a second copy held through the planning was a tenth of the
+    /// peak memory on a busy server's exports (BENCHMARKS.md).
+    pub fn alive(&self) -> Vec<Interval> {
+        self.items
+            .iter()
+            .flat_map(|r| r.replay.alive.iter().copied())
+            .collect()
+    }
+    /// Every stretch a process served a connection, item by item (as [`Self::alive`]).
+    pub fn active(&self) -> Vec<Interval> {
+        self.items
+            .iter()
+            .flat_map(|r| r.replay.active.iter().copied())
+            .collect()
+    }
 }
 
 /// The session multiplier's replay size, or `None` when it exceeds
@@ -484,21 +499,12 @@ pub fn replay_scenario(
         });
     }
     items.sort_by_key(|r| r.content);
-    let mut alive = Vec::new();
-    let mut active = Vec::new();
-    let mut rejected = 0;
-    for r in &items {
-        rejected += r.replay.rejected;
-        alive.extend_from_slice(&r.replay.alive);
-        active.extend_from_slice(&r.replay.active);
-    }
+    let rejected = items.iter().map(|r| r.replay.rejected).sum();
     ScenarioReplay {
         items,
         sessions: copies.offset(p.sessions.len()),
         rejected,
         peak_sessions,
-        alive,
-        active,
         events: OnceLock::new(),
     }
 }

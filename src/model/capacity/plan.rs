@@ -362,7 +362,7 @@ fn calibrate(
         now
     };
     let per_content = peaks_by_id(p, calib_run);
-    let overall = process_stats(&calib_run.alive, p.window);
+    let overall = process_stats(&calib_run.alive(), p.window);
     let cmp = jobs::compare(
         (overall.peak, overall.p95),
         &per_content,
@@ -581,7 +581,7 @@ impl<'a> Planner<'a> {
             rejected: replayed.then_some(current.rejected),
             peak_sessions: replayed.then_some(current.peak_sessions),
             modelled_peak_processes: replayed
-                .then(|| step_series(&lifted.alive, p.window).peak().0),
+                .then(|| step_series(&lifted.alive(), p.window).peak().0),
             processes_vs_now: (now_design > 0.0).then(|| raw.design_processes / now_design),
             daily_p95: super::rare_peaks::daily_p95(p, lifted, self.factor * weight, &self.buffer),
             size,
@@ -597,8 +597,8 @@ impl<'a> Planner<'a> {
 
 /// Server-wide and per-content estimated processes of the window.
 fn estimated(p: &ScenarioInputs, now: &ScenarioReplay) -> Estimated {
-    let alive = process_stats(&now.alive, p.window);
-    let active = process_stats(&now.active, p.window);
+    let alive = process_stats(&now.alive(), p.window);
+    let active = process_stats(&now.active(), p.window);
     let nodes = p.opts.nodes.max(1);
     let mut content: Vec<ContentProcesses> = now
         .items
@@ -674,7 +674,7 @@ fn estimated(p: &ScenarioInputs, now: &ScenarioReplay) -> Estimated {
         apis_from_jobs: p.measured_jobs.len() as u64,
         warm_memory_gib: warm.iter().map(|(n, mib)| (n * mib) as f64).sum::<f64>() / 1024.0,
         content,
-        daily: daily_processes(&now.alive, p.window, p.tz),
+        daily: daily_processes(&now.alive(), p.window, p.tz),
     }
 }
 
