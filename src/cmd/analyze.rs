@@ -167,7 +167,11 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<Outcome> {
     // Ingest draws its own progress bar for large inputs; the spinner covers the analysis.
     let (data, [opts]) = read_data(&paths, &s.ingest, s.anonymize, [&s.model])?;
     let spinner = spinner("analysing");
-    let report = model::analyze(&data, &opts);
+    // Without --history the rows are read once: the model may reuse their memory.
+    let (report, kept) = match s.watch.history {
+        Some(_) => (model::analyze(&data, &opts), Some(data)),
+        None => (model::analyze_owned(data, &opts), None),
+    };
     spinner.finish_and_clear();
     let report = report?;
     for w in &report.warnings {
@@ -182,8 +186,8 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<Outcome> {
             dir.display()
         );
     }
-    if let Some(dir) = &s.watch.history {
-        let figures = snapshot_figures(&data, &opts, &s.model, s.watch.every)?;
+    if let (Some(dir), Some(data)) = (&s.watch.history, &kept) {
+        let figures = snapshot_figures(data, &opts, &s.model, s.watch.every)?;
         note_stored(
             dir,
             &history::store(dir, &figures, &history_aliases(&s.model))?,

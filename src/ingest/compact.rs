@@ -112,6 +112,12 @@ impl CompactSessions {
         }
     }
 
+    /// The rows alone, without their files (for a reader that no longer needs the
+    /// origins: it can reuse the memory in place).
+    pub fn into_rows(self) -> Vec<CompactRow> {
+        self.rows
+    }
+
     /// Each run: its file index and rows.
     pub fn runs(&self) -> impl Iterator<Item = (u32, &[CompactRow])> + '_ {
         self.runs.iter().enumerate().map(|(i, &(file, first))| {

@@ -24,6 +24,7 @@ pub mod timestamp;
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 pub use detect::Kind;
@@ -373,6 +374,35 @@ pub struct Dataset {
     pub chronicle: Option<ChronicleSummary>,
 }
 
+/// Session rows taken out of a [`Dataset`] ([`Dataset::take_session_rows`]).
+#[derive(Debug, Default)]
+pub struct SessionRowSet {
+    /// The general reader's rows.
+    pub general: Vec<SessionRow>,
+    /// The fast reader's rows.
+    pub compact: compact::CompactSessions,
+}
+
+impl SessionRowSet {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.general.len() + self.compact.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every row in parallel, with its origin.
+    pub fn par_iter(&self) -> impl ParallelIterator<Item = SessionRow> + '_ {
+        self.general
+            .par_iter()
+            .copied()
+            .chain(self.compact.par_iter())
+    }
+}
+
 /// What a Posit Chronicle storage folder gave besides the rows of known kinds
 /// (docs/inputs.md, "Posit Chronicle"): its environments, the licence figures and daily
 /// session totals of its curated datasets, and the metrics it holds that no reader knows.
@@ -459,6 +489,16 @@ impl Dataset {
     /// Every session row: the general reader's, then the fast reader's.
     pub fn session_rows(&self) -> impl Iterator<Item = SessionRow> + '_ {
         self.sessions.iter().copied().chain(self.compact.iter())
+    }
+
+    /// Moves the session rows out (the dataset keeps none), so that a caller that needs
+    /// them once can reuse their memory: [`crate::model::analyze_owned`] turns them into
+    /// its de-duplication rows in place.
+    pub fn take_session_rows(&mut self) -> SessionRowSet {
+        SessionRowSet {
+            general: std::mem::take(&mut self.sessions),
+            compact: std::mem::take(&mut self.compact),
+        }
     }
 
     /// The path of file `origin.file`; `<unknown file>` for an origin from another dataset

@@ -10,7 +10,7 @@ use super::over_time::trend::utilisation;
 use super::usage::buckets::{buckets, summarize, Bucket, BucketKind};
 use super::usage::content::per_content;
 use super::usage::growth::{fit, monthly, Month};
-use super::usage::normalize::{normalize, Normalized};
+use super::usage::normalize::{normalize, normalize_owned, Normalized};
 use super::usage::people::{content_types, people};
 use super::usage::profile::hour_of_week;
 use super::usage::sweep::{stats, step_series_of, users_series, StepSeries};
@@ -24,7 +24,19 @@ use crate::ingest::{Dataset, Micros, VisitSource};
 ///
 /// Fails only on invalid scheduler settings (a content export value, or the defaults).
 pub fn analyze(data: &Dataset, opts: &Options) -> Result<Report> {
-    let norm = normalize(data, opts);
+    analyze_normalized(data, normalize(data, opts), opts)
+}
+
+/// [`analyze`] of a dataset used once: its session rows are given up to normalisation,
+/// which reuses their memory (the same report, with the rows never held twice).
+pub fn analyze_owned(mut data: Dataset, opts: &Options) -> Result<Report> {
+    let rows = data.take_session_rows();
+    let norm = normalize_owned(&data, rows, opts);
+    analyze_normalized(&data, norm, opts)
+}
+
+/// The report of `data` once normalised into `norm`; `data`'s session rows are not read.
+fn analyze_normalized(data: &Dataset, norm: Normalized, opts: &Options) -> Result<Report> {
     let as_of = opts.as_of.or(norm.window.map(|w| w.1)).unwrap_or(0);
     let mut report = Report {
         schema_version: SCHEMA_VERSION,

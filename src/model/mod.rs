@@ -8,7 +8,7 @@ pub mod sessions;
 pub mod usage;
 pub mod wire;
 
-pub use analyze::analyze;
+pub use analyze::{analyze, analyze_owned};
 pub use wire::Report;
 
 use chrono_tz::Tz;

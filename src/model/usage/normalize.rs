@@ -8,7 +8,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::ingest::{
-    Dataset, JobRow, Micros, Origin, RowProblem, SessionRow, VisitRow, VisitSource, MAX_LISTED,
+    Dataset, JobRow, Micros, Origin, RowProblem, SessionRow, SessionRowSet, VisitRow, VisitSource,
+    MAX_LISTED,
 };
 use crate::model::Options;
 
@@ -68,10 +69,23 @@ pub struct Normalized {
 
 /// Normalises the dataset's sessions and visits.
 pub fn normalize(data: &Dataset, opts: &Options) -> Normalized {
+    normalize_source(data, Source::Borrowed(data), opts)
+}
+
+/// [`normalize`] of session rows taken out of `data` ([`Dataset::take_session_rows`]):
+/// their memory becomes the de-duplication rows in place, so the rows are never held
+/// twice. The result is the same as [`normalize`] of the whole dataset.
+pub fn normalize_owned(data: &Dataset, rows: SessionRowSet, opts: &Options) -> Normalized {
+    normalize_source(data, Source::Owned(rows), opts)
+}
+
+fn normalize_source(data: &Dataset, source: Source<'_>, opts: &Options) -> Normalized {
     let mut out = Normalized::default();
-    out.counts.rows = data.session_count() as u64;
+    let row_count = source.len();
+    out.counts.rows = row_count as u64;
     let excluded = excluded_user_ids(data, opts);
-    let rows = dedup_sessions(data, &mut out.counts.duplicates);
+    let first_reversed = source.first_reversed(&excluded);
+    let rows = dedup_sessions(source.into_rows(), &mut out.counts.duplicates);
     let kept_before = rows.len();
     let rows: Vec<Row> = if excluded.is_empty() {
         rows
@@ -82,10 +96,13 @@ pub fn normalize(data: &Dataset, opts: &Options) -> Normalized {
     };
     out.counts.excluded_users = (kept_before - rows.len()) as u64;
     let visits = filter_visits(data, opts, &excluded, &mut out);
-    out.jobs_only = data.session_count() == 0 && data.visits.is_empty() && !data.jobs.is_empty();
+    out.jobs_only = row_count == 0 && data.visits.is_empty() && !data.jobs.is_empty();
     out.window = window(&rows, &visits, &data.jobs, opts);
     if let Some(window) = out.window {
-        out.sessions = to_sessions(data, rows, window, opts, &mut out.counts, &mut out.problems);
+        let (sessions, reversed) = to_sessions(rows, window, opts, &mut out.counts);
+        out.sessions = sessions;
+        out.problems
+            .extend(reversed_problems(data, &reversed, &first_reversed));
         // A window derived from the data includes its last instant.
         let open_end = opts.to.is_none();
         let before = visits.len();
@@ -97,6 +114,87 @@ pub fn normalize(data: &Dataset, opts: &Options) -> Normalized {
     }
     count_people(&mut out);
     out
+}
+
+/// Where normalisation takes the session rows from.
+enum Source<'a> {
+    /// The dataset's own, left in place (copied into the de-duplication rows).
+    Borrowed(&'a Dataset),
+    /// Rows taken from the dataset: the fast reader's become the de-duplication rows in
+    /// place (both are 32 bytes).
+    Owned(SessionRowSet),
+}
+
+impl Source<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Source::Borrowed(data) => data.session_count(),
+            Source::Owned(set) => set.len(),
+        }
+    }
+
+    /// The first [`MAX_LISTED`] reversed rows (`ended < started`) in de-duplication order,
+    /// leaving out excluded users, each with the origin of its first-read copy: the rows
+    /// [`to_sessions`] lists as problems, found before the origins are given up.
+    fn first_reversed(&self, excluded: &HashSet<u32>) -> BTreeMap<Row, Origin> {
+        match self {
+            Source::Borrowed(data) => {
+                let rows = data.sessions.par_iter().copied();
+                first_reversed(rows.chain(data.compact.par_iter()), excluded)
+            }
+            Source::Owned(set) => first_reversed(set.par_iter(), excluded),
+        }
+    }
+
+    /// Every row in its 32-byte normalisation form, in no particular order.
+    fn into_rows(self) -> Vec<Row> {
+        match self {
+            Source::Borrowed(data) => {
+                let mut rows: Vec<Row> = Vec::with_capacity(data.session_count());
+                data.sessions
+                    .par_iter()
+                    .map(Row::new)
+                    .collect_into_vec(&mut rows);
+                rows.par_extend(data.compact.par_iter().map(|r| Row::new(&r)));
+                rows
+            }
+            Source::Owned(set) => {
+                // One in-place pass: the vector's memory is reused (same size and alignment).
+                let mut rows: Vec<Row> = (set.compact.into_rows().into_iter())
+                    .map(|c| Row::new(&c.row(0)))
+                    .collect();
+                rows.par_extend(set.general.par_iter().map(Row::new));
+                rows
+            }
+        }
+    }
+}
+
+/// See [`Source::first_reversed`]: a bounded map per thread, merged.
+fn first_reversed(
+    rows: impl ParallelIterator<Item = SessionRow>,
+    excluded: &HashSet<u32>,
+) -> BTreeMap<Row, Origin> {
+    let add = |m: &mut BTreeMap<Row, Origin>, row: Row, origin: Origin| {
+        let o = m.entry(row).or_insert(origin);
+        *o = (*o).min(origin);
+        if m.len() > MAX_LISTED {
+            m.pop_last();
+        }
+    };
+    rows.filter(|r| {
+        r.ended.is_some_and(|e| e < r.started) && !r.user.is_some_and(|u| excluded.contains(&u))
+    })
+    .fold(BTreeMap::new, |mut m, r| {
+        add(&mut m, Row::new(&r), r.origin);
+        m
+    })
+    .reduce(BTreeMap::new, |mut a, b| {
+        for (row, origin) in b {
+            add(&mut a, row, origin);
+        }
+        a
+    })
 }
 
 /// A session row reduced to what normalisation reads, in 32 bytes ([`to_sessions`] turns
@@ -155,22 +253,7 @@ fn excluded_user_ids(data: &Dataset, opts: &Options) -> HashSet<u32> {
 
 /// Removes exact duplicates and open copies of closed sessions (docs/metrics.md 1.4); the
 /// rows come back in de-duplication order.
-fn dedup_sessions(data: &Dataset, duplicates: &mut u64) -> Vec<Row> {
-    let mut sorted: Vec<Row> = Vec::with_capacity(data.session_count());
-    data.sessions
-        .par_iter()
-        .map(Row::new)
-        .collect_into_vec(&mut sorted);
-    let mut compact: Vec<Row> = Vec::new();
-    data.compact
-        .par_iter()
-        .map(|r| Row::new(&r))
-        .collect_into_vec(&mut compact);
-    if sorted.is_empty() {
-        sorted = compact;
-    } else {
-        sorted.extend_from_slice(&compact);
-    }
+fn dedup_sessions(mut sorted: Vec<Row>, duplicates: &mut u64) -> Vec<Row> {
     sorted.par_sort_unstable();
     let before = sorted.len();
     sorted.dedup();
@@ -265,16 +348,15 @@ fn window(
 
 /// Turns kept rows into clipped intervals, counting open, capped, reversed, short and
 /// out-of-window sessions. Rows become sessions in place (a row is 32 bytes, a session 24).
+/// Also returns the first [`MAX_LISTED`] reversed rows.
 fn to_sessions(
-    data: &Dataset,
     rows: Vec<Row>,
     window: (Micros, Micros),
     opts: &Options,
     counts: &mut SessionCounts,
-    problems: &mut Vec<RowProblem>,
-) -> Sessions {
+) -> (Sessions, Vec<Row>) {
     let mut reversed: Vec<Row> = Vec::new();
-    let sessions: Vec<Session> = rows
+    let mut sessions: Vec<Session> = rows
         .into_iter()
         .filter_map(|r| {
             let (end, capped) = session_end(&r, window, opts);
@@ -306,8 +388,9 @@ fn to_sessions(
             ))
         })
         .collect();
-    problems.extend(reversed_problems(data, &reversed));
-    Sessions::sorted(sessions)
+    // The in-place collect keeps the rows' 32-byte slots: give back the last quarter.
+    sessions.shrink_to_fit();
+    (Sessions::sorted(sessions), reversed)
 }
 
 /// The end of a session's interval and whether the open-session cap set it.
@@ -322,23 +405,16 @@ fn session_end(r: &Row, window: (Micros, Micros), opts: &Options) -> (Micros, bo
 }
 
 /// Listed data problems for the first kept rows with `ended < started` (`first`, in
-/// de-duplication order), each at the first-read copy of the row (smallest origin).
-fn reversed_problems(data: &Dataset, first: &[Row]) -> Vec<RowProblem> {
-    if first.is_empty() {
-        return Vec::new();
-    }
-    let wanted: HashSet<Row> = first.iter().copied().collect();
-    let mut origin: BTreeMap<Row, Origin> = BTreeMap::new();
-    for r in data.session_rows() {
-        let row = Row::new(&r);
-        if wanted.contains(&row) {
-            let o = origin.entry(row).or_insert(r.origin);
-            *o = (*o).min(r.origin);
-        }
-    }
+/// de-duplication order), each at the first-read copy of the row (`origins`, from
+/// [`Source::first_reversed`]).
+fn reversed_problems(
+    data: &Dataset,
+    first: &[Row],
+    origins: &BTreeMap<Row, Origin>,
+) -> Vec<RowProblem> {
     first
         .iter()
-        .filter_map(|r| origin.get(r))
+        .filter_map(|r| origins.get(r))
         .map(|o| RowProblem {
             path: data.path_of(*o).to_path_buf(),
             line: o.line,
@@ -375,6 +451,7 @@ fn count_people(out: &mut Normalized) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::compact::CompactRow;
     use crate::ingest::{FileSummary, Kind, Origin};
 
     const MIN: Micros = 60_000_000;
@@ -438,6 +515,56 @@ mod tests {
         assert_eq!(n.problems[0].line, 2);
         let s = n.sessions.iter().find(|s| s.user() == Some(1)).unwrap();
         assert_eq!(s.start, s.end);
+    }
+
+    #[test]
+    fn rows_given_up_normalise_as_the_borrowed_ones() {
+        // 30 reversed rows (more than the 20 listed), each read twice (the second copy in
+        // the fast reader's rows, listed at the first copy's line), duplicates, open
+        // copies, an excluded user's reversed row and ordinary sessions.
+        let mut rows = Vec::new();
+        for i in 0..30 {
+            rows.push((i % 3, Some(i % 4), 100 - i64::from(i), Some(50)));
+        }
+        rows.extend([
+            (0, Some(1), 0, Some(10)),
+            (0, Some(1), 0, None),
+            (1, None, 5, None),
+            (2, Some(3), 7, Some(90)),
+        ]);
+        let make = || {
+            let mut d = data(&rows);
+            let copies: Vec<CompactRow> = d.sessions[..30]
+                .iter()
+                .map(|r| {
+                    let mut c = *r;
+                    c.origin.line += 1000;
+                    CompactRow::new(&c).unwrap()
+                })
+                .collect();
+            d.compact.push_file(0, copies);
+            d
+        };
+        let d = make();
+        for opts in [
+            Options::default(),
+            Options {
+                exclude_users: vec!["u2".into()],
+                ..Options::default()
+            },
+        ] {
+            let want = normalize(&d, &opts);
+            let mut owned = make();
+            let rows = owned.take_session_rows();
+            assert_eq!(owned.session_count(), 0);
+            let got = normalize_owned(&owned, rows, &opts);
+            assert_eq!(got.sessions, want.sessions);
+            assert_eq!(got.counts, want.counts);
+            assert_eq!(got.problems, want.problems);
+            assert_eq!(want.problems.len(), MAX_LISTED);
+            assert!(want.problems.iter().all(|p| p.line < 1000));
+            assert_eq!(got.window, want.window);
+        }
     }
 
     #[test]
