@@ -1,6 +1,6 @@
 //! `analyze --tables DIR` (issue 17): the derived tables agree with the JSON report, CSV
 //! guards only formula-starting text, Parquet tables read back with their types, a tables
-//! folder inside an input folder is refused, and without the `parquet` feature Parquet
+//! folder inside an input folder or holding an input file is refused, and without the `parquet` feature Parquet
 //! tables are a usage error naming it.
 
 mod common;
@@ -185,6 +185,40 @@ fn a_tables_folder_inside_an_input_folder_is_refused() {
         .code(2)
         .stderr(predicate::str::contains("not a folder"));
     assert!(!report.exists(), "no report either");
+}
+
+#[test]
+fn a_tables_folder_holding_an_input_file_is_refused_and_the_file_kept() {
+    // Named on the command line, a Shiny usage export is read whatever its name: here
+    // `days.csv`, which the `days` table would overwrite.
+    let f = Fixture::new();
+    let input = f.file("exports/days.csv", SHINY_READR);
+    let exports = f.path().join("exports");
+    for tables in [exports.clone(), f.path().to_path_buf(), exports.join(".")] {
+        cmd()
+            .arg("analyze")
+            .arg(&input)
+            .arg("--tables")
+            .arg(&tables)
+            .args(["--tables-format", "csv"])
+            .assert()
+            .code(2)
+            .stdout(predicate::str::is_empty())
+            .stderr(predicate::str::contains(format!(
+                "--tables {}: holds the input file {}",
+                tables.display(),
+                input.display()
+            )))
+            .stderr(predicate::str::contains("choose a folder that holds no input"));
+    }
+    assert_eq!(std::fs::read_to_string(&input).unwrap(), SHINY_READR);
+    let names: Vec<_> = std::fs::read_dir(&exports).unwrap().collect();
+    assert_eq!(names.len(), 1, "nothing written beside the input");
+    // A sibling folder is fine.
+    write_tables(
+        &[input.to_str().unwrap(), "--tables-format", "csv"],
+        &f.path().join("tables"),
+    );
 }
 
 #[cfg(not(feature = "parquet"))]
