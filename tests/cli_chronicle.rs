@@ -21,6 +21,35 @@ fn store() -> String {
         .to_string()
 }
 
+/// Copies the folder `from` into `to`, sub-folders included.
+#[cfg(feature = "parquet")]
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_tree(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+/// A copy of the fixture's data root holding only the given parts (`daily`, `curated`),
+/// at `<tempdir>/data`.
+#[cfg(feature = "parquet")]
+fn store_with(parts: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for part in parts {
+        copy_tree(
+            &PathBuf::from(store()).join("data").join(part),
+            &dir.path().join("data").join(part),
+        );
+    }
+    dir
+}
+
 #[cfg(feature = "parquet")]
 fn production(extra: &[&str]) -> Value {
     let store = store();
@@ -184,6 +213,28 @@ fn the_content_list_gives_modes_and_settings_and_unknown_content_needs_sessions(
     // The Shiny app and the Dash app run processes on demand; the weekly report, with
     // visits only and no mode, does not (a content export's unknown mode would).
     assert_eq!(at(&r, "processes.estimated.on_demand_items"), 2);
+}
+
+#[cfg(feature = "parquet")]
+#[test]
+fn raw_contents_without_the_curated_content_list_are_the_content_list() {
+    // Raw `connect_contents` has guid, title, timestamp, environment: no name or mode.
+    let raw = store_with(&["daily"]);
+    let r = analyze_json(&[raw.path().to_str().unwrap(), "--environment", "production"]);
+    let titles: Vec<&str> = at(&r, "content")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Sales app", "Weekly report", "Ops dash"]);
+    assert_eq!(
+        at(&r, "content_types"),
+        &json!([{"app_mode": "unknown", "content": 3, "sessions": 4, "visits": 4}])
+    );
+    // Modes unknown: only the item with sessions runs processes.
+    assert_eq!(at(&r, "processes.estimated.on_demand_items"), 1);
+    assert_eq!(at(&r, "chronicle.licence_date"), &Value::Null);
 }
 
 #[cfg(feature = "parquet")]

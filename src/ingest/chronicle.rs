@@ -306,6 +306,10 @@ pub fn read_root(root: &Path, opts: &IngestOptions, ds: &mut Dataset) -> Result<
         }
     }
     read_curated(curated, &mut content, opts.snapshot_end, &mut summary);
+    // Raw `connect_contents` alone (no curated content list) has no `name` or `app_mode`:
+    // empty ones make its columns the content list's (modes unknown).
+    content.col_or_add("name");
+    content.col_or_add("app_mode");
     if !content.rows.is_empty() {
         let dir = root.join("daily/v2/connect_contents");
         read_frame(
@@ -437,7 +441,6 @@ fn merge_content_list(content: &mut Frame, list: &mut Frame) {
             }
         }
     }
-    content.col_or_add("app_mode");
 }
 
 /// The licence figures of `user_totals`: its latest day at or before `end`.
