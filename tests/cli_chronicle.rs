@@ -239,6 +239,53 @@ fn raw_contents_without_the_curated_content_list_are_the_content_list() {
 
 #[cfg(feature = "parquet")]
 #[test]
+fn a_chronicle_root_deep_in_an_input_folder_is_read_as_chronicle_and_a_metric_folder_is_refused(
+) {
+    // A backup holding the root two levels down, beside a loose export: the root is read
+    // as Chronicle's storage (not its Parquet files as loose exports), the CSV as a CSV.
+    let backup = tempfile::tempdir().unwrap();
+    let deep = backup.path().join("servers/connect-1");
+    copy_tree(&PathBuf::from(store()), &deep);
+    std::fs::write(
+        backup.path().join("notes.csv"),
+        "not,an,export\n1,2,3\n",
+    )
+    .unwrap();
+    let deep_root = deep.join("data");
+    let r = analyze_json(&[
+        backup.path().to_str().unwrap(),
+        "--environment",
+        "production",
+    ]);
+    assert_eq!(at(&r, "chronicle.root"), deep_root.to_str().unwrap());
+    assert_eq!(at(&r, "visits.count"), 4);
+    assert_eq!(at(&r, "sessions.count"), 4);
+    assert_eq!(at(&r, "chronicle.licence_date"), "2026-03-03");
+    // A folder inside the root is refused with the root to give instead.
+    let metric = deep_root.join("daily/v2/connect_content_visits");
+    cmd()
+        .args(["analyze", metric.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "{}: inside the Posit Chronicle data folder {}",
+            metric.display(),
+            std::fs::canonicalize(&deep_root).unwrap().display()
+        )))
+        .stderr(predicate::str::contains("give that folder instead"));
+    // Two roots in one input folder: one per run.
+    copy_tree(&PathBuf::from(store()), &backup.path().join("servers/connect-2"));
+    cmd()
+        .args(["analyze", backup.path().to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "more than one Posit Chronicle data folder",
+        ));
+}
+
+#[cfg(feature = "parquet")]
+#[test]
 fn the_report_names_environments_unread_metrics_and_the_retention() {
     cmd()
         .args(["analyze", &store(), "--environment", "production"])
