@@ -50,6 +50,43 @@ fn store_with(parts: &[&str]) -> tempfile::TempDir {
     dir
 }
 
+/// Writes a Parquet file of text columns (`None` a null) at `path`, folders created.
+#[cfg(feature = "parquet")]
+fn write_text_parquet(path: &std::path::Path, columns: &[(&str, Vec<Option<&str>>)]) {
+    use polars::prelude::*;
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let height = columns.first().map_or(0, |c| c.1.len());
+    let cols: Vec<Column> = columns
+        .iter()
+        .map(|(name, values)| Series::new((*name).into(), values).into())
+        .collect();
+    let mut df = DataFrame::new(height, cols).unwrap();
+    let file = std::fs::File::create(path).unwrap();
+    ParquetWriter::new(file).finish(&mut df).unwrap();
+}
+
+/// Raw visits of one content item by one user at `times` (text), as Chronicle's
+/// `connect_content_visits` columns.
+#[cfg(feature = "parquet")]
+fn write_visits(path: &std::path::Path, times: &[&str]) {
+    let n = times.len();
+    write_text_parquet(
+        path,
+        &[
+            ("timestamp", times.iter().map(|t| Some(*t)).collect()),
+            (
+                "content_guid",
+                vec![Some("aaaaaaaa-0000-4000-8000-00000000000a"); n],
+            ),
+            (
+                "user_guid",
+                vec![Some("11111111-0000-4000-8000-000000000001"); n],
+            ),
+            ("path", vec![Some("/"); n]),
+        ],
+    );
+}
+
 #[cfg(feature = "parquet")]
 fn production(extra: &[&str]) -> Value {
     let store = store();
@@ -239,18 +276,13 @@ fn raw_contents_without_the_curated_content_list_are_the_content_list() {
 
 #[cfg(feature = "parquet")]
 #[test]
-fn a_chronicle_root_deep_in_an_input_folder_is_read_as_chronicle_and_a_metric_folder_is_refused(
-) {
+fn a_chronicle_root_deep_in_an_input_folder_is_read_as_chronicle_and_a_metric_folder_is_refused() {
     // A backup holding the root two levels down, beside a loose export: the root is read
     // as Chronicle's storage (not its Parquet files as loose exports), the CSV as a CSV.
     let backup = tempfile::tempdir().unwrap();
     let deep = backup.path().join("servers/connect-1");
     copy_tree(&PathBuf::from(store()), &deep);
-    std::fs::write(
-        backup.path().join("notes.csv"),
-        "not,an,export\n1,2,3\n",
-    )
-    .unwrap();
+    std::fs::write(backup.path().join("notes.csv"), "not,an,export\n1,2,3\n").unwrap();
     let deep_root = deep.join("data");
     let r = analyze_json(&[
         backup.path().to_str().unwrap(),
@@ -274,7 +306,10 @@ fn a_chronicle_root_deep_in_an_input_folder_is_read_as_chronicle_and_a_metric_fo
         )))
         .stderr(predicate::str::contains("give that folder instead"));
     // Two roots in one input folder: one per run.
-    copy_tree(&PathBuf::from(store()), &backup.path().join("servers/connect-2"));
+    copy_tree(
+        &PathBuf::from(store()),
+        &backup.path().join("servers/connect-2"),
+    );
     cmd()
         .args(["analyze", backup.path().to_str().unwrap()])
         .assert()
@@ -282,6 +317,37 @@ fn a_chronicle_root_deep_in_an_input_folder_is_read_as_chronicle_and_a_metric_fo
         .stderr(predicate::str::contains(
             "more than one Posit Chronicle data folder",
         ));
+}
+
+#[cfg(feature = "parquet")]
+#[test]
+fn a_bad_value_names_its_parquet_file_its_row_there_and_the_column_as_the_file_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let visits = dir.path().join("data/daily/v2/connect_content_visits");
+    write_visits(
+        &visits.join("2026/03/01/part-0.parquet"),
+        &["2026-03-01T09:00:00Z", "2026-03-01T10:00:00Z"],
+    );
+    let bad = visits.join("2026/03/02/part-0.parquet");
+    write_visits(&bad, &["2026-03-02T09:00:00Z", "yesterday"]);
+    cmd()
+        .args(["analyze", dir.path().to_str().unwrap()])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "{}:2: column 'timestamp':",
+            bad.display()
+        )))
+        .stderr(predicate::str::contains("(row 2 of the Parquet file)"))
+        .stderr(predicate::str::contains("'time'").not());
+    // Under --lenient the row is skipped and listed the same way.
+    let r = analyze_json(&[dir.path().to_str().unwrap(), "--lenient"]);
+    assert_eq!(at(&r, "visits.count"), 3);
+    let listed = at(&r, "inputs.skipped").to_string();
+    assert!(
+        listed.contains(&format!("{}", bad.display())) && listed.contains("timestamp"),
+        "{listed}"
+    );
 }
 
 #[cfg(feature = "parquet")]

@@ -209,7 +209,9 @@ fn a_tables_folder_holding_an_input_file_is_refused_and_the_file_kept() {
                 tables.display(),
                 input.display()
             )))
-            .stderr(predicate::str::contains("choose a folder that holds no input"));
+            .stderr(predicate::str::contains(
+                "choose a folder that holds no input",
+            ));
     }
     assert_eq!(std::fs::read_to_string(&input).unwrap(), SHINY_READR);
     let names: Vec<_> = std::fs::read_dir(&exports).unwrap().collect();

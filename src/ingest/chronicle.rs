@@ -20,20 +20,19 @@
 //! - curated `user_totals` gives the licence figures and `shiny_usage_totals_by_user` the
 //!   daily session totals ([`ChronicleSummary`]).
 //!
-//! A metric's rows are one input in the report, named by its folder; a row's "line" in
-//! messages is its 1-based position in that table.
+//! A metric's rows are one input in the report, named by its folder; a message about a
+//! row names its Parquet file, its 1-based row there and the column as the file names it
+//! ([`super::chronicle_frame`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use csv::StringRecord;
-
 use super::catalog::{FLOAT_SETTINGS, INT_SETTINGS};
+use super::chronicle_frame::{utc_micros, Frame, FrameRecords, SourceFile};
 use super::detect::{detect_kind, Header};
 use super::discover::{find_files, find_guid, is_parquet_name};
 use super::parquet::Table;
-use super::reader::{parse_float, Next, Records};
-use super::timestamp::parse_timestamp;
+use super::reader::parse_float;
 use super::{ChronicleSummary, DailySessions, Dataset, IngestOptions, Micros};
 use crate::{Error, Result};
 
@@ -75,100 +74,6 @@ const NOT_CARRIED: &str = "memory_limit";
 /// Seconds in a UTC day.
 const DAY_SECONDS: f64 = 86_400.0;
 
-/// A table as text: column names and rows of cells (`""` is a null).
-#[derive(Debug, Default)]
-struct Frame {
-    names: Vec<String>,
-    rows: Vec<Vec<String>>,
-}
-
-impl Frame {
-    /// The index of column `name`.
-    fn col(&self, name: &str) -> Option<usize> {
-        self.names.iter().position(|n| n == name)
-    }
-
-    /// The index of column `name`, added (all nulls) when missing.
-    fn col_or_add(&mut self, name: &str) -> usize {
-        self.col(name).unwrap_or_else(|| {
-            self.names.push(name.to_string());
-            self.rows.iter_mut().for_each(|r| r.push(String::new()));
-            self.names.len() - 1
-        })
-    }
-
-    /// Renames column `from` to `to` (unless a `to` exists already).
-    fn rename(&mut self, from: &str, to: &str) {
-        if self.col(to).is_none() {
-            if let Some(i) = self.col(from) {
-                self.names[i] = to.to_string();
-            }
-        }
-    }
-
-    /// Appends every row of `table`, plus `date` from a hive partition when the file has
-    /// no `date` column.
-    fn append(&mut self, table: &Table, date: Option<&str>) {
-        let mut at: Vec<usize> = table.names.iter().map(|n| self.col_or_add(n)).collect();
-        let date_at = match date {
-            Some(_) if !table.names.iter().any(|n| n == "date") => Some(self.col_or_add("date")),
-            _ => None,
-        };
-        at.extend(date_at);
-        let width = self.names.len();
-        for row in 0..table.rows() {
-            let mut cells = vec![String::new(); width];
-            for (col, &to) in at.iter().take(table.names.len()).enumerate() {
-                table.write_cell(col, row, &mut cells[to]);
-            }
-            if let (Some(i), Some(d)) = (date_at, date) {
-                cells[i] = d.to_string();
-            }
-            self.rows.push(cells);
-        }
-    }
-
-    /// Keeps, per value of column `key`, the row with the latest `order` at or before
-    /// `end` (rows with no key or order, or later, are dropped); rows keep their order.
-    fn latest_per(&mut self, key: &str, order: &str, end: Option<Micros>) {
-        let (Some(k), Some(o)) = (self.col(key), self.col(order)) else {
-            return;
-        };
-        let mut best: HashMap<String, (Micros, usize)> = HashMap::new();
-        for (i, row) in self.rows.iter().enumerate() {
-            let Some(t) = utc_micros(&row[o]) else {
-                continue;
-            };
-            if row[k].is_empty() || end.is_some_and(|e| t > e) {
-                continue;
-            }
-            let e = best.entry(row[k].clone()).or_insert((t, i));
-            if t >= e.0 {
-                *e = (t, i);
-            }
-        }
-        let keep: HashSet<usize> = best.values().map(|(_, i)| *i).collect();
-        let mut i = 0;
-        self.rows.retain(|_| {
-            i += 1;
-            keep.contains(&(i - 1))
-        });
-    }
-
-    /// Drops rows whose cells in `cols` repeat an earlier row's.
-    fn dedupe(&mut self, cols: &[&str]) {
-        let at: Vec<usize> = cols.iter().filter_map(|c| self.col(c)).collect();
-        let mut seen = HashSet::new();
-        self.rows
-            .retain(|r| seen.insert(at.iter().map(|&i| r[i].clone()).collect::<Vec<_>>()));
-    }
-}
-
-/// A timestamp or a date as written by [`Table`], read as UTC.
-fn utc_micros(s: &str) -> Option<Micros> {
-    parse_timestamp(s, chrono_tz::UTC).ok().map(|p| p.micros)
-}
-
 /// One metric or dataset: its name, folder and rows.
 struct Metric {
     name: String,
@@ -192,7 +97,10 @@ fn metrics(dir: &Path) -> Result<Vec<Metric>> {
         let mut frame = Frame::default();
         for file in find_files(std::slice::from_ref(&dir))? {
             if is_parquet_name(&file) {
-                frame.append(&Table::open(&file)?, hive_date(&file).as_deref());
+                let hive = hive_date(&file);
+                let day = hive.clone().or_else(|| raw_day(&dir, &file));
+                let table = Table::open(&file)?;
+                frame.append(&table, SourceFile { path: file, day }, hive.as_deref());
             }
         }
         let name = dir
@@ -215,6 +123,23 @@ fn hive_date(file: &Path) -> Option<String> {
         .filter_map(|a| a.file_name()?.to_str()?.strip_prefix("date="))
         .find(|d| d.len() == 10)
         .map(str::to_string)
+}
+
+/// The day of a raw metric's file from its folders, `<metric>/YYYY/MM/DD/...`.
+fn raw_day(metric: &Path, file: &Path) -> Option<String> {
+    let parts: Vec<&str> = file
+        .strip_prefix(metric)
+        .ok()?
+        .iter()
+        .map(|c| c.to_str())
+        .collect::<Option<_>>()?;
+    let numeric = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    match parts[..] {
+        [y, m, d, _, ..] if numeric(y, 4) && numeric(m, 2) && numeric(d, 2) => {
+            Some(format!("{y}-{m}-{d}"))
+        }
+        _ => None,
+    }
 }
 
 /// The environments found in `metrics`, sorted, and the one to keep: `--environment`, or
@@ -260,7 +185,7 @@ pub fn read_root(root: &Path, opts: &IngestOptions, ds: &mut Dataset) -> Result<
     let (environments, kept) = environment(root, &all, opts.environment.as_deref())?;
     for m in raw.iter_mut().chain(&mut curated) {
         if let (Some(e), Some(k)) = (m.frame.col("environment"), &kept) {
-            m.frame.rows.retain(|r| r[e].is_empty() || &r[e] == k);
+            m.frame.retain(|_, r| r[e].is_empty() || &r[e] == k);
         }
     }
     let mut summary = ChronicleSummary {
@@ -425,14 +350,14 @@ fn merge_content_list(content: &mut Frame, list: &mut Frame) {
         .filter_map(|c| Some((list.col(c)?, content.col_or_add(c))))
         .collect();
     let date = list.col("date");
-    for row in &list.rows {
+    for (r, row) in list.rows.iter().enumerate() {
         if row[g].is_empty() || date.is_some_and(|d| Some(&row[d]) != latest.as_ref()) {
             continue;
         }
         let i = *at.entry(row[g].clone()).or_insert_with(|| {
             let mut cells = vec![String::new(); content.names.len()];
             cells[guid] = row[g].clone();
-            content.rows.push(cells);
+            content.push_from(list, r, cells);
             content.rows.len() - 1
         });
         for &(from, to) in &cols {
@@ -503,18 +428,11 @@ fn daily_sessions(frame: &Frame) -> Vec<DailySessions> {
 
 /// Distinct days of the raw metrics, from their `YYYY/MM/DD` folders.
 fn raw_days(raw: &[Metric]) -> u64 {
-    let mut days = BTreeSet::new();
-    for m in raw {
-        for f in find_files(std::slice::from_ref(&m.dir)).unwrap_or_default() {
-            let parts: Vec<String> = f
-                .strip_prefix(&m.dir)
-                .map(|p| p.iter().map(|c| c.to_string_lossy().into_owned()).collect())
-                .unwrap_or_default();
-            if parts.len() >= 4 {
-                days.insert(parts[..3].join("-"));
-            }
-        }
-    }
+    let days: BTreeSet<&str> = raw
+        .iter()
+        .flat_map(|m| m.frame.files())
+        .filter_map(|f| f.day.as_deref())
+        .collect();
     days.len() as u64
 }
 
@@ -544,45 +462,5 @@ fn sessionless(ds: &Dataset) -> BTreeSet<u32> {
 
 /// Reads a metric's rows through the CSV parsers, as one input named by its folder.
 fn read_frame(m: Metric, opts: &IngestOptions, ds: &mut Dataset) -> Result<()> {
-    let header = Header::new(m.frame.names.iter().map(String::as_str));
-    let src = FrameRecords {
-        frame: &m.frame,
-        path: &m.dir,
-        header,
-        row: 0,
-    };
-    super::records::read_source(src, opts, ds)
-}
-
-/// A frame's rows as text records.
-struct FrameRecords<'a> {
-    frame: &'a Frame,
-    path: &'a Path,
-    header: Header,
-    /// Rows handed out so far.
-    row: usize,
-}
-
-impl Records for FrameRecords<'_> {
-    fn path(&self) -> &Path {
-        self.path
-    }
-    fn header(&mut self) -> Result<Header> {
-        Ok(self.header.clone())
-    }
-    fn next_record(&mut self, rec: &mut StringRecord) -> Result<Next> {
-        let Some(row) = self.frame.rows.get(self.row) else {
-            return Ok(Next::End);
-        };
-        rec.clear();
-        row.iter().for_each(|cell| rec.push_field(cell));
-        self.row += 1;
-        Ok(Next::Row)
-    }
-    fn record_line(&mut self) -> u64 {
-        self.row as u64
-    }
-    fn context(&self, _column: &str) -> Option<String> {
-        Some(format!("row {} of the Chronicle metric", self.row))
-    }
+    super::records::read_source(FrameRecords::new(&m.frame, &m.dir), opts, ds)
 }

@@ -518,7 +518,10 @@ mod tests {
         assert_eq!(files, [d.join("a.csv")]);
         assert_eq!(roots, [d.join("x/y/store"), d.join("z")]);
         let metric = d.join("x/y/store/daily/v2/m");
-        assert_eq!(enclosing_root(&metric), Some(canonical(&d.join("x/y/store"))));
+        assert_eq!(
+            enclosing_root(&metric),
+            Some(canonical(&d.join("x/y/store")))
+        );
         assert_eq!(enclosing_root(&d.join("x/y/store")), None);
     }
 

@@ -7,6 +7,8 @@
 pub mod catalog;
 #[cfg(feature = "parquet")]
 pub mod chronicle;
+#[cfg(feature = "parquet")]
+mod chronicle_frame;
 pub mod compact;
 pub mod detect;
 pub mod discover;
