@@ -352,6 +352,60 @@ fn a_bad_value_names_its_parquet_file_its_row_there_and_the_column_as_the_file_n
 
 #[cfg(feature = "parquet")]
 #[test]
+fn user_snapshots_without_a_timestamp_are_dated_by_their_folder_and_counted_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let raw = dir.path().join("data/daily/v2");
+    write_visits(
+        &raw.join("connect_content_visits/2026/03/02/part-0.parquet"),
+        &["2026-03-02T09:00:00Z", "2026-03-02T10:00:00Z"],
+    );
+    let users = |path: &str, rows: &[(Option<&str>, &str, &str)]| {
+        write_text_parquet(
+            &raw.join("connect_users").join(path),
+            &[
+                ("id", rows.iter().map(|r| r.0).collect()),
+                ("username", rows.iter().map(|r| Some(r.1)).collect()),
+                ("user_role", rows.iter().map(|r| Some(r.2)).collect()),
+            ],
+        )
+    };
+    const ADA: &str = "11111111-0000-4000-8000-000000000001";
+    const PAT: &str = "22222222-0000-4000-8000-000000000002";
+    users(
+        "2026/03/01/part-0.parquet",
+        &[(Some(ADA), "ada", "admin"), (Some(PAT), "pat", "publisher")],
+    );
+    users(
+        "2026/03/02/part-0.parquet",
+        &[
+            (Some(ADA), "ada", "viewer"),
+            (Some(PAT), "pat", "publisher"),
+            (None, "ghost", "viewer"),
+        ],
+    );
+    // Written on 2026-03-03, after the window (its last visit is 2026-03-02T10:00Z).
+    users("2026/03/03/part-0.parquet", &[(Some(ADA), "ada", "admin")]);
+    let r = analyze_json(&[dir.path().to_str().unwrap()]);
+    assert_eq!(
+        at(&r, "people.by_role"),
+        &json!({"publisher": 1, "viewer": 1})
+    );
+    let warnings = at(&r, "inputs.warnings").to_string();
+    assert!(
+        warnings.contains(
+            "Posit Chronicle connect_users: 5 rows without a usable `timestamp` dated by the \
+             day of their YYYY/MM/DD folder"
+        ),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("connect_users: 1 row left out (1 without `id`, 0 without"),
+        "{warnings}"
+    );
+}
+
+#[cfg(feature = "parquet")]
+#[test]
 fn the_report_names_environments_unread_metrics_and_the_retention() {
     cmd()
         .args(["analyze", &store(), "--environment", "production"])

@@ -11,7 +11,9 @@
 //!   reported by several hosts of a cluster (same `timestamp`, `content_guid`, `user_guid`)
 //!   is read once;
 //! - `connect_users` snapshots are the users export: per user (`id`), the latest snapshot at
-//!   or before the window end; a role `admin` is `administrator`;
+//!   or before the window end; a role `admin` is `administrator`; a snapshot without a
+//!   usable `timestamp` is dated by its `YYYY/MM/DD` folder, and rows left out are counted
+//!   in a warning;
 //! - `connect_contents` snapshots (latest per `guid`) and the curated `content_list`
 //!   (latest day; its `app_mode`, else a `type` that is a Connect app mode, and its
 //!   scheduler settings) are the content list;
@@ -28,7 +30,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::catalog::{FLOAT_SETTINGS, INT_SETTINGS};
-use super::chronicle_frame::{utc_micros, Frame, FrameRecords, SourceFile};
+use super::chronicle_frame::{utc_micros, Frame, FrameRecords, SourceFile, Undated};
 use super::detect::{detect_kind, Header};
 use super::discover::{find_files, find_guid, is_parquet_name};
 use super::parquet::Table;
@@ -215,7 +217,8 @@ pub fn read_root(root: &Path, opts: &IngestOptions, ds: &mut Dataset) -> Result<
     for mut m in snapshots {
         match m.name.as_str() {
             "connect_users" => {
-                m.frame.latest_per("id", "timestamp", end);
+                let undated = m.frame.latest_per("id", "timestamp", end);
+                note_undated(&m.name, "id", undated, ds);
                 m.frame.rename("id", "guid");
                 m.frame.rename("created_at", "created_time");
                 m.frame.rename("last_active_at", "active_time");
@@ -225,7 +228,8 @@ pub fn read_root(root: &Path, opts: &IngestOptions, ds: &mut Dataset) -> Result<
                 read_frame(m, opts, ds)?;
             }
             _ => {
-                m.frame.latest_per("guid", "timestamp", opts.snapshot_end);
+                let undated = m.frame.latest_per("guid", "timestamp", opts.snapshot_end);
+                note_undated(&m.name, "guid", undated, ds);
                 content = m.frame;
             }
         }
@@ -263,6 +267,31 @@ fn events_end(ds: &Dataset) -> Option<Micros> {
         .map(|s| s.ended.map_or(s.started, |e| e.max(s.started)))
         .max();
     sessions.or_else(|| ds.visits.iter().map(|v| v.time).max())
+}
+
+/// The report's warnings for the snapshot rows of `metric` not dated by their own
+/// `timestamp` (docs/inputs.md 7.1): never a silent drop.
+fn note_undated(metric: &str, key: &str, u: Undated, ds: &mut Dataset) {
+    let rows = |n: u64| match n {
+        1 => "1 row".to_string(),
+        n => format!("{} rows", crate::format::count(n)),
+    };
+    if u.by_folder > 0 {
+        ds.notes.warnings.push(format!(
+            "Posit Chronicle {metric}: {} without a usable `timestamp` dated by the day of \
+             their YYYY/MM/DD folder (00:00 UTC) to choose each latest snapshot",
+            rows(u.by_folder)
+        ));
+    }
+    if u.no_key + u.no_date > 0 {
+        ds.notes.warnings.push(format!(
+            "Posit Chronicle {metric}: {} left out ({} without `{key}`, {} without a usable \
+             `timestamp` or a YYYY/MM/DD folder)",
+            rows(u.no_key + u.no_date),
+            u.no_key,
+            u.no_date
+        ));
+    }
 }
 
 /// Replaces each cell of column `name` for which `f` gives a new value.

@@ -24,6 +24,17 @@ pub(super) struct SourceFile {
     pub day: Option<String>,
 }
 
+/// The snapshot rows [`Frame::latest_per`] could not date by their own timestamp.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Undated {
+    /// Dated by their file's folder day instead.
+    pub by_folder: u64,
+    /// Left out: no key (user or content id).
+    pub no_key: u64,
+    /// Left out: no timestamp and no folder day.
+    pub no_date: u64,
+}
+
 /// Where a row of a [`Frame`] came from.
 #[derive(Debug, Clone, Copy)]
 struct RowOrigin {
@@ -155,17 +166,39 @@ impl Frame {
     }
 
     /// Keeps, per value of column `key`, the row with the latest `order` at or before
-    /// `end` (rows with no key or order, or later, are dropped); rows keep their order.
-    pub fn latest_per(&mut self, key: &str, order: &str, end: Option<Micros>) {
-        let (Some(k), Some(o)) = (self.col(key), self.col(order)) else {
-            return;
+    /// `end`; rows keep their order. A row whose `order` is missing, null or no timestamp
+    /// is dated by its file's folder day (00:00 UTC; Chronicle partitions by day); one
+    /// without a key, or without either date, is left out, and counted. Without a `key`
+    /// column nothing is chosen (the export parser then refuses the table).
+    pub fn latest_per(&mut self, key: &str, order: &str, end: Option<Micros>) -> Undated {
+        let mut undated = Undated::default();
+        let Some(k) = self.col(key) else {
+            return undated;
         };
+        let o = self.col(order);
         let mut best: HashMap<String, (Micros, usize)> = HashMap::new();
+        let mut dropped = HashSet::new();
         for (i, row) in self.rows.iter().enumerate() {
-            let Some(t) = utc_micros(&row[o]) else {
+            let stated = o.and_then(|o| utc_micros(&row[o]));
+            let by_folder = || {
+                let o = self.origins.get(i)?;
+                utc_micros(self.files.get(o.file as usize)?.day.as_deref()?)
+            };
+            let t = match (stated, row[k].is_empty()) {
+                (_, true) => None,
+                (Some(t), false) => Some(t),
+                (None, false) => by_folder().inspect(|_| undated.by_folder += 1),
+            };
+            let Some(t) = t else {
+                if row[k].is_empty() {
+                    undated.no_key += 1;
+                } else {
+                    undated.no_date += 1;
+                }
+                dropped.insert(i);
                 continue;
             };
-            if row[k].is_empty() || end.is_some_and(|e| t > e) {
+            if end.is_some_and(|e| t > e) {
                 continue;
             }
             let e = best.entry(row[k].clone()).or_insert((t, i));
@@ -175,6 +208,7 @@ impl Frame {
         }
         let keep: HashSet<usize> = best.values().map(|(_, i)| *i).collect();
         self.retain(|i, _| keep.contains(&i));
+        undated
     }
 
     /// Drops rows whose cells in `cols` all equal an earlier row's (a missing column
@@ -270,6 +304,42 @@ mod tests {
             });
         }
         f
+    }
+
+    #[test]
+    fn snapshots_without_a_timestamp_are_dated_by_their_folder_and_none_drop_silently() {
+        // No `timestamp` column: the folder day dates every row, one row per key is left.
+        let mut f = frame(&["id", "role"], &[&["u1", "a"], &["u2", "b"], &["u1", "c"]]);
+        f.files.push(SourceFile {
+            path: PathBuf::from("m/2026/03/02/a.parquet"),
+            day: Some("2026-03-02".into()),
+        });
+        f.origins[2].file = 1;
+        let undated = f.latest_per("id", "timestamp", None);
+        assert_eq!(undated.by_folder, 3);
+        let roles: Vec<&str> = f.rows.iter().map(|r| r[1].as_str()).collect();
+        assert_eq!(roles, ["b", "c"], "u1's later folder wins");
+        // The end excludes a folder day after it.
+        let mut f = frame(&["id", "role"], &[&["u1", "a"], &["u1", "c"]]);
+        f.files[0].day = Some("2026-03-03".into());
+        let end = utc_micros("2026-03-02T12:00:00Z");
+        f.latest_per("id", "timestamp", end);
+        assert!(f.rows.is_empty());
+        // Null and unparseable timestamps fall back too; no key or no date is counted.
+        let mut f = frame(
+            &["id", "timestamp"],
+            &[
+                &["u1", "2026-03-01T10:00:00Z"],
+                &["u1", ""],
+                &["u2", "soon"],
+                &["", "2026-03-01T10:00:00Z"],
+            ],
+        );
+        f.files[0].day = None;
+        let undated = f.latest_per("id", "timestamp", None);
+        let counts = (undated.by_folder, undated.no_key, undated.no_date);
+        assert_eq!(counts, (0, 1, 2));
+        assert_eq!(f.rows, [["u1", "2026-03-01T10:00:00Z"]]);
     }
 
     #[test]
