@@ -187,6 +187,18 @@ fn users_are_their_latest_snapshot_at_or_before_the_window_end() {
 
 #[cfg(feature = "parquet")]
 #[test]
+fn the_licence_figures_of_a_window_ending_with_to_are_its_last_day_not_the_next() {
+    // `--to 2026-03-02` includes that day: the window ends (exclusive) at 2026-03-03T00:00Z,
+    // when the curated day 2026-03-03 starts.
+    let r = production(&["--to", "2026-03-02"]);
+    assert_eq!(at(&r, "window.end"), "2026-03-03T00:00:00Z");
+    assert_eq!(at(&r, "chronicle.licence_date"), "2026-03-02");
+    assert_eq!(at(&r, "chronicle.named_users"), 3);
+    assert_eq!(at(&r, "chronicle.active_users_1day"), 1);
+}
+
+#[cfg(feature = "parquet")]
+#[test]
 fn curated_data_gives_licence_figures_and_daily_average_sessions() {
     let r = production(&[]);
     let c = at(&r, "chronicle");

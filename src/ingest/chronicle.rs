@@ -397,7 +397,9 @@ fn merge_content_list(content: &mut Frame, list: &mut Frame) {
     }
 }
 
-/// The licence figures of `user_totals`: its latest day at or before `end`.
+/// The licence figures of `user_totals`: its latest day that starts before `end` (the
+/// window's exclusive end, or `--as-of`), so `--to 2026-03-02` takes 2026-03-02, not the
+/// day after.
 fn licence(frame: &mut Frame, end: Option<Micros>, summary: &mut ChronicleSummary) {
     let Some(d) = frame.col("date") else {
         return;
@@ -406,7 +408,7 @@ fn licence(frame: &mut Frame, end: Option<Micros>, summary: &mut ChronicleSummar
         .rows
         .iter()
         .map(|r| r[d].clone())
-        .filter(|day| end.is_none_or(|e| utc_micros(day).is_some_and(|t| t <= e)))
+        .filter(|day| end.is_none_or(|e| utc_micros(day).is_some_and(|t| t < e)))
         .max();
     let Some(day) = day else {
         return;

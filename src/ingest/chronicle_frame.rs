@@ -167,7 +167,8 @@ impl Frame {
 
     /// Keeps, per value of column `key`, the row with the latest `order` at or before
     /// `end`; rows keep their order. A row whose `order` is missing, null or no timestamp
-    /// is dated by its file's folder day (00:00 UTC; Chronicle partitions by day); one
+    /// is dated by its file's folder day (00:00 UTC; Chronicle partitions by day), which
+    /// must start before `end`; one
     /// without a key, or without either date, is left out, and counted. Without a `key`
     /// column nothing is chosen (the export parser then refuses the table).
     pub fn latest_per(&mut self, key: &str, order: &str, end: Option<Micros>) -> Undated {
@@ -186,8 +187,10 @@ impl Frame {
             };
             let t = match (stated, row[k].is_empty()) {
                 (_, true) => None,
-                (Some(t), false) => Some(t),
-                (None, false) => by_folder().inspect(|_| undated.by_folder += 1),
+                (Some(t), false) => Some((t, false)),
+                (None, false) => by_folder()
+                    .inspect(|_| undated.by_folder += 1)
+                    .map(|t| (t, true)),
             };
             let Some(t) = t else {
                 if row[k].is_empty() {
@@ -198,7 +201,10 @@ impl Frame {
                 dropped.insert(i);
                 continue;
             };
-            if end.is_some_and(|e| t > e) {
+            // A folder day counts when it starts before the end (a day starting at the
+            // window's exclusive end is after the window); a timestamp at or before it.
+            let (t, folder) = t;
+            if end.is_some_and(|e| t > e || (folder && t == e)) {
                 continue;
             }
             let e = best.entry(row[k].clone()).or_insert((t, i));
@@ -319,12 +325,13 @@ mod tests {
         assert_eq!(undated.by_folder, 3);
         let roles: Vec<&str> = f.rows.iter().map(|r| r[1].as_str()).collect();
         assert_eq!(roles, ["b", "c"], "u1's later folder wins");
-        // The end excludes a folder day after it.
-        let mut f = frame(&["id", "role"], &[&["u1", "a"], &["u1", "c"]]);
-        f.files[0].day = Some("2026-03-03".into());
-        let end = utc_micros("2026-03-02T12:00:00Z");
-        f.latest_per("id", "timestamp", end);
-        assert!(f.rows.is_empty());
+        // The end excludes a folder day after it, and one starting at it.
+        for end in ["2026-03-02T12:00:00Z", "2026-03-03T00:00:00Z"] {
+            let mut f = frame(&["id", "role"], &[&["u1", "a"], &["u1", "c"]]);
+            f.files[0].day = Some("2026-03-03".into());
+            f.latest_per("id", "timestamp", utc_micros(end));
+            assert!(f.rows.is_empty(), "{end}");
+        }
         // Null and unparseable timestamps fall back too; no key or no date is counted.
         let mut f = frame(
             &["id", "timestamp"],
