@@ -187,6 +187,30 @@ fn users_are_their_latest_snapshot_at_or_before_the_window_end() {
 
 #[cfg(feature = "parquet")]
 #[test]
+fn daily_average_sessions_are_limited_to_the_utc_days_of_the_window() {
+    let days = |r: &Value| -> Vec<String> {
+        at(r, "chronicle.daily_average_sessions")
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["date"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(days(&production(&[])), ["2026-03-01", "2026-03-02"]);
+    assert_eq!(days(&production(&["--from", "2026-03-02"])), ["2026-03-02"]);
+    assert_eq!(days(&production(&["--to", "2026-03-01"])), ["2026-03-01"]);
+    // A window inside one day touches that day only.
+    let r = production(&[
+        "--from",
+        "2026-03-02T10:00:00Z",
+        "--to",
+        "2026-03-02T12:00:00Z",
+    ]);
+    assert_eq!(days(&r), ["2026-03-02"]);
+}
+
+#[cfg(feature = "parquet")]
+#[test]
 fn the_licence_figures_of_a_window_ending_with_to_are_its_last_day_not_the_next() {
     // `--to 2026-03-02` includes that day: the window ends (exclusive) at 2026-03-03T00:00Z,
     // when the curated day 2026-03-03 starts.
