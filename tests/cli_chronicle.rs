@@ -467,5 +467,8 @@ fn without_the_feature_a_chronicle_folder_is_a_usage_error_naming_it() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("Posit Chronicle data folder"))
-        .stderr(predicate::str::contains("`parquet` cargo feature"));
+        .stderr(predicate::str::contains("`parquet` cargo feature"))
+        .stderr(predicate::str::contains(
+            "`cargo install --locked --features parquet --path .` from the source folder",
+        ));
 }

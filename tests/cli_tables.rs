@@ -233,6 +233,9 @@ fn parquet_tables_without_the_feature_are_a_usage_error_naming_it() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("`parquet` cargo feature"))
+        .stderr(predicate::str::contains(
+            "`cargo install --locked --features parquet --path .` from the source folder",
+        ))
         .stderr(predicate::str::contains("--tables-format csv"));
 }
 

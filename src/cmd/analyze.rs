@@ -105,7 +105,7 @@ impl AnalyzeArgs {
             TablesFormatArg::Parquet if cfg!(feature = "parquet") => Ok(TableFormat::Parquet),
             TablesFormatArg::Parquet => Err(Error::Usage(format!(
                 "--tables: {}",
-                crate::report::tables::PARQUET_NEEDS_FEATURE
+                crate::report::tables::parquet_needs_feature()
             ))),
         }
     }

@@ -27,6 +27,7 @@ use rayon::slice::ParallelSliceMut;
 use super::progress::Progress;
 use super::records::read_file_with_progress;
 use super::{Dataset, IngestOptions, MetricSample, SkippedFile, VisitSource};
+use crate::error::INSTALL_PARQUET;
 use crate::{Error, Result};
 
 /// Reads every export under `paths` into one [`Dataset`]. A CSV found in a folder whose
@@ -131,8 +132,8 @@ fn one_root(roots: Vec<PathBuf>) -> Result<Vec<PathBuf>> {
         return Err(Error::Usage(format!(
             "{}: a Posit Chronicle data folder (Parquet under daily/v2 or curated/v2); this \
              build reads CSV exports only. Chronicle input needs the `parquet` cargo \
-             feature: install with `cargo install --locked --features parquet \
-             connect-capacity` (the packages have it)",
+             feature: install with `{INSTALL_PARQUET}` from the source folder (the \
+             packages have it)",
             root.display()
         )));
     }
@@ -354,9 +355,9 @@ pub(super) fn is_parquet_name(path: &Path) -> bool {
 fn parquet_error(path: &Path) -> Error {
     Error::Usage(format!(
         "{}: a Parquet file; this build reads CSV exports only (plain or .csv.gz). Parquet \
-         input needs the `parquet` cargo feature: install with `cargo install --locked \
-         --features parquet connect-capacity` (the packages have it), or write the table as \
-         CSV (pandas/polars `to_csv`, R `write.csv`)",
+         input needs the `parquet` cargo feature: install with `{INSTALL_PARQUET}` from the \
+         source folder (the packages have it), or write the table as CSV (pandas/polars \
+         `to_csv`, R `write.csv`)",
         path.display()
     ))
 }

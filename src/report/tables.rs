@@ -388,14 +388,18 @@ fn write_parquet(table: &Table, path: &Path) -> std::result::Result<(), crate::a
 fn write_parquet(_: &Table, path: &Path) -> std::result::Result<(), crate::atomic::WriteError> {
     Err(crate::atomic::WriteError {
         path: path.to_path_buf(),
-        error: std::io::Error::other(PARQUET_NEEDS_FEATURE),
+        error: std::io::Error::other(parquet_needs_feature()),
     })
 }
 
 /// Why this build cannot write Parquet tables, and what to do.
-pub const PARQUET_NEEDS_FEATURE: &str = "Parquet tables need the `parquet` cargo feature: \
-    install with `cargo install --locked --all-features connect-capacity` (the packages have \
-    it), or pass `--tables-format csv`";
+pub fn parquet_needs_feature() -> String {
+    format!(
+        "Parquet tables need the `parquet` cargo feature: install with `{}` from the source \
+         folder (the packages have it), or pass `--tables-format csv`",
+        crate::error::INSTALL_PARQUET
+    )
+}
 
 #[cfg(test)]
 #[path = "tables_tests.rs"]
