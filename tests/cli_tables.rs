@@ -223,6 +223,39 @@ fn a_tables_folder_holding_an_input_file_is_refused_and_the_file_kept() {
     );
 }
 
+#[test]
+fn a_table_that_cannot_be_written_leaves_the_old_tables_as_they_were() {
+    let f = Fixture::new();
+    let input = f.file("in/shiny.csv", SHINY_READR);
+    let dir = f.path().join("tables");
+    let old_days = f.file("tables/days.csv", "old days\n");
+    // The last table's name is taken by a folder.
+    std::fs::create_dir_all(dir.join("scenarios.csv")).unwrap();
+    cmd()
+        .arg("analyze")
+        .arg(&input)
+        .arg("--tables")
+        .arg(&dir)
+        .args(["--tables-format", "csv"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "{}: a folder where this table goes",
+            dir.join("scenarios.csv").display()
+        )));
+    assert_eq!(std::fs::read_to_string(&old_days).unwrap(), "old days\n");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["days.csv", "scenarios.csv"],
+        "no table and no temporary file"
+    );
+}
+
 #[cfg(not(feature = "parquet"))]
 #[test]
 fn parquet_tables_without_the_feature_are_a_usage_error_naming_it() {

@@ -3,8 +3,8 @@
 //! and written as Parquet (feature `parquet`, [`super::tables_parquet`]) or CSV.
 //!
 //! Columns are typed: dates as dates, instants as UTC timestamps (microseconds), counts as
-//! integers, figures as floats, flags as booleans. Each file is written whole or not at
-//! all (a temporary file, then a rename). In CSV, a text cell starting with `=`, `+`, `-`
+//! integers, figures as floats, flags as booleans. The five files are written to
+//! temporary files first and renamed into place only when all are written. In CSV, a text cell starting with `=`, `+`, `-`
 //! or `@` gets a leading `'` so a spreadsheet does not run it as a formula; numbers,
 //! dates and every other cell are written as they are.
 
@@ -362,30 +362,50 @@ pub fn write_csv(table: &Table, out: &mut dyn Write) -> std::io::Result<()> {
     w.flush()
 }
 
-/// Writes every table of `report` into `dir` (created when missing) as `NAME.EXT`, each
-/// file atomically; returns the paths written.
+/// Writes every table of `report` into `dir` (created when missing) as `NAME.EXT`; returns
+/// the paths written. All the tables are written to temporary files in `dir` first and
+/// renamed into place only when every one is written, so a failure while writing (a full
+/// disk, a folder where a table goes) leaves `dir` as it was.
 pub fn write_tables(report: &Report, dir: &Path, format: TableFormat) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let mut written = Vec::new();
+    let mut staged = Vec::new();
     for table in tables(report) {
         let path = dir.join(format!("{}.{}", table.name, format.extension()));
+        if path.is_dir() {
+            return Err(Error::io(
+                &path,
+                std::io::Error::other(
+                    "a folder where this table goes; move it, or choose another --tables folder",
+                ),
+            ));
+        }
         let result = match format {
-            TableFormat::Csv => crate::atomic::write_shared(&path, |out| write_csv(&table, out)),
-            TableFormat::Parquet => write_parquet(&table, &path),
+            TableFormat::Csv => crate::atomic::stage_shared(&path, |out| write_csv(&table, out)),
+            TableFormat::Parquet => stage_parquet(&table, &path),
         };
-        result.map_err(|e| Error::io(&e.path, e.error))?;
-        written.push(path);
+        staged.push(result.map_err(|e| Error::io(&e.path, e.error))?);
+    }
+    let mut written = Vec::new();
+    for file in staged {
+        written.push(file.path().to_path_buf());
+        file.commit().map_err(|e| Error::io(&e.path, e.error))?;
     }
     Ok(written)
 }
 
 #[cfg(feature = "parquet")]
-fn write_parquet(table: &Table, path: &Path) -> std::result::Result<(), crate::atomic::WriteError> {
-    crate::atomic::write_shared(path, |out| super::tables_parquet::write(table, out))
+fn stage_parquet(
+    table: &Table,
+    path: &Path,
+) -> std::result::Result<crate::atomic::Staged, crate::atomic::WriteError> {
+    crate::atomic::stage_shared(path, |out| super::tables_parquet::write(table, out))
 }
 
 #[cfg(not(feature = "parquet"))]
-fn write_parquet(_: &Table, path: &Path) -> std::result::Result<(), crate::atomic::WriteError> {
+fn stage_parquet(
+    _: &Table,
+    path: &Path,
+) -> std::result::Result<crate::atomic::Staged, crate::atomic::WriteError> {
     Err(crate::atomic::WriteError {
         path: path.to_path_buf(),
         error: std::io::Error::other(parquet_needs_feature()),
