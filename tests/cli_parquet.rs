@@ -68,6 +68,9 @@ fn a_truncated_parquet_file_is_an_error_naming_it() {
         .stderr(predicate::str::contains(format!(
             "{path}: not a readable Parquet file"
         )))
+        .stderr(predicate::str::contains(
+            "if it was cut short, write or copy it again",
+        ))
         .stderr(predicate::str::contains("panicked").not());
 }
 

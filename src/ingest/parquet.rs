@@ -70,10 +70,21 @@ pub(super) struct Layout {
     rows: usize,
 }
 
-/// The error for a file polars cannot read.
+/// The error for a file polars cannot read; the hint about a file cut short only when
+/// the error is about its end (no `PAR1` magic, a footer too short or too long, the end
+/// of the file reached early), not for a complete file polars refuses (duplicate columns).
 fn unreadable(path: &Path, e: PolarsError) -> Error {
-    let message =
-        format!("not a readable Parquet file ({e}); if it was cut short, write or copy it again");
+    let text = e.to_string();
+    let lower = text.to_ascii_lowercase();
+    let cut_short = ["par1", "footer", "end of file", "eof", "fill whole buffer"]
+        .iter()
+        .any(|s| lower.contains(s));
+    let hint = if cut_short {
+        "; if it was cut short, write or copy it again"
+    } else {
+        ""
+    };
+    let message = format!("not a readable Parquet file ({text}){hint}");
     Error::io(
         path,
         std::io::Error::new(std::io::ErrorKind::InvalidData, message),

@@ -157,3 +157,26 @@ fn types_no_export_uses_are_named_not_loaded() {
         "decimals, which no export uses"
     );
 }
+
+#[test]
+fn only_an_error_about_the_end_of_the_file_suggests_it_was_cut_short() {
+    let hint = "if it was cut short";
+    let path = Path::new("x.parquet");
+    let dup = PolarsError::Duplicate("column with name 'a' has more than one occurrence".into());
+    let message = unreadable(path, dup).to_string();
+    assert!(message.contains("more than one occurrence"), "{message}");
+    assert!(!message.contains(hint), "{message}");
+    for cut in [
+        "parquet: File out of specification: The file must end with PAR1",
+        "parquet: File out of specification: A Parquet file must contain a header and footer with at least 12 bytes",
+        "underlying IO error: failed to fill whole buffer",
+    ] {
+        let e = PolarsError::ComputeError(cut.to_string().into());
+        let message = unreadable(path, e).to_string();
+        assert!(message.contains(hint), "{message}");
+    }
+    // The truncated fixture gets the hint; a file that is not Parquet at all only says so.
+    let truncated = fixture("bad", "truncated");
+    let message = Layout::read(&truncated).err().unwrap().to_string();
+    assert!(message.contains(hint), "{message}");
+}
