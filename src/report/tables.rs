@@ -190,7 +190,8 @@ fn content(report: &Report) -> Table {
         })
         .collect();
     let count = |x: u64| Some(x as i64);
-    let mib = |b: u64| Some((b >> 20) as i64);
+    // Rounded up to a MiB, as the report shows them and as `memory_mib` is.
+    let mib = |b: u64| Some(crate::format::mib_rounded_up(b) as i64);
     let mut columns = vec![
         column("guid", texts(&rows, |r| Some(r.0.guid.clone()))),
         column("title", texts(&rows, |r| r.0.title.clone())),
