@@ -7,9 +7,10 @@
 //! table, the `environment` kept is chosen (`--environment`), and the table is handed to
 //! the CSV parsers under the column names of the matching export:
 //!
-//! - `connect_content_visits` are visits (`timestamp` read as `time`); the same visit
-//!   reported by several hosts of a cluster (same `timestamp`, `content_guid`, `user_guid`)
-//!   is read once;
+//! - `connect_content_visits` are visits (`timestamp` read as `time`); rows with the same
+//!   `timestamp`, `content_guid` and `user_guid` are read once, whatever their host or other
+//!   columns (so a visit reported by several hosts of a cluster counts once; so, too, do
+//!   anonymous visits, with no `user_guid`, of one item at the same instant);
 //! - `connect_users` snapshots are the users export: per user (`id`), the latest snapshot at
 //!   or before the window end; a role `admin` is `administrator`; a snapshot without a
 //!   usable `timestamp` is dated by its `YYYY/MM/DD` folder, and rows left out are counted
@@ -205,6 +206,10 @@ pub fn read_root(root: &Path, opts: &IngestOptions, ds: &mut Dataset) -> Result<
         .partition(|m| matches!(m.name.as_str(), "connect_users" | "connect_contents"));
     for mut m in events {
         if m.name == "connect_content_visits" {
+            // One visit per (timestamp, content, user), whatever the host: a visit several
+            // hosts report counts once. The key has nothing else, so anonymous visits
+            // (empty user_guid) of one item at the same instant also count once, as do
+            // repeated rows of one host.
             m.frame.dedupe(&["timestamp", "content_guid", "user_guid"]);
             m.frame.rename("timestamp", "time");
             read_frame(m, opts, ds)?;
