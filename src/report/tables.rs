@@ -8,6 +8,7 @@
 //! or `@` gets a leading `'` so a spreadsheet does not run it as a formula; numbers,
 //! dates and every other cell are written as they are.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -180,11 +181,16 @@ fn content(report: &Report) -> Table {
         Option<&'a FootprintLine>,
         Option<&'a Footprint>,
     );
+    // Each item's (first) footprint line by GUID: one lookup per item, not a scan each.
+    let mut lines: HashMap<&str, &FootprintLine> = HashMap::new();
+    for f in &report.footprints {
+        lines.entry(f.guid.as_str()).or_insert(f);
+    }
     let rows: Vec<Row> = report
         .content
         .iter()
         .map(|c| {
-            let line = report.footprints.iter().find(|f| f.guid == c.guid);
+            let line = lines.get(c.guid.as_str()).copied();
             let measured = line.and_then(|f| f.measured.as_ref()).map(|m| &m.footprint);
             (c, line, measured)
         })
