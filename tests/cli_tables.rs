@@ -41,6 +41,31 @@ fn write_tables(args: &[&str], dir: &Path) {
         )));
 }
 
+/// The content table's measured MiB are the JSON report's bytes rounded up, as
+/// `memory_mib` and the report's MiB are.
+fn measured_mib_are_rounded_up(h: &[String], content: &[Vec<String>], report: &serde_json::Value) {
+    let footprints = at(report, "footprints").as_array().unwrap();
+    let mut checked = 0;
+    for row in content {
+        let guid = cell(h, row, "guid");
+        let Some(f) = footprints.iter().find(|f| f["guid"] == guid) else {
+            continue;
+        };
+        for (column, key) in [
+            ("memory_p50_mib", "memory_bytes_p50"),
+            ("memory_p95_mib", "memory_bytes_p95"),
+            ("memory_max_mib", "memory_bytes_max"),
+        ] {
+            if let Some(bytes) = f[key].as_u64() {
+                let expected = bytes.div_ceil(1 << 20).to_string();
+                assert_eq!(cell(h, row, column), expected, "{guid} {column}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 0, "no measured memory compared");
+}
+
 #[test]
 fn csv_tables_hold_the_figures_of_the_json_report() {
     let f = Fixture::new();
@@ -127,27 +152,7 @@ fn csv_tables_hold_the_figures_of_the_json_report() {
         .filter(|r| cell(&h, r, "memory_source") == "measured")
         .count();
     assert!(measured > 0, "sample_data has measured footprints");
-    // The measured MiB are rounded up, as `memory_mib` and the report's MiB are.
-    let footprints = at(&report, "footprints").as_array().unwrap();
-    let mut checked = 0;
-    for row in &content {
-        let guid = cell(&h, row, "guid");
-        let Some(f) = footprints.iter().find(|f| f["guid"] == guid) else {
-            continue;
-        };
-        for (column, key) in [
-            ("memory_p50_mib", "memory_bytes_p50"),
-            ("memory_p95_mib", "memory_bytes_p95"),
-            ("memory_max_mib", "memory_bytes_max"),
-        ] {
-            if let Some(bytes) = f[key].as_u64() {
-                let expected = bytes.div_ceil(1 << 20).to_string();
-                assert_eq!(cell(&h, row, column), expected, "{guid} {column}");
-                checked += 1;
-            }
-        }
-    }
-    assert!(checked > 0, "no measured memory compared");
+    measured_mib_are_rounded_up(&h, &content, &report);
     let (h, scenarios) = read_csv(&dir.join("scenarios.csv"));
     let now = at(&report, "sizing.now");
     assert_eq!(cell(&h, &scenarios[0], "scenario"), "now");
