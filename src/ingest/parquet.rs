@@ -15,9 +15,10 @@
 //! As text, a timestamp with a zone is written as RFC 3339 in UTC and a naive one without
 //! an offset (read in `--input-tz`, as a CSV's would be); a date is `YYYY-MM-DD`; an
 //! integral float is written as an integer (pandas stores an integer column with gaps as
-//! float64); a 16-byte binary value is a GUID; a null is an empty field. pandas' row index
+//! float64); a decimal of scale 0 (DuckDB's `DECIMAL(p,0)`) is an integer; a 16-byte binary
+//! value is a GUID; a null is an empty field. pandas' row index
 //! (`__index_level_N__`) is not a column of the export. A column of a type no export uses
-//! (lists, structs, decimals, durations ...) is not loaded: its cells read as text naming
+//! (lists, structs, decimals with a fractional part, durations ...) is not loaded: its cells read as text naming
 //! the type, which a parser that needs the column reports with the file, row and column.
 //!
 //! A row's "line" in messages is its 1-based row number in the file.
@@ -197,6 +198,8 @@ fn supported(dtype: &ArrowDataType) -> bool {
         A::UInt8 | A::UInt16 | A::UInt32 | A::UInt64 => true,
         A::Utf8 | A::LargeUtf8 | A::Utf8View => true,
         A::Binary | A::LargeBinary | A::BinaryView | A::FixedSizeBinary(16) => true,
+        // Scale 0 (a DuckDB DECIMAL(p,0), a SUM): integers. Polars holds up to 128 bits.
+        A::Decimal(_, 0) | A::Decimal32(_, 0) | A::Decimal64(_, 0) => true,
         A::Dictionary(_, values, _) => supported(values),
         A::Extension(ext) => supported(&ext.inner),
         _ => false,
@@ -210,7 +213,9 @@ fn type_name(dtype: &ArrowDataType) -> String {
         A::List(_) | A::LargeList(_) | A::FixedSizeList(..) => "lists",
         A::Struct(_) => "structs",
         A::Map(..) => "maps",
-        A::Decimal(..) | A::Decimal32(..) | A::Decimal64(..) | A::Decimal256(..) => "decimals",
+        A::Decimal(..) | A::Decimal32(..) | A::Decimal64(..) | A::Decimal256(..) => {
+            "decimals with a fractional part (or over 38 digits)"
+        }
         A::Duration(_) | A::Interval(_) => "durations",
         A::Time32(_) | A::Time64(_) => "times of day",
         A::Extension(ext) => return type_name(&ext.inner),
@@ -258,6 +263,7 @@ impl Values {
                 zoned: zone.is_some(),
             },
             DataType::Date => Values::Date(s.to_physical_repr().i32()?.clone()),
+            DataType::Decimal(_, 0) => decimal_integers(&s)?,
             DataType::Binary => Values::Binary(s.binary()?.clone()),
             DataType::Null => Values::Null,
             other => Values::Unsupported(format!("values of type {other}, which no export uses")),
@@ -301,6 +307,17 @@ impl Values {
             Values::Unsupported(label) => write!(out, "<{label}>").unwrap(),
         }
     }
+}
+
+/// A decimal column of scale 0 as integers; as its exact text when a value does not fit
+/// 64 bits (a parser that needs an integer then names the row and the value).
+fn decimal_integers(s: &Series) -> PolarsResult<Values> {
+    let ints = s.cast(&DataType::Int64)?;
+    Ok(if ints.null_count() == s.null_count() {
+        Values::Int(ints.i64()?.clone())
+    } else {
+        Values::Text(s.cast(&DataType::String)?.str()?.clone())
+    })
 }
 
 /// Physical datetime values in microseconds (nanoseconds truncated, as the CSV parser

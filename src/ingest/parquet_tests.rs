@@ -152,10 +152,37 @@ fn types_no_export_uses_are_named_not_loaded() {
     assert!(supported(&A::FixedSizeBinary(16)));
     assert!(!supported(&A::FixedSizeBinary(8)));
     assert!(!supported(&A::Decimal(10, 2)));
+    assert!(!supported(&A::Decimal256(40, 0)));
+    assert!(supported(&A::Decimal(38, 0)) && supported(&A::Decimal64(18, 0)));
     assert_eq!(
         type_name(&A::Decimal(10, 2)),
-        "decimals, which no export uses"
+        "decimals with a fractional part (or over 38 digits), which no export uses"
     );
+}
+
+#[test]
+fn decimals_of_scale_0_are_integers_and_too_large_ones_their_text() {
+    let one = |values: &[Option<i128>], precision| {
+        let s = Int128Chunked::new("d".into(), values)
+            .into_series()
+            .cast(&DataType::Decimal(precision, 0))
+            .unwrap();
+        Values::of(&s).unwrap()
+    };
+    let text = |v: &Values, i| {
+        let mut out = String::new();
+        v.write(i, &mut out);
+        out
+    };
+    let small = one(&[Some(7), None, Some(-3)], 18);
+    assert!(matches!(small, Values::Int(_)), "{}", small.describe());
+    assert_eq!(
+        [text(&small, 0), text(&small, 1), text(&small, 2)],
+        ["7", "", "-3"]
+    );
+    let big = one(&[Some(1), Some(10i128.pow(30))], 38);
+    assert!(matches!(big, Values::Text(_)), "{}", big.describe());
+    assert_eq!(text(&big, 1), format!("1{}", "0".repeat(30)));
 }
 
 #[test]
