@@ -31,6 +31,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::catalog::{FLOAT_SETTINGS, INT_SETTINGS};
+use super::chronicle_events::{EventRecords, Events};
 use super::chronicle_frame::{utc_micros, Frame, FrameRecords, SourceFile, Undated};
 use super::detect::{detect_kind, Header};
 use super::discover::{find_files, find_guid, is_parquet_name};
@@ -77,15 +78,33 @@ const NOT_CARRIED: &str = "memory_limit";
 /// Seconds in a UTC day.
 const DAY_SECONDS: f64 = 86_400.0;
 
-/// One metric or dataset: its name, folder and rows.
+/// One curated dataset (or a reshaped snapshot): its name, folder and rows as text.
 struct Metric {
     name: String,
     dir: PathBuf,
     frame: Frame,
 }
 
-/// The metrics (raw) or datasets (curated) under `dir`, by name; none when it is missing.
-fn metrics(dir: &Path) -> Result<Vec<Metric>> {
+/// One raw metric: its name, folder and its files' columns ([`Events`]).
+struct RawMetric {
+    name: String,
+    dir: PathBuf,
+    events: Events,
+}
+
+impl RawMetric {
+    /// The metric's rows as text, for a snapshot to reshape.
+    fn into_metric(self) -> Metric {
+        Metric {
+            name: self.name,
+            dir: self.dir,
+            frame: self.events.into_frame(),
+        }
+    }
+}
+
+/// The folders under `dir` (one per metric or dataset), sorted; none when it is missing.
+fn metric_dirs(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     if !dir.is_dir() {
         return Ok(Vec::new());
     }
@@ -95,20 +114,53 @@ fn metrics(dir: &Path) -> Result<Vec<Metric>> {
         .filter(|p| p.is_dir() && !hidden(p))
         .collect();
     dirs.sort();
+    Ok(dirs
+        .into_iter()
+        .map(|d| {
+            let name = d
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            (name, d)
+        })
+        .collect())
+}
+
+/// The Parquet files under a metric's folder, sorted.
+fn parquet_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let files = find_files(&[dir.to_path_buf()])?;
+    Ok(files.into_iter().filter(|f| is_parquet_name(f)).collect())
+}
+
+/// The raw metrics under `dir` (`daily/v2`), each file's day from its `YYYY/MM/DD`.
+fn raw_metrics(dir: &Path) -> Result<Vec<RawMetric>> {
     let mut out = Vec::new();
-    for dir in dirs {
-        let mut frame = Frame::default();
-        for file in find_files(std::slice::from_ref(&dir))? {
-            if is_parquet_name(&file) {
-                let hive = hive_date(&file);
-                let day = hive.clone().or_else(|| raw_day(&dir, &file));
-                let table = Table::open(&file)?;
-                frame.append(&table, SourceFile { path: file, day }, hive.as_deref());
-            }
+    for (name, dir) in metric_dirs(dir)? {
+        let mut events = Events::default();
+        for file in parquet_files(&dir)? {
+            let day = raw_day(&dir, &file);
+            let table = Table::open(&file)?;
+            events.append(table, SourceFile { path: file, day });
         }
-        let name = dir
-            .file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        out.push(RawMetric { name, dir, events });
+    }
+    Ok(out)
+}
+
+/// The curated datasets under `dir` (`curated/v2/connect`), each row with its file's
+/// hive `date`.
+fn curated_metrics(dir: &Path) -> Result<Vec<Metric>> {
+    let mut out = Vec::new();
+    for (name, dir) in metric_dirs(dir)? {
+        let mut frame = Frame::default();
+        for file in parquet_files(&dir)? {
+            let hive = hive_date(&file);
+            let table = Table::open(&file)?;
+            let source = SourceFile {
+                path: file,
+                day: hive.clone(),
+            };
+            frame.append(&table, source, hive.as_deref());
+        }
         out.push(Metric { name, dir, frame });
     }
     Ok(out)
@@ -145,15 +197,19 @@ fn raw_day(metric: &Path, file: &Path) -> Option<String> {
     }
 }
 
-/// The environments found in `metrics`, sorted, and the one to keep: `--environment`, or
-/// the only one. Several and no choice, or a choice not found, is a usage error.
+/// The environments found in the raw metrics and curated datasets, sorted, and the one
+/// to keep: `--environment`, or the only one. Several and no choice, or a choice not
+/// found, is a usage error.
 fn environment(
     root: &Path,
-    metrics: &[&Metric],
+    (raw, curated): (&[RawMetric], &[Metric]),
     chosen: Option<&str>,
 ) -> Result<(Vec<String>, Option<String>)> {
     let mut found = BTreeSet::new();
-    for m in metrics {
+    for m in raw {
+        found.extend(m.events.values("environment"));
+    }
+    for m in curated {
         if let Some(e) = m.frame.col("environment") {
             found.extend(m.frame.rows.iter().map(|r| r[e].clone()));
         }
@@ -182,13 +238,16 @@ fn environment(
 
 /// Reads the Chronicle data root `root` into `ds`.
 pub fn read_root(root: &Path, opts: &IngestOptions, ds: &mut Dataset) -> Result<()> {
-    let mut raw = metrics(&root.join("daily/v2"))?;
-    let mut curated = metrics(&root.join("curated/v2/connect"))?;
-    let all: Vec<&Metric> = raw.iter().chain(&curated).collect();
-    let (environments, kept) = environment(root, &all, opts.environment.as_deref())?;
-    for m in raw.iter_mut().chain(&mut curated) {
-        if let (Some(e), Some(k)) = (m.frame.col("environment"), &kept) {
-            m.frame.retain(|_, r| r[e].is_empty() || &r[e] == k);
+    let mut raw = raw_metrics(&root.join("daily/v2"))?;
+    let mut curated = curated_metrics(&root.join("curated/v2/connect"))?;
+    let (environments, kept) = environment(root, (&raw, &curated), opts.environment.as_deref())?;
+    if let Some(k) = &kept {
+        raw.iter_mut()
+            .for_each(|m| m.events.retain_value("environment", k));
+        for m in &mut curated {
+            if let Some(e) = m.frame.col("environment") {
+                m.frame.retain(|_, r| r[e].is_empty() || &r[e] == k);
+            }
         }
     }
     let mut summary = ChronicleSummary {
@@ -201,7 +260,7 @@ pub fn read_root(root: &Path, opts: &IngestOptions, ds: &mut Dataset) -> Result<
     // Events first: without --as-of or --to, each user is their snapshot at the end of
     // the window the events make (metrics.md 1.7). Content and the licence figures are
     // the latest (at or before --as-of / --to when given).
-    let (snapshots, events): (Vec<Metric>, Vec<Metric>) = raw
+    let (snapshots, events): (Vec<RawMetric>, Vec<RawMetric>) = raw
         .into_iter()
         .partition(|m| matches!(m.name.as_str(), "connect_users" | "connect_contents"));
     for mut m in events {
@@ -210,16 +269,42 @@ pub fn read_root(root: &Path, opts: &IngestOptions, ds: &mut Dataset) -> Result<
             // hosts report counts once. The key has nothing else, so anonymous visits
             // (empty user_guid) of one item at the same instant also count once, as do
             // repeated rows of one host.
-            m.frame.dedupe(&["timestamp", "content_guid", "user_guid"]);
-            m.frame.rename("timestamp", "time");
-            read_frame(m, opts, ds)?;
+            m.events.dedupe(&["timestamp", "content_guid", "user_guid"]);
+            m.events.rename("timestamp", "time");
+            read_events(&m, opts, ds)?;
         } else {
-            read_other(m, opts, ds, &mut summary)?;
+            read_other(&m, opts, ds, &mut summary)?;
         }
     }
+    let mut content = read_snapshots(snapshots, opts, ds)?;
+    read_curated(curated, &mut content, opts.snapshot_end, &mut summary);
+    // Raw `connect_contents` alone (no curated content list) has no `name` or `app_mode`:
+    // empty ones make its columns the content list's (modes unknown).
+    content.col_or_add("name");
+    content.col_or_add("app_mode");
+    if !content.rows.is_empty() {
+        let dir = root.join("daily/v2/connect_contents");
+        read_frame(&content, &dir, opts, ds)?;
+    }
+    summary.sessionless = sessionless(ds);
+    if summary.raw_days > 0 {
+        ds.notes.warnings.push(retention_note(summary.raw_days));
+    }
+    ds.chronicle = Some(summary);
+    Ok(())
+}
+
+/// Reads the user snapshots (each user's latest at or before the window end) into `ds`
+/// and returns the content snapshots (each item's latest) for the curated list to fill.
+fn read_snapshots(
+    snapshots: Vec<RawMetric>,
+    opts: &IngestOptions,
+    ds: &mut Dataset,
+) -> Result<Frame> {
     let end = opts.snapshot_end.or_else(|| events_end(ds));
     let mut content = Frame::default();
-    for mut m in snapshots {
+    for m in snapshots {
+        let mut m = m.into_metric();
         match m.name.as_str() {
             "connect_users" => {
                 let undated = m.frame.latest_per("id", "timestamp", end);
@@ -230,7 +315,7 @@ pub fn read_root(root: &Path, opts: &IngestOptions, ds: &mut Dataset) -> Result<
                 rewrite(&mut m.frame, "user_role", |r| {
                     (r == "admin").then(|| "administrator".into())
                 });
-                read_frame(m, opts, ds)?;
+                read_frame(&m.frame, &m.dir, opts, ds)?;
             }
             _ => {
                 let undated = m.frame.latest_per("guid", "timestamp", opts.snapshot_end);
@@ -239,29 +324,7 @@ pub fn read_root(root: &Path, opts: &IngestOptions, ds: &mut Dataset) -> Result<
             }
         }
     }
-    read_curated(curated, &mut content, opts.snapshot_end, &mut summary);
-    // Raw `connect_contents` alone (no curated content list) has no `name` or `app_mode`:
-    // empty ones make its columns the content list's (modes unknown).
-    content.col_or_add("name");
-    content.col_or_add("app_mode");
-    if !content.rows.is_empty() {
-        let dir = root.join("daily/v2/connect_contents");
-        read_frame(
-            Metric {
-                name: String::new(),
-                dir,
-                frame: content,
-            },
-            opts,
-            ds,
-        )?;
-    }
-    summary.sessionless = sessionless(ds);
-    if summary.raw_days > 0 {
-        ds.notes.warnings.push(retention_note(summary.raw_days));
-    }
-    ds.chronicle = Some(summary);
-    Ok(())
+    Ok(content)
 }
 
 /// The end of the window the events read so far make (metrics.md 1.7): the latest
@@ -313,14 +376,14 @@ fn rewrite(frame: &mut Frame, name: &str, f: impl Fn(&str) -> Option<String>) {
 /// A raw metric of no Chronicle name: read as the export kind its columns make, else
 /// listed as not read.
 fn read_other(
-    m: Metric,
+    m: &RawMetric,
     opts: &IngestOptions,
     ds: &mut Dataset,
     summary: &mut ChronicleSummary,
 ) -> Result<()> {
-    let header = Header::new(m.frame.names.iter().map(String::as_str));
+    let header = Header::new(m.events.names.iter().map(String::as_str));
     if detect_kind(&header).is_some() {
-        return read_frame(m, opts, ds);
+        return read_events(m, opts, ds);
     }
     // Listed once, in the Chronicle inputs (not as a CSV that is no export).
     summary.unread.push(format!("daily/v2/{}", m.name));
@@ -463,10 +526,10 @@ fn daily_sessions(frame: &Frame) -> Vec<DailySessions> {
 }
 
 /// Distinct days of the raw metrics, from their `YYYY/MM/DD` folders.
-fn raw_days(raw: &[Metric]) -> u64 {
+fn raw_days(raw: &[RawMetric]) -> u64 {
     let days: BTreeSet<&str> = raw
         .iter()
-        .flat_map(|m| m.frame.files())
+        .flat_map(|m| m.events.files())
         .filter_map(|f| f.day.as_deref())
         .collect();
     days.len() as u64
@@ -496,7 +559,12 @@ fn sessionless(ds: &Dataset) -> BTreeSet<u32> {
         .collect()
 }
 
-/// Reads a metric's rows through the CSV parsers, as one input named by its folder.
-fn read_frame(m: Metric, opts: &IngestOptions, ds: &mut Dataset) -> Result<()> {
-    super::records::read_source(FrameRecords::new(&m.frame, &m.dir), opts, ds)
+/// Reads a text table's rows through the CSV parsers, as one input named by `dir`.
+fn read_frame(frame: &Frame, dir: &Path, opts: &IngestOptions, ds: &mut Dataset) -> Result<()> {
+    super::records::read_source(FrameRecords::new(frame, dir), opts, ds)
+}
+
+/// Reads a raw metric's rows through the CSV parsers, as one input named by its folder.
+fn read_events(m: &RawMetric, opts: &IngestOptions, ds: &mut Dataset) -> Result<()> {
+    super::records::read_source(EventRecords::new(&m.events, &m.dir), opts, ds)
 }

@@ -93,11 +93,6 @@ impl Frame {
             .map_or(name, |(_, was)| was.as_str())
     }
 
-    /// The files read.
-    pub fn files(&self) -> &[SourceFile] {
-        &self.files
-    }
-
     /// The file and 1-based row of row `i`.
     pub fn origin(&self, i: usize) -> Option<(&Path, u64)> {
         let o = self.origins.get(i)?;
@@ -130,6 +125,20 @@ impl Frame {
                 file: index,
                 row: u32::try_from(row + 1).unwrap_or(u32::MAX),
             });
+        }
+    }
+
+    /// Appends `rows` read from `file`: cells in the order of `names` (the frame's columns,
+    /// which the first call sets), each with its 1-based row in the file.
+    pub fn push_rows(&mut self, names: &[String], file: SourceFile, rows: Vec<(Vec<String>, u32)>) {
+        if self.names.is_empty() {
+            self.names = names.to_vec();
+        }
+        let index = self.files.len() as u32;
+        self.files.push(file);
+        for (cells, row) in rows {
+            self.rows.push(cells);
+            self.origins.push(RowOrigin { file: index, row });
         }
     }
 
@@ -215,16 +224,6 @@ impl Frame {
         let keep: HashSet<usize> = best.values().map(|(_, i)| *i).collect();
         self.retain(|i, _| keep.contains(&i));
         undated
-    }
-
-    /// Drops rows whose cells in `cols` all equal an earlier row's (a missing column
-    /// compares as empty); returns how many.
-    pub fn dedupe(&mut self, cols: &[&str]) -> usize {
-        let at: Vec<usize> = cols.iter().filter_map(|c| self.col(c)).collect();
-        let mut seen = HashSet::new();
-        let before = self.rows.len();
-        self.retain(|_, r| seen.insert(at.iter().map(|&i| r[i].clone()).collect::<Vec<_>>()));
-        before - self.rows.len()
     }
 }
 
@@ -359,7 +358,7 @@ mod tests {
         f.rename("time", "when");
         assert_eq!(f.source_name("when"), "timestamp");
         assert_eq!(f.source_name("x"), "x");
-        assert_eq!(f.dedupe(&["x"]), 1);
+        f.retain(|i, _| i != 1);
         let path = Path::new("m/2026/03/01/a.parquet");
         assert_eq!(
             f.origin(1),

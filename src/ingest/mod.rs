@@ -8,6 +8,8 @@ pub mod catalog;
 #[cfg(feature = "parquet")]
 pub mod chronicle;
 #[cfg(feature = "parquet")]
+mod chronicle_events;
+#[cfg(feature = "parquet")]
 mod chronicle_frame;
 pub mod compact;
 pub mod detect;

@@ -187,6 +187,51 @@ impl Table {
     fn column(&self, header: &Header, name: &str) -> Option<&Values> {
         header.index(name).map(|i| &self.cols[i])
     }
+
+    /// What [`Table::cell_key`] gives for column `col`, when it is exact: cells of two
+    /// columns of the same kind (or of a column of nulls) have equal keys exactly when they
+    /// have equal text. `None` for kinds compared by their text (floats, binary ...).
+    pub(super) fn key_kind(&self, col: usize) -> Option<&'static str> {
+        Some(match &self.cols[col] {
+            Values::Text(_) => "text",
+            Values::Int(_) | Values::UInt(_) => "integer",
+            Values::Time { zoned: true, .. } => "zoned time",
+            Values::Time { zoned: false, .. } => "naive time",
+            Values::Date(_) => "date",
+            Values::Bool(_) => "boolean",
+            Values::Null => "null",
+            _ => return None,
+        })
+    }
+
+    /// Cell (`row`, `col`) as a value to compare and hash without writing it as text, for
+    /// a column [`Table::key_kind`] names (an empty text is a null, as both write `""`).
+    pub(super) fn cell_key(&self, col: usize, row: usize) -> CellKey<'_> {
+        let key = match &self.cols[col] {
+            Values::Text(c) => c.get(row).filter(|s| !s.is_empty()).map(CellKey::Text),
+            Values::Int(c) => c.get(row).map(CellKey::Int),
+            Values::UInt(c) => c.get(row).map(|v| match i64::try_from(v) {
+                Ok(v) => CellKey::Int(v),
+                Err(_) => CellKey::UInt(v),
+            }),
+            Values::Time { micros, .. } => micros.get(row).map(CellKey::Int),
+            Values::Date(c) => c.get(row).map(|d| CellKey::Int(d.into())),
+            Values::Bool(c) => c.get(row).map(CellKey::Bool),
+            _ => None,
+        };
+        key.unwrap_or(CellKey::Null)
+    }
+}
+
+/// A cell as [`Table::cell_key`] gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum CellKey<'a> {
+    Null,
+    Text(&'a str),
+    Int(i64),
+    /// An unsigned value above `i64::MAX`.
+    UInt(u64),
+    Bool(bool),
 }
 
 /// Arrow types polars reads with this crate's features and an export could hold.
