@@ -3,9 +3,11 @@
 //!
 //! A Chronicle data root holds raw daily metrics at `daily/v2/<metric>/YYYY/MM/DD/*.parquet`
 //! and curated daily datasets at `curated/v2/connect/<dataset>/date=YYYY-MM-DD/*.parquet`.
-//! Each metric's or dataset's files are read with [`super::parquet::Table`] into one text
-//! table, the `environment` kept is chosen (`--environment`), and the table is handed to
-//! the CSV parsers under the column names of the matching export:
+//! Each raw metric's files are read with [`super::parquet::Table`] and kept as columns
+//! ([`super::chronicle_events`]); each curated dataset's, and the snapshots once filtered,
+//! become one text table ([`super::chronicle_frame`]). The `environment` kept is chosen
+//! (`--environment`), and the rows are handed to the CSV parsers under the column names
+//! of the matching export:
 //!
 //! - `connect_content_visits` are visits (`timestamp` read as `time`); rows with the same
 //!   `timestamp`, `content_guid` and `user_guid` are read once, whatever their host or other
