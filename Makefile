@@ -12,6 +12,7 @@ fmt:
 
 lint:
 	cargo clippy --all-targets --all-features -- -D warnings
+	cargo clippy --all-targets -- -D warnings
 
 test:
 	cargo test --all-features

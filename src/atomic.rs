@@ -72,6 +72,48 @@ fn write_with(
     shared: bool,
     fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> Result<(), WriteError> {
+    stage(path, shared, fill)?.commit()
+}
+
+/// A file written, flushed and synced to a temporary file beside its target, not yet
+/// renamed over it: [`Staged::commit`] renames it; dropped, it is deleted. Staging
+/// several files before committing any writes them all or none, as far as the writing
+/// goes (the renames that follow go one at a time).
+pub struct Staged {
+    tmp: tempfile::NamedTempFile,
+    path: PathBuf,
+}
+
+impl Staged {
+    /// The target.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Renames the temporary file over the target.
+    pub fn commit(self) -> Result<(), WriteError> {
+        let path = self.path;
+        self.tmp
+            .persist(&path)
+            .map_err(|e| failed(&path, e.error))?;
+        Ok(())
+    }
+}
+
+/// Stages `path` with whatever `fill` writes, with the mode the umask gives a new file
+/// (as [`write_shared`]), without replacing the target yet.
+pub fn stage_shared(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<Staged, WriteError> {
+    stage(path, true, fill)
+}
+
+fn stage(
+    path: &Path,
+    shared: bool,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<Staged, WriteError> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -90,8 +132,10 @@ fn write_with(
     buf.flush().map_err(|e| failed(path, e))?;
     drop(buf);
     tmp.as_file().sync_all().map_err(|e| failed(path, e))?;
-    tmp.persist(path).map_err(|e| failed(path, e.error))?;
-    Ok(())
+    Ok(Staged {
+        tmp,
+        path: path.to_path_buf(),
+    })
 }
 
 #[cfg(all(test, unix))]
@@ -109,6 +153,24 @@ mod tests {
 
     fn mode(p: &Path) -> u32 {
         std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn staged_files_replace_their_targets_only_when_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.csv"), dir.path().join("b.csv"));
+        std::fs::write(&a, "old").unwrap();
+        let staged = stage_shared(&a, |w| w.write_all(b"new")).unwrap();
+        let failed = stage_shared(&b, |_| Err(io::Error::other("disk full")));
+        assert!(failed.is_err());
+        drop(staged);
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "old");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "no temporary file left");
+        let staged = stage_shared(&a, |w| w.write_all(b"new")).unwrap();
+        assert_eq!(staged.path(), a);
+        staged.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "new");
     }
 
     #[test]

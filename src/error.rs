@@ -65,6 +65,11 @@ content item) add settings, publishers and measured processes. \
 `connect-capacity fetch --server URL --out DIR` (API key in CONNECT_API_KEY) writes them \
 all.";
 
+/// How to install a build with the `parquet` feature (Parquet and Posit Chronicle input,
+/// Parquet tables) from the source folder: the one command every message and the README's
+/// install section give.
+pub const INSTALL_PARQUET: &str = "cargo install --locked --features parquet --path .";
+
 /// Library result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -89,5 +94,17 @@ impl Error {
             path: path.into(),
             error,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_readme_gives_the_install_command_of_the_messages() {
+        let readme = include_str!("../README.md");
+        assert!(
+            readme.contains(&format!("`{}`", super::INSTALL_PARQUET)),
+            "README's install section and INSTALL_PARQUET differ"
+        );
     }
 }

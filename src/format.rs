@@ -169,6 +169,12 @@ pub fn gib_of_mib(mib: f64) -> String {
     gib(mib / 1024.0)
 }
 
+/// Bytes as whole MiB, rounded up: the rule of [`bytes_binary`] and of the sizes' memory
+/// per process, for figures that stay numbers (the derived tables' `*_mib` columns).
+pub fn mib_rounded_up(bytes: u64) -> u64 {
+    bytes.div_ceil(1 << 20)
+}
+
 /// Memory given in bytes: MiB below a GiB (`300 MiB`, rounded up), GiB from there
 /// (`2.35 GiB`, at most two decimals).
 pub fn bytes_binary(bytes: f64) -> String {

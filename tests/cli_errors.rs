@@ -389,6 +389,9 @@ fn a_parquet_file_says_this_build_reads_csv_only() {
                 pq.display()
             )))
             .stderr(predicate::str::contains("`parquet` cargo feature"))
+            .stderr(predicate::str::contains(
+                "`cargo install --locked --features parquet --path .` from the source folder",
+            ))
             .stderr(predicate::str::contains("unrecognised").not());
     }
 }

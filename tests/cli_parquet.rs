@@ -68,6 +68,9 @@ fn a_truncated_parquet_file_is_an_error_naming_it() {
         .stderr(predicate::str::contains(format!(
             "{path}: not a readable Parquet file"
         )))
+        .stderr(predicate::str::contains(
+            "if it was cut short, write or copy it again",
+        ))
         .stderr(predicate::str::contains("panicked").not());
 }
 
@@ -103,4 +106,16 @@ fn an_unused_column_of_an_unknown_type_does_not_matter() {
     assert_eq!(at(&report, "inputs.files.0.kind"), "shiny_usage");
     assert_eq!(at(&report, "inputs.files.0.rows"), 2);
     assert_eq!(at(&report, "concurrency.sessions.peak"), 2);
+}
+
+#[test]
+fn duckdb_decimals_of_scale_0_are_read_as_integers() {
+    // data_version DECIMAL(9,0); max_processes DECIMAL(18,0); min_processes DECIMAL(38,0).
+    let r = analyze_json(&[&fixtures("decimal")]);
+    assert_eq!(at(&r, "sessions.count"), 2);
+    let items = at(&r, "processes.estimated.content").as_array().unwrap();
+    let app = &items[0];
+    assert_eq!(app["guid"], "a2764a24-8d2c-4256-8ea9-106f32cb5271");
+    assert_eq!(app["settings"]["max_processes"], 7);
+    assert_eq!(app["settings"]["min_processes"], 1);
 }

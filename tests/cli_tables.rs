@@ -1,6 +1,6 @@
 //! `analyze --tables DIR` (issue 17): the derived tables agree with the JSON report, CSV
 //! guards only formula-starting text, Parquet tables read back with their types, a tables
-//! folder inside an input folder is refused, and without the `parquet` feature Parquet
+//! folder inside an input folder or holding an input file is refused, and without the `parquet` feature Parquet
 //! tables are a usage error naming it.
 
 mod common;
@@ -39,6 +39,31 @@ fn write_tables(args: &[&str], dir: &Path) {
             "tables: 5 files written to {}",
             dir.display()
         )));
+}
+
+/// The content table's measured MiB are the JSON report's bytes rounded up, as
+/// `memory_mib` and the report's MiB are.
+fn measured_mib_are_rounded_up(h: &[String], content: &[Vec<String>], report: &serde_json::Value) {
+    let footprints = at(report, "footprints").as_array().unwrap();
+    let mut checked = 0;
+    for row in content {
+        let guid = cell(h, row, "guid");
+        let Some(f) = footprints.iter().find(|f| f["guid"] == guid) else {
+            continue;
+        };
+        for (column, key) in [
+            ("memory_p50_mib", "memory_bytes_p50"),
+            ("memory_p95_mib", "memory_bytes_p95"),
+            ("memory_max_mib", "memory_bytes_max"),
+        ] {
+            if let Some(bytes) = f[key].as_u64() {
+                let expected = bytes.div_ceil(1 << 20).to_string();
+                assert_eq!(cell(h, row, column), expected, "{guid} {column}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 0, "no measured memory compared");
 }
 
 #[test]
@@ -127,6 +152,7 @@ fn csv_tables_hold_the_figures_of_the_json_report() {
         .filter(|r| cell(&h, r, "memory_source") == "measured")
         .count();
     assert!(measured > 0, "sample_data has measured footprints");
+    measured_mib_are_rounded_up(&h, &content, &report);
     let (h, scenarios) = read_csv(&dir.join("scenarios.csv"));
     let now = at(&report, "sizing.now");
     assert_eq!(cell(&h, &scenarios[0], "scenario"), "now");
@@ -187,6 +213,75 @@ fn a_tables_folder_inside_an_input_folder_is_refused() {
     assert!(!report.exists(), "no report either");
 }
 
+#[test]
+fn a_tables_folder_holding_an_input_file_is_refused_and_the_file_kept() {
+    // Named on the command line, a Shiny usage export is read whatever its name: here
+    // `days.csv`, which the `days` table would overwrite.
+    let f = Fixture::new();
+    let input = f.file("exports/days.csv", SHINY_READR);
+    let exports = f.path().join("exports");
+    for tables in [exports.clone(), f.path().to_path_buf(), exports.join(".")] {
+        cmd()
+            .arg("analyze")
+            .arg(&input)
+            .arg("--tables")
+            .arg(&tables)
+            .args(["--tables-format", "csv"])
+            .assert()
+            .code(2)
+            .stdout(predicate::str::is_empty())
+            .stderr(predicate::str::contains(format!(
+                "--tables {}: holds the input file {}",
+                tables.display(),
+                input.display()
+            )))
+            .stderr(predicate::str::contains(
+                "choose a folder that holds no input",
+            ));
+    }
+    assert_eq!(std::fs::read_to_string(&input).unwrap(), SHINY_READR);
+    let names: Vec<_> = std::fs::read_dir(&exports).unwrap().collect();
+    assert_eq!(names.len(), 1, "nothing written beside the input");
+    // A sibling folder is fine.
+    write_tables(
+        &[input.to_str().unwrap(), "--tables-format", "csv"],
+        &f.path().join("tables"),
+    );
+}
+
+#[test]
+fn a_table_that_cannot_be_written_leaves_the_old_tables_as_they_were() {
+    let f = Fixture::new();
+    let input = f.file("in/shiny.csv", SHINY_READR);
+    let dir = f.path().join("tables");
+    let old_days = f.file("tables/days.csv", "old days\n");
+    // The last table's name is taken by a folder.
+    std::fs::create_dir_all(dir.join("scenarios.csv")).unwrap();
+    cmd()
+        .arg("analyze")
+        .arg(&input)
+        .arg("--tables")
+        .arg(&dir)
+        .args(["--tables-format", "csv"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "{}: a folder where this table goes",
+            dir.join("scenarios.csv").display()
+        )));
+    assert_eq!(std::fs::read_to_string(&old_days).unwrap(), "old days\n");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["days.csv", "scenarios.csv"],
+        "no table and no temporary file"
+    );
+}
+
 #[cfg(not(feature = "parquet"))]
 #[test]
 fn parquet_tables_without_the_feature_are_a_usage_error_naming_it() {
@@ -197,6 +292,9 @@ fn parquet_tables_without_the_feature_are_a_usage_error_naming_it() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("`parquet` cargo feature"))
+        .stderr(predicate::str::contains(
+            "`cargo install --locked --features parquet --path .` from the source folder",
+        ))
         .stderr(predicate::str::contains("--tables-format csv"));
 }
 

@@ -37,7 +37,7 @@ pub struct AnalyzeArgs {
     #[command(flatten)]
     pub server: AnalyzeServerArgs,
     /// Also write the derived tables (days, content, hour_of_week, months, scenarios) into
-    /// this folder, one file each; not inside an input folder.
+    /// this folder, one file each; not inside an input folder, nor one holding an input.
     #[arg(long, value_name = "DIR")]
     pub tables: Option<PathBuf>,
     /// File format of `--tables`: parquet (needs the `parquet` feature) or csv.
@@ -105,14 +105,16 @@ impl AnalyzeArgs {
             TablesFormatArg::Parquet if cfg!(feature = "parquet") => Ok(TableFormat::Parquet),
             TablesFormatArg::Parquet => Err(Error::Usage(format!(
                 "--tables: {}",
-                crate::report::tables::PARQUET_NEEDS_FEATURE
+                crate::report::tables::parquet_needs_feature()
             ))),
         }
     }
 }
 
 /// `--tables DIR`, refused inside an input folder (its files would be read back as
-/// exports by the next run over that folder).
+/// exports by the next run over that folder) and when it holds an input file (a table
+/// could overwrite it: `analyze exports/days.csv --tables exports`). Paths are compared
+/// absolute and free of links.
 fn tables_dir(dir: &Path, inputs: &[PathBuf]) -> Result<PathBuf> {
     if dir.exists() && !dir.is_dir() {
         return Err(Error::Usage(format!(
@@ -121,11 +123,21 @@ fn tables_dir(dir: &Path, inputs: &[PathBuf]) -> Result<PathBuf> {
         )));
     }
     let resolved = resolve(dir);
-    for input in inputs.iter().filter(|p| p.is_dir()) {
-        if resolved.starts_with(resolve(input)) {
+    for input in inputs {
+        let input_resolved = resolve(input);
+        if input.is_dir() && resolved.starts_with(&input_resolved) {
             return Err(Error::Usage(format!(
                 "--tables {}: inside the input folder {}, where the next run would read the \
                  tables back as exports; choose a folder outside it",
+                dir.display(),
+                input.display()
+            )));
+        }
+        if !input.is_dir() && input_resolved.starts_with(&resolved) {
+            return Err(Error::Usage(format!(
+                "--tables {}: holds the input file {}, which a table could overwrite (and \
+                 the next run over the folder would read the tables back as exports); \
+                 choose a folder that holds no input",
                 dir.display(),
                 input.display()
             )));

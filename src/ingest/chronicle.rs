@@ -3,15 +3,20 @@
 //!
 //! A Chronicle data root holds raw daily metrics at `daily/v2/<metric>/YYYY/MM/DD/*.parquet`
 //! and curated daily datasets at `curated/v2/connect/<dataset>/date=YYYY-MM-DD/*.parquet`.
-//! Each metric's or dataset's files are read with [`super::parquet::Table`] into one text
-//! table, the `environment` kept is chosen (`--environment`), and the table is handed to
-//! the CSV parsers under the column names of the matching export:
+//! Each raw metric's files are read with [`super::parquet::Table`] and kept as columns
+//! ([`super::chronicle_events`]); each curated dataset's, and the snapshots once filtered,
+//! become one text table ([`super::chronicle_frame`]). The `environment` kept is chosen
+//! (`--environment`), and the rows are handed to the CSV parsers under the column names
+//! of the matching export:
 //!
-//! - `connect_content_visits` are visits (`timestamp` read as `time`); the same visit
-//!   reported by several hosts of a cluster (same `timestamp`, `content_guid`, `user_guid`)
-//!   is read once;
+//! - `connect_content_visits` are visits (`timestamp` read as `time`); rows with the same
+//!   `timestamp`, `content_guid` and `user_guid` are read once, whatever their host or other
+//!   columns (so a visit reported by several hosts of a cluster counts once; so, too, do
+//!   anonymous visits, with no `user_guid`, of one item at the same instant);
 //! - `connect_users` snapshots are the users export: per user (`id`), the latest snapshot at
-//!   or before the window end; a role `admin` is `administrator`;
+//!   or before the window end; a role `admin` is `administrator`; a snapshot without a
+//!   usable `timestamp` is dated by its `YYYY/MM/DD` folder, and rows left out are counted
+//!   in a warning;
 //! - `connect_contents` snapshots (latest per `guid`) and the curated `content_list`
 //!   (latest day; its `app_mode`, else a `type` that is a Connect app mode, and its
 //!   scheduler settings) are the content list;
@@ -20,20 +25,20 @@
 //! - curated `user_totals` gives the licence figures and `shiny_usage_totals_by_user` the
 //!   daily session totals ([`ChronicleSummary`]).
 //!
-//! A metric's rows are one input in the report, named by its folder; a row's "line" in
-//! messages is its 1-based position in that table.
+//! A metric's rows are one input in the report, named by its folder; a message about a
+//! row names its Parquet file, its 1-based row there and the column as the file names it
+//! ([`super::chronicle_frame`]).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use csv::StringRecord;
-
 use super::catalog::{FLOAT_SETTINGS, INT_SETTINGS};
+use super::chronicle_events::{EventRecords, Events};
+use super::chronicle_frame::{utc_micros, Frame, FrameRecords, SourceFile, Undated};
 use super::detect::{detect_kind, Header};
 use super::discover::{find_files, find_guid, is_parquet_name};
 use super::parquet::Table;
-use super::reader::{parse_float, Next, Records};
-use super::timestamp::parse_timestamp;
+use super::reader::parse_float;
 use super::{ChronicleSummary, DailySessions, Dataset, IngestOptions, Micros};
 use crate::{Error, Result};
 
@@ -75,109 +80,33 @@ const NOT_CARRIED: &str = "memory_limit";
 /// Seconds in a UTC day.
 const DAY_SECONDS: f64 = 86_400.0;
 
-/// A table as text: column names and rows of cells (`""` is a null).
-#[derive(Debug, Default)]
-struct Frame {
-    names: Vec<String>,
-    rows: Vec<Vec<String>>,
-}
-
-impl Frame {
-    /// The index of column `name`.
-    fn col(&self, name: &str) -> Option<usize> {
-        self.names.iter().position(|n| n == name)
-    }
-
-    /// The index of column `name`, added (all nulls) when missing.
-    fn col_or_add(&mut self, name: &str) -> usize {
-        self.col(name).unwrap_or_else(|| {
-            self.names.push(name.to_string());
-            self.rows.iter_mut().for_each(|r| r.push(String::new()));
-            self.names.len() - 1
-        })
-    }
-
-    /// Renames column `from` to `to` (unless a `to` exists already).
-    fn rename(&mut self, from: &str, to: &str) {
-        if self.col(to).is_none() {
-            if let Some(i) = self.col(from) {
-                self.names[i] = to.to_string();
-            }
-        }
-    }
-
-    /// Appends every row of `table`, plus `date` from a hive partition when the file has
-    /// no `date` column.
-    fn append(&mut self, table: &Table, date: Option<&str>) {
-        let mut at: Vec<usize> = table.names.iter().map(|n| self.col_or_add(n)).collect();
-        let date_at = match date {
-            Some(_) if !table.names.iter().any(|n| n == "date") => Some(self.col_or_add("date")),
-            _ => None,
-        };
-        at.extend(date_at);
-        let width = self.names.len();
-        for row in 0..table.rows() {
-            let mut cells = vec![String::new(); width];
-            for (col, &to) in at.iter().take(table.names.len()).enumerate() {
-                table.write_cell(col, row, &mut cells[to]);
-            }
-            if let (Some(i), Some(d)) = (date_at, date) {
-                cells[i] = d.to_string();
-            }
-            self.rows.push(cells);
-        }
-    }
-
-    /// Keeps, per value of column `key`, the row with the latest `order` at or before
-    /// `end` (rows with no key or order, or later, are dropped); rows keep their order.
-    fn latest_per(&mut self, key: &str, order: &str, end: Option<Micros>) {
-        let (Some(k), Some(o)) = (self.col(key), self.col(order)) else {
-            return;
-        };
-        let mut best: HashMap<String, (Micros, usize)> = HashMap::new();
-        for (i, row) in self.rows.iter().enumerate() {
-            let Some(t) = utc_micros(&row[o]) else {
-                continue;
-            };
-            if row[k].is_empty() || end.is_some_and(|e| t > e) {
-                continue;
-            }
-            let e = best.entry(row[k].clone()).or_insert((t, i));
-            if t >= e.0 {
-                *e = (t, i);
-            }
-        }
-        let keep: HashSet<usize> = best.values().map(|(_, i)| *i).collect();
-        let mut i = 0;
-        self.rows.retain(|_| {
-            i += 1;
-            keep.contains(&(i - 1))
-        });
-    }
-
-    /// Drops rows whose cells in `cols` repeat an earlier row's.
-    fn dedupe(&mut self, cols: &[&str]) {
-        let at: Vec<usize> = cols.iter().filter_map(|c| self.col(c)).collect();
-        let mut seen = HashSet::new();
-        self.rows
-            .retain(|r| seen.insert(at.iter().map(|&i| r[i].clone()).collect::<Vec<_>>()));
-    }
-}
-
-/// A timestamp or a date as written by [`Table`], read as UTC.
-fn utc_micros(s: &str) -> Option<Micros> {
-    parse_timestamp(s, chrono_tz::UTC).ok().map(|p| p.micros)
-}
-
-/// One metric or dataset: its name, folder and rows.
+/// One curated dataset (or a reshaped snapshot): its name, folder and rows as text.
 struct Metric {
     name: String,
     dir: PathBuf,
     frame: Frame,
 }
 
-/// The metrics (raw) or datasets (curated) under `dir`, by name; none when it is missing.
-fn metrics(dir: &Path) -> Result<Vec<Metric>> {
+/// One raw metric: its name, folder and its files' columns ([`Events`]).
+struct RawMetric {
+    name: String,
+    dir: PathBuf,
+    events: Events,
+}
+
+impl RawMetric {
+    /// The metric's rows as text, for a snapshot to reshape.
+    fn into_metric(self) -> Metric {
+        Metric {
+            name: self.name,
+            dir: self.dir,
+            frame: self.events.into_frame(),
+        }
+    }
+}
+
+/// The folders under `dir` (one per metric or dataset), sorted; none when it is missing.
+fn metric_dirs(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     if !dir.is_dir() {
         return Ok(Vec::new());
     }
@@ -187,17 +116,53 @@ fn metrics(dir: &Path) -> Result<Vec<Metric>> {
         .filter(|p| p.is_dir() && !hidden(p))
         .collect();
     dirs.sort();
+    Ok(dirs
+        .into_iter()
+        .map(|d| {
+            let name = d
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            (name, d)
+        })
+        .collect())
+}
+
+/// The Parquet files under a metric's folder, sorted.
+fn parquet_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let files = find_files(&[dir.to_path_buf()])?;
+    Ok(files.into_iter().filter(|f| is_parquet_name(f)).collect())
+}
+
+/// The raw metrics under `dir` (`daily/v2`), each file's day from its `YYYY/MM/DD`.
+fn raw_metrics(dir: &Path) -> Result<Vec<RawMetric>> {
     let mut out = Vec::new();
-    for dir in dirs {
-        let mut frame = Frame::default();
-        for file in find_files(std::slice::from_ref(&dir))? {
-            if is_parquet_name(&file) {
-                frame.append(&Table::open(&file)?, hive_date(&file).as_deref());
-            }
+    for (name, dir) in metric_dirs(dir)? {
+        let mut events = Events::default();
+        for file in parquet_files(&dir)? {
+            let day = raw_day(&dir, &file);
+            let table = Table::open(&file)?;
+            events.append(table, SourceFile { path: file, day });
         }
-        let name = dir
-            .file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        out.push(RawMetric { name, dir, events });
+    }
+    Ok(out)
+}
+
+/// The curated datasets under `dir` (`curated/v2/connect`), each row with its file's
+/// hive `date`.
+fn curated_metrics(dir: &Path) -> Result<Vec<Metric>> {
+    let mut out = Vec::new();
+    for (name, dir) in metric_dirs(dir)? {
+        let mut frame = Frame::default();
+        for file in parquet_files(&dir)? {
+            let hive = hive_date(&file);
+            let table = Table::open(&file)?;
+            let source = SourceFile {
+                path: file,
+                day: hive.clone(),
+            };
+            frame.append(&table, source, hive.as_deref());
+        }
         out.push(Metric { name, dir, frame });
     }
     Ok(out)
@@ -217,15 +182,36 @@ fn hive_date(file: &Path) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The environments found in `metrics`, sorted, and the one to keep: `--environment`, or
-/// the only one. Several and no choice, or a choice not found, is a usage error.
+/// The day of a raw metric's file from its folders, `<metric>/YYYY/MM/DD/...`.
+fn raw_day(metric: &Path, file: &Path) -> Option<String> {
+    let parts: Vec<&str> = file
+        .strip_prefix(metric)
+        .ok()?
+        .iter()
+        .map(|c| c.to_str())
+        .collect::<Option<_>>()?;
+    let numeric = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    match parts[..] {
+        [y, m, d, _, ..] if numeric(y, 4) && numeric(m, 2) && numeric(d, 2) => {
+            Some(format!("{y}-{m}-{d}"))
+        }
+        _ => None,
+    }
+}
+
+/// The environments found in the raw metrics and curated datasets, sorted, and the one
+/// to keep: `--environment`, or the only one. Several and no choice, or a choice not
+/// found, is a usage error.
 fn environment(
     root: &Path,
-    metrics: &[&Metric],
+    (raw, curated): (&[RawMetric], &[Metric]),
     chosen: Option<&str>,
 ) -> Result<(Vec<String>, Option<String>)> {
     let mut found = BTreeSet::new();
-    for m in metrics {
+    for m in raw {
+        found.extend(m.events.values("environment"));
+    }
+    for m in curated {
         if let Some(e) = m.frame.col("environment") {
             found.extend(m.frame.rows.iter().map(|r| r[e].clone()));
         }
@@ -254,13 +240,16 @@ fn environment(
 
 /// Reads the Chronicle data root `root` into `ds`.
 pub fn read_root(root: &Path, opts: &IngestOptions, ds: &mut Dataset) -> Result<()> {
-    let mut raw = metrics(&root.join("daily/v2"))?;
-    let mut curated = metrics(&root.join("curated/v2/connect"))?;
-    let all: Vec<&Metric> = raw.iter().chain(&curated).collect();
-    let (environments, kept) = environment(root, &all, opts.environment.as_deref())?;
-    for m in raw.iter_mut().chain(&mut curated) {
-        if let (Some(e), Some(k)) = (m.frame.col("environment"), &kept) {
-            m.frame.rows.retain(|r| r[e].is_empty() || &r[e] == k);
+    let mut raw = raw_metrics(&root.join("daily/v2"))?;
+    let mut curated = curated_metrics(&root.join("curated/v2/connect"))?;
+    let (environments, kept) = environment(root, (&raw, &curated), opts.environment.as_deref())?;
+    if let Some(k) = &kept {
+        raw.iter_mut()
+            .for_each(|m| m.events.retain_value("environment", k));
+        for m in &mut curated {
+            if let Some(e) = m.frame.col("environment") {
+                m.frame.retain(|_, r| r[e].is_empty() || &r[e] == k);
+            }
         }
     }
     let mut summary = ChronicleSummary {
@@ -273,50 +262,31 @@ pub fn read_root(root: &Path, opts: &IngestOptions, ds: &mut Dataset) -> Result<
     // Events first: without --as-of or --to, each user is their snapshot at the end of
     // the window the events make (metrics.md 1.7). Content and the licence figures are
     // the latest (at or before --as-of / --to when given).
-    let (snapshots, events): (Vec<Metric>, Vec<Metric>) = raw
+    let (snapshots, events): (Vec<RawMetric>, Vec<RawMetric>) = raw
         .into_iter()
         .partition(|m| matches!(m.name.as_str(), "connect_users" | "connect_contents"));
     for mut m in events {
         if m.name == "connect_content_visits" {
-            m.frame.dedupe(&["timestamp", "content_guid", "user_guid"]);
-            m.frame.rename("timestamp", "time");
-            read_frame(m, opts, ds)?;
+            // One visit per (timestamp, content, user), whatever the host: a visit several
+            // hosts report counts once. The key has nothing else, so anonymous visits
+            // (empty user_guid) of one item at the same instant also count once, as do
+            // repeated rows of one host.
+            m.events.dedupe(&["timestamp", "content_guid", "user_guid"]);
+            m.events.rename("timestamp", "time");
+            read_events(&m, opts, ds)?;
         } else {
-            read_other(m, opts, ds, &mut summary)?;
+            read_other(&m, opts, ds, &mut summary)?;
         }
     }
-    let end = opts.snapshot_end.or_else(|| events_end(ds));
-    let mut content = Frame::default();
-    for mut m in snapshots {
-        match m.name.as_str() {
-            "connect_users" => {
-                m.frame.latest_per("id", "timestamp", end);
-                m.frame.rename("id", "guid");
-                m.frame.rename("created_at", "created_time");
-                m.frame.rename("last_active_at", "active_time");
-                rewrite(&mut m.frame, "user_role", |r| {
-                    (r == "admin").then(|| "administrator".into())
-                });
-                read_frame(m, opts, ds)?;
-            }
-            _ => {
-                m.frame.latest_per("guid", "timestamp", opts.snapshot_end);
-                content = m.frame;
-            }
-        }
-    }
+    let mut content = read_snapshots(snapshots, opts, ds)?;
     read_curated(curated, &mut content, opts.snapshot_end, &mut summary);
+    // Raw `connect_contents` alone (no curated content list) has no `name` or `app_mode`:
+    // empty ones make its columns the content list's (modes unknown).
+    content.col_or_add("name");
+    content.col_or_add("app_mode");
     if !content.rows.is_empty() {
         let dir = root.join("daily/v2/connect_contents");
-        read_frame(
-            Metric {
-                name: String::new(),
-                dir,
-                frame: content,
-            },
-            opts,
-            ds,
-        )?;
+        read_frame(&content, &dir, opts, ds)?;
     }
     summary.sessionless = sessionless(ds);
     if summary.raw_days > 0 {
@@ -324,6 +294,39 @@ pub fn read_root(root: &Path, opts: &IngestOptions, ds: &mut Dataset) -> Result<
     }
     ds.chronicle = Some(summary);
     Ok(())
+}
+
+/// Reads the user snapshots (each user's latest at or before the window end) into `ds`
+/// and returns the content snapshots (each item's latest) for the curated list to fill.
+fn read_snapshots(
+    snapshots: Vec<RawMetric>,
+    opts: &IngestOptions,
+    ds: &mut Dataset,
+) -> Result<Frame> {
+    let end = opts.snapshot_end.or_else(|| events_end(ds));
+    let mut content = Frame::default();
+    for m in snapshots {
+        let mut m = m.into_metric();
+        match m.name.as_str() {
+            "connect_users" => {
+                let undated = m.frame.latest_per("id", "timestamp", end);
+                note_undated(&m.name, "id", undated, ds);
+                m.frame.rename("id", "guid");
+                m.frame.rename("created_at", "created_time");
+                m.frame.rename("last_active_at", "active_time");
+                rewrite(&mut m.frame, "user_role", |r| {
+                    (r == "admin").then(|| "administrator".into())
+                });
+                read_frame(&m.frame, &m.dir, opts, ds)?;
+            }
+            _ => {
+                let undated = m.frame.latest_per("guid", "timestamp", opts.snapshot_end);
+                note_undated(&m.name, "guid", undated, ds);
+                content = m.frame;
+            }
+        }
+    }
+    Ok(content)
 }
 
 /// The end of the window the events read so far make (metrics.md 1.7): the latest
@@ -334,6 +337,31 @@ fn events_end(ds: &Dataset) -> Option<Micros> {
         .map(|s| s.ended.map_or(s.started, |e| e.max(s.started)))
         .max();
     sessions.or_else(|| ds.visits.iter().map(|v| v.time).max())
+}
+
+/// The report's warnings for the snapshot rows of `metric` not dated by their own
+/// `timestamp` (docs/inputs.md 7.1): never a silent drop.
+fn note_undated(metric: &str, key: &str, u: Undated, ds: &mut Dataset) {
+    let rows = |n: u64| match n {
+        1 => "1 row".to_string(),
+        n => format!("{} rows", crate::format::count(n)),
+    };
+    if u.by_folder > 0 {
+        ds.notes.warnings.push(format!(
+            "Posit Chronicle {metric}: {} without a usable `timestamp` dated by the day of \
+             their YYYY/MM/DD folder (00:00 UTC) to choose each latest snapshot",
+            rows(u.by_folder)
+        ));
+    }
+    if u.no_key + u.no_date > 0 {
+        ds.notes.warnings.push(format!(
+            "Posit Chronicle {metric}: {} left out ({} without `{key}`, {} without a usable \
+             `timestamp` or a YYYY/MM/DD folder)",
+            rows(u.no_key + u.no_date),
+            u.no_key,
+            u.no_date
+        ));
+    }
 }
 
 /// Replaces each cell of column `name` for which `f` gives a new value.
@@ -350,14 +378,14 @@ fn rewrite(frame: &mut Frame, name: &str, f: impl Fn(&str) -> Option<String>) {
 /// A raw metric of no Chronicle name: read as the export kind its columns make, else
 /// listed as not read.
 fn read_other(
-    m: Metric,
+    m: &RawMetric,
     opts: &IngestOptions,
     ds: &mut Dataset,
     summary: &mut ChronicleSummary,
 ) -> Result<()> {
-    let header = Header::new(m.frame.names.iter().map(String::as_str));
+    let header = Header::new(m.events.names.iter().map(String::as_str));
     if detect_kind(&header).is_some() {
-        return read_frame(m, opts, ds);
+        return read_events(m, opts, ds);
     }
     // Listed once, in the Chronicle inputs (not as a CSV that is no export).
     summary.unread.push(format!("daily/v2/{}", m.name));
@@ -421,14 +449,14 @@ fn merge_content_list(content: &mut Frame, list: &mut Frame) {
         .filter_map(|c| Some((list.col(c)?, content.col_or_add(c))))
         .collect();
     let date = list.col("date");
-    for row in &list.rows {
+    for (r, row) in list.rows.iter().enumerate() {
         if row[g].is_empty() || date.is_some_and(|d| Some(&row[d]) != latest.as_ref()) {
             continue;
         }
         let i = *at.entry(row[g].clone()).or_insert_with(|| {
             let mut cells = vec![String::new(); content.names.len()];
             cells[guid] = row[g].clone();
-            content.rows.push(cells);
+            content.push_from(list, r, cells);
             content.rows.len() - 1
         });
         for &(from, to) in &cols {
@@ -437,10 +465,11 @@ fn merge_content_list(content: &mut Frame, list: &mut Frame) {
             }
         }
     }
-    content.col_or_add("app_mode");
 }
 
-/// The licence figures of `user_totals`: its latest day at or before `end`.
+/// The licence figures of `user_totals`: its latest day that starts before `end` (the
+/// window's exclusive end, or `--as-of`), so `--to 2026-03-02` takes 2026-03-02, not the
+/// day after.
 fn licence(frame: &mut Frame, end: Option<Micros>, summary: &mut ChronicleSummary) {
     let Some(d) = frame.col("date") else {
         return;
@@ -449,7 +478,7 @@ fn licence(frame: &mut Frame, end: Option<Micros>, summary: &mut ChronicleSummar
         .rows
         .iter()
         .map(|r| r[d].clone())
-        .filter(|day| end.is_none_or(|e| utc_micros(day).is_some_and(|t| t <= e)))
+        .filter(|day| end.is_none_or(|e| utc_micros(day).is_some_and(|t| t < e)))
         .max();
     let Some(day) = day else {
         return;
@@ -499,19 +528,12 @@ fn daily_sessions(frame: &Frame) -> Vec<DailySessions> {
 }
 
 /// Distinct days of the raw metrics, from their `YYYY/MM/DD` folders.
-fn raw_days(raw: &[Metric]) -> u64 {
-    let mut days = BTreeSet::new();
-    for m in raw {
-        for f in find_files(std::slice::from_ref(&m.dir)).unwrap_or_default() {
-            let parts: Vec<String> = f
-                .strip_prefix(&m.dir)
-                .map(|p| p.iter().map(|c| c.to_string_lossy().into_owned()).collect())
-                .unwrap_or_default();
-            if parts.len() >= 4 {
-                days.insert(parts[..3].join("-"));
-            }
-        }
-    }
+fn raw_days(raw: &[RawMetric]) -> u64 {
+    let days: BTreeSet<&str> = raw
+        .iter()
+        .flat_map(|m| m.events.files())
+        .filter_map(|f| f.day.as_deref())
+        .collect();
     days.len() as u64
 }
 
@@ -539,47 +561,12 @@ fn sessionless(ds: &Dataset) -> BTreeSet<u32> {
         .collect()
 }
 
-/// Reads a metric's rows through the CSV parsers, as one input named by its folder.
-fn read_frame(m: Metric, opts: &IngestOptions, ds: &mut Dataset) -> Result<()> {
-    let header = Header::new(m.frame.names.iter().map(String::as_str));
-    let src = FrameRecords {
-        frame: &m.frame,
-        path: &m.dir,
-        header,
-        row: 0,
-    };
-    super::records::read_source(src, opts, ds)
+/// Reads a text table's rows through the CSV parsers, as one input named by `dir`.
+fn read_frame(frame: &Frame, dir: &Path, opts: &IngestOptions, ds: &mut Dataset) -> Result<()> {
+    super::records::read_source(FrameRecords::new(frame, dir), opts, ds)
 }
 
-/// A frame's rows as text records.
-struct FrameRecords<'a> {
-    frame: &'a Frame,
-    path: &'a Path,
-    header: Header,
-    /// Rows handed out so far.
-    row: usize,
-}
-
-impl Records for FrameRecords<'_> {
-    fn path(&self) -> &Path {
-        self.path
-    }
-    fn header(&mut self) -> Result<Header> {
-        Ok(self.header.clone())
-    }
-    fn next_record(&mut self, rec: &mut StringRecord) -> Result<Next> {
-        let Some(row) = self.frame.rows.get(self.row) else {
-            return Ok(Next::End);
-        };
-        rec.clear();
-        row.iter().for_each(|cell| rec.push_field(cell));
-        self.row += 1;
-        Ok(Next::Row)
-    }
-    fn record_line(&mut self) -> u64 {
-        self.row as u64
-    }
-    fn context(&self, _column: &str) -> Option<String> {
-        Some(format!("row {} of the Chronicle metric", self.row))
-    }
+/// Reads a raw metric's rows through the CSV parsers, as one input named by its folder.
+fn read_events(m: &RawMetric, opts: &IngestOptions, ds: &mut Dataset) -> Result<()> {
+    super::records::read_source(EventRecords::new(&m.events, &m.dir), opts, ds)
 }

@@ -13,6 +13,10 @@
 //! A `.parquet` file, named or in a folder, is read by [`super::parquet`] when the crate is
 //! built with the `parquet` feature; without it, it is a usage error naming the file and
 //! the feature (skipping it would silently leave its data out).
+//!
+//! A folder holding `daily/v2` or `curated/v2`, given or met at any depth of a walk, is a
+//! Posit Chronicle data root: it is not walked but read by [`super::chronicle`] (one per
+//! run). An input inside such a root is a usage error naming the root.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
@@ -23,20 +27,23 @@ use rayon::slice::ParallelSliceMut;
 use super::progress::Progress;
 use super::records::read_file_with_progress;
 use super::{Dataset, IngestOptions, MetricSample, SkippedFile, VisitSource};
+use crate::error::INSTALL_PARQUET;
 use crate::{Error, Result};
 
 /// Reads every export under `paths` into one [`Dataset`]. A CSV found in a folder whose
 /// header is no Connect export is skipped and listed (`notes.skipped_files`); named on the
 /// command line, it is an error.
 pub fn read_inputs(paths: &[PathBuf], opts: &IngestOptions) -> Result<Dataset> {
-    let (roots, paths) = chronicle_roots(paths)?;
+    let (mut roots, paths) = chronicle_roots(paths)?;
+    let (files, nested) = find_inputs(&paths)?;
+    roots.extend(nested);
+    let roots = one_root(roots)?;
     if let (Some(e), true) = (&opts.environment, roots.is_empty()) {
         return Err(Error::Usage(format!(
             "--environment {e}: applies to a Posit Chronicle data folder, and none is among \
              the inputs"
         )));
     }
-    let files = find_files(&paths)?;
     if files.is_empty() && roots.is_empty() {
         return Err(Error::NoInputs(shown(&paths)));
     }
@@ -90,25 +97,45 @@ pub fn read_inputs(paths: &[PathBuf], opts: &IngestOptions) -> Result<Dataset> {
 }
 
 /// Splits the inputs into Posit Chronicle data roots and the rest. A folder is a
-/// Chronicle root when it holds `daily/v2` or `curated/v2`, or its `data` child does.
-/// Without the `parquet` feature a Chronicle folder is a usage error naming the feature.
+/// Chronicle root when it holds `daily/v2` or `curated/v2`, or its `data` child does
+/// (roots deeper in a folder are found by its walk, [`find_inputs`]). An input inside a
+/// Chronicle root (a metric's folder or file) is a usage error naming the root.
 fn chronicle_roots(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
     let mut roots = Vec::new();
     let mut rest = Vec::new();
     for path in paths {
+        if let Some(root) = enclosing_root(path) {
+            return Err(Error::Usage(format!(
+                "{}: inside the Posit Chronicle data folder {}, whose metrics are read \
+                 together; give that folder instead",
+                path.display(),
+                root.display()
+            )));
+        }
         match chronicle_root(path) {
-            Some(root) if cfg!(feature = "parquet") => roots.push(root),
-            Some(_) => {
-                return Err(Error::Usage(format!(
-                    "{}: a Posit Chronicle data folder (Parquet under daily/v2 or \
-                     curated/v2); this build reads CSV exports only. Chronicle input needs \
-                     the `parquet` cargo feature: install with `cargo install --locked \
-                     --features parquet connect-capacity` (the packages have it)",
-                    path.display()
-                )))
-            }
+            Some(root) => roots.push(root),
             None => rest.push(path.clone()),
         }
+    }
+    Ok((roots, rest))
+}
+
+/// The one Chronicle root among `roots` (the same folder reached twice counts once).
+/// More than one is a usage error, and so is any without the `parquet` feature.
+fn one_root(roots: Vec<PathBuf>) -> Result<Vec<PathBuf>> {
+    let mut seen = BTreeSet::new();
+    let roots: Vec<PathBuf> = roots
+        .into_iter()
+        .filter(|r| seen.insert(canonical(r)))
+        .collect();
+    if let (Some(root), false) = (roots.first(), cfg!(feature = "parquet")) {
+        return Err(Error::Usage(format!(
+            "{}: a Posit Chronicle data folder (Parquet under daily/v2 or curated/v2); this \
+             build reads CSV exports only. Chronicle input needs the `parquet` cargo \
+             feature: install with `{INSTALL_PARQUET}` from the source folder (the \
+             packages have it)",
+            root.display()
+        )));
     }
     if roots.len() > 1 {
         return Err(Error::Usage(format!(
@@ -116,14 +143,28 @@ fn chronicle_roots(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
             shown(&roots)
         )));
     }
-    Ok((roots, rest))
+    Ok(roots)
 }
 
 /// The Chronicle data root at or just under `dir`, if it is one.
-pub fn chronicle_root(dir: &Path) -> Option<PathBuf> {
+fn chronicle_root(dir: &Path) -> Option<PathBuf> {
     [dir.to_path_buf(), dir.join("data")]
         .into_iter()
-        .find(|d| d.join("daily/v2").is_dir() || d.join("curated/v2").is_dir())
+        .find(|d| is_chronicle_root(d))
+}
+
+/// True for a folder holding `daily/v2` or `curated/v2`: a Chronicle data root.
+fn is_chronicle_root(dir: &Path) -> bool {
+    dir.join("daily/v2").is_dir() || dir.join("curated/v2").is_dir()
+}
+
+/// The Chronicle data root strictly above `path`, if any.
+fn enclosing_root(path: &Path) -> Option<PathBuf> {
+    canonical(path)
+        .ancestors()
+        .skip(1)
+        .find(|a| is_chronicle_root(a))
+        .map(Path::to_path_buf)
 }
 
 /// The input paths as the user gave them, for messages.
@@ -265,11 +306,30 @@ fn note_assumed_zones(ds: &mut Dataset) {
 
 /// All export files under `paths`, sorted and deduplicated.
 pub fn find_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    find(paths, None)
+}
+
+/// All export files under `paths`, sorted and deduplicated, and the Posit Chronicle data
+/// roots found in their folders at any depth (not walked: [`super::chronicle`] reads them).
+fn find_inputs(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
+    let mut roots = BTreeSet::new();
+    let files = find(paths, Some(&mut roots))?;
+    Ok((files, roots.into_iter().collect()))
+}
+
+/// The files of [`find_files`]; with `roots`, a folder that is a Chronicle root is added
+/// there instead of walked.
+fn find(paths: &[PathBuf], mut roots: Option<&mut BTreeSet<PathBuf>>) -> Result<Vec<PathBuf>> {
     let mut found = BTreeSet::new();
     for path in paths {
         let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
         if meta.is_dir() {
-            walk(path, &mut found, &mut BTreeSet::new())?;
+            let mut walk = Walk {
+                found: &mut found,
+                visited: BTreeSet::new(),
+                roots: roots.as_deref_mut(),
+            };
+            walk.dir(path)?;
         } else {
             found.insert(path.clone());
         }
@@ -295,9 +355,9 @@ pub(super) fn is_parquet_name(path: &Path) -> bool {
 fn parquet_error(path: &Path) -> Error {
     Error::Usage(format!(
         "{}: a Parquet file; this build reads CSV exports only (plain or .csv.gz). Parquet \
-         input needs the `parquet` cargo feature: install with `cargo install --locked \
-         --features parquet connect-capacity` (the packages have it), or write the table as \
-         CSV (pandas/polars `to_csv`, R `write.csv`)",
+         input needs the `parquet` cargo feature: install with `{INSTALL_PARQUET}` from the \
+         source folder (the packages have it), or write the table as CSV (pandas/polars \
+         `to_csv`, R `write.csv`)",
         path.display()
     ))
 }
@@ -311,29 +371,46 @@ fn dedupe_same_file(found: BTreeSet<PathBuf>) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Walks `dir`; `visited` holds canonical folders already walked, so a symlink loop ends.
-fn walk(dir: &Path, found: &mut BTreeSet<PathBuf>, visited: &mut BTreeSet<PathBuf>) -> Result<()> {
-    let canonical = fs::canonicalize(dir).map_err(|e| Error::io(dir, e))?;
-    if !visited.insert(canonical) {
-        return Ok(());
-    }
-    let entries = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io(dir, e))?;
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with('.') {
-            continue;
+/// A folder walk: the export files found, the canonical folders already walked (so a
+/// symlink loop ends) and, when asked, the Chronicle roots met (not walked).
+struct Walk<'a> {
+    found: &'a mut BTreeSet<PathBuf>,
+    visited: BTreeSet<PathBuf>,
+    roots: Option<&'a mut BTreeSet<PathBuf>>,
+}
+
+impl Walk<'_> {
+    /// Walks `dir`.
+    fn dir(&mut self, dir: &Path) -> Result<()> {
+        let canonical = fs::canonicalize(dir).map_err(|e| Error::io(dir, e))?;
+        if !self.visited.insert(canonical) {
+            return Ok(());
         }
-        let path = entry.path();
-        let meta = fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
-        if meta.is_dir() {
-            walk(&path, found, visited)?;
-        } else if is_export_name(&name) {
-            found.insert(path);
+        let entries = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io(dir, e))?;
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') {
+                continue;
+            }
+            let path = entry.path();
+            let meta = fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
+            if !meta.is_dir() {
+                if is_export_name(&name) {
+                    self.found.insert(path);
+                }
+                continue;
+            }
+            match self.roots.as_deref_mut() {
+                Some(roots) if is_chronicle_root(&path) => {
+                    roots.insert(path);
+                }
+                _ => self.dir(&path)?,
+            }
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// True for `*.csv` and `*.csv.gz` (any case), and for `*.parquet` so that
@@ -424,6 +501,29 @@ mod tests {
             "sub/deeper/d.Csv.Gz",
         ];
         assert_eq!(rel, expected.map(Path::new));
+    }
+
+    #[test]
+    fn a_chronicle_root_at_any_depth_is_found_and_not_walked() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for f in [
+            "a.csv",
+            "x/y/store/daily/v2/m/2026/03/01/p.parquet",
+            "z/curated/v2/connect/t/date=2026-03-01/p.parquet",
+        ] {
+            fs::create_dir_all(d.join(f).parent().unwrap()).unwrap();
+            fs::write(d.join(f), "").unwrap();
+        }
+        let (files, roots) = find_inputs(&[d.to_path_buf()]).unwrap();
+        assert_eq!(files, [d.join("a.csv")]);
+        assert_eq!(roots, [d.join("x/y/store"), d.join("z")]);
+        let metric = d.join("x/y/store/daily/v2/m");
+        assert_eq!(
+            enclosing_root(&metric),
+            Some(canonical(&d.join("x/y/store")))
+        );
+        assert_eq!(enclosing_root(&d.join("x/y/store")), None);
     }
 
     #[cfg(unix)]

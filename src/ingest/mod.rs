@@ -7,6 +7,10 @@
 pub mod catalog;
 #[cfg(feature = "parquet")]
 pub mod chronicle;
+#[cfg(feature = "parquet")]
+mod chronicle_events;
+#[cfg(feature = "parquet")]
+mod chronicle_frame;
 pub mod compact;
 pub mod detect;
 pub mod discover;
@@ -426,8 +430,9 @@ pub struct ChronicleSummary {
     pub active_users_30days: Option<u64>,
     /// Seats of the licence (`user_totals.licensed_user_seats`).
     pub licensed_user_seats: Option<u64>,
-    /// Per UTC day of `shiny_usage_totals_by_user`: sessions, session-seconds and their
-    /// daily average concurrency, by day.
+    /// Per UTC day of `shiny_usage_totals_by_user` that the analysed window touches (every
+    /// day without a window): sessions, session-seconds and their daily average
+    /// concurrency, by day.
     pub daily_average_sessions: Vec<DailySessions>,
     /// Raw metrics (folders under `daily/v2`) and curated datasets whose columns make no
     /// known kind: listed, not read.
@@ -451,6 +456,12 @@ pub struct DailySessions {
     pub session_seconds: f64,
     /// Daily average concurrent sessions: session-seconds / 86,400.
     pub average: f64,
+}
+
+/// The first instant (00:00 UTC) of the day `YYYY-MM-DD`.
+pub fn utc_day_start(date: &str) -> Option<Micros> {
+    let day = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
+    Some(day.and_hms_opt(0, 0, 0)?.and_utc().timestamp_micros())
 }
 
 /// How to read the inputs.

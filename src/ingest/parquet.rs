@@ -15,9 +15,10 @@
 //! As text, a timestamp with a zone is written as RFC 3339 in UTC and a naive one without
 //! an offset (read in `--input-tz`, as a CSV's would be); a date is `YYYY-MM-DD`; an
 //! integral float is written as an integer (pandas stores an integer column with gaps as
-//! float64); a 16-byte binary value is a GUID; a null is an empty field. pandas' row index
+//! float64); a decimal of scale 0 (DuckDB's `DECIMAL(p,0)`) is an integer; a 16-byte binary
+//! value is a GUID; a null is an empty field. pandas' row index
 //! (`__index_level_N__`) is not a column of the export. A column of a type no export uses
-//! (lists, structs, decimals, durations ...) is not loaded: its cells read as text naming
+//! (lists, structs, decimals with a fractional part, durations ...) is not loaded: its cells read as text naming
 //! the type, which a parser that needs the column reports with the file, row and column.
 //!
 //! A row's "line" in messages is its 1-based row number in the file.
@@ -70,10 +71,21 @@ pub(super) struct Layout {
     rows: usize,
 }
 
-/// The error for a file polars cannot read.
+/// The error for a file polars cannot read; the hint about a file cut short only when
+/// the error is about its end (no `PAR1` magic, a footer too short or too long, the end
+/// of the file reached early), not for a complete file polars refuses (duplicate columns).
 fn unreadable(path: &Path, e: PolarsError) -> Error {
-    let message =
-        format!("not a readable Parquet file ({e}); if it was cut short, write or copy it again");
+    let text = e.to_string();
+    let lower = text.to_ascii_lowercase();
+    let cut_short = ["par1", "footer", "end of file", "eof", "fill whole buffer"]
+        .iter()
+        .any(|s| lower.contains(s));
+    let hint = if cut_short {
+        "; if it was cut short, write or copy it again"
+    } else {
+        ""
+    };
+    let message = format!("not a readable Parquet file ({text}){hint}");
     Error::io(
         path,
         std::io::Error::new(std::io::ErrorKind::InvalidData, message),
@@ -175,6 +187,51 @@ impl Table {
     fn column(&self, header: &Header, name: &str) -> Option<&Values> {
         header.index(name).map(|i| &self.cols[i])
     }
+
+    /// What [`Table::cell_key`] gives for column `col`, when it is exact: cells of two
+    /// columns of the same kind (or of a column of nulls) have equal keys exactly when they
+    /// have equal text. `None` for kinds compared by their text (floats, binary ...).
+    pub(super) fn key_kind(&self, col: usize) -> Option<&'static str> {
+        Some(match &self.cols[col] {
+            Values::Text(_) => "text",
+            Values::Int(_) | Values::UInt(_) => "integer",
+            Values::Time { zoned: true, .. } => "zoned time",
+            Values::Time { zoned: false, .. } => "naive time",
+            Values::Date(_) => "date",
+            Values::Bool(_) => "boolean",
+            Values::Null => "null",
+            _ => return None,
+        })
+    }
+
+    /// Cell (`row`, `col`) as a value to compare and hash without writing it as text, for
+    /// a column [`Table::key_kind`] names (an empty text is a null, as both write `""`).
+    pub(super) fn cell_key(&self, col: usize, row: usize) -> CellKey<'_> {
+        let key = match &self.cols[col] {
+            Values::Text(c) => c.get(row).filter(|s| !s.is_empty()).map(CellKey::Text),
+            Values::Int(c) => c.get(row).map(CellKey::Int),
+            Values::UInt(c) => c.get(row).map(|v| match i64::try_from(v) {
+                Ok(v) => CellKey::Int(v),
+                Err(_) => CellKey::UInt(v),
+            }),
+            Values::Time { micros, .. } => micros.get(row).map(CellKey::Int),
+            Values::Date(c) => c.get(row).map(|d| CellKey::Int(d.into())),
+            Values::Bool(c) => c.get(row).map(CellKey::Bool),
+            _ => None,
+        };
+        key.unwrap_or(CellKey::Null)
+    }
+}
+
+/// A cell as [`Table::cell_key`] gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum CellKey<'a> {
+    Null,
+    Text(&'a str),
+    Int(i64),
+    /// An unsigned value above `i64::MAX`.
+    UInt(u64),
+    Bool(bool),
 }
 
 /// Arrow types polars reads with this crate's features and an export could hold.
@@ -186,6 +243,8 @@ fn supported(dtype: &ArrowDataType) -> bool {
         A::UInt8 | A::UInt16 | A::UInt32 | A::UInt64 => true,
         A::Utf8 | A::LargeUtf8 | A::Utf8View => true,
         A::Binary | A::LargeBinary | A::BinaryView | A::FixedSizeBinary(16) => true,
+        // Scale 0 (a DuckDB DECIMAL(p,0), a SUM): integers. Polars holds up to 128 bits.
+        A::Decimal(_, 0) | A::Decimal32(_, 0) | A::Decimal64(_, 0) => true,
         A::Dictionary(_, values, _) => supported(values),
         A::Extension(ext) => supported(&ext.inner),
         _ => false,
@@ -199,7 +258,9 @@ fn type_name(dtype: &ArrowDataType) -> String {
         A::List(_) | A::LargeList(_) | A::FixedSizeList(..) => "lists",
         A::Struct(_) => "structs",
         A::Map(..) => "maps",
-        A::Decimal(..) | A::Decimal32(..) | A::Decimal64(..) | A::Decimal256(..) => "decimals",
+        A::Decimal(..) | A::Decimal32(..) | A::Decimal64(..) | A::Decimal256(..) => {
+            "decimals with a fractional part (or over 38 digits)"
+        }
         A::Duration(_) | A::Interval(_) => "durations",
         A::Time32(_) | A::Time64(_) => "times of day",
         A::Extension(ext) => return type_name(&ext.inner),
@@ -247,6 +308,7 @@ impl Values {
                 zoned: zone.is_some(),
             },
             DataType::Date => Values::Date(s.to_physical_repr().i32()?.clone()),
+            DataType::Decimal(_, 0) => decimal_integers(&s)?,
             DataType::Binary => Values::Binary(s.binary()?.clone()),
             DataType::Null => Values::Null,
             other => Values::Unsupported(format!("values of type {other}, which no export uses")),
@@ -290,6 +352,17 @@ impl Values {
             Values::Unsupported(label) => write!(out, "<{label}>").unwrap(),
         }
     }
+}
+
+/// A decimal column of scale 0 as integers; as its exact text when a value does not fit
+/// 64 bits (a parser that needs an integer then names the row and the value).
+fn decimal_integers(s: &Series) -> PolarsResult<Values> {
+    let ints = s.cast(&DataType::Int64)?;
+    Ok(if ints.null_count() == s.null_count() {
+        Values::Int(ints.i64()?.clone())
+    } else {
+        Values::Text(s.cast(&DataType::String)?.str()?.clone())
+    })
 }
 
 /// Physical datetime values in microseconds (nanoseconds truncated, as the CSV parser

@@ -152,8 +152,58 @@ fn types_no_export_uses_are_named_not_loaded() {
     assert!(supported(&A::FixedSizeBinary(16)));
     assert!(!supported(&A::FixedSizeBinary(8)));
     assert!(!supported(&A::Decimal(10, 2)));
+    assert!(!supported(&A::Decimal256(40, 0)));
+    assert!(supported(&A::Decimal(38, 0)) && supported(&A::Decimal64(18, 0)));
     assert_eq!(
         type_name(&A::Decimal(10, 2)),
-        "decimals, which no export uses"
+        "decimals with a fractional part (or over 38 digits), which no export uses"
     );
+}
+
+#[test]
+fn decimals_of_scale_0_are_integers_and_too_large_ones_their_text() {
+    let one = |values: &[Option<i128>], precision| {
+        let s = Int128Chunked::new("d".into(), values)
+            .into_series()
+            .cast(&DataType::Decimal(precision, 0))
+            .unwrap();
+        Values::of(&s).unwrap()
+    };
+    let text = |v: &Values, i| {
+        let mut out = String::new();
+        v.write(i, &mut out);
+        out
+    };
+    let small = one(&[Some(7), None, Some(-3)], 18);
+    assert!(matches!(small, Values::Int(_)), "{}", small.describe());
+    assert_eq!(
+        [text(&small, 0), text(&small, 1), text(&small, 2)],
+        ["7", "", "-3"]
+    );
+    let big = one(&[Some(1), Some(10i128.pow(30))], 38);
+    assert!(matches!(big, Values::Text(_)), "{}", big.describe());
+    assert_eq!(text(&big, 1), format!("1{}", "0".repeat(30)));
+}
+
+#[test]
+fn only_an_error_about_the_end_of_the_file_suggests_it_was_cut_short() {
+    let hint = "if it was cut short";
+    let path = Path::new("x.parquet");
+    let dup = PolarsError::Duplicate("column with name 'a' has more than one occurrence".into());
+    let message = unreadable(path, dup).to_string();
+    assert!(message.contains("more than one occurrence"), "{message}");
+    assert!(!message.contains(hint), "{message}");
+    for cut in [
+        "parquet: File out of specification: The file must end with PAR1",
+        "parquet: File out of specification: A Parquet file must contain a header and footer with at least 12 bytes",
+        "underlying IO error: failed to fill whole buffer",
+    ] {
+        let e = PolarsError::ComputeError(cut.to_string().into());
+        let message = unreadable(path, e).to_string();
+        assert!(message.contains(hint), "{message}");
+    }
+    // The truncated fixture gets the hint; a file that is not Parquet at all only says so.
+    let truncated = fixture("bad", "truncated");
+    let message = Layout::read(&truncated).err().unwrap().to_string();
+    assert!(message.contains(hint), "{message}");
 }

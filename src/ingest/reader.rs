@@ -244,6 +244,16 @@ pub trait Records {
     fn context(&self, _column: &str) -> Option<String> {
         None
     }
+    /// The file the record read last came from, for messages: [`Records::path`], unless
+    /// the source joins several files (a Posit Chronicle metric).
+    fn record_path(&self) -> &Path {
+        self.path()
+    }
+    /// The source's own name of the column the parsers read as `column`, for messages (a
+    /// source that renamed a column names it as its file does).
+    fn column_name<'a>(&'a self, column: &'a str) -> &'a str {
+        column
+    }
 }
 
 impl Records for CsvSource<'_> {

@@ -23,7 +23,7 @@ use super::catalog::{ContentCols, JobCols, UserCols};
 use super::detect::{detect, Header, VISIT_ONLY_COLUMNS};
 use super::progress::Progress;
 use super::reader::{self, is_null, Next};
-use super::row::{Adjusted, Col, FieldError, FieldResult, Row};
+use super::row::{Adjusted, Col, FieldResult, Row};
 use super::timestamp::LocalAdjust;
 use super::{
     Dataset, EncodingSkip, FileSummary, IngestNotes, IngestOptions, Kind, NaiveZone, Origin,
@@ -140,8 +140,9 @@ pub(super) fn read_source(
         counts.all += 1;
         let line = src.record_line();
         if let Next::BadUtf8 { field } = next {
-            let column = header.name_at(field);
-            not_utf8(&mut ds.notes, path, kind, line, column, opts.lenient)?;
+            let column = src.column_name(header.name_at(field));
+            let at = src.record_path();
+            not_utf8(&mut ds.notes, at, kind, line, column, opts.lenient)?;
             counts.add(parser.raw_class(&rec));
             continue;
         }
@@ -150,14 +151,16 @@ pub(super) fn read_source(
         let class = match parser.apply(&mut row, Origin { file, line }, ds) {
             Ok(class) => {
                 naive |= !adjusted.is_empty();
-                note_adjusted(&mut ds.notes, path, line, &rec, &adjusted, zone);
+                let at = src.record_path();
+                note_adjusted(&mut ds.notes, at, line, &rec, &adjusted, zone);
                 class
             }
             Err(mut e) => {
                 if let Some(context) = src.context(e.column) {
                     e.message = format!("{} ({context})", e.message);
                 }
-                skip_or_fail(&mut ds.notes, path, line, e, opts.lenient)?;
+                let (at, column) = (src.record_path(), src.column_name(e.column));
+                skip_or_fail(&mut ds.notes, (at, line, column), e.message, opts.lenient)?;
                 parser.raw_class(&rec)
             }
         };
@@ -238,25 +241,21 @@ fn truncation_warnings(kind: Kind, path: &Path, counts: &RowCounts, warnings: &m
 /// A bad row: an error, or under `--lenient` a counted (and maybe listed) skip.
 fn skip_or_fail(
     notes: &mut IngestNotes,
-    path: &Path,
-    line: u64,
-    e: FieldError,
+    (path, line, column): (&Path, u64, &str),
+    message: String,
     lenient: bool,
 ) -> Result<()> {
     if !lenient {
-        let message = format!(
-            "{}; fix the value or pass --lenient to skip bad rows",
-            e.message
-        );
-        return Err(Error::data(path, line, e.column, message));
+        let message = format!("{message}; fix the value or pass --lenient to skip bad rows");
+        return Err(Error::data(path, line, column, message));
     }
     notes.skipped_rows += 1;
     if notes.skipped.len() < MAX_LISTED {
         notes.skipped.push(RowProblem {
             path: path.to_path_buf(),
             line,
-            column: Some(e.column.to_string()),
-            message: e.message,
+            column: Some(column.to_string()),
+            message,
         });
     }
     Ok(())

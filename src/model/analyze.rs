@@ -18,7 +18,7 @@ use super::usage::time::{Timestamp, DAY, SECOND};
 use super::wire::*;
 use super::Options;
 use crate::error::Result;
-use crate::ingest::{Dataset, Micros, VisitSource};
+use crate::ingest::{ChronicleSummary, Dataset, Micros, VisitSource};
 
 /// Computes the report from a dataset.
 ///
@@ -86,7 +86,7 @@ fn analyze_normalized(data: &Dataset, norm: Normalized, opts: &Options) -> Resul
         utilisation: None,
         warnings: super::usage::warnings::option_warnings(data, opts, &norm),
         data_problems: norm.problems.clone(),
-        chronicle: data.chronicle.clone(),
+        chronicle: chronicle(data, norm.window.or(opts.from.zip(opts.to))),
     };
     if let Some(window) = norm.window {
         // Without usage there are no sessions to sweep: the usage sections stay empty.
@@ -314,4 +314,16 @@ fn day_details(counts: &[Month], users: &[Bucket]) -> Vec<DayDetail> {
             }
         })
         .collect()
+}
+
+/// The Chronicle summary, its daily session totals limited to the UTC days `window`
+/// touches (all of them without a window).
+fn chronicle(data: &Dataset, window: Option<(Micros, Micros)>) -> Option<ChronicleSummary> {
+    let mut c = data.chronicle.clone()?;
+    if let Some((start, end)) = window {
+        c.daily_average_sessions.retain(|d| {
+            crate::ingest::utc_day_start(&d.date).is_some_and(|day| day < end && day + DAY > start)
+        });
+    }
+    Some(c)
 }

@@ -28,7 +28,8 @@ pub fn chronicle(r: &Report) -> Option<Section> {
         }
         blocks.push(Block::List(vec![
             "Daily average concurrent Shiny sessions from Chronicle's curated totals \
-             (session-seconds / 86,400 per UTC day). These are averages over whole days: \
+             (session-seconds / 86,400 per UTC day), for the UTC days the analysed window \
+             touches. These are averages over whole days: \
              peaks need per-session data (a raw Shiny session metric, or the Shiny usage \
              export)."
                 .into(),

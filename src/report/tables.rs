@@ -3,11 +3,12 @@
 //! and written as Parquet (feature `parquet`, [`super::tables_parquet`]) or CSV.
 //!
 //! Columns are typed: dates as dates, instants as UTC timestamps (microseconds), counts as
-//! integers, figures as floats, flags as booleans. Each file is written whole or not at
-//! all (a temporary file, then a rename). In CSV, a text cell starting with `=`, `+`, `-`
+//! integers, figures as floats, flags as booleans. The five files are written to
+//! temporary files first and renamed into place only when all are written. In CSV, a text cell starting with `=`, `+`, `-`
 //! or `@` gets a leading `'` so a spreadsheet does not run it as a formula; numbers,
 //! dates and every other cell are written as they are.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -180,17 +181,23 @@ fn content(report: &Report) -> Table {
         Option<&'a FootprintLine>,
         Option<&'a Footprint>,
     );
+    // Each item's (first) footprint line by GUID: one lookup per item, not a scan each.
+    let mut lines: HashMap<&str, &FootprintLine> = HashMap::new();
+    for f in &report.footprints {
+        lines.entry(f.guid.as_str()).or_insert(f);
+    }
     let rows: Vec<Row> = report
         .content
         .iter()
         .map(|c| {
-            let line = report.footprints.iter().find(|f| f.guid == c.guid);
+            let line = lines.get(c.guid.as_str()).copied();
             let measured = line.and_then(|f| f.measured.as_ref()).map(|m| &m.footprint);
             (c, line, measured)
         })
         .collect();
     let count = |x: u64| Some(x as i64);
-    let mib = |b: u64| Some((b >> 20) as i64);
+    // Rounded up to a MiB, as the report shows them and as `memory_mib` is.
+    let mib = |b: u64| Some(crate::format::mib_rounded_up(b) as i64);
     let mut columns = vec![
         column("guid", texts(&rows, |r| Some(r.0.guid.clone()))),
         column("title", texts(&rows, |r| r.0.title.clone())),
@@ -362,40 +369,64 @@ pub fn write_csv(table: &Table, out: &mut dyn Write) -> std::io::Result<()> {
     w.flush()
 }
 
-/// Writes every table of `report` into `dir` (created when missing) as `NAME.EXT`, each
-/// file atomically; returns the paths written.
+/// Writes every table of `report` into `dir` (created when missing) as `NAME.EXT`; returns
+/// the paths written. All the tables are written to temporary files in `dir` first and
+/// renamed into place only when every one is written, so a failure while writing (a full
+/// disk, a folder where a table goes) leaves `dir` as it was.
 pub fn write_tables(report: &Report, dir: &Path, format: TableFormat) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let mut written = Vec::new();
+    let mut staged = Vec::new();
     for table in tables(report) {
         let path = dir.join(format!("{}.{}", table.name, format.extension()));
+        if path.is_dir() {
+            return Err(Error::io(
+                &path,
+                std::io::Error::other(
+                    "a folder where this table goes; move it, or choose another --tables folder",
+                ),
+            ));
+        }
         let result = match format {
-            TableFormat::Csv => crate::atomic::write_shared(&path, |out| write_csv(&table, out)),
-            TableFormat::Parquet => write_parquet(&table, &path),
+            TableFormat::Csv => crate::atomic::stage_shared(&path, |out| write_csv(&table, out)),
+            TableFormat::Parquet => stage_parquet(&table, &path),
         };
-        result.map_err(|e| Error::io(&e.path, e.error))?;
-        written.push(path);
+        staged.push(result.map_err(|e| Error::io(&e.path, e.error))?);
+    }
+    let mut written = Vec::new();
+    for file in staged {
+        written.push(file.path().to_path_buf());
+        file.commit().map_err(|e| Error::io(&e.path, e.error))?;
     }
     Ok(written)
 }
 
 #[cfg(feature = "parquet")]
-fn write_parquet(table: &Table, path: &Path) -> std::result::Result<(), crate::atomic::WriteError> {
-    crate::atomic::write_shared(path, |out| super::tables_parquet::write(table, out))
+fn stage_parquet(
+    table: &Table,
+    path: &Path,
+) -> std::result::Result<crate::atomic::Staged, crate::atomic::WriteError> {
+    crate::atomic::stage_shared(path, |out| super::tables_parquet::write(table, out))
 }
 
 #[cfg(not(feature = "parquet"))]
-fn write_parquet(_: &Table, path: &Path) -> std::result::Result<(), crate::atomic::WriteError> {
+fn stage_parquet(
+    _: &Table,
+    path: &Path,
+) -> std::result::Result<crate::atomic::Staged, crate::atomic::WriteError> {
     Err(crate::atomic::WriteError {
         path: path.to_path_buf(),
-        error: std::io::Error::other(PARQUET_NEEDS_FEATURE),
+        error: std::io::Error::other(parquet_needs_feature()),
     })
 }
 
 /// Why this build cannot write Parquet tables, and what to do.
-pub const PARQUET_NEEDS_FEATURE: &str = "Parquet tables need the `parquet` cargo feature: \
-    install with `cargo install --locked --all-features connect-capacity` (the packages have \
-    it), or pass `--tables-format csv`";
+pub fn parquet_needs_feature() -> String {
+    format!(
+        "Parquet tables need the `parquet` cargo feature: install with `{}` from the source \
+         folder (the packages have it), or pass `--tables-format csv`",
+        crate::error::INSTALL_PARQUET
+    )
+}
 
 #[cfg(test)]
 #[path = "tables_tests.rs"]
