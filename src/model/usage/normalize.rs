@@ -65,6 +65,60 @@ pub struct Normalized {
     pub visits_outside_window: u64,
     /// Data problems worth listing (reversed intervals ...).
     pub problems: Vec<RowProblem>,
+    /// Facts of the session rows as read, for the warnings (the rows may be gone).
+    pub rows_read: RowFacts,
+}
+
+/// What the warnings need of the session rows as read (all of them, before
+/// de-duplication and the window).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RowFacts {
+    /// Rows whose recorded end lies more than [`super::warnings::LONG_SESSION`] after
+    /// their start.
+    pub long: u64,
+    /// The longest of them: its length and origin (the first-read one among equals).
+    pub longest: Option<(Micros, Origin)>,
+    /// Earliest and latest `started`.
+    pub started: Option<(Micros, Micros)>,
+}
+
+impl RowFacts {
+    fn of(r: &SessionRow) -> RowFacts {
+        let length = r.ended.map(|e| e - r.started);
+        let long = length.filter(|&l| l > super::warnings::LONG_SESSION);
+        RowFacts {
+            long: u64::from(long.is_some()),
+            longest: long.map(|l| (l, r.origin)),
+            started: Some((r.started, r.started)),
+        }
+    }
+
+    fn merge(self, o: RowFacts) -> RowFacts {
+        let longest = match (self.longest, o.longest) {
+            (Some(a), Some(b)) => Some(
+                if (b.0, std::cmp::Reverse(b.1)) > (a.0, std::cmp::Reverse(a.1)) {
+                    b
+                } else {
+                    a
+                },
+            ),
+            (a, b) => a.or(b),
+        };
+        let started = match (self.started, o.started) {
+            (Some(a), Some(b)) => Some((a.0.min(b.0), a.1.max(b.1))),
+            (a, b) => a.or(b),
+        };
+        RowFacts {
+            long: self.long + o.long,
+            longest,
+            started,
+        }
+    }
+
+    fn of_all(rows: impl ParallelIterator<Item = SessionRow>) -> RowFacts {
+        rows.map(|r| RowFacts::of(&r))
+            .reduce(RowFacts::default, RowFacts::merge)
+    }
 }
 
 /// Normalises the dataset's sessions and visits.
@@ -85,6 +139,7 @@ fn normalize_source(data: &Dataset, source: Source<'_>, opts: &Options) -> Norma
     out.counts.rows = row_count as u64;
     let excluded = excluded_user_ids(data, opts);
     let first_reversed = source.first_reversed(&excluded);
+    out.rows_read = source.facts();
     let rows = dedup_sessions(source.into_rows(), &mut out.counts.duplicates);
     let kept_before = rows.len();
     let rows: Vec<Row> = if excluded.is_empty() {
@@ -143,6 +198,17 @@ impl Source<'_> {
                 first_reversed(rows.chain(data.compact.par_iter()), excluded)
             }
             Source::Owned(set) => first_reversed(set.par_iter(), excluded),
+        }
+    }
+
+    /// See [`RowFacts`].
+    fn facts(&self) -> RowFacts {
+        match self {
+            Source::Borrowed(data) => {
+                let rows = data.sessions.par_iter().copied();
+                RowFacts::of_all(rows.chain(data.compact.par_iter()))
+            }
+            Source::Owned(set) => RowFacts::of_all(set.par_iter()),
         }
     }
 
@@ -564,7 +630,28 @@ mod tests {
             assert_eq!(want.problems.len(), MAX_LISTED);
             assert!(want.problems.iter().all(|p| p.line < 1000));
             assert_eq!(got.window, want.window);
+            assert_eq!(got.rows_read, want.rows_read);
         }
+    }
+
+    #[test]
+    fn long_rows_and_the_start_range_count_the_fast_readers_rows_too() {
+        let day = 24 * 60;
+        let mut d = data(&[(0, Some(1), 0, Some(10)), (0, Some(2), 5, Some(8 * day))]);
+        let far = SessionRow {
+            started: 2 * MIN,
+            ended: Some((2 + 9 * day) * MIN),
+            origin: Origin { file: 0, line: 77 },
+            ..d.sessions[0]
+        };
+        d.compact.push_file(0, vec![CompactRow::new(&far).unwrap()]);
+        let f = normalize(&d, &Options::default()).rows_read;
+        assert_eq!(f.long, 2);
+        assert_eq!(
+            f.longest,
+            Some((9 * day * MIN, Origin { file: 0, line: 77 }))
+        );
+        assert_eq!(f.started, Some((0, 5 * MIN)));
     }
 
     #[test]

@@ -13,13 +13,13 @@ use crate::ingest::{Dataset, Kind, VisitSource};
 use crate::model::Options;
 
 /// A recorded session longer than this is listed (Shiny sessions last minutes or hours).
-const LONG_SESSION: i64 = 7 * super::time::DAY;
+pub(super) const LONG_SESSION: i64 = 7 * super::time::DAY;
 
 /// Warnings about `opts` against `data`, in a fixed order.
 pub fn option_warnings(data: &Dataset, opts: &Options, norm: &Normalized) -> Vec<String> {
     let mut out = unmatched_users(data, opts);
     out.extend(unmatched_content(data, opts));
-    out.extend(long_sessions(data));
+    out.extend(long_sessions(data, norm));
     out.extend(visits_and_hits(norm));
     out.extend(mostly_outside_window(norm));
     out.extend(encoding_skips(data));
@@ -79,29 +79,17 @@ fn unmatched_content(data: &Dataset, opts: &Options) -> Vec<String> {
         .collect()
 }
 
-/// Recorded sessions longer than [`LONG_SESSION`]: how many, and where the longest is.
-fn long_sessions(data: &Dataset) -> Option<String> {
-    let long: Vec<&crate::ingest::SessionRow> = data
-        .sessions
-        .iter()
-        .filter(|s| s.ended.is_some_and(|e| e - s.started > LONG_SESSION))
-        .collect();
-    let longest = long.iter().max_by_key(|s| {
-        (
-            s.ended.unwrap_or(0) - s.started,
-            std::cmp::Reverse(s.origin),
-        )
-    })?;
-    let days = (longest.ended.unwrap_or(0) - longest.started) / super::time::DAY;
-    let place = data
-        .files
-        .get(longest.origin.file as usize)
-        .map(|f| format!("{}:{}", f.path.display(), longest.origin.line))
-        .unwrap_or_default();
+/// Recorded sessions longer than [`LONG_SESSION`]: how many, and where the longest is
+/// (over every session row read, by either reader).
+fn long_sessions(data: &Dataset, norm: &Normalized) -> Option<String> {
+    let facts = &norm.rows_read;
+    let (length, origin) = facts.longest?;
+    let days = length / super::time::DAY;
+    let place = format!("{}:{}", data.path_of(origin).display(), origin.line);
     Some(format!(
         "{} sessions last longer than 7 days (the longest {} days, at {place}); they \
          are kept as recorded, check their ended times",
-        count(long.len()),
+        count(facts.long),
         count(days.unsigned_abs())
     ))
 }
@@ -156,11 +144,8 @@ fn window_off_the_data(data: &Dataset, opts: &Options, norm: &Normalized) -> Opt
     if norm.window.is_some() || (opts.from.is_none() && opts.to.is_none()) {
         return None;
     }
-    let times = data
-        .sessions
-        .iter()
-        .map(|s| s.started)
-        .chain(data.visits.iter().map(|v| v.time));
+    let (first, last) = norm.rows_read.started.unzip();
+    let times = (first.into_iter().chain(last)).chain(data.visits.iter().map(|v| v.time));
     let (lo, hi) = times.fold((None, None), |(lo, hi): (Option<i64>, Option<i64>), t| {
         (
             Some(lo.map_or(t, |l| l.min(t))),
