@@ -1,6 +1,7 @@
 //! criterion benches of the hot paths at 10^4 and 10^6 generated sessions (10^7 is the
 //! end-to-end script's, bench/e2e.sh): parsing (the general and the fast reader),
-//! normalisation, the concurrency sweep, the distinct-user merge and one scheduler replay.
+//! normalisation, the concurrency sweep, the distinct-user merge, the per-content
+//! statistics, one scheduler replay, the whole model and the rendering of its report.
 //!
 //! `cargo bench --bench hot_paths` (or `make bench`); `-- parse` runs one group.
 
@@ -12,9 +13,11 @@ use connect_capacity::model::capacity::processes::{conns, guid_ranks};
 use connect_capacity::model::capacity::scheduler::{
     end_order, replay, replay_spans, Conn, Copies, Settings,
 };
+use connect_capacity::model::usage::content::per_content;
 use connect_capacity::model::usage::normalize::{normalize, Normalized};
 use connect_capacity::model::usage::sweep::{step_series_of, users_series};
-use connect_capacity::model::Options;
+use connect_capacity::model::{analyze, Options};
+use connect_capacity::report::{render, Format};
 use connect_capacity::sample::{generate_shiny_usage_only, SampleSpec};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
@@ -92,6 +95,22 @@ fn hot_paths(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("user_merge", n), |b| {
             b.iter(|| users_series(&norm.sessions, |s| (s.user(), s.start, s.end), window))
         });
+        g.bench_function(BenchmarkId::new("per_content", n), |b| {
+            b.iter(|| per_content(&ds, &norm.sessions, &norm.visits, window, model.tz))
+        });
+        g.bench_function(BenchmarkId::new("model", n), |b| {
+            b.iter(|| analyze(&ds, &model).expect("report"))
+        });
+        let report = analyze(&ds, &model).expect("report");
+        for (name, format) in [("render_json", Format::Json), ("render_html", Format::Html)] {
+            g.bench_function(BenchmarkId::new(name, n), |b| {
+                b.iter(|| {
+                    let mut out = Vec::new();
+                    render(&report, format, false, &mut out).expect("render");
+                    out
+                })
+            });
+        }
         g.throughput(Throughput::Elements(item.len() as u64));
         g.bench_function(BenchmarkId::new("scheduler_replay", n), |b| {
             b.iter(|| replay(&item, &Settings::default(), window))
