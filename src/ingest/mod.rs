@@ -502,6 +502,14 @@ impl Dataset {
         self.sessions.iter().copied().chain(self.compact.iter())
     }
 
+    /// Every session row in parallel, as [`Dataset::session_rows`] gives them.
+    pub fn par_session_rows(&self) -> impl ParallelIterator<Item = SessionRow> + '_ {
+        self.sessions
+            .par_iter()
+            .copied()
+            .chain(self.compact.par_iter())
+    }
+
     /// Moves the session rows out (the dataset keeps none), so that a caller that needs
     /// them once can reuse their memory: [`crate::model::analyze_owned`] turns them into
     /// its de-duplication rows in place.

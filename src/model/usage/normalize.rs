@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use rayon::iter::Either;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -192,24 +193,20 @@ impl Source<'_> {
     /// leaving out excluded users, each with the origin of its first-read copy: the rows
     /// [`to_sessions`] lists as problems, found before the origins are given up.
     fn first_reversed(&self, excluded: &HashSet<u32>) -> BTreeMap<Row, Origin> {
+        first_reversed(self.par_rows(), excluded)
+    }
+
+    /// Every row in parallel, with its origin.
+    fn par_rows(&self) -> impl ParallelIterator<Item = SessionRow> + '_ {
         match self {
-            Source::Borrowed(data) => {
-                let rows = data.sessions.par_iter().copied();
-                first_reversed(rows.chain(data.compact.par_iter()), excluded)
-            }
-            Source::Owned(set) => first_reversed(set.par_iter(), excluded),
+            Source::Borrowed(data) => Either::Left(data.par_session_rows()),
+            Source::Owned(set) => Either::Right(set.par_iter()),
         }
     }
 
     /// See [`RowFacts`].
     fn facts(&self) -> RowFacts {
-        match self {
-            Source::Borrowed(data) => {
-                let rows = data.sessions.par_iter().copied();
-                RowFacts::of_all(rows.chain(data.compact.par_iter()))
-            }
-            Source::Owned(set) => RowFacts::of_all(set.par_iter()),
-        }
+        RowFacts::of_all(self.par_rows())
     }
 
     /// Every row in its 32-byte normalisation form, in no particular order.
