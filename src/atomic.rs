@@ -2,11 +2,18 @@
 //! folder, is flushed and synced, then renamed over the target. A reader (or a crash, or a
 //! kill) sees the old file or the new one, never half of one.
 //!
+//! Two kinds of target are not replaced: a symbolic link stays a link, and the file it
+//! leads to is replaced; a target that is neither a file nor a folder (`/dev/null`,
+//! `/dev/stdout`, a named pipe) is written in place, since a rename would put a plain file
+//! where the device was (as root, a `--output /dev/null` once turned the machine's
+//! `/dev/null` into a file, and every later program that read it failed).
+//!
 //! Who may read the result is the caller's choice: [`write`] keeps the file to its owner
 //! (mode 0600: history snapshots and fetched data hold user names, and are the tool's own
 //! state); [`write_shared`] gives it the mode the umask gives a new file (0644 under umask
 //! 022), as any other tool's output would have (reports).
 
+use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -34,21 +41,25 @@ fn failed(path: &Path, error: io::Error) -> WriteError {
     }
 }
 
+/// What the caller's `fill` writes into: a buffered file, the temporary one (or, for a
+/// device or a pipe, the target itself).
+pub type Sink<'a> = io::BufWriter<&'a mut File>;
+
 /// Writes `path` atomically with whatever `fill` writes, readable by its owner only
-/// (mode 0600).
-pub fn write(
+/// (mode 0600); returns what `fill` returns.
+pub fn write<T>(
     path: &Path,
-    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> Result<(), WriteError> {
+    fill: impl FnOnce(&mut Sink<'_>) -> io::Result<T>,
+) -> Result<T, WriteError> {
     write_with(path, false, fill)
 }
 
 /// Writes `path` atomically with whatever `fill` writes, with the mode the umask gives a
-/// new file (0666 less the umask: 0644 under umask 022).
-pub fn write_shared(
+/// new file (0666 less the umask: 0644 under umask 022); returns what `fill` returns.
+pub fn write_shared<T>(
     path: &Path,
-    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> Result<(), WriteError> {
+    fill: impl FnOnce(&mut Sink<'_>) -> io::Result<T>,
+) -> Result<T, WriteError> {
     write_with(path, true, fill)
 }
 
@@ -67,20 +78,27 @@ fn builder(shared: bool) -> tempfile::Builder<'static, 'static> {
     b
 }
 
-fn write_with(
+fn write_with<T>(
     path: &Path,
     shared: bool,
-    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> Result<(), WriteError> {
-    stage(path, shared, fill)?.commit()
+    fill: impl FnOnce(&mut Sink<'_>) -> io::Result<T>,
+) -> Result<T, WriteError> {
+    let (staged, value) = stage(path, shared, fill)?;
+    staged.commit()?;
+    Ok(value)
 }
 
 /// A file written, flushed and synced to a temporary file beside its target, not yet
 /// renamed over it: [`Staged::commit`] renames it; dropped, it is deleted. Staging
 /// several files before committing any writes them all or none, as far as the writing
-/// goes (the renames that follow go one at a time).
+/// goes (the renames that follow go one at a time). A target that is neither a file nor
+/// a folder (`/dev/null`, `/dev/stdout`, a named pipe) cannot be replaced by a rename
+/// without destroying it: it is written in place when staged, and commit does nothing.
 pub struct Staged {
-    tmp: tempfile::NamedTempFile,
+    /// The temporary file and the file it replaces (a symbolic link's destination);
+    /// `None` once written in place.
+    tmp: Option<(tempfile::NamedTempFile, PathBuf)>,
+    /// The target as the caller named it.
     path: PathBuf,
 }
 
@@ -92,10 +110,10 @@ impl Staged {
 
     /// Renames the temporary file over the target.
     pub fn commit(self) -> Result<(), WriteError> {
-        let path = self.path;
-        self.tmp
-            .persist(&path)
-            .map_err(|e| failed(&path, e.error))?;
+        if let Some((tmp, target)) = self.tmp {
+            tmp.persist(&target)
+                .map_err(|e| failed(&self.path, e.error))?;
+        }
         Ok(())
     }
 }
@@ -104,17 +122,54 @@ impl Staged {
 /// (as [`write_shared`]), without replacing the target yet.
 pub fn stage_shared(
     path: &Path,
-    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    fill: impl FnOnce(&mut Sink<'_>) -> io::Result<()>,
 ) -> Result<Staged, WriteError> {
-    stage(path, true, fill)
+    stage(path, true, fill).map(|(staged, ())| staged)
 }
 
-fn stage(
+/// Whether `path` is something a rename must not replace: it exists (through any
+/// symbolic link) and is neither a regular file nor a folder. A folder is left to the
+/// rename, which refuses it.
+fn written_in_place(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
+/// The file a chain of symbolic links ends at (the path itself when it is not a link,
+/// and the last name reached when the chain is dangling or too long), so that the rename
+/// replaces that file and the links stay links.
+fn follow_links(path: &Path) -> PathBuf {
+    let mut at = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::read_link(&at) {
+            Ok(next) if next.is_absolute() => at = next,
+            Ok(next) => at = at.parent().unwrap_or(Path::new("")).join(next),
+            Err(_) => break,
+        }
+    }
+    at
+}
+
+fn stage<T>(
     path: &Path,
     shared: bool,
-    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> Result<Staged, WriteError> {
-    let dir = match path.parent() {
+    fill: impl FnOnce(&mut Sink<'_>) -> io::Result<T>,
+) -> Result<(Staged, T), WriteError> {
+    if written_in_place(path) {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| failed(path, e))?;
+        let mut out = io::BufWriter::new(&mut file);
+        let value = fill(&mut out).map_err(|e| failed(path, e))?;
+        out.flush().map_err(|e| failed(path, e))?;
+        let staged = Staged {
+            tmp: None,
+            path: path.to_path_buf(),
+        };
+        return Ok((staged, value));
+    }
+    let target = follow_links(path);
+    let dir = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
@@ -127,15 +182,16 @@ fn stage(
         };
         failed(dir, std::io::Error::new(e.kind(), why))
     })?;
-    let mut buf = io::BufWriter::new(tmp.as_file_mut());
-    fill(&mut buf).map_err(|e| failed(path, e))?;
-    buf.flush().map_err(|e| failed(path, e))?;
-    drop(buf);
+    let mut out = io::BufWriter::new(tmp.as_file_mut());
+    let value = fill(&mut out).map_err(|e| failed(path, e))?;
+    out.flush().map_err(|e| failed(path, e))?;
+    drop(out);
     tmp.as_file().sync_all().map_err(|e| failed(path, e))?;
-    Ok(Staged {
-        tmp,
+    let staged = Staged {
+        tmp: Some((tmp, target)),
         path: path.to_path_buf(),
-    })
+    };
+    Ok((staged, value))
 }
 
 #[cfg(all(test, unix))]
@@ -188,5 +244,62 @@ mod tests {
         std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o644)).unwrap();
         write(&private, |w| w.write_all(b"y")).unwrap();
         assert_eq!(mode(&private), 0o600);
+    }
+
+    #[test]
+    fn a_named_pipe_is_written_in_place_and_stays_a_pipe() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("mkfifo unavailable; skipped");
+            return;
+        }
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+        };
+        let staged = stage_shared(&fifo, |w| w.write_all(b"report\n")).unwrap();
+        assert_eq!(staged.path(), fifo);
+        staged.commit().unwrap();
+        // Checked before joining: a replaced pipe would leave the reader waiting.
+        let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+        assert!(kind.is_fifo(), "the pipe was replaced by a {kind:?}");
+        assert_eq!(reader.join().unwrap(), "report\n");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "no temporary file left");
+    }
+
+    #[test]
+    fn a_symbolic_link_stays_a_link_and_its_file_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("reports").join("latest.md");
+        std::fs::create_dir(real.parent().unwrap()).unwrap();
+        std::fs::write(&real, "old").unwrap();
+        let link = dir.path().join("report.md");
+        std::os::unix::fs::symlink("reports/latest.md", &link).unwrap();
+        let n = write_shared(&link, |w| w.write_all(b"new").map(|()| 3)).unwrap();
+        assert_eq!(n, 3, "the fill's value comes back");
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
+        // A dangling link: the file it names is created, through a chain of two links.
+        let missing = dir.path().join("reports").join("next.md");
+        let (a, b) = (dir.path().join("a.md"), dir.path().join("b.md"));
+        std::os::unix::fs::symlink(&missing, &b).unwrap();
+        std::os::unix::fs::symlink("b.md", &a).unwrap();
+        write(&a, |w| w.write_all(b"first")).unwrap();
+        assert!(std::fs::symlink_metadata(&a)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert!(std::fs::symlink_metadata(&b)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read_to_string(&missing).unwrap(), "first");
     }
 }

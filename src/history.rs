@@ -114,7 +114,7 @@ pub fn store(dir: &Path, figures: &[PeriodFigures], aliases: &Aliases) -> Result
         };
         crate::atomic::write(&path, |w| {
             serde_json::to_writer_pretty(&mut *w, &snap)?;
-            writeln!(w)
+            std::io::Write::write_all(w, b"\n")
         })?;
         out.push(Stored::Written(path));
     }

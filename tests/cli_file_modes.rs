@@ -64,3 +64,53 @@ fn reports_follow_the_umask_and_history_stays_private() {
         assert!(snapshots > 0, "no snapshot written under umask {umask}");
     }
 }
+
+/// `-o` through a symbolic link replaces the file it leads to and leaves the link; `-o` to
+/// a named pipe writes into the pipe (a rename would put a plain file in its place, as it
+/// once did to `/dev/null`, run as root).
+#[test]
+fn output_through_a_link_or_into_a_pipe_keeps_them() {
+    use std::os::unix::fs::FileTypeExt;
+    let f = Fixture::new();
+    let shiny = f.file("shiny.csv", SHINY_READR);
+    let real = f.path().join("latest.json");
+    let link = f.path().join("report.json");
+    std::os::unix::fs::symlink("latest.json", &link).unwrap();
+    cmd()
+        .args(["analyze", shiny.to_str().unwrap(), "--format", "json", "-o"])
+        .arg(&link)
+        .assert()
+        .success();
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    let report = std::fs::read_to_string(&real).unwrap();
+    assert!(report.starts_with('{'), "{report}");
+
+    let pipe = f.path().join("pipe");
+    if !std::process::Command::new("mkfifo")
+        .arg(&pipe)
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        eprintln!("mkfifo unavailable; the pipe half skipped");
+        return;
+    }
+    let reader = {
+        let pipe = pipe.clone();
+        std::thread::spawn(move || std::fs::read_to_string(pipe).unwrap())
+    };
+    cmd()
+        .args(["analyze", shiny.to_str().unwrap(), "--format", "json", "-o"])
+        .arg(&pipe)
+        .assert()
+        .success();
+    let kind = std::fs::symlink_metadata(&pipe).unwrap().file_type();
+    assert!(kind.is_fifo(), "the pipe was replaced by a {kind:?}");
+    assert_eq!(
+        reader.join().unwrap(),
+        report,
+        "the pipe carried the same report"
+    );
+}

@@ -71,10 +71,10 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<Outcome> {
     std::fs::create_dir_all(&args.out).map_err(|e| Error::io(&args.out, e))?;
     if args.shiny_only {
         let path = args.out.join("shiny_usage.csv");
-        let n = sample::generate_shiny_usage_only(&spec, &path).map_err(|e| Error::io(&path, e))?;
+        let n = sample::generate_shiny_usage_only(&spec, &path).map_err(Error::from)?;
         eprintln!("wrote {} sessions to {}", count(n), path.display());
     } else {
-        let s = sample::generate(&spec, &args.out).map_err(|e| Error::io(&args.out, e))?;
+        let s = sample::generate(&spec, &args.out).map_err(Error::from)?;
         eprintln!(
             "wrote {} files to {} ({} sessions, {} visits, {} jobs, {} job metrics samples)",
             count(s.files.len()),

@@ -266,7 +266,7 @@ pub fn load(dir: &Path, server: &str) -> Result<State, FetchError> {
 pub fn save(dir: &Path, state: &State) -> Result<(), FetchError> {
     crate::atomic::write(&path(dir), |out| {
         serde_json::to_writer_pretty(&mut *out, state).map_err(std::io::Error::other)?;
-        writeln!(out)
+        std::io::Write::write_all(out, b"\n")
     })
     .map_err(FetchError::from)
 }

@@ -28,13 +28,13 @@ mod tables;
 mod tests;
 mod visits;
 
+use crate::atomic::WriteError;
 use catalog::Catalog;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use rhythm::Rhythm;
 use sessions::SessionStream;
-use std::fs::{self, File};
-use std::io::{self, BufWriter};
+use std::fs;
 use std::path::{Path, PathBuf};
 use tables::Activity;
 
@@ -143,33 +143,6 @@ fn rng(seed: u64, stream: Stream) -> StdRng {
     StdRng::seed_from_u64(seed ^ (stream as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
 
-/// Writes `path` through `<name>.tmp` in the same folder and a rename, so a reader never
-/// sees a half-written file.
-fn write_atomic<T>(
-    path: &Path,
-    f: impl FnOnce(&mut BufWriter<File>) -> io::Result<T>,
-) -> io::Result<T> {
-    let mut name = path
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "output path has no file name"))?
-        .to_os_string();
-    name.push(".tmp");
-    let tmp = path.with_file_name(name);
-    let written = File::create(&tmp).and_then(|file| {
-        let mut w = BufWriter::with_capacity(1 << 16, file);
-        let value = f(&mut w)?;
-        w.into_inner().map_err(io::IntoInnerError::into_error)?;
-        Ok(value)
-    });
-    match written {
-        Ok(value) => fs::rename(&tmp, path).map(|()| value),
-        Err(e) => {
-            let _ = fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
-}
-
 /// The catalog and hourly rhythm shared by both entry points.
 fn world(spec: &SampleSpec) -> (Catalog, Rhythm) {
     let cat = Catalog::new(spec, &mut rng(spec.seed, Stream::Catalog));
@@ -179,13 +152,16 @@ fn world(spec: &SampleSpec) -> (Catalog, Rhythm) {
 }
 
 /// Writes the full export set into `out_dir` (created if missing).
-pub fn generate(spec: &SampleSpec, out_dir: &Path) -> io::Result<SampleSummary> {
-    fs::create_dir_all(out_dir)?;
+pub fn generate(spec: &SampleSpec, out_dir: &Path) -> Result<SampleSummary, WriteError> {
+    fs::create_dir_all(out_dir).map_err(|error| WriteError {
+        path: out_dir.to_path_buf(),
+        error,
+    })?;
     let (cat, rhythm) = world(spec);
     let mut activity = Activity::new(&cat);
     let mut session_jobs = jobs::SessionJobs::new(&cat);
     let path = |name: &str| out_dir.join(name);
-    let sessions_written = write_atomic(&path(SHINY_FILE), |w| {
+    let sessions_written = crate::atomic::write_shared(&path(SHINY_FILE), |w| {
         let stream = SessionStream::new(
             &cat,
             &rhythm,
@@ -200,23 +176,23 @@ pub fn generate(spec: &SampleSpec, out_dir: &Path) -> io::Result<SampleSummary> 
     let mut vrng = rng(spec.seed, Stream::Visits);
     let visits = visits::generate(&cat, &rhythm, spec.sessions, &mut vrng);
     visits.iter().for_each(|v| activity.saw(v.user, v.time));
-    let visits_written = write_atomic(&path(VISITS_FILE), |w| {
+    let visits_written = crate::atomic::write_shared(&path(VISITS_FILE), |w| {
         visits::write_visits(w, &cat, &visits, &mut vrng)
     })?;
     let mut jrng = rng(spec.seed, Stream::Jobs);
     let mut all_jobs = session_jobs.finish(cat.window_end);
     all_jobs.extend(jobs::api_jobs(&cat, &visits));
     all_jobs.extend(jobs_out::content_jobs(&cat, &mut jrng));
-    let written = write_atomic(&path(JOBS_FILE), |w| {
+    let written = crate::atomic::write_shared(&path(JOBS_FILE), |w| {
         jobs_out::write_jobs(w, &cat, &all_jobs, &mut jrng)
     })?;
-    let samples_written = write_atomic(&path(METRICS_FILE), |w| {
+    let samples_written = crate::atomic::write_shared(&path(METRICS_FILE), |w| {
         let mut mrng = rng(spec.seed, Stream::Metrics);
         metrics::write_metrics(w, &cat, &written, &mut mrng)
     })?;
-    write_atomic(&path(CONTENT_FILE), |w| tables::write_content(w, &cat))?;
+    crate::atomic::write_shared(&path(CONTENT_FILE), |w| tables::write_content(w, &cat))?;
     let mut urng = rng(spec.seed, Stream::Users);
-    write_atomic(&path(USERS_FILE), |w| {
+    crate::atomic::write_shared(&path(USERS_FILE), |w| {
         tables::write_users(w, &cat, &activity, &mut urng)
     })?;
     Ok(SampleSummary {
@@ -240,9 +216,9 @@ pub fn generate(spec: &SampleSpec, out_dir: &Path) -> io::Result<SampleSummary> 
 /// Streaming variant for benchmarks: writes only the Shiny usage CSV (readr dialect,
 /// RFC 3339 `Z`) to `path`, in constant memory; returns the rows written. The bytes equal
 /// the `shiny_usage.csv` that [`generate`] writes for the same spec.
-pub fn generate_shiny_usage_only(spec: &SampleSpec, path: &Path) -> io::Result<u64> {
+pub fn generate_shiny_usage_only(spec: &SampleSpec, path: &Path) -> Result<u64, WriteError> {
     let (cat, rhythm) = world(spec);
-    write_atomic(path, |w| {
+    crate::atomic::write_shared(path, |w| {
         let stream = SessionStream::new(
             &cat,
             &rhythm,
