@@ -196,73 +196,88 @@ fn world() -> World {
             visit(&mut r, t, 1)
         })
         .collect();
-    let content = (0..6)
-        .map(|i| {
-            vec![
-                ("guid", s(cguid(i))),
-                ("name", s(format!("app-{i}"))),
-                ("title", s(format!("App \"{i}\", the best"))),
-                ("app_mode", s(MODES[i])),
-                ("content_category", s("")),
-                ("max_processes", if i == 1 { n(6) } else { F::Null }),
-                ("min_processes", if i == 1 { n(1) } else { F::Null }),
-                (
-                    "max_conns_per_process",
-                    if i == 2 { n(10) } else { F::Null },
-                ),
-                ("load_factor", if i == 2 { n(0.8) } else { F::Null }),
-                ("idle_timeout", F::Null),
-                ("memory_request", F::Null),
-                (
-                    "memory_limit",
-                    if i == 3 { n(2_147_483_648u64) } else { F::Null },
-                ),
-                ("cpu_request", F::Null),
-                ("cpu_limit", F::Null),
-                ("owner_guid", s(uguid(1 + i % 3))),
-                ("created_time", F::T(T0 - 86_400 * (30 + i as i64))),
-                ("last_deployed_time", F::T(T0 - 86_400)),
-                ("r_version", if i < 3 { s("4.3.1") } else { F::Null }),
-                (
-                    "py_version",
-                    if i == 1 || i == 3 {
-                        s("3.11.9")
-                    } else {
-                        F::Null
-                    },
-                ),
-            ]
-        })
-        .collect();
-    let users = (0..12)
-        .map(|i| {
-            let role = match i {
-                0 => "administrator",
-                1..=3 => "publisher",
-                _ => "viewer",
-            };
-            vec![
-                ("email", s(format!("user{i}@connect.example"))),
-                ("username", s(format!("user{i}"))),
-                ("first_name", s(format!("First{i}"))),
-                ("last_name", s("User")),
-                ("user_role", s(role)),
-                ("created_time", F::T(T0 - 86_400 * (100 + i as i64))),
-                ("updated_time", F::T(T0 - 86_400)),
-                (
-                    "active_time",
-                    if i == 11 {
-                        F::Null
-                    } else {
-                        F::T(T0 + 86_400 * (i as i64 % 9))
-                    },
-                ),
-                ("confirmed", F::B(true)),
-                ("locked", F::B(i == 10)),
-                ("guid", s(uguid(i))),
-            ]
-        })
-        .collect();
+    let content = (0..6).map(content_item).collect();
+    let users = (0..12).map(user).collect();
+    let jobs = jobs(&mut r);
+    World {
+        sessions,
+        visits,
+        old_visits,
+        content,
+        users,
+        jobs,
+    }
+}
+
+/// Content item `i` of the six: settings on some, runtimes on others.
+fn content_item(i: usize) -> Rec {
+    vec![
+        ("guid", s(cguid(i))),
+        ("name", s(format!("app-{i}"))),
+        ("title", s(format!("App \"{i}\", the best"))),
+        ("app_mode", s(MODES[i])),
+        ("content_category", s("")),
+        ("max_processes", if i == 1 { n(6) } else { F::Null }),
+        ("min_processes", if i == 1 { n(1) } else { F::Null }),
+        (
+            "max_conns_per_process",
+            if i == 2 { n(10) } else { F::Null },
+        ),
+        ("load_factor", if i == 2 { n(0.8) } else { F::Null }),
+        ("idle_timeout", F::Null),
+        ("memory_request", F::Null),
+        (
+            "memory_limit",
+            if i == 3 { n(2_147_483_648u64) } else { F::Null },
+        ),
+        ("cpu_request", F::Null),
+        ("cpu_limit", F::Null),
+        ("owner_guid", s(uguid(1 + i % 3))),
+        ("created_time", F::T(T0 - 86_400 * (30 + i as i64))),
+        ("last_deployed_time", F::T(T0 - 86_400)),
+        ("r_version", if i < 3 { s("4.3.1") } else { F::Null }),
+        (
+            "py_version",
+            if i == 1 || i == 3 {
+                s("3.11.9")
+            } else {
+                F::Null
+            },
+        ),
+    ]
+}
+
+/// User `i` of the twelve: one administrator, three publishers, the rest viewers.
+fn user(i: usize) -> Rec {
+    let role = match i {
+        0 => "administrator",
+        1..=3 => "publisher",
+        _ => "viewer",
+    };
+    vec![
+        ("email", s(format!("user{i}@connect.example"))),
+        ("username", s(format!("user{i}"))),
+        ("first_name", s(format!("First{i}"))),
+        ("last_name", s("User")),
+        ("user_role", s(role)),
+        ("created_time", F::T(T0 - 86_400 * (100 + i as i64))),
+        ("updated_time", F::T(T0 - 86_400)),
+        (
+            "active_time",
+            if i == 11 {
+                F::Null
+            } else {
+                F::T(T0 + 86_400 * (i as i64 % 9))
+            },
+        ),
+        ("confirmed", F::B(true)),
+        ("locked", F::B(i == 10)),
+        ("guid", s(uguid(i))),
+    ]
+}
+
+/// Ten days of jobs for each of four content items; the last one of the first still runs.
+fn jobs(r: &mut Lcg) -> Vec<Rec> {
     let mut jobs = Vec::new();
     let tags = ["run_app", "run_pyshiny_app", "run_app", "run_python_api"];
     for (c, tag) in tags.iter().enumerate() {
@@ -299,14 +314,7 @@ fn world() -> World {
             ]);
         }
     }
-    World {
-        sessions,
-        visits,
-        old_visits,
-        content,
-        users,
-        jobs,
-    }
+    jobs
 }
 
 fn data_of(w: &World) -> Data {

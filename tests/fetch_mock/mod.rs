@@ -338,48 +338,8 @@ fn route(s: &Shared, req: &Req, addr: SocketAddr) -> Resp {
             }
             Resp::json(200, &o)
         }
-        "/__api__/v1/instrumentation/shiny/usage" => {
-            let from = micros(req.param("from"));
-            let to = micros(req.param("to"));
-            let mdv: i64 = req
-                .param("min_data_version")
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(1);
-            let mut rows: Vec<&Value> = d
-                .sessions
-                .iter()
-                .filter(|r| r["data_version"].as_i64().unwrap_or(0) >= mdv)
-                .filter(|r| match (from, micros(r["ended"].as_str())) {
-                    (Some(f), Some(e)) => e >= f,
-                    _ => true,
-                })
-                .filter(|r| match to {
-                    Some(t) => micros(r["started"].as_str()).unwrap() <= t,
-                    None => true,
-                })
-                .collect();
-            rows.sort_by_key(|r| micros(r["started"].as_str()));
-            keyset(req, rows, addr)
-        }
-        "/__api__/v1/instrumentation/content/visits" if d.has_visits => {
-            let from = micros(req.param("from"));
-            let to = micros(req.param("to"));
-            let mdv: i64 = req
-                .param("min_data_version")
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(3);
-            let mut rows: Vec<&Value> = d
-                .visits
-                .iter()
-                .filter(|r| r["data_version"].as_i64().unwrap_or(0) >= mdv)
-                .filter(|r| {
-                    let t = micros(r["time"].as_str()).unwrap();
-                    from.is_none_or(|f| t >= f) && to.is_none_or(|x| t <= x)
-                })
-                .collect();
-            rows.sort_by_key(|r| micros(r["time"].as_str()));
-            keyset(req, rows, addr)
-        }
+        "/__api__/v1/instrumentation/shiny/usage" => shiny_usage(d, req, addr),
+        "/__api__/v1/instrumentation/content/visits" if d.has_visits => visits(d, req, addr),
         "/__api__/v1/instrumentation/content/hits" => match &d.hits {
             Some(h) => {
                 let from = micros(req.param("from"));
@@ -396,21 +356,7 @@ fn route(s: &Shared, req: &Req, addr: SocketAddr) -> Resp {
             None => not_found(),
         },
         "/__api__/v1/content" => Resp::json(200, &json!(d.content)),
-        "/__api__/v1/users" => {
-            let n: usize = req
-                .param("page_number")
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(1);
-            let size: usize = req
-                .param("page_size")
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(20);
-            let page: Vec<&Value> = d.users.iter().skip((n - 1) * size).take(size).collect();
-            Resp::json(
-                200,
-                &json!({"results": page, "current_page": n, "total": d.users.len()}),
-            )
-        }
+        "/__api__/v1/users" => users(d, req),
         _ => {
             let guid = p
                 .strip_prefix("/__api__/v1/content/")
@@ -421,6 +367,70 @@ fn route(s: &Shared, req: &Req, addr: SocketAddr) -> Resp {
             }
         }
     }
+}
+
+/// Shiny sessions ending at or after `from` and starting at or before `to`, of the asked
+/// data version, by start.
+fn shiny_usage(d: &Data, req: &Req, addr: SocketAddr) -> Resp {
+    let from = micros(req.param("from"));
+    let to = micros(req.param("to"));
+    let mdv: i64 = req
+        .param("min_data_version")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let mut rows: Vec<&Value> = d
+        .sessions
+        .iter()
+        .filter(|r| r["data_version"].as_i64().unwrap_or(0) >= mdv)
+        .filter(|r| match (from, micros(r["ended"].as_str())) {
+            (Some(f), Some(e)) => e >= f,
+            _ => true,
+        })
+        .filter(|r| match to {
+            Some(t) => micros(r["started"].as_str()).unwrap() <= t,
+            None => true,
+        })
+        .collect();
+    rows.sort_by_key(|r| micros(r["started"].as_str()));
+    keyset(req, rows, addr)
+}
+
+/// Visits in `[from, to]` of the asked data version, by time.
+fn visits(d: &Data, req: &Req, addr: SocketAddr) -> Resp {
+    let from = micros(req.param("from"));
+    let to = micros(req.param("to"));
+    let mdv: i64 = req
+        .param("min_data_version")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let mut rows: Vec<&Value> = d
+        .visits
+        .iter()
+        .filter(|r| r["data_version"].as_i64().unwrap_or(0) >= mdv)
+        .filter(|r| {
+            let t = micros(r["time"].as_str()).unwrap();
+            from.is_none_or(|f| t >= f) && to.is_none_or(|x| t <= x)
+        })
+        .collect();
+    rows.sort_by_key(|r| micros(r["time"].as_str()));
+    keyset(req, rows, addr)
+}
+
+/// One page of users, numbered from 1.
+fn users(d: &Data, req: &Req) -> Resp {
+    let n: usize = req
+        .param("page_number")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
+    let size: usize = req
+        .param("page_size")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+    let page: Vec<&Value> = d.users.iter().skip((n - 1) * size).take(size).collect();
+    Resp::json(
+        200,
+        &json!({"results": page, "current_page": n, "total": d.users.len()}),
+    )
 }
 
 /// `{content_guid, job_key, samples}` with the samples in `[from, to]`.
