@@ -128,8 +128,7 @@ pub fn stage_shared(
 }
 
 /// Whether `path` is something a rename must not replace: it exists (through any
-/// symbolic link) and is neither a regular file nor a folder. A folder is left to the
-/// rename, which refuses it.
+/// symbolic link) and is neither a regular file nor a folder (a folder is refused).
 fn written_in_place(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
@@ -154,6 +153,13 @@ fn stage<T>(
     shared: bool,
     fill: impl FnOnce(&mut Sink<'_>) -> io::Result<T>,
 ) -> Result<(Staged, T), WriteError> {
+    if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        let why = "this is a folder: give the name of a file (in it, or beside it)";
+        return Err(failed(
+            path,
+            io::Error::new(io::ErrorKind::IsADirectory, why),
+        ));
+    }
     if written_in_place(path) {
         let mut file = std::fs::OpenOptions::new()
             .write(true)
@@ -223,6 +229,13 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&a).unwrap(), "old");
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(names.len(), 1, "no temporary file left");
+        let folder = write_shared(dir.path(), |w| w.write_all(b"x")).unwrap_err();
+        assert_eq!(folder.path, dir.path());
+        assert!(
+            folder.error.to_string().contains("folder"),
+            "{}",
+            folder.error
+        );
         let staged = stage_shared(&a, |w| w.write_all(b"new")).unwrap();
         assert_eq!(staged.path(), a);
         staged.commit().unwrap();
