@@ -386,6 +386,44 @@ fn a_bad_value_names_its_parquet_file_its_row_there_and_the_column_as_the_file_n
     );
 }
 
+/// A data problem found after reading (a session ending before it starts) names the
+/// Parquet file the row is in and its row there, not the metric folder.
+#[cfg(feature = "parquet")]
+#[test]
+fn a_reversed_session_is_listed_at_its_parquet_file_and_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let sessions = dir.path().join("data/daily/v2/app_sessions");
+    let write = |day: &str, ends: [&str; 2]| {
+        let path = sessions.join(format!("2026/03/{day}/part-0.parquet"));
+        let starts = [Some("2026-03-01T09:00:00Z"), Some("2026-03-01T10:00:00Z")];
+        let starts = starts.map(|s| s.map(|s| s.replace("01T", &format!("{day}T"))));
+        let starts: Vec<Option<&str>> = starts.iter().map(|s| s.as_deref()).collect();
+        write_text_parquet(
+            &path,
+            &[
+                (
+                    "content_guid",
+                    vec![Some("aaaaaaaa-0000-4000-8000-00000000000a"); 2],
+                ),
+                (
+                    "user_guid",
+                    vec![Some("11111111-0000-4000-8000-000000000001"); 2],
+                ),
+                ("started", starts),
+                ("ended", ends.iter().map(|e| Some(*e)).collect()),
+            ],
+        );
+        path
+    };
+    write("01", ["2026-03-01T09:30:00Z", "2026-03-01T10:30:00Z"]);
+    let bad = write("02", ["2026-03-02T09:30:00Z", "2026-03-02T09:59:00Z"]);
+    let r = analyze_json(&[dir.path().to_str().unwrap()]);
+    let problems = at(&r, "data_problems").as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0]["path"], bad.to_str().unwrap(), "{problems:?}");
+    assert_eq!(problems[0]["line"], 2, "{problems:?}");
+}
+
 #[cfg(feature = "parquet")]
 #[test]
 fn user_snapshots_without_a_timestamp_are_dated_by_their_folder_and_counted_once() {

@@ -14,6 +14,7 @@ type Row = (u32, Option<u32>, i64, Option<i64>);
 
 fn dataset(rows: &[Row], visits: &[(u32, Option<u32>, i64)]) -> Dataset {
     let mut d = Dataset::default();
+    d.row_files.push("s.csv".into());
     d.files.push(FileSummary {
         path: "s.csv".into(),
         kind: Kind::ShinyUsage,

@@ -215,8 +215,8 @@ pub fn attribute_jobs(ds: &mut Dataset) {
             .and_then(|id| by_id.get(numeric_id(id)).copied());
         job.content = listed.or_else(|| {
             *from_name.entry(job.origin.file).or_insert_with(|| {
-                let path = &ds.files[job.origin.file as usize].path;
-                guid_in_path(path).map(|g| ds.content_ids.intern(g))
+                guid_in_path(&ds.row_files[job.origin.file as usize])
+                    .map(|g| ds.content_ids.intern(g))
             })
         });
         if job.content.is_none() {
@@ -224,7 +224,7 @@ pub fn attribute_jobs(ds: &mut Dataset) {
         }
     }
     for (file, jobs) in unmatched {
-        let path = ds.files[file as usize].path.display().to_string();
+        let path = ds.row_files[file as usize].display().to_string();
         ds.notes.warnings.push(format!(
             "{path}: {} without a content GUID whose app_id matches no content list id: \
              counted in the server-wide and per-host measured processes only. To attribute \

@@ -120,7 +120,7 @@ pub fn read(
     ds: &mut Dataset,
     progress: &mut (dyn FnMut(u64) + Send),
 ) -> bool {
-    let Ok(index) = u32::try_from(ds.files.len()) else {
+    let Some(index) = ds.next_row_file() else {
         return false;
     };
     let Some(start) = Start::read(input, path, progress) else {
@@ -140,7 +140,8 @@ pub fn read(
     true
 }
 
-/// The notes and the [`FileSummary`] of a file whose `count` rows were stored.
+/// The notes, the row file and the [`FileSummary`] of a file whose `count` rows were
+/// stored (with [`Dataset::next_row_file`] as their origin's file).
 fn record_file(
     path: &Path,
     kind: Kind,
@@ -152,6 +153,7 @@ fn record_file(
     if naive {
         super::records::note_naive_zone(&mut ds.notes, path, kind, opts);
     }
+    ds.row_files.push(path.to_path_buf());
     ds.files.push(FileSummary {
         path: path.to_path_buf(),
         kind,
@@ -229,7 +231,7 @@ impl SessionFile {
     /// Stores the sessions in `ds` as the file `path`, with the notes and summary a fast
     /// CSV read gives; `false` (and `ds` untouched) when there are too many files.
     pub(super) fn store(self, path: &Path, opts: &IngestOptions, ds: &mut Dataset) -> bool {
-        let Ok(index) = u32::try_from(ds.files.len()) else {
+        let Some(index) = ds.next_row_file() else {
             return false;
         };
         let naive = self.0.naive;

@@ -354,7 +354,11 @@ pub const MAX_LISTED: usize = 20;
 /// Everything read from the inputs.
 #[derive(Debug, Default)]
 pub struct Dataset {
+    /// The inputs read, one each (a Posit Chronicle metric's files count as one).
     pub files: Vec<FileSummary>,
+    /// The file each row's [`Origin::file`] names: one per file read, and one per Parquet
+    /// file of a Chronicle metric, so that a message names the file the row is in.
+    pub row_files: Vec<std::path::PathBuf>,
     /// Content GUID interner (ids in `SessionRow::content` etc.).
     pub content_ids: Interner,
     /// User GUID interner.
@@ -523,8 +527,21 @@ impl Dataset {
     /// The path of file `origin.file`; `<unknown file>` for an origin from another dataset
     /// (a bug, but an error message should still print).
     pub fn path_of(&self, origin: Origin) -> &std::path::Path {
-        self.files
+        self.row_files
             .get(origin.file as usize)
-            .map_or(std::path::Path::new("<unknown file>"), |f| &f.path)
+            .map_or(std::path::Path::new("<unknown file>"), |p| p)
+    }
+
+    /// The [`Origin::file`] the next file registered by [`Dataset::add_row_file`] gets;
+    /// `None` past 4 billion files.
+    pub fn next_row_file(&self) -> Option<u32> {
+        u32::try_from(self.row_files.len()).ok()
+    }
+
+    /// Registers `path` as a file rows come from; its [`Origin::file`].
+    pub fn add_row_file(&mut self, path: &std::path::Path) -> Option<u32> {
+        let index = self.next_row_file()?;
+        self.row_files.push(path.to_path_buf());
+        Some(index)
     }
 }

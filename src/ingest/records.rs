@@ -15,7 +15,8 @@
 //! is parsed completely before anything is interned or pushed, so a skipped row leaves no
 //! trace.
 
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 use csv::StringRecord;
 
@@ -121,8 +122,7 @@ pub(super) fn read_source(
 ) -> Result<()> {
     let path = src.path().to_path_buf();
     let path = path.as_path();
-    let file = u32::try_from(ds.files.len())
-        .map_err(|_| Error::Usage("too many input files (more than 4 billion)".to_string()))?;
+    let mut row_file = RowFile::default();
     let header = src.header()?;
     header.check(path)?;
     let kind = detect(&header, path)?;
@@ -148,6 +148,7 @@ pub(super) fn read_source(
         }
         adjusted.clear();
         let mut row = Row::new(&rec, zone, &mut adjusted);
+        let file = row_file.of(src.record_path(), ds)?;
         let class = match parser.apply(&mut row, Origin { file, line }, ds) {
             Ok(class) => {
                 naive |= !adjusted.is_empty();
@@ -176,6 +177,36 @@ pub(super) fn read_source(
         rows: counts.all,
     });
     Ok(())
+}
+
+/// The [`Origin::file`] of each record: the file it came from (the source's own, or one
+/// of the files a Posit Chronicle metric joins), registered in the dataset when first met.
+#[derive(Default)]
+struct RowFile {
+    /// The index of the record before's file.
+    last: Option<u32>,
+    seen: HashMap<PathBuf, u32>,
+}
+
+impl RowFile {
+    fn of(&mut self, at: &Path, ds: &mut Dataset) -> Result<u32> {
+        let same = |i: u32| ds.row_files[i as usize].as_os_str() == at.as_os_str();
+        if let Some(index) = self.last.filter(|&i| same(i)) {
+            return Ok(index);
+        }
+        let index = match self.seen.get(at) {
+            Some(&index) => index,
+            None => {
+                let index = ds.add_row_file(at).ok_or_else(|| {
+                    Error::Usage("too many input files (more than 4 billion)".to_string())
+                })?;
+                self.seen.insert(at.to_path_buf(), index);
+                index
+            }
+        };
+        self.last = Some(index);
+        Ok(index)
+    }
 }
 
 /// What one row became (for the per-part truncation check of unified usage files).

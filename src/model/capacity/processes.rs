@@ -290,6 +290,7 @@ mod tests {
 
     fn dataset_with(settings: ProcessSettings) -> Dataset {
         let mut d = Dataset::default();
+        d.row_files.push("exports/content.csv".into());
         d.files.push(FileSummary {
             path: "exports/content.csv".into(),
             kind: crate::ingest::detect::Kind::Content,

@@ -527,6 +527,7 @@ mod tests {
     /// A dataset of session rows `(content, user, started, ended)` in minutes.
     fn data(rows: &[(u32, Option<u32>, i64, Option<i64>)]) -> Dataset {
         let mut d = Dataset::default();
+        d.row_files.push("s.csv".into());
         d.files.push(FileSummary {
             path: "s.csv".into(),
             kind: Kind::ShinyUsage,
