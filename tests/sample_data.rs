@@ -105,3 +105,26 @@ fn terminal_report_draws_the_hour_of_week_grid_with_the_busiest_slot_full() {
     // Users get their own rows in the regularity table.
     assert!(text.contains("│ users        weeks"), "{text}");
 }
+
+/// Every session and visit kept is counted in one day and one month: the day and month
+/// tables add up to the totals. The sample's last session starts at its window's end (a
+/// window taken from the data ends at its last instant), which once fell in no day.
+#[test]
+fn days_and_months_add_up_to_the_totals() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
+    let r = analyze_json(&[dir.to_str().unwrap()]);
+    let sum = |list: &str, key: &str| -> u64 {
+        at(&r, list)
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x[key].as_u64().unwrap())
+            .sum()
+    };
+    let sessions = at(&r, "sessions.count").as_u64().unwrap();
+    let visits = at(&r, "visits.count").as_u64().unwrap();
+    assert_eq!(sum("daily.series", "sessions_started"), sessions);
+    assert_eq!(sum("months", "sessions"), sessions);
+    assert_eq!(sum("daily.series", "visits"), visits);
+    assert_eq!(sum("months", "visits"), visits);
+}

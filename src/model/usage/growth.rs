@@ -164,10 +164,14 @@ impl Tally {
     }
 }
 
-/// The month of `t` among the sorted, disjoint `months`.
+/// The month of `t` among the sorted, disjoint `months`. The last month also holds its
+/// end instant: a session or visit kept at exactly the window end (a window taken from the
+/// data ends at its last instant, docs/metrics.md 1.7) counts in the last day and month,
+/// as it does in the totals.
 fn month_of(months: &[Bucket], t: Micros) -> Option<usize> {
     let i = months.partition_point(|b| b.start <= t).checked_sub(1)?;
-    (t < months[i].end).then_some(i)
+    let last = i + 1 == months.len();
+    (t < months[i].end || last && t == months[i].end).then_some(i)
 }
 
 /// Distinct named users per month from the sorted, deduplicated (month, user) pairs.
@@ -496,7 +500,8 @@ mod tests {
             let sorted = monthly_with(&months, &series, &sessions, &visits, 0);
             proptest::prop_assert_eq!(&bits, &sorted);
             for (m, b) in months.iter().enumerate() {
-                let inside = |t: Micros| b.start <= t && t < b.end;
+                let last = m + 1 == months.len();
+                let inside = |t: Micros| b.start <= t && (t < b.end || last && t == b.end);
                 let users: std::collections::BTreeSet<u32> = sessions
                     .iter()
                     .filter(|s| inside(s.start))
