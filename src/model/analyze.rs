@@ -120,12 +120,15 @@ fn add_capacity(report: &mut Report, c: CapacityReport, opts: &Options) {
         j.outside_window = m.detail.outside_window;
         report
             .warnings
-            .extend(mostly_outside("job", j.outside_window, j.rows));
+            .extend(mostly_outside("job", j.outside_window, j.rows, opts));
     }
     if let Some(m) = &c.job_metrics {
-        report
-            .warnings
-            .extend(mostly_outside("job metrics", m.outside_window, m.rows));
+        report.warnings.extend(mostly_outside(
+            "job metrics",
+            m.outside_window,
+            m.rows,
+            opts,
+        ));
     }
     report.job_metrics = c.job_metrics;
     report.footprints = c.footprints;
@@ -235,9 +238,16 @@ fn fill_series(
 }
 
 /// A warning when most of a kind's rows lie outside the window (exports of different
-/// periods mixed), docs/metrics.md 1.7.
-pub(super) fn mostly_outside(what: &str, outside: u64, rows: u64) -> Option<String> {
-    (outside > 0 && 2 * outside > rows).then(|| {
+/// periods mixed), docs/metrics.md 1.7; none when `--from` or `--to` chose the window,
+/// since rows outside a chosen period are expected.
+pub(super) fn mostly_outside(
+    what: &str,
+    outside: u64,
+    rows: u64,
+    opts: &Options,
+) -> Option<String> {
+    let chosen = opts.from.is_some() || opts.to.is_some();
+    (!chosen && outside > 0 && 2 * outside > rows).then(|| {
         format!(
             "{outside} of {rows} {what} rows lie outside the analysed window: exports of \
              different periods may be mixed; export the same period for every kind, or set \

@@ -21,7 +21,7 @@ pub fn option_warnings(data: &Dataset, opts: &Options, norm: &Normalized) -> Vec
     out.extend(unmatched_content(data, opts));
     out.extend(long_sessions(data, norm));
     out.extend(visits_and_hits(norm));
-    out.extend(mostly_outside_window(norm));
+    out.extend(mostly_outside_window(norm, opts));
     out.extend(encoding_skips(data));
     out.extend(window_off_the_data(data, opts, norm));
     out.extend(only_lists(data));
@@ -108,14 +108,19 @@ fn visits_and_hits(norm: &Normalized) -> Option<String> {
 }
 
 /// Sessions, then visits, mostly outside the window.
-fn mostly_outside_window(norm: &Normalized) -> Vec<String> {
+fn mostly_outside_window(norm: &Normalized, opts: &Options) -> Vec<String> {
     let c = &norm.counts;
     let kept_sessions = c.count + c.outside_window + c.excluded_short;
     let kept_visits = norm.visits.len() as u64 + norm.visits_outside_window;
     let outside = crate::model::analyze::mostly_outside;
-    outside("session", c.outside_window, kept_sessions)
+    outside("session", c.outside_window, kept_sessions, opts)
         .into_iter()
-        .chain(outside("visit", norm.visits_outside_window, kept_visits))
+        .chain(outside(
+            "visit",
+            norm.visits_outside_window,
+            kept_visits,
+            opts,
+        ))
         .collect()
 }
 
