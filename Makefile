@@ -19,7 +19,7 @@ test:
 
 # Regenerate sample_data/ from the seeded generator (byte-identical for the same seed).
 sample:
-	cargo run --release -- sample --out sample_data
+	cargo run --release -- sample --out sample_data --force
 
 analyze:
 	cargo run --release -- analyze sample_data

@@ -464,3 +464,63 @@ fn a_folder_without_exports_says_which_are_needed_and_how_to_make_them() {
             "get_usage_shiny(client, limit = Inf)",
         ));
 }
+
+/// `-o` naming an export the run reads is refused before anything is written (it would
+/// replace the export); a report beside the exports is fine. `sample` does not replace
+/// files in its folder without `--force`.
+#[test]
+fn outputs_never_replace_an_input_export() {
+    let f = Fixture::new();
+    let shiny = f.file("shiny.csv", SHINY_READR);
+    let dir = f.path().to_str().unwrap();
+    for (input, output) in [(shiny.to_str().unwrap(), &shiny), (dir, &shiny)] {
+        cmd()
+            .args(["analyze", input, "-o"])
+            .arg(output)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("that this run reads"))
+            .stderr(predicate::str::contains("Write the report to another file"));
+        assert_eq!(std::fs::read_to_string(&shiny).unwrap(), SHINY_READR);
+    }
+    let report = f.path().join("report.md");
+    cmd()
+        .args(["analyze", dir, "-o"])
+        .arg(&report)
+        .assert()
+        .success();
+    cmd()
+        .args(["analyze", dir, "-o"])
+        .arg(&report)
+        .assert()
+        .success();
+    cmd()
+        .args(["compare", dir, dir, "-o"])
+        .arg(&shiny)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("that this run reads"));
+
+    let out = f.path().join("gen");
+    std::fs::create_dir(&out).unwrap();
+    let visits = out.join("visits.csv");
+    std::fs::write(&visits, "a real export\n").unwrap();
+    let sample = |force: bool| {
+        let mut c = cmd();
+        c.args(["sample", "--sessions", "50", "--out"]).arg(&out);
+        if force {
+            c.arg("--force");
+        }
+        c.assert()
+    };
+    sample(false)
+        .code(2)
+        .stderr(predicate::str::contains("visits.csv"))
+        .stderr(predicate::str::contains("--force"));
+    assert_eq!(std::fs::read_to_string(&visits).unwrap(), "a real export\n");
+    assert!(!out.join("shiny_usage.csv").exists(), "nothing written");
+    sample(true).success();
+    assert!(std::fs::read_to_string(&visits)
+        .unwrap()
+        .starts_with("\"content_guid\""));
+}

@@ -177,7 +177,13 @@ pub fn run(args: &AnalyzeArgs) -> anyhow::Result<Outcome> {
         None => s.paths.clone(),
     };
     // Ingest draws its own progress bar for large inputs; the spinner covers the analysis.
-    let (data, [opts]) = read_data(&paths, &s.ingest, s.anonymize, [&s.model])?;
+    let (data, [opts]) = read_data(
+        &paths,
+        &s.ingest,
+        s.anonymize,
+        [&s.model],
+        s.output.as_deref(),
+    )?;
     let spinner = spinner("analysing");
     // Without --history the rows are read once: the model may reuse their memory.
     let (report, kept) = match s.watch.history {

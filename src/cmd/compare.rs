@@ -102,13 +102,14 @@ impl CompareArgs {
 /// `compare`: two reports and their differences.
 pub fn run(args: &CompareArgs) -> anyhow::Result<Outcome> {
     let s = &args.settings()?;
+    let out = s.output.as_deref();
     let read = |(paths, opts): &(Vec<PathBuf>, Options)| -> Result<model::Report> {
-        let (data, [opts]) = read_data(paths, &s.ingest, s.anonymize, [opts])?;
+        let (data, [opts]) = read_data(paths, &s.ingest, s.anonymize, [opts], out)?;
         model::analyze(&data, &opts)
     };
     let (b, c) = if s.baseline.0 == s.current.0 {
         let both = [&s.baseline.1, &s.current.1];
-        let (data, [b, c]) = read_data(&s.baseline.0, &s.ingest, s.anonymize, both)?;
+        let (data, [b, c]) = read_data(&s.baseline.0, &s.ingest, s.anonymize, both, out)?;
         (model::analyze(&data, &b)?, model::analyze(&data, &c)?)
     } else {
         (read(&s.baseline)?, read(&s.current)?)

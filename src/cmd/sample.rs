@@ -46,6 +46,10 @@ pub struct SampleArgs {
     /// Write only a Shiny usage CSV (for benchmarks).
     #[arg(long)]
     pub shiny_only: bool,
+    /// Replace files of these names already in the folder (without it, an existing one
+    /// stops the run: it may be a real export).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// The generator's spec: the shape's defaults, then what was given.
@@ -65,8 +69,38 @@ fn spec_of(args: &SampleArgs) -> sample::SampleSpec {
     }
 }
 
+/// The files `sample` writes into `--out`.
+fn targets(args: &SampleArgs) -> Vec<PathBuf> {
+    let names: &[&str] = if args.shiny_only {
+        &[sample::SHINY_FILE]
+    } else {
+        &sample::FILES
+    };
+    names.iter().map(|n| args.out.join(n)).collect()
+}
+
+/// Without `--force`, a file `sample` would replace is a usage error: the folder may hold
+/// a server's real exports.
+fn refuse_replacing(args: &SampleArgs) -> Result<(), Error> {
+    let existing: Vec<String> = targets(args)
+        .iter()
+        .filter(|p| p.exists())
+        .map(|p| p.display().to_string())
+        .collect();
+    if args.force || existing.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "sample --out {}: would replace {} (real exports, perhaps); choose an empty or new \
+         folder, or pass --force to replace them",
+        args.out.display(),
+        existing.join(", ")
+    )))
+}
+
 /// Writes the sample exports.
 pub fn run(args: &SampleArgs) -> anyhow::Result<Outcome> {
+    refuse_replacing(args)?;
     let spec = spec_of(args);
     std::fs::create_dir_all(&args.out).map_err(|e| Error::io(&args.out, e))?;
     if args.shiny_only {

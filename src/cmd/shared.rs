@@ -42,8 +42,10 @@ pub(super) fn read_data<const N: usize>(
     ingest: &ingest::IngestOptions,
     anonymize: bool,
     opts: [&Options; N],
+    output: Option<&Path>,
 ) -> Result<(ingest::Dataset, [Options; N])> {
     let mut data = ingest::read_inputs(paths, ingest)?;
+    refuse_output_over_input(output, &data)?;
     for f in &data.notes.skipped_files {
         eprintln!(
             "note: skipped {}: not a Posit Connect export (header: {})",
@@ -57,6 +59,28 @@ pub(super) fn read_data<const N: usize>(
     let p = Pseudonyms::new(&data, &opts);
     p.apply(&mut data);
     Ok((data, opts.map(|o| p.options(o))))
+}
+
+/// `-o` naming a file this run read as an export is a usage error: the report would
+/// replace the export (`analyze exports -o exports/visits.csv`). Paths are compared
+/// absolute and free of links; a new file cannot be an input.
+fn refuse_output_over_input(output: Option<&Path>, data: &ingest::Dataset) -> Result<()> {
+    let Some(real) = output.and_then(|o| std::fs::canonicalize(o).ok()) else {
+        return Ok(());
+    };
+    let read = data
+        .files
+        .iter()
+        .find(|f| std::fs::canonicalize(&f.path).is_ok_and(|p| p == real));
+    match read {
+        Some(f) => Err(crate::Error::Usage(format!(
+            "-o {}: this is the export {} that this run reads; the report would replace \
+             it. Write the report to another file",
+            output.unwrap_or(&real).display(),
+            f.path.display()
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Colour only on a terminal, and never with `NO_COLOR` set (to anything but "").

@@ -65,7 +65,13 @@ pub fn run(args: &TrendArgs) -> anyhow::Result<Outcome> {
     let (fresh, now) = if s.paths.is_empty() {
         (Vec::new(), None)
     } else {
-        let (data, [opts]) = read_data(&s.paths, &s.ingest, s.anonymize, [&s.model])?;
+        let (data, [opts]) = read_data(
+            &s.paths,
+            &s.ingest,
+            s.anonymize,
+            [&s.model],
+            s.output.as_deref(),
+        )?;
         let whole = model::analyze(&data, &opts)?;
         let now = whole.sizing.map(|z| z.now.size);
         option_warnings = whole.warnings;

@@ -51,6 +51,16 @@ pub const USERS_FILE: &str = "users.csv";
 /// Per-process CPU and memory samples of some items.
 pub const METRICS_FILE: &str = "job_metrics.csv";
 
+/// Every file [`generate`] writes, in the order written.
+pub const FILES: [&str; 6] = [
+    SHINY_FILE,
+    VISITS_FILE,
+    JOBS_FILE,
+    METRICS_FILE,
+    CONTENT_FILE,
+    USERS_FILE,
+];
+
 /// What to generate.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SampleSpec {
@@ -196,16 +206,7 @@ pub fn generate(spec: &SampleSpec, out_dir: &Path) -> Result<SampleSummary, Writ
         tables::write_users(w, &cat, &activity, &mut urng)
     })?;
     Ok(SampleSummary {
-        files: [
-            SHINY_FILE,
-            VISITS_FILE,
-            JOBS_FILE,
-            METRICS_FILE,
-            CONTENT_FILE,
-            USERS_FILE,
-        ]
-        .map(path)
-        .to_vec(),
+        files: FILES.map(path).to_vec(),
         sessions_written,
         visits_written,
         jobs_written: written.len() as u64,
