@@ -71,6 +71,47 @@ pub fn count(n: impl Unsigned) -> String {
     group(&n.widen().to_string())
 }
 
+/// `one` for 1, else `many`: the noun (or verb) agreeing with a count.
+pub fn plural(n: impl Unsigned, one: &'static str, many: &'static str) -> &'static str {
+    if n.widen() == 1 {
+        one
+    } else {
+        many
+    }
+}
+
+/// A count and its noun: `1 export file`, `6 export files`, `20,097 sessions`.
+pub fn counted(n: impl Unsigned, one: &str, many: &str) -> String {
+    let noun = if n.widen() == 1 { one } else { many };
+    format!("{} {noun}", count(n))
+}
+
+/// A number of days rounded to `places` (as [`short`]), and `day` or `days` as the
+/// rounded text reads: `1 day`, `0.5 days`, `243 days`.
+pub fn days(d: f64, places: usize) -> String {
+    let text = short(d, places);
+    let noun = if text == "1" { "day" } else { "days" };
+    format!("{text} {noun}")
+}
+
+/// A length of time in words, in the largest unit that divides it exactly (days only from
+/// two on, so the default open-session cap reads as typed, `24 hours`), else in seconds:
+/// `45 seconds`, `30 minutes`, `1 hour`, `36 hours`, `2 days`, `0.5 seconds`.
+pub fn span(seconds: f64) -> String {
+    const UNITS: [(f64, &str, &str); 3] = [
+        (86_400.0, "day", "days"),
+        (3_600.0, "hour", "hours"),
+        (60.0, "minute", "minutes"),
+    ];
+    let (value, one, many) = UNITS
+        .iter()
+        .map(|&(unit, one, many)| (seconds / unit, one, many))
+        .find(|&(v, one, _)| v.fract() == 0.0 && v >= if one == "day" { 2.0 } else { 1.0 })
+        .unwrap_or((seconds, "second", "seconds"));
+    let noun = if value == 1.0 { one } else { many };
+    format!("{} {noun}", short(value, 3))
+}
+
 /// A signed count: `+1,234`, `-3`, and `0` without a sign.
 pub fn signed_count(n: impl Into<i64>) -> String {
     let n = n.into();
@@ -229,6 +270,38 @@ pub fn local_time<T: Into<i64>>(t: Option<T>, tz: Tz) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn plurals_days_and_spans_read_as_words() {
+        assert_eq!(
+            counted(1_u64, "export file", "export files"),
+            "1 export file"
+        );
+        assert_eq!(
+            counted(6_usize, "export file", "export files"),
+            "6 export files"
+        );
+        assert_eq!(counted(0_u32, "session", "sessions"), "0 sessions");
+        assert_eq!(plural(1_u64, "holds", "hold"), "holds");
+        assert_eq!(days(1.0, 0), "1 day");
+        assert_eq!(days(1.2, 0), "1 day");
+        assert_eq!(days(0.5, 1), "0.5 days");
+        assert_eq!(days(243.0, 0), "243 days");
+        assert_eq!(days(0.0, 0), "0 days");
+        assert_eq!(span(45.0), "45 seconds");
+        assert_eq!(span(1.0), "1 second");
+        assert_eq!(span(0.5), "0.5 seconds");
+        assert_eq!(span(0.0), "0 seconds");
+        assert_eq!(span(1200.0), "20 minutes");
+        assert_eq!(span(1800.0), "30 minutes");
+        assert_eq!(span(3600.0), "1 hour");
+        assert_eq!(span(5400.0), "90 minutes");
+        assert_eq!(span(86_400.0), "24 hours");
+        assert_eq!(span(129_600.0), "36 hours");
+        assert_eq!(span(172_800.0), "2 days");
+        assert_eq!(span(3661.0), "3,661 seconds");
+    }
+
     use super::*;
 
     #[test]

@@ -112,7 +112,7 @@ fn one_short_session_gets_no_size_but_what_to_export() {
     );
     let (v, _) = run(&f, &[]);
     let text = v["recommendation"]["insufficient_data"].as_str().unwrap();
-    assert!(text.starts_with("The data cannot support a size yet: the window is 0 days long (under 14), and it holds 1 sessions and 0 measured interactive jobs (1 together, under 100)."), "{text}");
+    assert!(text.starts_with("The data cannot support a size yet: the window is 0 days long (under 14), and it holds 1 session and 0 measured interactive jobs (1 together, under 100)."), "{text}");
     assert!(
         text.contains("get_usage_shiny(limit = Inf)") && text.contains("get_jobs()"),
         "{text}"

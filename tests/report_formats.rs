@@ -307,3 +307,55 @@ fn tiny_and_empty_inputs_render_in_every_format() {
         assert!(html.ends_with("</html>\n"), "{name}: the page is complete");
     }
 }
+
+/// Counts and lengths read as words: the open-session cap as given (not rounded to whole
+/// hours: 30 minutes once read "0 hours"), every content type accounted for in answer 3
+/// (the seventh on summed as "and N more"), and no content export named as such.
+#[test]
+fn stated_assumptions_and_answers_read_as_given() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data");
+    let md = |args: &[&str]| {
+        let out = cmd()
+            .arg("analyze")
+            .args(args)
+            .args(["--format", "markdown"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let dir = sample.to_str().unwrap();
+    for (cap, text) in [
+        ("30m", "at most 30 minutes."),
+        ("45s", "at most 45 seconds."),
+        ("1h", "at most 1 hour."),
+        ("90m", "at most 90 minutes."),
+        ("48h", "at most 2 days."),
+    ] {
+        let report = md(&[dir, "--open-cap", cap]);
+        assert!(
+            report.contains(&format!("Sessions without an end last {text}")),
+            "{cap}"
+        );
+    }
+    let whole = md(&[dir]);
+    assert!(whole.contains("Sessions without an end last at most 24 hours."));
+    assert!(
+        whole.contains(", and 8 more types (10 items, 17.4 % of sessions and visits)."),
+        "answer 3 lists 6 of 14 types and sums the rest"
+    );
+    assert!(whole.contains("its 1 warm process holds "));
+    assert!(whole.contains("active in the last 1d: 15, 7d: 100, 30d: 117, 365d: 120."));
+    let usage_only = md(&[sample.join("shiny_usage.csv").to_str().unwrap()]);
+    assert!(
+        usage_only.contains(
+            "No content export, so no content modes or item counts; by use: unknown (100.0 % of sessions and visits)."
+        ),
+        "answer 3 without a content export"
+    );
+    assert!(usage_only.contains("from 1 export file, analysed by"));
+}

@@ -30,19 +30,24 @@ pub struct AnalyzeArgs {
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub out: OutputArgs,
+    /// Also write the derived tables (days, content, hour_of_week, months, scenarios) into
+    /// this folder, one file each; not inside an input folder, nor one holding an input.
+    #[arg(long, value_name = "DIR")]
+    pub tables: Option<PathBuf>,
+    /// File format of `--tables`: parquet (needs the `parquet` feature) or csv.
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = TablesFormatArg::Parquet,
+        requires = "tables"
+    )]
+    pub tables_format: TablesFormatArg,
     #[command(flatten)]
     pub data: DataArgs,
     #[command(flatten)]
     pub watch: WatchArgs,
     #[command(flatten)]
     pub server: AnalyzeServerArgs,
-    /// Also write the derived tables (days, content, hour_of_week, months, scenarios) into
-    /// this folder, one file each; not inside an input folder, nor one holding an input.
-    #[arg(long, value_name = "DIR")]
-    pub tables: Option<PathBuf>,
-    /// File format of `--tables`: parquet (needs the `parquet` feature) or csv.
-    #[arg(long, value_enum, default_value_t = TablesFormatArg::Parquet, requires = "tables")]
-    pub tables_format: TablesFormatArg,
 }
 
 /// `--tables-format` values.

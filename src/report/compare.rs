@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 
 use super::markup::{Block, Document, Section, Span, Table as MTable};
 use crate::format::{
-    count, figure, fixed, minute, or_dash, signed_count, signed_figure, signed_percent, MISSING,
+    count, days, figure, minute, or_dash, signed_count, signed_figure, signed_percent, MISSING,
 };
 use crate::model::over_time::compare::{Change, CompareReport, Comparison, ContentChange};
 use crate::model::wire::Window;
@@ -109,10 +109,10 @@ fn movers_table(list: &[ContentChange]) -> MTable {
 pub fn window(w: &Option<Window>) -> String {
     match w {
         Some(w) => format!(
-            "{} to {} UTC ({} days)",
+            "{} to {} UTC ({})",
             minute(w.start.0, Tz::UTC),
             minute(w.end.0 - 1, Tz::UTC),
-            fixed(w.days, 1)
+            days(w.days, 1)
         ),
         None => "no data".into(),
     }

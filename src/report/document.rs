@@ -11,7 +11,7 @@ use super::markup::{
     arch_name, nodes, Block, Callout, Chart, ChartKind, Document, Figure, Section, Span, Table,
 };
 use crate::format::{
-    cores, count, duration, fixed, gib, local_time, or_dash, signed_percent, MISSING,
+    cores, count, counted, days, duration, fixed, gib, local_time, or_dash, signed_percent, MISSING,
 };
 use crate::model::wire::{PeriodSummary, Stats};
 use crate::model::Report;
@@ -49,10 +49,10 @@ fn meta(r: &Report, tz: Tz) -> Vec<String> {
     let what = if r.without_usage() { "Jobs" } else { "Usage" };
     let window = match &r.window {
         Some(w) => format!(
-            "{what} from {} to {} ({} days); times in {}.",
+            "{what} from {} to {} ({}); times in {}.",
             local_time(Some(w.start), tz),
             local_time(Some(w.end), tz),
-            fixed(w.days, 0),
+            days(w.days, 0),
             r.assumptions.tz
         ),
         None => "No sessions or visits in the inputs: nothing to analyse.".into(),
@@ -72,8 +72,8 @@ fn meta(r: &Report, tz: Tz) -> Vec<String> {
     let mut lines = vec![
         window,
         format!(
-            "{read} from {} export files, analysed by {} {}.",
-            count(r.inputs.files.len()),
+            "{read} from {}, analysed by {} {}.",
+            counted(r.inputs.files.len(), "export file", "export files"),
             r.tool.name,
             r.tool.version
         ),

@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 
 use super::markup::{arch_name, Block, Chart, ChartKind, Section, Span, Table};
 use crate::format::{
-    cores, count, fixed, gib, local_time, or_dash, percent, signed_percent, MISSING,
+    cores, count, fixed, gib, local_time, or_dash, percent, signed_percent, span, MISSING,
 };
 use crate::model::capacity::processes::SettingsSource;
 use crate::model::capacity::sizing::Buffer;
@@ -444,10 +444,12 @@ pub fn people(r: &Report) -> Section {
             .collect();
         lines.push(format!("Unlocked users by role: {}.", roles.join(", ")));
     }
-    let active: Vec<String> = p
-        .active_last
+    // Keyed `1d`, `7d`, `30d`, `365d`: shown shortest period first, not as text sorts.
+    let mut periods: Vec<_> = p.active_last.iter().collect();
+    periods.sort_by_key(|(k, _)| k.trim_end_matches('d').parse::<u32>().unwrap_or(u32::MAX));
+    let active: Vec<String> = periods
         .iter()
-        .map(|(k, v)| format!("{k}: {}", count(*v)))
+        .map(|(k, v)| format!("{k}: {}", count(**v)))
         .collect();
     if !active.is_empty() {
         lines.push(format!(
@@ -565,10 +567,7 @@ fn assumptions(r: &Report) -> Vec<String> {
     let mut settings = vec![
         format!("Reporting time zone: {}.", a.tz),
         match a.open_cap_s {
-            Some(s) => format!(
-                "Sessions without an end last at most {} hours.",
-                fixed(s / 3600.0, 0)
-            ),
+            Some(s) => format!("Sessions without an end last at most {}.", span(s)),
             None => "Sessions without an end last until the window end.".into(),
         },
         format!(

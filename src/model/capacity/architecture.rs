@@ -8,7 +8,9 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use super::sizing::{holds_processes, node_shape, Constants, Node, Resource, ResourceSource, Size};
-use crate::format::{cores, count, gib, gib_of_mib, percent_points, percent_short, short};
+use crate::format::{
+    cores, count, counted, gib, gib_of_mib, percent_points, percent_short, plural, short,
+};
 
 /// The three deployment options of the scaling chapter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -827,9 +829,9 @@ pub fn settings_to_review(content: &[ContentDemand], c: &Constants) -> Vec<Revie
                     count(d.min_processes)
                 ),
                 format!(
-                    "its {} warm {} hold {} and sat with no connection {} of the window (> {})",
-                    count(warm),
-                    plural(warm, "process", "processes"),
+                    "its {} {} {} and sat with no connection {} of the window (> {})",
+                    counted(warm, "warm process", "warm processes"),
+                    plural(warm, "holds", "hold"),
                     gib_of_mib(warm as f64 * d.resource.mib as f64),
                     percent_short(f),
                     percent_short(c.warm_idle_share)
@@ -838,15 +840,6 @@ pub fn settings_to_review(content: &[ContentDemand], c: &Constants) -> Vec<Revie
         }
     }
     out
-}
-
-/// `one` for 1, else `many`.
-fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
-    if n == 1 {
-        one
-    } else {
-        many
-    }
 }
 
 fn storage_and_database(a: Architecture) -> String {

@@ -222,18 +222,21 @@ impl Evidence {
         let mut why = Vec::new();
         if self.days < k.min_window_days {
             why.push(format!(
-                "the window is {} days long (under {})",
-                crate::format::short(self.days, 2),
+                "the window is {} long (under {})",
+                crate::format::days(self.days, 2),
                 crate::format::short(k.min_window_days, 2)
             ));
         }
         let seen = self.sessions.saturating_add(self.interactive_jobs);
         if seen < k.min_sessions_and_jobs {
             why.push(format!(
-                "it holds {} sessions and {} measured interactive jobs ({} together, \
-                 under {})",
-                crate::format::count(self.sessions),
-                crate::format::count(self.interactive_jobs),
+                "it holds {} and {} ({} together, under {})",
+                crate::format::counted(self.sessions, "session", "sessions"),
+                crate::format::counted(
+                    self.interactive_jobs,
+                    "measured interactive job",
+                    "measured interactive jobs"
+                ),
                 crate::format::count(seen),
                 crate::format::count(k.min_sessions_and_jobs)
             ));

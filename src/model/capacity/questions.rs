@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::format::{count, fixed, or_dash, percent, short, signed_percent};
+use crate::format::{count, counted, fixed, or_dash, percent, plural, short, signed_percent};
 use crate::model::wire::Report;
 
 /// One question and its answer.
@@ -123,6 +123,9 @@ fn consumers(r: &Report) -> Answer {
     )
 }
 
+/// Content types named one by one in answer 3; the rest are summed in one "and N more".
+const SHOWN_TYPES: usize = 6;
+
 fn content_types(r: &Report) -> Answer {
     let mut types = r.content_types.clone();
     types.sort_by(|a, b| {
@@ -133,23 +136,42 @@ fn content_types(r: &Report) -> Answer {
     });
     let total: u64 = types.iter().map(|t| t.sessions + t.visits).sum();
     let items: u64 = types.iter().map(|t| t.content).sum();
-    let listed: Vec<String> = types
+    let present: Vec<_> = types
         .iter()
         .filter(|t| t.sessions + t.visits > 0 || t.content > 0)
-        .take(6)
-        .map(|t| {
-            let share = if total > 0 {
-                format!(
-                    ", {} of sessions and visits",
-                    percent((t.sessions + t.visits) as f64 / total as f64, 1)
-                )
-            } else {
-                String::new()
-            };
-            let items = if t.content == 1 { "item" } else { "items" };
-            format!("{} ({} {items}{share})", t.app_mode, count(t.content))
-        })
         .collect();
+    // "(N items, S % of sessions and visits)": items only when a content export gave
+    // them, the share only when there is usage.
+    let detail = |content: u64, used: u64| {
+        let mut parts = Vec::new();
+        if items > 0 {
+            parts.push(counted(content, "item", "items"));
+        }
+        if total > 0 {
+            let share = percent(used as f64 / total as f64, 1);
+            parts.push(format!("{share} of sessions and visits"));
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", parts.join(", "))
+        }
+    };
+    let mut listed: Vec<String> = present
+        .iter()
+        .take(SHOWN_TYPES)
+        .map(|t| format!("{}{}", t.app_mode, detail(t.content, t.sessions + t.visits)))
+        .collect();
+    if let Some(rest) = present.get(SHOWN_TYPES..).filter(|r| !r.is_empty()) {
+        let content = rest.iter().map(|t| t.content).sum();
+        let used = rest.iter().map(|t| t.sessions + t.visits).sum();
+        listed.push(format!(
+            "and {} more {}{}",
+            count(rest.len()),
+            plural(rest.len(), "type", "types"),
+            detail(content, used)
+        ));
+    }
     let text = if listed.is_empty() {
         "Not available: no content export and no usage.".to_string()
     } else {
@@ -164,10 +186,17 @@ fn content_types(r: &Report) -> Answer {
                 .as_ref()
                 .map_or_else(measured, |e| e.content.len() as u64)
         });
+        let lead = if items > 0 {
+            format!(
+                "{} in the content export",
+                counted(items, "content item", "content items")
+            )
+        } else {
+            "No content export, so no content modes or item counts".to_string()
+        };
         format!(
-            "{} content items in the content export; by use: {}. {} items \
+            "{lead}; by use: {}. {} items \
              run processes on demand (apps and APIs); static and rendered content holds none.",
-            count(items),
             listed.join(", "),
             count(interactive)
         )
