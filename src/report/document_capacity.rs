@@ -1,19 +1,20 @@
 //! The capacity half of the shared [`Document`](super::markup::Document): processes
-//! (modelled and measured), sizing (scenarios, buffer, per-process resources), the
-//! architecture options, settings to review and people (the inputs section is in
-//! `document_inputs.rs`). Figures are written by [`crate::format`].
+//! (modelled and measured), sizing (scenarios, utilisation of today's server, buffer,
+//! per-process resources), the architecture options, settings to review and people (the
+//! inputs section is in `document_inputs.rs`). Figures are written by [`crate::format`].
 
 use chrono_tz::Tz;
 
 use super::markup::{arch_name, Block, Chart, ChartKind, Section, Span, Table};
 use crate::format::{
-    cores, count, fixed, gib, local_time, or_dash, percent, signed_percent, MISSING,
+    cores, count, fixed, gib, local_time, or_dash, percent, short, signed_percent, MISSING,
 };
 use crate::model::capacity::processes::SettingsSource;
 use crate::model::capacity::sizing::Buffer;
 use crate::model::capacity::{
     DesignPeak, Estimated, MeasuredProcesses, Processes, Scenario, Sizing,
 };
+use crate::model::over_time::trend::Utilisation;
 use crate::model::Report;
 
 /// A readable settings source.
@@ -232,12 +233,40 @@ pub fn sizing(r: &Report) -> Option<Section> {
                     .into(),
             }),
             Block::Table(scenario_table(z)),
-            Block::List(sizing_notes(z)),
+            Block::List(
+                r.utilisation
+                    .iter()
+                    .map(utilisation_line)
+                    .chain(sizing_notes(z))
+                    .collect(),
+            ),
             Block::Heading("Per-process resources".into()),
             Block::Table(resource_table(z)),
             Block::Note(z.storage_and_database.clone()),
         ],
     })
+}
+
+/// Utilisation of today's server as one sentence: in the sizing section of `analyze`
+/// and in the notes of `trend`.
+pub fn utilisation_line(u: &Utilisation) -> String {
+    let mut s = format!(
+        "Utilisation of today's server: {} ({} of {} cores, {} of {} GiB RAM; limited by {})",
+        percent(u.utilisation, 0),
+        count(u.cores_needed),
+        or_dash(u.capacity_cores, count),
+        count(u.ram_gib_needed),
+        or_dash(u.capacity_ram_gib, |g| short(g, 2)),
+        u.limited_by
+    );
+    if let Some(a) = u.alert_at {
+        s.push_str(&format!(
+            "; alert threshold {}{}",
+            percent(a, 0),
+            if u.alert { ": REACHED" } else { "" }
+        ));
+    }
+    s
 }
 
 /// One row per scenario: now, projected and scaled (those computed).
