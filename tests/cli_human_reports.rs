@@ -52,3 +52,49 @@ fn analyze_reports_utilisation_of_todays_server_in_every_format() {
     let (md, _) = analyze_dir(&sample_data(), "markdown", &[]);
     assert!(!md.contains("Utilisation of today"), "{md}");
 }
+
+#[test]
+fn analyze_reports_daylight_saving_adjustments_in_every_format() {
+    // Naive times read in Europe/Berlin: 02:30 on 2024-03-31 falls in the spring-forward
+    // gap, 02:10 and 02:40 on 2024-10-27 in the repeated hour.
+    let f = Fixture::new();
+    f.file(
+        "shiny.csv",
+        "content_guid,user_guid,started,ended\n\
+         bd1d2285-6c80-49af-8a83-a200effe3cb3,u1,2024-03-31 02:30:00,2024-03-31 04:00:00\n\
+         bd1d2285-6c80-49af-8a83-a200effe3cb3,u2,2024-10-27 02:10:00,2024-10-27 02:40:00\n",
+    );
+    let args = ["--input-tz", "Europe/Berlin"];
+    let (json, _) = analyze_dir(f.path(), "json", &args);
+    let v: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(at(&v, "inputs.nonexistent_local_times"), 1);
+    assert_eq!(at(&v, "inputs.ambiguous_local_times"), 2);
+    let reports = human_reports(f.path(), &args);
+    assert_all_say(
+        &reports,
+        "Daylight saving: local times without an offset that do not exist (spring-forward \
+         gap, shifted forward by the gap): 1; that occur twice (fall-back, the earlier offset \
+         taken): 2; the first 2 are listed under data problems.",
+    );
+    // The first two messages, as the JSON has them, and not the third.
+    let problems = at(&v, "inputs.local_time_problems").as_array().unwrap();
+    assert_eq!(problems.len(), 3);
+    for (i, p) in problems.iter().enumerate() {
+        let line = format!(
+            "shiny.csv:{}: column '{}': {}",
+            p["line"],
+            p["column"].as_str().unwrap(),
+            p["message"].as_str().unwrap()
+        );
+        for (format, out) in &reports {
+            let want = match *format {
+                "html" => line.replace('\'', "&#39;"),
+                _ => line.clone(),
+            };
+            assert_eq!(out.contains(&want), i < 2, "{format}: {want:?}:\n{out}");
+        }
+    }
+    assert!(reports[1]
+        .1
+        .contains("does not exist (spring-forward gap); shifted forward"));
+}

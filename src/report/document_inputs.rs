@@ -1,9 +1,10 @@
 //! The inputs section of the shared [`Document`](super::markup::Document): the files
-//! read, what became of their rows (counters), the assumptions and input warnings, and the
-//! data problems worth a look. Figures are written by [`crate::format`].
+//! read, what became of their rows (counters), the assumptions, input warnings and
+//! daylight-saving adjustments, and the data problems worth a look. Figures are written by [`crate::format`].
 
 use super::markup::{Block, Section, Table};
 use crate::format::{count, fixed};
+use crate::ingest::IngestNotes;
 use crate::model::Report;
 
 /// Files read, counters, assumptions and data problems.
@@ -93,8 +94,8 @@ fn counters(r: &Report) -> Table {
     counters
 }
 
-/// The zone, the session-end rules, the exclusions, the input warnings and the rows
-/// skipped.
+/// The zone, the session-end rules, the exclusions, the input warnings, the rows skipped
+/// and the local times daylight saving adjusted.
 fn assumptions(r: &Report) -> Vec<String> {
     let a = &r.assumptions;
     let mut settings = vec![
@@ -128,16 +129,42 @@ fn assumptions(r: &Report) -> Vec<String> {
             count(n.skipped_rows)
         ));
     }
+    settings.extend(daylight_saving(n));
     settings
 }
 
-/// Rows skipped (--lenient) and values kept but worth a look, as `path:line: column
-/// 'c': message`.
+/// How many of the DST-adjusted local times the data problems list: the first few
+/// suffice to find the files (the JSON lists the first 20).
+const LISTED_LOCAL_TIMES: usize = 2;
+
+/// Naive local times in a spring-forward gap or a fall-back overlap of their input zone,
+/// counted (docs/metrics.md 1.9); none when there were none.
+fn daylight_saving(n: &IngestNotes) -> Option<String> {
+    let (gap, overlap) = (n.nonexistent_local_times, n.ambiguous_local_times);
+    if gap + overlap == 0 {
+        return None;
+    }
+    let listed = if gap + overlap > LISTED_LOCAL_TIMES as u64 {
+        format!("the first {LISTED_LOCAL_TIMES} are")
+    } else {
+        "each is".into()
+    };
+    Some(format!(
+        "Daylight saving: local times without an offset that do not exist (spring-forward \
+         gap, shifted forward by the gap): {}; that occur twice (fall-back, the earlier \
+         offset taken): {}; {listed} listed under data problems.",
+        count(gap),
+        count(overlap)
+    ))
+}
+
+/// Rows skipped (--lenient), the first DST-adjusted local times and values kept but worth
+/// a look, as `path:line: column 'c': message`.
 fn data_problems(r: &Report) -> Vec<String> {
-    r.inputs
-        .notes
-        .skipped
+    let n = &r.inputs.notes;
+    n.skipped
         .iter()
+        .chain(n.local_time_problems.iter().take(LISTED_LOCAL_TIMES))
         .chain(&r.data_problems)
         .map(|p| {
             let col = p
