@@ -98,3 +98,61 @@ fn analyze_reports_daylight_saving_adjustments_in_every_format() {
         .1
         .contains("does not exist (spring-forward gap); shifted forward"));
 }
+
+/// A counter row as each format writes it (whitespace collapsed).
+fn counter_row(format: &str, label: &str, value: &str) -> String {
+    match format {
+        "markdown" => format!("| {label} | {value} |"),
+        "html" => format!("<td>{label}</td><td class=\"num\">{value}</td>"),
+        _ => format!(" {label} {value} "),
+    }
+}
+
+#[test]
+fn analyze_accounts_for_every_visit_row_read_in_every_format() {
+    // sample_data: 16,463 visit rows, 217 of them duplicates, one outside the window.
+    let (json, _) = analyze_dir(&sample_data(), "json", &[]);
+    let v: Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(at(&v, "visits.rows"), 16_463);
+    assert_eq!(at(&v, "visits.duplicates"), 217);
+    let reports = human_reports(&sample_data(), &[]);
+    for (format, out) in &reports {
+        for (label, value) in [
+            ("visit rows read", "16,463"),
+            ("visit duplicates dropped", "217"),
+            ("visits of excluded users or agents", "0"),
+            ("visits analysed", "16,245"),
+            ("visits outside the window", "1"),
+        ] {
+            let row = counter_row(format, label, value);
+            assert!(out.contains(&row), "{format} lacks {row:?}:\n{out}");
+        }
+    }
+    // A duplicate, an excluded user and a visit outside the window: the rows add up.
+    let c = "bd1d2285-6c80-49af-8a83-a200effe3cb3";
+    let f = Fixture::new();
+    f.file(
+        "shiny.csv",
+        &format!("content_guid,user_guid,started,ended\n{c},u1,2024-03-04T10:00:00Z,2024-03-04T11:00:00Z\n"),
+    );
+    f.file(
+        "visits.csv",
+        &format!(
+            "content_guid,user_guid,time\n{c},u1,2024-03-04T10:10:00Z\n{c},u1,2024-03-04T10:10:00Z\n\
+             {c},u2,2024-03-04T10:20:00Z\n{c},u3,2024-03-04T10:30:00Z\n{c},u1,2024-05-01T10:00:00Z\n"
+        ),
+    );
+    let reports = human_reports(f.path(), &["--exclude-users", "u2"]);
+    for (format, out) in &reports {
+        for (label, value) in [
+            ("visit rows read", "5"),
+            ("visit duplicates dropped", "1"),
+            ("visits of excluded users or agents", "1"),
+            ("visits analysed", "2"),
+            ("visits outside the window", "1"),
+        ] {
+            let row = counter_row(format, label, value);
+            assert!(out.contains(&row), "{format} lacks {row:?}:\n{out}");
+        }
+    }
+}

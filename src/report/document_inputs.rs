@@ -53,7 +53,8 @@ fn files(r: &Report) -> Table {
     files
 }
 
-/// What became of the session rows read, and the visits analysed.
+/// What became of the session and visit rows read (as in the JSON, docs/metrics.md
+/// section 1), then the jobs and job metrics.
 fn counters(r: &Report) -> Table {
     let s = &r.sessions;
     let mut counters = Table::numeric(&["sessions", "count"]);
@@ -70,6 +71,9 @@ fn counters(r: &Report) -> Table {
         ("anonymous", s.anonymous),
         ("distinct users", s.users),
         ("content items", s.contents),
+        ("visit rows read", r.visits.rows),
+        ("visit duplicates dropped", r.visits.duplicates),
+        ("visits of excluded users or agents", r.visits.excluded),
         ("visits analysed", r.visits.count),
         ("visits outside the window", r.visits.outside_window),
     ] {
