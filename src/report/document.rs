@@ -2,11 +2,12 @@
 //! share, in the order a manager reads them (the answer first, then the evidence). Only
 //! wording and layout happen here: every figure comes from the [`Report`] and is written by
 //! [`crate::format`]. The usage sections are here, the capacity ones in
-//! `document_capacity.rs`.
+//! `document_capacity.rs`, the inputs in `document_inputs.rs`.
 
 use chrono_tz::Tz;
 
-use super::document_capacity::{inputs, options, people, processes, review, sizing};
+use super::document_capacity::{options, people, processes, review, sizing};
+use super::document_inputs::inputs;
 use super::markup::{
     arch_name, nodes, Block, Callout, Chart, ChartKind, Document, Figure, Section, Span, Table,
 };

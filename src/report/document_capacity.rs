@@ -1,19 +1,20 @@
 //! The capacity half of the shared [`Document`](super::markup::Document): processes
-//! (modelled and measured), sizing (scenarios, buffer, per-process resources), the
-//! architecture options, settings to review, people and the inputs. Figures are written
-//! by [`crate::format`].
+//! (modelled and measured), sizing (scenarios, utilisation of today's server, buffer,
+//! per-process resources), the architecture options, settings to review and people (the
+//! inputs section is in `document_inputs.rs`). Figures are written by [`crate::format`].
 
 use chrono_tz::Tz;
 
 use super::markup::{arch_name, Block, Chart, ChartKind, Section, Span, Table};
 use crate::format::{
-    cores, count, fixed, gib, local_time, or_dash, percent, signed_percent, span, MISSING,
+    cores, count, fixed, gib, local_time, or_dash, percent, short, signed_percent, MISSING,
 };
 use crate::model::capacity::processes::SettingsSource;
 use crate::model::capacity::sizing::Buffer;
 use crate::model::capacity::{
     DesignPeak, Estimated, MeasuredProcesses, Processes, Scenario, Sizing,
 };
+use crate::model::over_time::trend::Utilisation;
 use crate::model::Report;
 
 /// A readable settings source.
@@ -232,12 +233,40 @@ pub fn sizing(r: &Report) -> Option<Section> {
                     .into(),
             }),
             Block::Table(scenario_table(z)),
-            Block::List(sizing_notes(z)),
+            Block::List(
+                r.utilisation
+                    .iter()
+                    .map(utilisation_line)
+                    .chain(sizing_notes(z))
+                    .collect(),
+            ),
             Block::Heading("Per-process resources".into()),
             Block::Table(resource_table(z)),
             Block::Note(z.storage_and_database.clone()),
         ],
     })
+}
+
+/// Utilisation of today's server as one sentence: in the sizing section of `analyze`
+/// and in the notes of `trend`.
+pub fn utilisation_line(u: &Utilisation) -> String {
+    let mut s = format!(
+        "Utilisation of today's server: {} ({} of {} cores, {} of {} GiB RAM; limited by {})",
+        percent(u.utilisation, 0),
+        count(u.cores_needed),
+        or_dash(u.capacity_cores, count),
+        count(u.ram_gib_needed),
+        or_dash(u.capacity_ram_gib, |g| short(g, 2)),
+        u.limited_by
+    );
+    if let Some(a) = u.alert_at {
+        s.push_str(&format!(
+            "; alert threshold {}{}",
+            percent(a, 0),
+            if u.alert { ": REACHED" } else { "" }
+        ));
+    }
+    s
 }
 
 /// One row per scenario: now, projected and scaled (those computed).
@@ -471,145 +500,4 @@ pub fn people(r: &Report) -> Section {
         title: "Publishers, consumers and content types".into(),
         blocks: vec![Block::List(lines), Block::Table(t)],
     }
-}
-
-/// Files read, counters, assumptions and data problems.
-pub fn inputs(r: &Report) -> Section {
-    let mut blocks = vec![Block::Table(files(r))];
-    let chronicle = super::document_chronicle::inputs_lines(r);
-    if !chronicle.is_empty() {
-        blocks.push(Block::List(chronicle));
-    }
-    let skipped = &r.inputs.notes.skipped_files;
-    if !skipped.is_empty() {
-        blocks.push(Block::Heading(
-            "Files skipped: in an input folder, but not Posit Connect exports".into(),
-        ));
-        blocks.push(Block::List(
-            skipped
-                .iter()
-                .map(|f| format!("{} (header: {})", f.path.display(), f.header))
-                .collect(),
-        ));
-    }
-    blocks.push(Block::List(assumptions(r)));
-    blocks.push(Block::Table(counters(r)));
-    let problems = data_problems(r);
-    if !problems.is_empty() {
-        blocks.push(Block::Heading("Data problems (kept, worth a look)".into()));
-        blocks.push(Block::List(problems));
-    }
-    Section {
-        id: "inputs",
-        title: "Inputs and assumptions".into(),
-        blocks,
-    }
-}
-
-/// The export files read, with their kind and rows.
-fn files(r: &Report) -> Table {
-    let mut files = Table::numeric(&["file", "kind", "rows"]).align(1, false);
-    for f in &r.inputs.files {
-        files.row(vec![
-            f.path.display().to_string(),
-            format!("{:?}", f.kind),
-            count(f.rows),
-        ]);
-    }
-    files
-}
-
-/// What became of the session rows read, and the visits analysed.
-fn counters(r: &Report) -> Table {
-    let s = &r.sessions;
-    let mut counters = Table::numeric(&["sessions", "count"]);
-    for (k, v) in [
-        ("rows read", s.rows),
-        ("duplicates dropped", s.duplicates),
-        ("excluded users", s.excluded_users),
-        ("shorter than --min-session", s.excluded_short),
-        ("outside --from/--to", s.outside_window),
-        ("sessions analysed", s.count),
-        ("without an end", s.open),
-        ("capped by --open-cap", s.capped),
-        ("ended before started", s.reversed),
-        ("anonymous", s.anonymous),
-        ("distinct users", s.users),
-        ("content items", s.contents),
-        ("visits analysed", r.visits.count),
-        ("visits outside the window", r.visits.outside_window),
-    ] {
-        counters.row(vec![k.to_string(), count(v)]);
-    }
-    if let Some(j) = &r.jobs {
-        counters.row(vec!["job rows read".into(), count(j.rows)]);
-        counters.row(vec![
-            "jobs outside the window".into(),
-            count(j.outside_window),
-        ]);
-    }
-    if let Some(m) = &r.job_metrics {
-        for (k, v) in [
-            ("job metrics rows read", m.rows),
-            ("duplicate samples", m.duplicates),
-            ("samples outside the window", m.outside_window),
-        ] {
-            counters.row(vec![k.to_string(), count(v)]);
-        }
-    }
-    counters
-}
-
-/// The zone, the session-end rules, the exclusions, the input warnings and the rows
-/// skipped.
-fn assumptions(r: &Report) -> Vec<String> {
-    let a = &r.assumptions;
-    let mut settings = vec![
-        format!("Reporting time zone: {}.", a.tz),
-        match a.open_cap_s {
-            Some(s) => format!("Sessions without an end last at most {}.", span(s)),
-            None => "Sessions without an end last until the window end.".into(),
-        },
-        format!(
-            "Subtracted from every recorded end: {} s.",
-            fixed(a.reconnect_timeout_s, 0)
-        ),
-    ];
-    if !a.exclude_users.is_empty() {
-        settings.push(format!("Excluded users: {}.", a.exclude_users.join(", ")));
-    }
-    if !a.exclude_user_agents.is_empty() {
-        settings.push(format!(
-            "Excluded user agents containing: {}.",
-            a.exclude_user_agents.join(", ")
-        ));
-    }
-    let n = &r.inputs.notes;
-    settings.extend(n.warnings.iter().map(|w| format!("Warning: {w}")));
-    if n.skipped_rows > 0 {
-        settings.push(format!(
-            "{} bad rows skipped (--lenient).",
-            count(n.skipped_rows)
-        ));
-    }
-    settings
-}
-
-/// Rows skipped (--lenient) and values kept but worth a look, as `path:line: column
-/// 'c': message`.
-fn data_problems(r: &Report) -> Vec<String> {
-    r.inputs
-        .notes
-        .skipped
-        .iter()
-        .chain(&r.data_problems)
-        .map(|p| {
-            let col = p
-                .column
-                .as_deref()
-                .map(|c| format!(" column '{c}':"))
-                .unwrap_or_default();
-            format!("{}:{}:{col} {}", p.path.display(), p.line, p.message)
-        })
-        .collect()
 }

@@ -16,6 +16,7 @@ pub mod document;
 mod document_capacity;
 mod document_chronicle;
 mod document_footprints;
+mod document_inputs;
 pub mod html;
 pub mod json;
 pub mod markdown;

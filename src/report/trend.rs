@@ -1,10 +1,11 @@
 //! `trend` as a [`Document`] for the terminal, Markdown and HTML: one row per week or
 //! month (from the exports or the snapshot history), the growth fits over fully covered
-//! periods, and utilisation of today's server.
+//! periods, and utilisation of today's server (the sentence `analyze` prints too).
 
+use super::document_capacity::utilisation_line;
 use super::markup::{Block, Document, Section, Table as MTable};
-use crate::format::{count, fixed, or_dash, percent, short, signed_percent, MISSING};
-use crate::model::over_time::trend::{Source, TrendReport, Utilisation};
+use crate::format::{count, fixed, or_dash, percent, signed_percent, MISSING};
+use crate::model::over_time::trend::{Source, TrendReport};
 use crate::model::usage::growth::GrowthFit;
 
 /// One table row per period.
@@ -100,25 +101,4 @@ pub fn growth_line(f: &GrowthFit, unit: &str) -> String {
             f.metric
         ),
     }
-}
-
-/// Utilisation as one sentence.
-pub fn utilisation_line(u: &Utilisation) -> String {
-    let mut s = format!(
-        "Utilisation of today's server: {} ({} of {} cores, {} of {} GiB RAM; limited by {})",
-        percent(u.utilisation, 0),
-        count(u.cores_needed),
-        or_dash(u.capacity_cores, count),
-        count(u.ram_gib_needed),
-        or_dash(u.capacity_ram_gib, |g| short(g, 2)),
-        u.limited_by
-    );
-    if let Some(a) = u.alert_at {
-        s.push_str(&format!(
-            "; alert threshold {}{}",
-            percent(a, 0),
-            if u.alert { ": REACHED" } else { "" }
-        ));
-    }
-    s
 }
