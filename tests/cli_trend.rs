@@ -595,16 +595,37 @@ fn history_made_with_other_options_is_replaced_and_mixing_is_warned_about() {
     );
     let v = json_of(&["trend", "--history", d]);
     let w = v["warnings"].to_string();
-    assert!(w.contains("different options"), "{w}");
+    assert!(
+        w.contains("other options than this run's (zone, exclusions, scheduler or sizing settings): 2024-03;"),
+        "{w}"
+    );
     // Not only in JSON: the Markdown report and stderr say it too.
     let out = cmd()
         .args(["trend", "--history", d, "--format", "markdown"])
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout)
-        .contains("Warning: periods analysed with different options"));
+        .contains("Warning: periods analysed with other options than this run's"));
     assert!(String::from_utf8_lossy(&out.stderr)
-        .contains("warning: periods analysed with different options"));
+        .contains("warning: periods analysed with other options than this run's"));
+    // Read with the zone March was made in, the other months are the odd ones; read with
+    // the zone of none, all are.
+    let w = json_of(&["trend", "--history", d, "--tz", "America/New_York"])["warnings"].to_string();
+    assert!(w.contains("settings): 2024-01, 2024-02, 2024-04,"), "{w}");
+    assert!(!w.contains("2024-03"), "{w}");
+    let w = json_of(&["trend", "--history", d, "--tz", "Asia/Tokyo"])["warnings"].to_string();
+    assert!(
+        w.contains("settings): 2024-01, 2024-02, 2024-03, 2024-04,"),
+        "{w}"
+    );
+    // A history of months read per week: an empty table, and what to pass instead.
+    let v = json_of(&["trend", "--history", d, "--every", "week"]);
+    assert_eq!(v["periods"], serde_json::json!([]));
+    let w = v["warnings"].to_string();
+    assert!(
+        w.contains("holds no week snapshots but 8 month snapshots: pass --every month"),
+        "{w}"
+    );
 }
 
 #[test]

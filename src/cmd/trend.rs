@@ -1,7 +1,7 @@
 //! `trend`: key figures per week or month, from the exports and the snapshot history,
 //! with growth fits and the utilisation alert.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
@@ -10,7 +10,7 @@ use super::shared::{alert_line, emit, history_aliases, note_stored, read_data, s
 use super::Outcome;
 use crate::cli::{DataArgs, OutputArgs, WatchArgs};
 use crate::error::{Error, Result};
-use crate::history;
+use crate::history::{self, Aliases};
 use crate::model;
 use crate::model::over_time::trend::{trend_report, Every, TrendReport};
 
@@ -91,16 +91,12 @@ pub fn run(args: &TrendArgs) -> anyhow::Result<Outcome> {
     for line in &skipped {
         eprintln!("warning: skipped snapshot {line}");
     }
-    let mut t: TrendReport = trend_report(
-        every,
-        s.model.tz.name(),
-        &fresh,
-        &stored,
-        skipped,
-        &s.model.capacity.server,
-        now.as_ref(),
-    );
+    let mut t: TrendReport = trend_report(every, &s.model, &fresh, &stored, skipped, now.as_ref());
     t.warnings.splice(0..0, option_warnings);
+    if let Some(dir) = s.watch.history.as_ref().filter(|_| t.periods.is_empty()) {
+        t.warnings
+            .extend(other_unit(dir, every, &history_aliases(&s.model))?);
+    }
     for w in &t.warnings {
         eprintln!("warning: {w}");
     }
@@ -114,4 +110,27 @@ pub fn run(args: &TrendArgs) -> anyhow::Result<Outcome> {
     Ok(Outcome {
         alert: t.utilisation.as_ref().and_then(alert_line),
     })
+}
+
+/// With nothing to show, a history of the other unit is named: `--every week` over a
+/// history of month snapshots would otherwise print an empty table.
+fn other_unit(dir: &Path, every: Every, aliases: &Aliases) -> Result<Option<String>> {
+    let other = match every {
+        Every::Week => Every::Month,
+        Every::Month => Every::Week,
+    };
+    let (found, _) = history::load(dir, other, aliases)?;
+    Ok((!found.is_empty()).then(|| {
+        format!(
+            "{} holds no {} snapshots but {}: pass --every {}",
+            dir.display(),
+            every.name(),
+            crate::format::counted(
+                found.len(),
+                &format!("{} snapshot", other.name()),
+                &format!("{} snapshots", other.name())
+            ),
+            other.name()
+        )
+    }))
 }

@@ -330,29 +330,29 @@ pub struct TrendReport {
 /// month must not decide an alert).
 pub fn trend_report(
     every: Every,
-    tz: &str,
+    opts: &crate::model::Options,
     fresh: &[PeriodFigures],
     stored: &[PeriodFigures],
     skipped_snapshots: Vec<String>,
-    server: &ServerCapacity,
     now: Option<&Size>,
 ) -> TrendReport {
     let periods = merge(fresh, stored);
     let (g, u) = trend_fits(&periods);
+    // This run's options: its exports' (anonymised names included) or, with none, the
+    // ones given; snapshots made with others are named, whether they are some or all.
+    let own = options_fingerprint(opts);
+    let now_key = fresh.first().map_or(own.as_str(), |f| f.options.as_str());
+    let other: Vec<&str> = periods
+        .iter()
+        .filter(|r| r.figures.options != now_key)
+        .map(|r| r.figures.period.as_str())
+        .collect();
     let mut warnings = Vec::new();
-    let keys: std::collections::BTreeSet<&str> =
-        periods.iter().map(|r| r.figures.options.as_str()).collect();
-    if keys.len() > 1 {
-        let now = fresh.first().map(|f| f.options.as_str());
-        let other: Vec<&str> = periods
-            .iter()
-            .filter(|r| Some(r.figures.options.as_str()) != now)
-            .map(|r| r.figures.period.as_str())
-            .collect();
+    if !other.is_empty() {
         warnings.push(format!(
-            "periods analysed with different options (zone, exclusions, scheduler or sizing \
-             settings) sit side by side: {}; re-run them with today's options to compare like \
-             with like",
+            "periods analysed with other options than this run's (zone, exclusions, \
+             scheduler or sizing settings): {}; re-run them with today's options, or give \
+             trend the options they were made with, to compare like with like",
             other.join(", ")
         ));
     }
@@ -365,6 +365,7 @@ pub fn trend_report(
             let (cores, ram_gib) = (f.cores?, f.ram_gib?);
             Some((cores, ram_gib))
         });
+    let server = &opts.capacity.server;
     let utilisation = match now {
         Some(size) => utilisation(size, server),
         None => latest.and_then(|(cores, ram)| needed_vs(cores, ram, server)),
@@ -372,7 +373,7 @@ pub fn trend_report(
     TrendReport {
         schema_version: crate::model::wire::SCHEMA_VERSION,
         every,
-        tz: tz.to_string(),
+        tz: opts.tz.name().to_string(),
         periods,
         growth_sessions_p95: g,
         growth_active_users: u,
