@@ -204,10 +204,25 @@ fn a_negative_count_in_the_content_export_is_an_ingest_error_or_a_lenient_skip()
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains(
-            "content.csv:2: column 'max_processes': -2 is not a process or connection count"
+            "content.csv:2: column 'max_processes': -2 is not a process or connection count; use 0 or more"
         ),
         "{err}"
     );
+    // One past the largest count says it is too large, not that it is negative.
+    tight_app(&f, "4294967296", "0");
+    let out = cmd()
+        .args(["analyze", f.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "4294967296 is not a process or connection count; too large (at most 4,294,967,295)"
+        ),
+        "{err}"
+    );
+    tight_app(&f, "-2", "0");
     // Under --lenient the row is skipped and counted; the item falls back to the defaults.
     let v = analyze_json(&[f.path().to_str().unwrap(), "--lenient"]);
     assert_eq!(v["inputs"]["skipped_rows"], 1);

@@ -422,6 +422,14 @@ fn alerts_exit_3_and_say_so_on_one_stderr_line() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    // A percentage typed for the fraction could never fire: a usage error saying so.
+    let out = cmd()
+        .args(["analyze", &s, "--capacity-cores", "64", "--alert-at", "80"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("--alert-at 80: use a fraction above 0 and under 10, e.g. 0.8 for 80 %"));
     // A data error stays 1 even with an alert threshold.
     let f = Fixture::new();
     f.file(

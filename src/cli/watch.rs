@@ -55,9 +55,11 @@ impl WatchArgs {
     /// Validates the history and alert flags.
     pub fn settings(&self) -> Result<WatchSettings> {
         if let Some(a) = self.alert_at {
-            if !(a.is_finite() && a > 0.0) {
+            // A fraction: above 1 alerts only past capacity, but 10 or more (1,000 %) is a
+            // percentage typed by mistake (80 for 0.8), which could never fire.
+            if !(a.is_finite() && a > 0.0 && a < 10.0) {
                 return Err(Error::Usage(format!(
-                    "--alert-at {a}: use a fraction above 0, e.g. 0.8 for 80 %"
+                    "--alert-at {a}: use a fraction above 0 and under 10, e.g. 0.8 for 80 %"
                 )));
             }
             if self.capacity_cores.is_none() && self.capacity_ram.is_none() {

@@ -272,9 +272,14 @@ fn count(row: &Row, col: Option<Col>, column: &'static str) -> FieldResult<Optio
     row.int(col)?
         .map(|v| {
             u32::try_from(v).map_err(|_| {
+                let why = if v < 0 {
+                    "use 0 or more"
+                } else {
+                    "too large (at most 4,294,967,295)"
+                };
                 invalid(
                     column,
-                    format!("{v} is not a process or connection count; use 0 or more"),
+                    format!("{v} is not a process or connection count; {why}"),
                 )
             })
         })
