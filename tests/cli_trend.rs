@@ -531,6 +531,25 @@ fn compare_warns_about_an_empty_period_and_unequal_lengths() {
         figure(&v, "sessions")["baseline"].as_f64().unwrap() / 31.0,
         epsilon = 1e-9
     );
+    assert!(!w.contains("overlap"), "{w}");
+    // Periods that overlap (1 to 15 April in both) are named; touching ones are not.
+    let overlapping = |current: &str| {
+        let v = json_of(&[
+            "compare",
+            &sample(),
+            "--baseline",
+            "2024-03-01..2024-04-15",
+            "--current",
+            current,
+        ]);
+        v["warnings"].to_string()
+    };
+    let w = overlapping("2024-04-01..2024-04-30");
+    assert!(
+        w.contains("the periods overlap by 15 days: what falls in both"),
+        "{w}"
+    );
+    assert!(!overlapping("2024-04-16..2024-05-31").contains("overlap"));
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::format::fixed;
+use crate::format::{days, fixed};
 use crate::model::wire::{Report, Window};
 
 /// Both reports' key figures and their changes.
@@ -232,15 +232,7 @@ pub fn compare(baseline: &Report, current: &Report) -> Comparison {
         warnings.push(format!("current: {w}"));
     }
     if let (Some(b), Some(c)) = (&baseline.window, &current.window) {
-        let (lo, hi) = (b.days.min(c.days), b.days.max(c.days));
-        if lo > 0.0 && hi > lo * 1.1 {
-            warnings.push(format!(
-                "the periods differ in length ({} and {} days): compare the per-day \
-                 rows, peaks and averages, not the totals",
-                fixed(b.days, 1),
-                fixed(c.days, 1)
-            ));
-        }
+        warnings.extend(window_warnings(b, c));
     }
     Comparison {
         baseline: baseline.window.clone(),
@@ -252,6 +244,30 @@ pub fn compare(baseline: &Report, current: &Report) -> Comparison {
         architecture: (arch(baseline), arch(current)),
         warnings,
     }
+}
+
+/// Warnings about the two windows: lengths that differ by more than 10 % (totals do not
+/// compare), and an overlap (rows in both periods count in each, so changes shrink).
+fn window_warnings(b: &Window, c: &Window) -> Vec<String> {
+    let mut out = Vec::new();
+    let (lo, hi) = (b.days.min(c.days), b.days.max(c.days));
+    if lo > 0.0 && hi > lo * 1.1 {
+        out.push(format!(
+            "the periods differ in length ({} and {} days): compare the per-day \
+             rows, peaks and averages, not the totals",
+            fixed(b.days, 1),
+            fixed(c.days, 1)
+        ));
+    }
+    let overlap = b.end.0.min(c.end.0) - b.start.0.max(c.start.0);
+    if overlap > 0 {
+        out.push(format!(
+            "the periods overlap by {}: what falls in both counts in each, so the changes \
+             understate the difference; compare periods that do not overlap",
+            days(overlap as f64 / crate::model::time::DAY as f64, 1)
+        ));
+    }
+    out
 }
 
 /// Top risers and fallers by peak concurrent sessions.
