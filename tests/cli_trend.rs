@@ -684,3 +684,23 @@ fn compare_and_trend_warn_about_an_option_that_matches_nothing() {
         assert_eq!(stderr.matches(&said).count(), 1, "{args:?}: {stderr}");
     }
 }
+
+/// The sample's job metrics cover August only: its cores rest on measured footprints, the
+/// other months' on assumed ones, and the trend says so under the table.
+#[test]
+fn trend_says_which_periods_are_sized_from_measured_footprints() {
+    let out = cmd()
+        .args(["trend", &sample(), "--format", "markdown"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        md.contains(
+            "Cores and RAM rest on measured footprints (job metrics) in 2024-08 and on the \
+             assumed per-process figures in 2024-01, 2024-02, 2024-03, 2024-04, 2024-05, \
+             2024-06, 2024-07:"
+        ),
+        "{md}"
+    );
+}

@@ -68,6 +68,7 @@ pub fn document(t: &TrendReport) -> Document {
     if let Some(u) = &t.utilisation {
         notes.push(utilisation_line(u));
     }
+    notes.extend(footprint_line(t));
     notes.extend(
         t.skipped_snapshots
             .iter()
@@ -101,4 +102,25 @@ pub fn growth_line(f: &GrowthFit, unit: &str) -> String {
             f.metric
         ),
     }
+}
+
+/// Which periods' cores and RAM rest on measured footprints (job metrics in the period)
+/// and which on the assumed per-process figures; none when every sized period is alike.
+fn footprint_line(t: &TrendReport) -> Option<String> {
+    let sized = t.periods.iter().filter(|r| r.figures.cores.is_some());
+    let (measured, assumed): (Vec<_>, Vec<_>) = sized.partition(|r| r.figures.measured_items > 0);
+    let names = |rows: &[&crate::model::over_time::trend::TrendRow]| {
+        rows.iter()
+            .map(|r| r.figures.period.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    (!measured.is_empty() && !assumed.is_empty()).then(|| {
+        format!(
+            "Cores and RAM rest on measured footprints (job metrics) in {} and on the assumed \
+             per-process figures in {}: sizes across the two do not compare like with like.",
+            names(&measured),
+            names(&assumed)
+        )
+    })
 }
