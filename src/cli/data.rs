@@ -36,10 +36,12 @@ pub struct DataArgs {
     /// Drop sessions shorter than this duration (e.g. 5s, 1m).
     #[arg(long, value_name = "DURATION")]
     pub min_session: Option<String>,
-    /// Start of the analysed window: RFC 3339 or a date (midnight in --tz).
+    /// Start of the analysed window: RFC 3339, a local time in --tz (2024-03-01 10:00) or a
+    /// date (midnight in --tz).
     #[arg(long, value_name = "TIME")]
     pub from: Option<String>,
-    /// End of the analysed window (exclusive): RFC 3339, or a date (that day included).
+    /// End of the analysed window (exclusive): RFC 3339, a local time in --tz, or a date
+    /// (that day included).
     #[arg(long, value_name = "TIME")]
     pub to: Option<String>,
     /// How long a session with no recorded end is assumed to last at most ("none": to
