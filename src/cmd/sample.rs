@@ -25,7 +25,8 @@ pub struct SampleArgs {
     /// Folder to write the exports to (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// Approximate number of Shiny sessions.
+    /// Approximate number of Shiny sessions; a few planted rows (two sessions still open
+    /// at the end among them) are written even with 0.
     #[arg(long, default_value_t = 20_000)]
     pub sessions: u64,
     /// The server shape: content items, users and days unless given below.
