@@ -704,3 +704,19 @@ fn trend_says_which_periods_are_sized_from_measured_footprints() {
         "{md}"
     );
 }
+
+/// The terminal table wraps between words, never inside one: the trend's header once
+/// read "process" over "es" and "archite" over "cture".
+#[test]
+fn terminal_tables_never_break_a_word() {
+    let out = cmd()
+        .args(["trend", &sample(), "--format", "terminal"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for word in [" processes ", " architecture ", " single-server "] {
+        assert!(text.contains(word), "{word:?} broken:\n{text}");
+    }
+    let widest = text.lines().map(|l| l.chars().count()).max().unwrap();
+    assert!(widest <= 122, "{widest} columns");
+}

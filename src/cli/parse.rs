@@ -64,9 +64,14 @@ pub fn parse_time(flag: &str, s: &str, tz: Tz, end_of_day: bool) -> Result<Micro
 
 /// `YYYY-MM-DD HH:MM[:SS]`, with a space or `T`, without an offset.
 fn local_date_time(s: &str) -> Option<chrono::NaiveDateTime> {
-    ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
-        .iter()
-        .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok())
+    [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ]
+    .iter()
+    .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok())
 }
 
 /// The first instant of `date` in `tz` (midnight, or the first valid time after a gap).
@@ -110,7 +115,10 @@ mod tests {
         // 10:00 CET is 09:00Z.
         let t = parse_time("--from", "2024-03-01 10:00", berlin, false).unwrap();
         assert_eq!(t, 1_709_283_600 * S);
-        assert_eq!(parse_time("--from", "2024-03-01T10:00", berlin, true).unwrap(), t);
+        assert_eq!(
+            parse_time("--from", "2024-03-01T10:00", berlin, true).unwrap(),
+            t
+        );
         // Seconds, in UTC; a time is never moved to the end of its day.
         let t = parse_time("--to", "2024-03-01 10:00:30", Tz::UTC, true).unwrap();
         assert_eq!(t, 1_709_287_230 * S);
@@ -119,8 +127,15 @@ mod tests {
         assert_eq!(t, 1_729_989_000 * S);
         // 02:30 on 31 March never happens: an error asking for an offset.
         let e = parse_time("--from", "2024-03-31 02:30", berlin, false).unwrap_err();
-        assert!(e.to_string().contains("does not exist in Europe/Berlin"), "{e}");
+        assert!(
+            e.to_string().contains("does not exist in Europe/Berlin"),
+            "{e}"
+        );
         let e = parse_time("--from", "31/03/2024", berlin, false).unwrap_err();
-        assert!(e.to_string().contains("a local time in --tz (2024-03-31 12:00)"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("a local time in --tz (2024-03-31 12:00)"),
+            "{e}"
+        );
     }
 }

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 use comfy_table::presets::UTF8_BORDERS_ONLY;
-use comfy_table::{CellAlignment, ContentArrangement, Table as Grid};
+use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table as Grid, Width};
 
 use super::markup::{Block, Callout, ChartKind, Document, Figure, Span, Table};
 use crate::format::fixed;
@@ -134,18 +134,37 @@ fn table(t: &Table, indent: &str, out: &mut dyn Write) -> io::Result<()> {
         g.add_row(row.clone());
     }
     for (i, numeric) in t.numeric.iter().enumerate() {
+        let unbroken = longest_word(t, i).min(MAX_UNBROKEN) + 2; // with the padding
         if let Some(c) = g.column_mut(i) {
             c.set_cell_alignment(if *numeric {
                 CellAlignment::Right
             } else {
                 CellAlignment::Left
             });
+            // Wrapping may break lines between words, never inside one ("process/es").
+            c.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(unbroken)));
         }
     }
     for line in g.to_string().lines() {
         writeln!(out, "{indent}{line}")?;
     }
     Ok(())
+}
+
+/// Words longer than this may still be broken, so that one long name cannot widen its
+/// column past the table.
+const MAX_UNBROKEN: u16 = 24;
+
+/// The longest word (in characters) of column `i`, its header included.
+fn longest_word(t: &Table, i: usize) -> u16 {
+    let cells = std::iter::once(t.head.get(i)).chain(t.rows.iter().map(|r| r.get(i)));
+    let longest = cells
+        .flatten()
+        .flat_map(|c| c.split_whitespace())
+        .map(|w| w.chars().count())
+        .max()
+        .unwrap_or(0);
+    u16::try_from(longest).unwrap_or(u16::MAX)
 }
 
 fn figures(list: &[Figure], indent: &str, out: &mut dyn Write) -> io::Result<()> {
