@@ -139,7 +139,7 @@ fn reports_show_the_footprints_section_and_question_4_names_parallel_code() {
     let md = String::from_utf8(out.stdout).unwrap();
     assert!(md.contains("## Measured footprints"), "{md}");
     assert!(md.contains("| The app | shiny | 1 |"), "{md}");
-    assert!(md.contains("Parallelised code (serving CPU p95 above 1.2 cores per process): &quot;The app&quot; (2 cores at p95)"), "{md}");
+    assert!(md.contains("Parallelised code (serving CPU p95 above 1.2 cores per process): \"The app\" (2 cores at p95)"), "{md}");
     assert!(md.contains("cpu\\_fraction is read as cores"), "{md}");
 }
 

@@ -484,9 +484,16 @@ fn compare_and_trend_render_in_every_format_with_data_escaped() {
         let text = String::from_utf8(out.stdout).unwrap();
         assert!(text.contains("peak concurrent sessions"), "{format}");
         match format {
-            "html" | "markdown" => {
+            "html" => {
                 assert!(!text.contains("<script>"), "{format} lets a title through");
                 assert!(text.contains("&lt;script&gt;"), "{format}");
+            }
+            "markdown" => {
+                assert!(text.contains("Test app \\<script\\>alert(1)\\</script\\>"));
+                assert!(
+                    !text.replace("\\<", "").contains("<script"),
+                    "a tag gets through"
+                );
             }
             _ => assert!(
                 text.contains("Test app <script>alert(1)</script>"),
