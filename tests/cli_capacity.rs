@@ -194,14 +194,18 @@ fn invalid_settings_in_the_content_export_name_file_line_and_column() {
 #[test]
 fn a_negative_count_in_the_content_export_is_an_ingest_error_or_a_lenient_skip() {
     let f = Fixture::new();
-    tight_app(&f, "-2", "0");
     three_sessions(&f);
-    let out = cmd()
-        .args(["analyze", f.path().to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    // The error for a max_processes of `value`, and that the run stopped with exit 1.
+    let error_for = |value: &str| {
+        tight_app(&f, value, "0");
+        let out = cmd()
+            .args(["analyze", f.path().to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let err = error_for("-2");
     assert!(
         err.contains(
             "content.csv:2: column 'max_processes': -2 is not a process or connection count; use 0 or more"
@@ -209,13 +213,7 @@ fn a_negative_count_in_the_content_export_is_an_ingest_error_or_a_lenient_skip()
         "{err}"
     );
     // One past the largest count says it is too large, not that it is negative.
-    tight_app(&f, "4294967296", "0");
-    let out = cmd()
-        .args(["analyze", f.path().to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = error_for("4294967296");
     assert!(
         err.contains(
             "4294967296 is not a process or connection count; too large (at most 4,294,967,295)"
