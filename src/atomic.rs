@@ -2,11 +2,13 @@
 //! folder, is flushed and synced, then renamed over the target. A reader (or a crash, or a
 //! kill) sees the old file or the new one, never half of one.
 //!
-//! Two kinds of target are not replaced: a symbolic link stays a link, and the file it
-//! leads to is replaced; a target that is neither a file nor a folder (`/dev/null`,
-//! `/dev/stdout`, a named pipe) is written in place, since a rename would put a plain file
-//! where the device was (as root, a `--output /dev/null` once turned the machine's
-//! `/dev/null` into a file, and every later program that read it failed).
+//! Some targets are not replaced: a symbolic link of the running user's stays a link, and
+//! the file it leads to is replaced (another user's link is not followed); a device
+//! (`/dev/null`), the user's own named pipe, and a file reached through a descriptor link
+//! (`/dev/stdout` when the shell sends it to a file) are written in place, appending,
+//! since a rename would put a plain file where the device was (as root, a `--output
+//! /dev/null` once turned the machine's `/dev/null` into a file, and every later program
+//! that read it failed) or replace the shell's log.
 //!
 //! Who may read the result is the caller's choice: [`write`] keeps the file to its owner
 //! (mode 0600: history snapshots and fetched data hold user names, and are the tool's own
@@ -127,18 +129,78 @@ pub fn stage_shared(
     stage(path, true, fill).map(|(staged, ())| staged)
 }
 
-/// Whether `path` is something a rename must not replace: it exists (through any
-/// symbolic link) and is neither a regular file nor a folder (a folder is refused).
+/// Whether `path` is written in place rather than replaced by a rename: a device
+/// (`/dev/null`), a pipe or socket of the running user's, or a file reached through a
+/// file-descriptor link (`-o /dev/stdout >> capacity.log` goes through
+/// `/proc/self/fd/1`: the shell's file, opened for appending, must not be replaced). A
+/// folder is refused before this.
 fn written_in_place(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+    let Ok(meta) = std::fs::metadata(path) else {
+        return false;
+    };
+    if meta.is_file() {
+        return hops(path).iter().any(|p| is_descriptor(p));
+    }
+    !meta.is_dir() && (is_device(&meta) || owned_by_me(&meta))
 }
 
-/// The file a chain of symbolic links ends at (the path itself when it is not a link,
-/// and the last name reached when the chain is dangling or too long), so that the rename
-/// replaces that file and the links stay links.
+/// `path` and every name its chain of symbolic links reaches (at most 40 hops).
+fn hops(path: &Path) -> Vec<PathBuf> {
+    let mut out = vec![path.to_path_buf()];
+    while out.len() <= 40 {
+        let at = &out[out.len() - 1];
+        match std::fs::read_link(at) {
+            Ok(next) if next.is_absolute() => out.push(next),
+            Ok(next) => out.push(at.parent().unwrap_or(Path::new("")).join(next)),
+            Err(_) => break,
+        }
+    }
+    out
+}
+
+/// `/dev/fd/N` or `/proc/PID/fd/N`: a name for a file a process holds open.
+fn is_descriptor(p: &Path) -> bool {
+    let text = p.to_string_lossy();
+    text.starts_with("/dev/fd/")
+        || text.starts_with("/proc/") && text.split('/').nth(3) == Some("fd")
+}
+
+#[cfg(unix)]
+fn is_device(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    meta.file_type().is_char_device() || meta.file_type().is_block_device()
+}
+
+#[cfg(not(unix))]
+fn is_device(_: &std::fs::Metadata) -> bool {
+    false
+}
+
+/// Whether the running user owns the file (Linux: the owner of `/proc/self`, which is
+/// the effective user); `false` where that cannot be told.
+#[cfg(unix)]
+fn owned_by_me(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").is_ok_and(|me| me.uid() == meta.uid())
+}
+
+#[cfg(not(unix))]
+fn owned_by_me(_: &std::fs::Metadata) -> bool {
+    false
+}
+
+/// The file a chain of the running user's symbolic links ends at, so that the rename
+/// replaces that file and the links stay links. A link owned by someone else is not
+/// followed (the rename then replaces the link itself, or fails in a sticky folder such
+/// as /tmp): one planted in a shared folder must not aim the report at another file, as
+/// the kernel's protected_symlinks rule would also refuse.
 fn follow_links(path: &Path) -> PathBuf {
     let mut at = path.to_path_buf();
     for _ in 0..40 {
+        let link = std::fs::symlink_metadata(&at);
+        if !link.is_ok_and(|m| m.file_type().is_symlink() && owned_by_me(&m)) {
+            break;
+        }
         match std::fs::read_link(&at) {
             Ok(next) if next.is_absolute() => at = next,
             Ok(next) => at = at.parent().unwrap_or(Path::new("")).join(next),
@@ -161,8 +223,9 @@ fn stage<T>(
         ));
     }
     if written_in_place(path) {
+        // Appending: harmless for a device or pipe, right for a shell's `>>` file.
         let mut file = std::fs::OpenOptions::new()
-            .write(true)
+            .append(true)
             .open(path)
             .map_err(|e| failed(path, e))?;
         let mut out = io::BufWriter::new(&mut file);
@@ -314,5 +377,41 @@ mod tests {
             .file_type()
             .is_symlink());
         assert_eq!(std::fs::read_to_string(&missing).unwrap(), "first");
+    }
+
+    #[test]
+    fn another_users_link_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "theirs").unwrap();
+        let planted = dir.path().join("report.html");
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+        // Giving the link away needs root; elsewhere there is nothing to test.
+        if std::os::unix::fs::lchown(&planted, Some(65534), Some(65534)).is_err() {
+            eprintln!("not root; skipped");
+            return;
+        }
+        write_shared(&planted, |w| w.write_all(b"report")).unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "theirs");
+        let kind = std::fs::symlink_metadata(&planted).unwrap().file_type();
+        assert!(kind.is_file(), "the link itself was replaced: {kind:?}");
+    }
+
+    #[test]
+    fn a_descriptor_link_to_a_file_is_appended_to_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("capacity.log");
+        std::fs::write(&log, "earlier\n").unwrap();
+        let open = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+        use std::os::unix::io::AsRawFd;
+        let by_fd = PathBuf::from(format!("/proc/self/fd/{}", open.as_raw_fd()));
+        if !by_fd.exists() {
+            eprintln!("no /proc; skipped");
+            return;
+        }
+        write_shared(&by_fd, |w| w.write_all(b"report\n")).unwrap();
+        assert_eq!(std::fs::read_to_string(&log).unwrap(), "earlier\nreport\n");
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "no temporary file, no replacement");
     }
 }

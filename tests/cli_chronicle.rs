@@ -422,6 +422,15 @@ fn a_reversed_session_is_listed_at_its_parquet_file_and_row() {
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert_eq!(problems[0]["path"], bad.to_str().unwrap(), "{problems:?}");
     assert_eq!(problems[0]["line"], 2, "{problems:?}");
+    // The Parquet file is an input too: `-o` naming it is refused, the file kept.
+    let before = std::fs::read(&bad).unwrap();
+    cmd()
+        .args(["analyze", dir.path().to_str().unwrap(), "-o"])
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("that this run reads"));
+    assert_eq!(std::fs::read(&bad).unwrap(), before);
 }
 
 #[cfg(feature = "parquet")]

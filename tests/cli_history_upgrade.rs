@@ -99,7 +99,19 @@ fn a_cron_run_after_the_upgrade_replaces_no_stored_period() {
     let tmp = tempfile::tempdir().unwrap();
     for (name, extra) in [("default", &[][..]), ("custom", &CUSTOM[..])] {
         let dir = copy_of(name, tmp.path());
-        let before = figures(&dir);
+        let mut before = figures(&dir);
+        if name == "custom" {
+            // One definition changed since 0.1.0: the last period of a window taken from the
+            // data holds the session starting at its last instant (docs/metrics.md, daily
+            // series), so week 35, re-run with the same coverage, counts 621 sessions, not
+            // 620. Every other figure of every period stays.
+            let w35 = before
+                .iter_mut()
+                .find(|(n, _)| n == "week-2024-W35.json")
+                .unwrap();
+            assert_eq!(w35.1["figures"]["sessions"], 620);
+            w35.1["figures"]["sessions"] = 621.into();
+        }
         let (_, stderr) = rolling("analyze", &dir, extra);
         // The partial period (August, or ISO week 33 from Thursday 15th) is kept.
         assert!(stderr.contains("1 kept"), "{name}: {stderr}");

@@ -78,10 +78,16 @@ fn rows_outside_the_window_are_counted_per_kind_and_warned_about() {
     assert_eq!(at(&v, "visits.outside_window"), 2);
     assert_eq!(at(&v, "jobs.outside_window"), 2);
     assert!(!stderr.contains("lie outside"), "{stderr}");
+    // Two of three sessions outside a chosen start, then a chosen end: more than half,
+    // which warns without --from/--to.
+    g.file(
+        "shiny.csv",
+        &format!("content_guid,user_guid,started,ended\n{C},u1,2024-03-04T10:00:00Z,2024-03-04T10:01:00Z\n{C},u1,2024-03-05T10:00:00Z,2024-03-05T10:01:00Z\n{C},u1,2024-03-09T10:00:00Z,2024-03-09T10:01:00Z\n"),
+    );
     let (v, stderr) = run(&g, &["--from", "2024-03-09"]);
-    assert_eq!(at(&v, "sessions.outside_window"), 1);
-    let (v2, stderr2) = run(&g, &["--to", "2024-03-05"]);
-    assert_eq!(at(&v2, "sessions.outside_window"), 1);
+    assert_eq!(at(&v, "sessions.outside_window"), 2);
+    let (v2, stderr2) = run(&g, &["--to", "2024-03-04"]);
+    assert_eq!(at(&v2, "sessions.outside_window"), 2);
     assert!(!format!("{stderr}{stderr2}").contains("lie outside"));
     assert!(!format!("{}{}", v["warnings"], v2["warnings"]).contains("lie outside"));
 }

@@ -49,7 +49,7 @@ pub fn parse_time(flag: &str, s: &str, tz: Tz, end_of_day: bool) -> Result<Micro
     }
     let date = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
         Error::Usage(format!(
-            "{flag}: cannot read '{s}'; use a date (2024-03-31), a local time in --tz \
+            "{flag}: cannot read '{s}'; use a date (2024-03-31), a local time \
              (2024-03-31 12:00) or RFC 3339 (2024-03-31T12:00:00Z)"
         ))
     })?;
@@ -133,8 +133,7 @@ mod tests {
         );
         let e = parse_time("--from", "31/03/2024", berlin, false).unwrap_err();
         assert!(
-            e.to_string()
-                .contains("a local time in --tz (2024-03-31 12:00)"),
+            e.to_string().contains("a local time (2024-03-31 12:00)"),
             "{e}"
         );
     }

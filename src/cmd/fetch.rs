@@ -22,14 +22,15 @@ pub struct FetchArgs {
     /// Folder for the CSV files and the state file (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// Only records from this time on: RFC 3339 or a date (UTC midnight). Only the parts of
-    /// the window not fetched before are asked for. A later run without --from asks for
-    /// everything, so it also fetches the records before this time (give --from again to
-    /// stay within it).
+    /// Only records from this time on: RFC 3339, a UTC time (2024-03-01 10:00) or a date
+    /// (UTC midnight). Only the parts of the window not fetched before are asked for. A
+    /// later run without --from asks for everything, so it also fetches the records before
+    /// this time (give --from again to stay within it).
     #[arg(long, value_name = "TIME")]
     pub from: Option<String>,
-    /// Only records up to this time: RFC 3339 or a date (that day included, UTC). Windows
-    /// fetched in any order leave no gaps: each run asks only for what is missing.
+    /// Only records up to this time: RFC 3339, a UTC time or a date (that day included,
+    /// UTC). Windows fetched in any order leave no gaps: each run asks only for what is
+    /// missing.
     #[arg(long, value_name = "TIME")]
     pub to: Option<String>,
     /// Also fetch content hits (Connect 2025.04+) into content_hits.csv. They overlap the
@@ -39,9 +40,9 @@ pub struct FetchArgs {
     /// Endpoints to leave out (comma-separated).
     #[arg(long, value_enum, value_delimiter = ',', value_name = "LIST")]
     pub skip: Vec<EndpointArg>,
-    /// Job metrics only from this time on: RFC 3339 or a date (UTC midnight). It bounds the
-    /// first run (one request per job adds up on a busy server) and is kept in the state,
-    /// so later runs stay within it; give it again to move it.
+    /// Job metrics only from this time on: RFC 3339, a UTC time or a date (UTC midnight).
+    /// It bounds the first run (one request per job adds up on a busy server) and is kept
+    /// in the state, so later runs stay within it; give it again to move it.
     #[arg(long, value_name = "DATE")]
     pub metrics_from: Option<String>,
     /// min_data_version for Shiny usage and visits [default: the API's, 1 and 3].

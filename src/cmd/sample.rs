@@ -105,7 +105,7 @@ pub fn run(args: &SampleArgs) -> anyhow::Result<Outcome> {
     let spec = spec_of(args);
     std::fs::create_dir_all(&args.out).map_err(|e| Error::io(&args.out, e))?;
     if args.shiny_only {
-        let path = args.out.join("shiny_usage.csv");
+        let path = args.out.join(sample::SHINY_FILE);
         let n = sample::generate_shiny_usage_only(&spec, &path).map_err(Error::from)?;
         eprintln!("wrote {} sessions to {}", count(n), path.display());
     } else {

@@ -68,16 +68,19 @@ fn refuse_output_over_input(output: Option<&Path>, data: &ingest::Dataset) -> Re
     let Some(real) = output.and_then(|o| std::fs::canonicalize(o).ok()) else {
         return Ok(());
     };
+    // The files read, and the files rows came from (a Chronicle metric's Parquet files).
     let read = data
         .files
         .iter()
-        .find(|f| std::fs::canonicalize(&f.path).is_ok_and(|p| p == real));
+        .map(|f| &f.path)
+        .chain(&data.row_files)
+        .find(|p| std::fs::canonicalize(p).is_ok_and(|p| p == real));
     match read {
-        Some(f) => Err(crate::Error::Usage(format!(
+        Some(p) => Err(crate::Error::Usage(format!(
             "-o {}: this is the export {} that this run reads; the report would replace \
              it. Write the report to another file",
             output.unwrap_or(&real).display(),
-            f.path.display()
+            p.display()
         ))),
         None => Ok(()),
     }

@@ -202,9 +202,13 @@ pub fn period_figures(data: &Dataset, opts: &Options, every: Every) -> Result<Ve
         if covered.0 >= covered.1 {
             continue;
         }
+        // The last period of a window taken from the data keeps the data's end, so a
+        // session at that last instant counts there as it does in `analyze` (metrics.md,
+        // daily series): a `--to` of that instant would leave it out.
+        let data_end = opts.to.is_none() && covered.1 == window.1;
         let o = Options {
             from: Some(covered.0),
-            to: Some(covered.1),
+            to: (!data_end).then_some(covered.1),
             ..opts.clone()
         };
         let r = analyze(data, &o)?;
