@@ -129,33 +129,35 @@ pub fn stage_shared(
     stage(path, true, fill).map(|(staged, ())| staged)
 }
 
-/// Whether `path` is written in place rather than replaced by a rename: a device
-/// (`/dev/null`), a pipe or socket of the running user's, or a file reached through a
-/// file-descriptor link (`-o /dev/stdout >> capacity.log` goes through
-/// `/proc/self/fd/1`: the shell's file, opened for appending, must not be replaced). A
-/// folder is refused before this.
-fn written_in_place(path: &Path) -> bool {
-    let Ok(meta) = std::fs::metadata(path) else {
-        return false;
-    };
+/// Whether `path` (which exists, as `meta`, and is no folder) is written in place rather
+/// than replaced by a rename: a device (`/dev/null`), a pipe or socket of the running
+/// user's, or a file reached through a file-descriptor link (`-o /dev/stdout >>
+/// capacity.log` goes through `/proc/self/fd/1`: the shell's file, opened for appending,
+/// must not be replaced).
+fn written_in_place(path: &Path, meta: &std::fs::Metadata) -> bool {
     if meta.is_file() {
-        return hops(path).iter().any(|p| is_descriptor(p));
+        return hops(path).any(|p| is_descriptor(&p));
     }
-    !meta.is_dir() && (is_device(&meta) || owned_by_me(&meta))
+    is_device(meta) || owned_by_me(meta)
 }
 
-/// `path` and every name its chain of symbolic links reaches (at most 40 hops).
-fn hops(path: &Path) -> Vec<PathBuf> {
-    let mut out = vec![path.to_path_buf()];
-    while out.len() <= 40 {
-        let at = &out[out.len() - 1];
-        match std::fs::read_link(at) {
-            Ok(next) if next.is_absolute() => out.push(next),
-            Ok(next) => out.push(at.parent().unwrap_or(Path::new("")).join(next)),
-            Err(_) => break,
-        }
-    }
-    out
+/// Where the symbolic link `at` points, resolved against its folder; `None` when `at` is
+/// not a link.
+fn next_link(at: &Path) -> Option<PathBuf> {
+    let next = std::fs::read_link(at).ok()?;
+    Some(if next.is_absolute() {
+        next
+    } else {
+        at.parent().unwrap_or(Path::new("")).join(next)
+    })
+}
+
+/// Most links followed in one chain (the kernel's own limit).
+const MAX_HOPS: usize = 40;
+
+/// `path` and every name its chain of symbolic links reaches.
+fn hops(path: &Path) -> impl Iterator<Item = PathBuf> {
+    std::iter::successors(Some(path.to_path_buf()), |p| next_link(p)).take(MAX_HOPS + 1)
 }
 
 /// `/dev/fd/N` or `/proc/PID/fd/N`: a name for a file a process holds open.
@@ -195,19 +197,16 @@ fn owned_by_me(_: &std::fs::Metadata) -> bool {
 /// as /tmp): one planted in a shared folder must not aim the report at another file, as
 /// the kernel's protected_symlinks rule would also refuse.
 fn follow_links(path: &Path) -> PathBuf {
-    let mut at = path.to_path_buf();
-    for _ in 0..40 {
-        let link = std::fs::symlink_metadata(&at);
-        if !link.is_ok_and(|m| m.file_type().is_symlink() && owned_by_me(&m)) {
-            break;
-        }
-        match std::fs::read_link(&at) {
-            Ok(next) if next.is_absolute() => at = next,
-            Ok(next) => at = at.parent().unwrap_or(Path::new("")).join(next),
-            Err(_) => break,
-        }
-    }
-    at
+    let mine = |p: &Path| {
+        std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink() && owned_by_me(&m))
+    };
+    let chain = std::iter::successors(Some(path.to_path_buf()), |p| {
+        mine(p).then(|| next_link(p)).flatten()
+    });
+    chain
+        .take(MAX_HOPS + 1)
+        .last()
+        .unwrap_or_else(|| path.to_path_buf())
 }
 
 fn stage<T>(
@@ -215,14 +214,15 @@ fn stage<T>(
     shared: bool,
     fill: impl FnOnce(&mut Sink<'_>) -> io::Result<T>,
 ) -> Result<(Staged, T), WriteError> {
-    if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+    let meta = std::fs::metadata(path).ok();
+    if meta.as_ref().is_some_and(|m| m.is_dir()) {
         let why = "this is a folder: give the name of a file (in it, or beside it)";
         return Err(failed(
             path,
             io::Error::new(io::ErrorKind::IsADirectory, why),
         ));
     }
-    if written_in_place(path) {
+    if meta.is_some_and(|m| written_in_place(path, &m)) {
         // Appending: harmless for a device or pipe, right for a shell's `>>` file.
         let mut file = std::fs::OpenOptions::new()
             .append(true)

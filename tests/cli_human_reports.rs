@@ -31,6 +31,16 @@ fn assert_all_say(reports: &[(&str, String)], text: &str) {
     }
 }
 
+/// Asserts that every report's counters table has each `(label, value)` row.
+fn assert_counters(reports: &[(&str, String)], rows: &[(&str, &str)]) {
+    for (format, out) in reports {
+        for (label, value) in rows {
+            let row = counter_row(format, label, value);
+            assert!(out.contains(&row), "{format} lacks {row:?}:\n{out}");
+        }
+    }
+}
+
 #[test]
 fn analyze_reports_utilisation_of_todays_server_in_every_format() {
     let args = ["--capacity-cores", "16", "--capacity-ram", "64"];
@@ -115,19 +125,16 @@ fn analyze_accounts_for_every_visit_row_read_in_every_format() {
     let v: Value = serde_json::from_str(&json).unwrap();
     assert_eq!(at(&v, "visits.rows"), 16_463);
     assert_eq!(at(&v, "visits.duplicates"), 217);
-    let reports = human_reports(&sample_data(), &[]);
-    for (format, out) in &reports {
-        for (label, value) in [
+    assert_counters(
+        &human_reports(&sample_data(), &[]),
+        &[
             ("visit rows read", "16,463"),
             ("visit duplicates dropped", "217"),
             ("visits of excluded users or agents", "0"),
             ("visits analysed", "16,245"),
             ("visits outside the window", "1"),
-        ] {
-            let row = counter_row(format, label, value);
-            assert!(out.contains(&row), "{format} lacks {row:?}:\n{out}");
-        }
-    }
+        ],
+    );
     // A duplicate, an excluded user and a visit outside the window: the rows add up.
     let c = "bd1d2285-6c80-49af-8a83-a200effe3cb3";
     let f = Fixture::new();
@@ -142,17 +149,14 @@ fn analyze_accounts_for_every_visit_row_read_in_every_format() {
              {c},u2,2024-03-04T10:20:00Z\n{c},u3,2024-03-04T10:30:00Z\n{c},u1,2024-05-01T10:00:00Z\n"
         ),
     );
-    let reports = human_reports(f.path(), &["--exclude-users", "u2"]);
-    for (format, out) in &reports {
-        for (label, value) in [
+    assert_counters(
+        &human_reports(f.path(), &["--exclude-users", "u2"]),
+        &[
             ("visit rows read", "5"),
             ("visit duplicates dropped", "1"),
             ("visits of excluded users or agents", "1"),
             ("visits analysed", "2"),
             ("visits outside the window", "1"),
-        ] {
-            let row = counter_row(format, label, value);
-            assert!(out.contains(&row), "{format} lacks {row:?}:\n{out}");
-        }
-    }
+        ],
+    );
 }
